@@ -1,0 +1,62 @@
+"""Errors and problem reports shared by every loader and validator.
+
+A loader that refuses a data file raises :class:`DataFileError` carrying one or more
+:class:`Problem` objects: each names the file, the row (1-based, counting the header as row 1,
+the way a spreadsheet shows it), the column, what is wrong and what to do, in Chinese and English.
+Entry points (CLI, pages) print ``err.messages(lang)``; they never show a traceback.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with one place in a data file or upload."""
+
+    code: str
+    message_zh: str
+    message_en: str
+    file: str = ""
+    row: int | None = None
+    column: str = ""
+    value: str = ""
+    sheet: str = ""
+    cell: str = ""
+    severity: str = "error"  # "error" blocks, "warning" does not
+
+    def where(self) -> str:
+        parts = []
+        if self.file:
+            parts.append(self.file)
+        if self.sheet and self.cell:
+            parts.append(f"{self.sheet}!{self.cell}")
+        elif self.sheet:
+            parts.append(self.sheet)
+        if self.row is not None:
+            parts.append(f"row {self.row}")
+        if self.column:
+            parts.append(f"column {self.column}")
+        return ", ".join(parts)
+
+    def message(self, lang: str = "zh") -> str:
+        text = self.message_zh if lang == "zh" else self.message_en
+        where = self.where()
+        return f"[{self.code}] {where}: {text}" if where else f"[{self.code}] {text}"
+
+
+@dataclass
+class DataFileError(Exception):
+    """A data file (catalogue, region tree, local standards...) was refused."""
+
+    problems: list[Problem] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        super().__init__(self.messages("en"))
+
+    def messages(self, lang: str = "zh") -> str:
+        return "\n".join(p.message(lang) for p in self.problems)
+
+    def __str__(self) -> str:  # both languages: logs and CLI users read either
+        return "\n".join(f"{p.message('zh')}\n    {p.message('en')}" for p in self.problems)

@@ -1,0 +1,247 @@
+"""Domain model (DESIGN section 3): frozen dataclasses shared by every module.
+
+Loaders build these from data files; scoring works on DataFrames made from them
+(``Edition.indicator_frame()``, ``RegionTree.frame()``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from functools import cached_property
+
+import pandas as pd
+
+KINDS = ("rate", "per_capita", "amount", "count", "boolean")
+DIRECTIONS = ("higher", "lower")
+LEVELS = ("province", "prefecture", "county")
+ROLES = ("admin", "evaluator", "official")
+
+
+@dataclass(frozen=True)
+class Aspect:
+    code: str  # "A1".."A9"
+    order: int
+    name_zh: str
+    name_en: str
+
+
+@dataclass(frozen=True)
+class Category:
+    code: str  # "C01".."C22"
+    aspect_code: str
+    order: int
+    name_zh: str
+    name_en: str
+
+
+@dataclass(frozen=True)
+class ServiceItem:
+    no: int  # 1..80, the number in the national annex
+    code: str  # "S01".."S80"
+    category_code: str
+    name_zh: str
+    name_en: str
+    served_population_zh: str
+    content_zh: str
+    standard_zh: str
+    expenditure_zh: str
+    central_share: float  # 0..1 share of cost borne by central finance (costing)
+    lead_department_zh: str
+    verified: bool  # item wording confirmed against a source (else reconstructed)
+    source: str
+
+
+@dataclass(frozen=True)
+class Indicator:
+    code: str  # stable, e.g. "S05.1"
+    item_code: str
+    name_zh: str
+    name_en: str
+    kind: str  # one of KINDS
+    unit: str
+    direction: str  # one of DIRECTIONS
+    national_floor: float | None  # None where the national text leaves the level to localities
+    floor_confirmed: bool  # False where the floor rests on a "(memory)"/reconstructed figure
+    optimum: float  # S used for the 0-100 score when no standard applies
+    lower_bound: float  # L: the value that scores 0
+    weight: float
+    unit_cost: float | None  # CNY per beneficiary short of the standard (costing), if known
+    source: str
+    definition_zh: str = ""
+    definition_en: str = ""
+
+    @property
+    def higher_is_better(self) -> bool:
+        return self.direction == "higher"
+
+
+@dataclass(frozen=True)
+class Edition:
+    id: str  # "CN-2021"
+    title_zh: str
+    title_en: str
+    published: str  # ISO date
+    provenance: str
+    aspects: tuple[Aspect, ...]
+    categories: tuple[Category, ...]
+    items: tuple[ServiceItem, ...]
+    indicators: tuple[Indicator, ...]
+
+    @cached_property
+    def indicator_by_code(self) -> dict[str, Indicator]:
+        return {i.code: i for i in self.indicators}
+
+    @cached_property
+    def item_by_code(self) -> dict[str, ServiceItem]:
+        return {i.code: i for i in self.items}
+
+    @cached_property
+    def category_by_code(self) -> dict[str, Category]:
+        return {c.code: c for c in self.categories}
+
+    @cached_property
+    def aspect_by_code(self) -> dict[str, Aspect]:
+        return {a.code: a for a in self.aspects}
+
+    def indicator_frame(self) -> pd.DataFrame:
+        """One row per indicator with its item, category and aspect codes and names.
+
+        Columns: indicator_code, item_code, item_no, category_code, aspect_code, name_zh, name_en,
+        item_zh, item_en, category_zh, category_en, aspect_zh, aspect_en, kind, unit, direction,
+        national_floor, floor_confirmed, optimum, lower_bound, weight, unit_cost, central_share,
+        item_verified, source, edition.
+        """
+        rows = []
+        for ind in self.indicators:
+            item = self.item_by_code[ind.item_code]
+            cat = self.category_by_code[item.category_code]
+            asp = self.aspect_by_code[cat.aspect_code]
+            rows.append(
+                {
+                    "indicator_code": ind.code,
+                    "item_code": item.code,
+                    "item_no": item.no,
+                    "category_code": cat.code,
+                    "aspect_code": asp.code,
+                    "name_zh": ind.name_zh,
+                    "name_en": ind.name_en,
+                    "item_zh": item.name_zh,
+                    "item_en": item.name_en,
+                    "category_zh": cat.name_zh,
+                    "category_en": cat.name_en,
+                    "aspect_zh": asp.name_zh,
+                    "aspect_en": asp.name_en,
+                    "kind": ind.kind,
+                    "unit": ind.unit,
+                    "direction": ind.direction,
+                    "national_floor": ind.national_floor,
+                    "floor_confirmed": ind.floor_confirmed,
+                    "optimum": ind.optimum,
+                    "lower_bound": ind.lower_bound,
+                    "weight": ind.weight,
+                    "unit_cost": ind.unit_cost,
+                    "central_share": item.central_share,
+                    "item_verified": item.verified,
+                    "source": ind.source,
+                    "edition": self.id,
+                }
+            )
+        df = pd.DataFrame(rows)
+        for col in ("national_floor", "optimum", "lower_bound", "weight", "unit_cost"):
+            df[col] = pd.to_numeric(df[col], errors="coerce").astype("float64")
+        return df
+
+
+@dataclass(frozen=True)
+class Region:
+    code: str  # six digits, GB/T 2260 style
+    name_zh: str
+    name_en: str
+    level: str  # one of LEVELS
+    parent_code: str | None
+    population: int  # resident population
+    urban: bool = False
+    mountainous: bool = False
+    ethnic_autonomous: bool = False
+    fiscal_capacity_per_head: float | None = None  # CNY per resident per year
+    reports: bool = True  # demo only: False for a region that never reports
+
+
+@dataclass(frozen=True)
+class RegionTree:
+    regions: tuple[Region, ...]
+    _by_code: dict[str, Region] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_by_code", {r.code: r for r in self.regions})
+
+    def __iter__(self) -> Iterator[Region]:
+        return iter(self.regions)
+
+    def __len__(self) -> int:
+        return len(self.regions)
+
+    def __contains__(self, code: object) -> bool:
+        return code in self._by_code
+
+    def get(self, code: str) -> Region:
+        return self._by_code[code]
+
+    @property
+    def root(self) -> Region:
+        return next(r for r in self.regions if r.parent_code is None)
+
+    def children(self, code: str) -> list[Region]:
+        return [r for r in self.regions if r.parent_code == code]
+
+    def ancestors(self, code: str) -> list[Region]:
+        """Parent first, root last (the region itself excluded)."""
+        out: list[Region] = []
+        cur = self._by_code[code].parent_code
+        while cur is not None:
+            reg = self._by_code[cur]
+            out.append(reg)
+            cur = reg.parent_code
+        return out
+
+    def descendants(self, code: str) -> list[Region]:
+        """Every region below ``code`` (not ``code`` itself), in tree order."""
+        out: list[Region] = []
+        stack = [code]
+        while stack:
+            cur = stack.pop(0)
+            kids = self.children(cur)
+            out.extend(kids)
+            stack.extend(k.code for k in kids)
+        return out
+
+    def is_within(self, code: str, jurisdiction: str) -> bool:
+        """True when ``code`` is ``jurisdiction`` or lies below it."""
+        return code == jurisdiction or any(a.code == jurisdiction for a in self.ancestors(code))
+
+    def leaves(self) -> list[Region]:
+        parents = {r.parent_code for r in self.regions}
+        return [r for r in self.regions if r.code not in parents]
+
+    def frame(self) -> pd.DataFrame:
+        """Columns: region_code, name_zh, name_en, level, parent_code, population, urban,
+        mountainous, ethnic_autonomous, fiscal_capacity_per_head, reports."""
+        df = pd.DataFrame([r.__dict__ for r in self.regions]).rename(columns={"code": "region_code"})
+        return df.drop(columns=[c for c in df.columns if c.startswith("_")])
+
+
+@dataclass(frozen=True)
+class LocalStandard:
+    """A higher standard set by a jurisdiction for one indicator (DESIGN section 3)."""
+
+    jurisdiction_code: str
+    indicator_code: str
+    threshold: float
+    effective_from: int  # first period (year) in force
+    effective_to: int | None  # last period in force, None = open-ended
+    set_by: str
+    note: str = ""
+
+    def in_force(self, period: int) -> bool:
+        return self.effective_from <= period and (self.effective_to is None or period <= self.effective_to)
