@@ -1,0 +1,57 @@
+"""``python -m assessment demo [--force | --if-empty]``: seed the fictional demo province.
+
+Loads the demo region tree, local standards and every sample report (``sample_reports/*.xlsx``,
+validated and imported, most approved, a few pending or returned, some late) into the database
+(``ASSESSMENT_DB_URL``) and marks it as a demo database. Refuses a database that already holds data
+unless ``--force`` (nothing is deleted; identical reports are not imported twice); ``--if-empty``
+seeds an empty database and quietly leaves a non-empty one alone (used by ``make run``).
+
+Exit codes: 0 seeded (or skipped with --if-empty), 1 refused (not empty, sample reports missing,
+database unreachable), 2 usage.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from assessment.i18n import both
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add the ``demo`` sub-command."""
+    parser = subparsers.add_parser(
+        "demo", help="seed the demo province / 导入演示省数据", description=__doc__.split("\n\n")[1]
+    )
+    mode = parser.add_mutually_exclusive_group()
+    mode.add_argument(
+        "--force", action="store_true", help="seed even if the database is not empty / 强制导入"
+    )
+    mode.add_argument("--if-empty", action="store_true", help="seed only an empty database / 仅空库时导入")
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from assessment.store import Store
+
+    with Store() as store:
+        if args.if_empty and not store.is_empty():
+            print(both("store.cli.skipped_not_empty", url=store.url.render_as_string(hide_password=True)))
+            return 0
+        summary = store.seed_demo("system", force=args.force)
+    if summary.rejected:
+        print(both("store.cli.rejected_samples", files=", ".join(summary.rejected)), file=sys.stderr)
+        for p in summary.problems:
+            print(f"  {p.message('zh')}\n    {p.message('en')}", file=sys.stderr)
+    print(
+        both(
+            "store.cli.seeded",
+            regions=summary.regions,
+            standards=summary.standards,
+            submissions=summary.submissions,
+            approved=summary.approved,
+            pending=summary.pending,
+            returned=summary.returned,
+        )
+    )
+    return 0

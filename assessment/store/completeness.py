@@ -1,0 +1,131 @@
+"""Completeness and timeliness of reporting for one period (DESIGN section 1: "who has reported").
+
+Regions expected to report are the leaves of the region tree (counties), within a jurisdiction when
+one is given, plus any other region that did submit for the period. Status per region:
+
+* ``reported``: a first version for the period arrived on or before the deadline (or no deadline);
+* ``late``: the first version arrived after the deadline;
+* ``missing``: nothing for this period, but the region has reported for another period;
+* ``never_reported``: the region has never submitted anything.
+
+Timeliness counts the first upload: a county that reported on time and was asked to correct its
+figures after the deadline is still on time. The deadline is the one passed in, else the one stored
+for the period (:meth:`Store.set_deadline`), else none.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import numpy as np
+import pandas as pd
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from assessment.model import RegionTree
+from assessment.store.errors import refuse
+from assessment.store.schema import submissions
+
+COMPLETENESS_STATUSES = ("reported", "late", "missing", "never_reported")
+COLUMNS = [
+    "region_code",
+    "name_zh",
+    "name_en",
+    "level",
+    "parent_code",
+    "period",
+    "status",
+    "first_uploaded_at",
+    "days_late",
+    "latest_version",
+    "latest_status",
+    "latest_uploaded_at",
+    "approved_version",
+    "deadline",
+]
+
+
+def completeness(
+    conn: Connection,
+    period: int,
+    deadline: datetime | None,
+    tree: RegionTree,
+    jurisdiction: str | None = None,
+) -> pd.DataFrame:
+    """One row per region expected to report for ``period``, in tree order. Columns: COLUMNS."""
+    if deadline is not None and deadline.tzinfo is None:
+        deadline = deadline.replace(tzinfo=UTC)
+    if jurisdiction is not None and jurisdiction not in tree:
+        raise refuse("unknown_region", file="", codes=jurisdiction, count=1)
+    within = (
+        {r.code for r in tree}
+        if jurisdiction is None
+        else {jurisdiction} | {r.code for r in tree.descendants(jurisdiction)}
+    )
+    s = submissions
+    rows = conn.execute(
+        sa.select(s.c.region_code, s.c.version, s.c.status, s.c.uploaded_at).where(s.c.period == int(period))
+    ).all()
+    subs = pd.DataFrame(rows, columns=["region_code", "version", "status", "uploaded_at"])
+    subs = subs.loc[subs["region_code"].isin(within)]
+    ever = set(conn.execute(sa.select(s.c.region_code).distinct()).scalars())
+    expected = {r.code for r in tree.leaves()} & within
+    expected |= set(subs["region_code"])
+    regions = tree.frame()
+    regions = regions.loc[
+        regions["region_code"].isin(expected), ["region_code", "name_zh", "name_en", "level", "parent_code"]
+    ]
+    first = (
+        subs.groupby("region_code", as_index=False)["uploaded_at"]
+        .min()
+        .rename(columns={"uploaded_at": "first_uploaded_at"})
+    )
+    latest = subs.sort_values("version").drop_duplicates("region_code", keep="last")
+    latest = latest.rename(
+        columns={"version": "latest_version", "status": "latest_status", "uploaded_at": "latest_uploaded_at"}
+    )
+    approved = subs.loc[subs["status"] == "approved", ["region_code", "version"]].rename(
+        columns={"version": "approved_version"}
+    )
+    out = (
+        regions.merge(first, on="region_code", how="left")
+        .merge(latest, on="region_code", how="left")
+        .merge(approved, on="region_code", how="left")
+    )
+    first_at = pd.to_datetime(out["first_uploaded_at"], utc=True)
+    has = first_at.notna().to_numpy()
+    if deadline is not None:
+        late_by = (first_at - pd.Timestamp(deadline)).dt.total_seconds() / 86400
+        is_late = (late_by > 0).fillna(False).to_numpy(dtype=bool)
+    else:
+        late_by = pd.Series(np.nan, index=out.index)
+        is_late = np.zeros(len(out), dtype=bool)
+    ever_mask = out["region_code"].isin(ever).to_numpy()
+    status = np.select(
+        [has & is_late, has, ever_mask], ["late", "reported", "missing"], default="never_reported"
+    )
+    out = out.assign(
+        period=int(period),
+        status=pd.Series(status, index=out.index, dtype="string"),
+        first_uploaded_at=first_at,
+        latest_uploaded_at=pd.to_datetime(out["latest_uploaded_at"], utc=True),
+        days_late=late_by.where(late_by > 0).astype("float64"),
+        latest_version=out["latest_version"].astype("Int64"),
+        approved_version=out["approved_version"].astype("Int64"),
+        latest_status=out["latest_status"].astype("string"),
+        deadline=pd.Timestamp(deadline) if deadline is not None else pd.NaT,
+    )
+    return out[COLUMNS].reset_index(drop=True)
+
+
+def summary(frame: pd.DataFrame) -> pd.DataFrame:
+    """Counts and shares per completeness status (every status listed, zero included)."""
+    counts = frame["status"].value_counts().reindex(list(COMPLETENESS_STATUSES), fill_value=0)
+    total = int(counts.sum())
+    return pd.DataFrame(
+        {
+            "status": pd.Series(COMPLETENESS_STATUSES, dtype="string"),
+            "count": counts.to_numpy(dtype="int64"),
+            "share": counts.to_numpy(dtype="float64") / total if total else np.zeros(len(counts)),
+        }
+    )

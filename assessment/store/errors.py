@@ -1,0 +1,60 @@
+"""The store's refusals: clear messages in Chinese and English, never a traceback.
+
+:class:`StoreError` is a :class:`~assessment.errors.DataFileError`, so the command line's safety
+net prints it like any refused file. Each carries :class:`~assessment.errors.Problem` objects whose
+code names the rule (``store.unknown_user``, ``store.illegal_transition``...); the texts live in
+``assessment/locales/store.toml``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from assessment.errors import DataFileError, Problem
+from assessment.i18n import t
+
+
+class StoreError(DataFileError):
+    """A storage request was refused (unknown user or region, illegal transition, unreachable DB...)."""
+
+    @property
+    def code(self) -> str:
+        return self.problems[0].code if self.problems else ""
+
+
+class UploadRejected(StoreError):
+    """The upload failed validation: nothing was stored. ``problems`` are the validator's errors."""
+
+
+def problem(
+    key: str,
+    *,
+    file: str = "",
+    per_lang: dict[str, dict[str, object]] | None = None,
+    **kwargs: object,
+) -> Problem:
+    """A Problem whose code is ``store.<key>`` and whose texts come from the locale file.
+
+    ``per_lang`` gives placeholder values that differ by language (``{"zh": {...}, "en": {...}}``).
+    """
+    full = f"store.{key}"
+    per_lang = per_lang or {}
+    return Problem(
+        code=full,
+        message_zh=t(full, "zh", **{**kwargs, **per_lang.get("zh", {})}),
+        message_en=t(full, "en", **{**kwargs, **per_lang.get("en", {})}),
+        file=file,
+    )
+
+
+def refuse(key: str, **kwargs: object) -> StoreError:
+    """A StoreError for one locale key (``store.<key>``) with its placeholders filled."""
+    return StoreError([problem(key, **kwargs)])  # type: ignore[arg-type]
+
+
+def rejected(problems: Iterable[Problem], filename: str) -> UploadRejected:
+    """An UploadRejected carrying the validator's errors (or a generic one when there are none)."""
+    errors = [p for p in problems if p.severity == "error"]
+    if not errors:
+        errors = [problem("upload_rejected", file=filename)]
+    return UploadRejected(errors)

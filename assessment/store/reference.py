@@ -1,0 +1,163 @@
+"""Reference data in the store: the region tree, catalogue editions, settings, reporting deadlines.
+
+Regions are never deleted (submissions point at them): saving a tree adds new regions, updates the
+ones it names, and marks the ones it no longer names inactive. :func:`region_tree` returns the
+active regions in the order they were saved.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from assessment.model import Edition, Region, RegionTree
+from assessment.store import audit
+from assessment.store.errors import refuse
+from assessment.store.schema import editions, regions, reporting_deadlines, settings
+
+REGION_FIELDS = (
+    "name_zh",
+    "name_en",
+    "level",
+    "parent_code",
+    "population",
+    "urban",
+    "mountainous",
+    "ethnic_autonomous",
+    "fiscal_capacity_per_head",
+    "reports",
+)
+
+
+def region_tree(conn: Connection) -> RegionTree:
+    """The active regions as a RegionTree (empty when none were saved)."""
+    rows = conn.execute(
+        sa.select(regions).where(regions.c.active.is_(True)).order_by(regions.c.sort_order)
+    ).mappings()
+    return RegionTree(
+        tuple(Region(code=r["code"], **{f: r[f] for f in REGION_FIELDS}) for r in rows),
+    )
+
+
+def active_codes(conn: Connection, codes: set[str] | None = None) -> set[str]:
+    """Which of ``codes`` (all when None) are active regions."""
+    query = sa.select(regions.c.code).where(regions.c.active.is_(True))
+    if codes is not None:
+        query = query.where(regions.c.code.in_(sorted(codes)))
+    return set(conn.execute(query).scalars())
+
+
+def save_region_tree(conn: Connection, actor: str, tree: RegionTree) -> dict[str, int]:
+    """Save ``tree``: insert new regions, update known ones, retire absent ones. Returns counts."""
+    if len(tree) == 0:
+        raise refuse("empty_tree")
+    now = audit.utcnow()
+    existing = set(conn.execute(sa.select(regions.c.code)).scalars())
+    rows: list[dict[str, Any]] = [
+        {
+            "code": r.code,
+            **{f: getattr(r, f) for f in REGION_FIELDS},
+            "sort_order": i,
+            "active": True,
+            "updated_at": now,
+        }
+        for i, r in enumerate(tree.regions)
+    ]
+    new_rows = [r for r in rows if r["code"] not in existing]
+    old_rows = [{**r, "b_code": r["code"]} for r in rows if r["code"] in existing]
+    if new_rows:
+        conn.execute(sa.insert(regions), new_rows)
+    if old_rows:
+        values: dict[str, Any] = {
+            c: sa.bindparam(c) for c in (*REGION_FIELDS, "sort_order", "active", "updated_at")
+        }
+        conn.execute(
+            sa.update(regions).where(regions.c.code == sa.bindparam("b_code")).values(values), old_rows
+        )
+    retired = sorted(existing - {r.code for r in tree.regions})
+    if retired:
+        conn.execute(
+            sa.update(regions).where(regions.c.code.in_(retired)).values(active=False, updated_at=now)
+        )
+    counts = {"added": len(new_rows), "updated": len(old_rows), "retired": len(retired)}
+    audit.record(
+        conn,
+        [audit.event(actor, "regions.save", "region_tree", tree.root.code, details=counts, at=now)],
+    )
+    return counts
+
+
+def register_edition(conn: Connection, actor: str, edition: Edition) -> None:
+    """Record a catalogue edition (its id, titles and publication date); updates a known one."""
+    now = audit.utcnow()
+    values = {
+        "title_zh": edition.title_zh,
+        "title_en": edition.title_en,
+        "published": edition.published,
+        "loaded_by": actor,
+        "loaded_at": now,
+    }
+    known = conn.execute(sa.select(editions.c.id).where(editions.c.id == edition.id)).first()
+    if known:
+        conn.execute(sa.update(editions).where(editions.c.id == edition.id).values(values))
+    else:
+        conn.execute(sa.insert(editions).values(id=edition.id, **values))
+    audit.record(
+        conn,
+        [audit.event(actor, "edition.register", "edition", edition.id, details={"new": not known}, at=now)],
+    )
+
+
+def ensure_edition(conn: Connection, actor: str, edition_id: str) -> None:
+    """Make sure an edition row exists for ``edition_id`` (a bare row when it was never registered)."""
+    if not edition_id:
+        raise refuse("no_edition")
+    known = conn.execute(sa.select(editions.c.id).where(editions.c.id == edition_id)).first()
+    if not known:
+        conn.execute(sa.insert(editions).values(id=edition_id, loaded_by=actor, loaded_at=audit.utcnow()))
+
+
+def get_setting(conn: Connection, key: str) -> str | None:
+    """A setting's value, or None."""
+    return conn.execute(sa.select(settings.c.value).where(settings.c.key == key)).scalar()
+
+
+def set_setting(conn: Connection, actor: str, key: str, value: str) -> None:
+    """Set a setting (insert or update) and audit it."""
+    now = audit.utcnow()
+    values = {"value": value, "updated_by": actor, "updated_at": now}
+    if get_setting(conn, key) is None:
+        conn.execute(sa.insert(settings).values(key=key, **values))
+    else:
+        conn.execute(sa.update(settings).where(settings.c.key == key).values(values))
+    audit.record(conn, [audit.event(actor, "setting.set", "setting", key, details={"value": value}, at=now)])
+
+
+def get_deadline(conn: Connection, period: int) -> datetime | None:
+    """The reporting deadline of ``period``, or None."""
+    return conn.execute(
+        sa.select(reporting_deadlines.c.deadline).where(reporting_deadlines.c.period == int(period))
+    ).scalar()
+
+
+def set_deadline(conn: Connection, actor: str, period: int, deadline: datetime) -> None:
+    """Set the reporting deadline of ``period`` (naive datetimes are taken as UTC) and audit it."""
+    now = audit.utcnow()
+    values = {"deadline": deadline, "set_by": actor, "set_at": now}
+    if get_deadline(conn, period) is None:
+        conn.execute(sa.insert(reporting_deadlines).values(period=int(period), **values))
+    else:
+        conn.execute(
+            sa.update(reporting_deadlines).where(reporting_deadlines.c.period == int(period)).values(values)
+        )
+    audit.record(
+        conn,
+        [
+            audit.event(
+                actor, "deadline.set", "period", period, details={"deadline": deadline.isoformat()}, at=now
+            )
+        ],
+    )

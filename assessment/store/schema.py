@@ -1,0 +1,238 @@
+"""Tables of the store (SQLAlchemy 2 Core), the design of record for the Alembic migrations.
+
+``migrations/versions/*.py`` build exactly these tables; ``tests/test_store_schema.py`` checks that a
+migrated database equals this metadata. Change a table here only together with a new migration.
+
+Times are stored in UTC (:class:`UTCDateTime`): aware datetimes go in, aware UTC datetimes come out,
+on SQLite (which has no time zones) as on PostgreSQL.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Dialect
+
+STATUSES = ("submitted", "approved", "returned", "superseded")
+DECISIONS = ("approve", "return", "reopen")
+KINDS = ("template", "batch")
+ROLES = ("admin", "evaluator", "official")
+SYSTEM_USER = "system"
+
+NAMING = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+metadata = sa.MetaData(naming_convention=NAMING)
+
+
+class UTCDateTime(sa.types.TypeDecorator):
+    """A timestamp kept in UTC; naive input is taken as UTC, output is always aware UTC."""
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        value = value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if isinstance(value, str):  # pragma: no cover - SQLite returns datetime via the dialect
+            value = datetime.fromisoformat(value)
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def _in(column: str, values: tuple[str, ...]) -> str:
+    return f"{column} IN ({', '.join(repr(v) for v in values)})"
+
+
+users = sa.Table(
+    "users",
+    metadata,
+    sa.Column("username", sa.String(64), primary_key=True),
+    sa.Column("display_name", sa.String(200), nullable=False, server_default=""),
+    sa.Column("role", sa.String(16), nullable=False),
+    sa.Column("scope_region_code", sa.String(12), nullable=True),
+    sa.Column("password_hash", sa.String(255), nullable=True),
+    sa.Column("external_identity", sa.String(255), nullable=True, unique=True),
+    sa.Column("disabled", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("failed_attempts", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("locked_until", UTCDateTime, nullable=True),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.CheckConstraint(_in("role", ROLES), name="role"),
+)
+
+settings = sa.Table(
+    "settings",
+    metadata,
+    sa.Column("key", sa.String(64), primary_key=True),
+    sa.Column("value", sa.Text, nullable=False),
+    sa.Column("updated_by", sa.String(64), nullable=False),
+    sa.Column("updated_at", UTCDateTime, nullable=False),
+)
+
+regions = sa.Table(
+    "regions",
+    metadata,
+    sa.Column("code", sa.String(12), primary_key=True),
+    sa.Column("name_zh", sa.String(200), nullable=False),
+    sa.Column("name_en", sa.String(200), nullable=False),
+    sa.Column("level", sa.String(16), nullable=False),
+    sa.Column("parent_code", sa.String(12), nullable=True, index=True),
+    sa.Column("population", sa.BigInteger, nullable=False),
+    sa.Column("urban", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("mountainous", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("ethnic_autonomous", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("fiscal_capacity_per_head", sa.Double, nullable=True),
+    sa.Column("reports", sa.Boolean, nullable=False, server_default=sa.true()),
+    sa.Column("sort_order", sa.Integer, nullable=False),
+    sa.Column("active", sa.Boolean, nullable=False, server_default=sa.true()),
+    sa.Column("updated_at", UTCDateTime, nullable=False),
+)
+
+editions = sa.Table(
+    "editions",
+    metadata,
+    sa.Column("id", sa.String(32), primary_key=True),
+    sa.Column("title_zh", sa.String(300), nullable=False, server_default=""),
+    sa.Column("title_en", sa.String(300), nullable=False, server_default=""),
+    sa.Column("published", sa.String(10), nullable=False, server_default=""),
+    sa.Column("loaded_by", sa.String(64), nullable=False),
+    sa.Column("loaded_at", UTCDateTime, nullable=False),
+)
+
+local_standards = sa.Table(
+    "local_standards",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("jurisdiction_code", sa.String(12), sa.ForeignKey("regions.code"), nullable=False, index=True),
+    sa.Column("indicator_code", sa.String(32), nullable=False),
+    sa.Column("threshold", sa.Double, nullable=False),
+    sa.Column("effective_from", sa.Integer, nullable=False),
+    sa.Column("effective_to", sa.Integer, nullable=True),
+    sa.Column("set_by", sa.String(200), nullable=False),
+    sa.Column("set_at", UTCDateTime, nullable=False),
+    sa.Column("note", sa.Text, nullable=False, server_default=""),
+    sa.Column("entered_by", sa.String(64), nullable=False),
+    sa.Column("superseded_at", UTCDateTime, nullable=True),
+    sa.Column("superseded_by", sa.String(64), nullable=True),
+)
+
+upload_blobs = sa.Table(
+    "upload_blobs",
+    metadata,
+    sa.Column("sha256", sa.String(64), primary_key=True),
+    sa.Column("size", sa.BigInteger, nullable=False),
+    sa.Column("data", sa.LargeBinary, nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+)
+
+reporting_deadlines = sa.Table(
+    "reporting_deadlines",
+    metadata,
+    sa.Column("period", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("deadline", UTCDateTime, nullable=False),
+    sa.Column("set_by", sa.String(64), nullable=False),
+    sa.Column("set_at", UTCDateTime, nullable=False),
+)
+
+submissions = sa.Table(
+    "submissions",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("region_code", sa.String(12), sa.ForeignKey("regions.code"), nullable=False),
+    sa.Column("period", sa.Integer, nullable=False),
+    sa.Column("edition", sa.String(32), sa.ForeignKey("editions.id"), nullable=False),
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.Column("status", sa.String(16), nullable=False, index=True),
+    sa.Column("kind", sa.String(16), nullable=False),
+    sa.Column("sha256", sa.String(64), sa.ForeignKey("upload_blobs.sha256"), nullable=False),
+    sa.Column("values_sha256", sa.String(64), nullable=False),
+    sa.Column("filename", sa.String(255), nullable=False),
+    sa.Column("value_count", sa.Integer, nullable=False),
+    sa.Column("uploaded_by", sa.String(64), sa.ForeignKey("users.username"), nullable=False),
+    sa.Column("uploaded_at", UTCDateTime, nullable=False),
+    sa.Column("reviewed_by", sa.String(64), sa.ForeignKey("users.username"), nullable=True),
+    sa.Column("reviewed_at", UTCDateTime, nullable=True),
+    sa.Column("review_comment", sa.Text, nullable=True),
+    sa.Column("reason_code", sa.String(32), nullable=True),
+    sa.Column("superseded_by_id", sa.Integer, nullable=True),
+    sa.Column("superseded_at", UTCDateTime, nullable=True),
+    sa.UniqueConstraint("region_code", "period", "version"),
+    sa.UniqueConstraint("region_code", "period", "sha256"),
+    sa.CheckConstraint(_in("status", STATUSES), name="status"),
+    sa.CheckConstraint(_in("kind", KINDS), name="kind"),
+    sa.CheckConstraint("version >= 1", name="version"),
+    # At most one pending and one approved version per region and period (workflow invariants).
+    sa.Index(
+        "uq_submissions_one_submitted",
+        "region_code",
+        "period",
+        unique=True,
+        sqlite_where=sa.text("status = 'submitted'"),
+        postgresql_where=sa.text("status = 'submitted'"),
+    ),
+    sa.Index(
+        "uq_submissions_one_approved",
+        "region_code",
+        "period",
+        unique=True,
+        sqlite_where=sa.text("status = 'approved'"),
+        postgresql_where=sa.text("status = 'approved'"),
+    ),
+)
+
+submission_values = sa.Table(
+    "submission_values",
+    metadata,
+    sa.Column("submission_id", sa.Integer, sa.ForeignKey("submissions.id"), primary_key=True),
+    sa.Column("indicator_code", sa.String(32), primary_key=True),
+    sa.Column("value", sa.Double, nullable=True),
+    sa.Column("numerator", sa.Double, nullable=True),
+    sa.Column("denominator", sa.Double, nullable=True),
+    sa.Column("note", sa.Text, nullable=True),
+)
+
+reviews = sa.Table(
+    "reviews",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("submission_id", sa.Integer, sa.ForeignKey("submissions.id"), nullable=False, index=True),
+    sa.Column("decision", sa.String(16), nullable=False),
+    sa.Column("from_status", sa.String(16), nullable=False),
+    sa.Column("to_status", sa.String(16), nullable=False),
+    sa.Column("comment", sa.Text, nullable=False, server_default=""),
+    sa.Column("reason_code", sa.String(32), nullable=True),
+    sa.Column("actor", sa.String(64), sa.ForeignKey("users.username"), nullable=False),
+    sa.Column("at", UTCDateTime, nullable=False),
+    sa.CheckConstraint(_in("decision", DECISIONS), name="decision"),
+)
+
+audit_log = sa.Table(
+    "audit_log",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("at", UTCDateTime, nullable=False, index=True),
+    sa.Column("actor", sa.String(64), nullable=False),
+    sa.Column("action", sa.String(64), nullable=False),
+    sa.Column("object_type", sa.String(32), nullable=False),
+    sa.Column("object_id", sa.String(64), nullable=False),
+    sa.Column("region_code", sa.String(12), nullable=True),
+    sa.Column("details", sa.JSON, nullable=True),
+    sa.Index(None, "object_type", "object_id"),
+)
+
+# Append-only tables: a trigger refuses UPDATE/DELETE on these (see migration 0001).
+APPEND_ONLY = ("audit_log", "reviews")
+# Never-delete tables: a trigger refuses DELETE (history is kept, DESIGN section 3).
+NEVER_DELETE = ("submissions", "submission_values", "upload_blobs", "local_standards")
