@@ -1,0 +1,39 @@
+# Two commands on a fresh machine: `make run` (the app with the demo data) and `make test`.
+PY ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: run test lint bench demo clean
+
+$(BIN)/python:
+	$(PY) -m venv $(VENV)
+
+$(STAMP): requirements.txt requirements-dev.txt | $(BIN)/python
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -r requirements-dev.txt
+	touch $(STAMP)
+
+## run: start the dashboard on http://localhost:8501 with the demo province (SQLite under data/)
+run: $(STAMP)
+	ASSESSMENT_DEMO=$${ASSESSMENT_DEMO-1} $(BIN)/python -m assessment demo --if-empty
+	ASSESSMENT_DEMO=$${ASSESSMENT_DEMO-1} $(BIN)/streamlit run dashboard.py --server.port $${PORT:-8501}
+
+## test: the whole suite (PostgreSQL tests skip with a reason when no server is reachable)
+test: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/python -m pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check . && $(BIN)/ruff format --check .
+
+## bench: speed figures (medians), printed, not asserted
+bench: $(STAMP)
+	for f in bench/bench_*.py; do echo "== $$f"; $(BIN)/python $$f || exit 1; done
+
+demo: $(STAMP)
+	$(BIN)/python -m assessment demo
+
+clean:
+	rm -rf data/*.db data/*.db-wal data/*.db-shm

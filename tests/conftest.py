@@ -1,0 +1,60 @@
+"""Shared fixtures: a seeded demo database (a real SQLite file), reused by app and e2e tests."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="session")
+def demo_db_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A SQLite file seeded with the demo province once per test session."""
+    from assessment.auth import seed_demo_accounts
+    from assessment.store.service import Store
+
+    path = tmp_path_factory.mktemp("demo-db") / "assessment.db"
+    url = f"sqlite:///{path}"
+    with Store(url) as store:
+        store.seed_demo()
+        seed_demo_accounts(store)
+    yield url
+
+
+@pytest.fixture
+def demo_env(demo_db_url: str, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Point the app at the seeded demo database for one test."""
+    monkeypatch.setenv("ASSESSMENT_DB_URL", demo_db_url)
+    monkeypatch.setenv("ASSESSMENT_DEMO", "1")
+    monkeypatch.chdir(ROOT)
+    return demo_db_url
+
+
+def pytest_report_header(config: pytest.Config) -> list[str]:
+    return [f"ASSESSMENT_TEST_PG_URL={os.environ.get('ASSESSMENT_TEST_PG_URL', '(default)')}"]
+
+
+def app_as(username: str | None, lang: str = "zh", page: str | None = None, timeout: float = 90):
+    """An AppTest of dashboard.py signed in as ``username`` (a demo account), run once.
+
+    ``page``: a file under pages/ to switch to after the first run (e.g. "region.py").
+    Needs the ``demo_env`` fixture active.
+    """
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=timeout)
+    at.query_params["lang"] = lang
+    if username:
+        from datetime import UTC, datetime
+
+        at.session_state["user"] = username
+        at.session_state["auth_last_seen"] = datetime.now(UTC)
+    at.run()
+    if page:
+        at.switch_page(str(ROOT / "pages" / page))
+        at.run()
+    return at

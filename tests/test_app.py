@@ -1,0 +1,34 @@
+"""AppTest: the app renders with the seeded demo database, signed in as a demo evaluator."""
+
+from __future__ import annotations
+
+import pytest
+from conftest import app_as
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_overview_renders_heatmap_with_edition_caption(demo_env: str, lang: str) -> None:
+    at = app_as("demo-province", lang)
+    assert not at.exception, [e.value for e in at.exception]
+    title = "总览" if lang == "zh" else "Overview"
+    assert any(title in t.value for t in at.title)
+    assert len(at.get("plotly_chart")) >= 1, "the overview draws its heatmap"
+    captions = " ".join(c.value for c in at.caption)
+    assert "CN-2021" in captions
+
+
+def test_overview_period_and_basis_switch(demo_env: str) -> None:
+    # zh: AppTest applies a radio's format_func outside the session, i.e. in the default language
+    at = app_as("demo-province", "zh")
+    periods = at.selectbox(key="overview_period").options
+    assert periods == ["2024", "2023", "2022"]
+    at.selectbox(key="overview_period").select("2022").run()
+    at.radio(key="overview_basis").set_value("floor").run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert len(at.get("plotly_chart")) >= 1
+
+
+def test_signed_out_visitor_sees_only_the_sign_in_screen(demo_env: str) -> None:
+    at = app_as(None, "en")
+    assert not at.exception
+    assert not at.get("plotly_chart"), "no data before signing in"

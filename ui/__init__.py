@@ -1,0 +1,1 @@
+"""Helpers for the pages: session-state keys, cached wrappers around the core, plotly charts."""

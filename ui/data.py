@@ -1,0 +1,60 @@
+"""Cached access to the store and the scoring pipeline for the pages (STYLE 8).
+
+The store is opened once per process; data reads are cached by the store's data version (the
+newest audit event id), so an upload or a review shows on every page at once, with no rebuild.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from assessment.analysis import Assessment, assess
+from assessment.standards import DEFAULT_EDITION, load_edition
+from assessment.store.service import Store
+
+
+@st.cache_resource(show_spinner=False)
+def store() -> Store:
+    """The process-wide store (ASSESSMENT_DB_URL, default data/assessment.db)."""
+    return Store()
+
+
+def data_version() -> int:
+    """Changes whenever anything is written (every write appends an audit event)."""
+    return store().data_version()
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _assessment(actor: str, jurisdiction: str, basis: str, include_pending: bool, version: int) -> Assessment:
+    s = store()
+    edition = load_edition(DEFAULT_EDITION)
+    tree = s.region_tree()
+    values = s.values(actor, include_pending=include_pending)
+    return assess(values, edition, tree, s.local_standards(), jurisdiction=jurisdiction, basis=basis)
+
+
+def assessment(
+    actor: str, jurisdiction: str, basis: str = "standard", include_pending: bool = False
+) -> Assessment:
+    """Scores and aggregates of the counties under ``jurisdiction`` (cached per data version)."""
+    return _assessment(actor, jurisdiction, basis, include_pending, data_version())
+
+
+def home_region() -> str:
+    """The signed-in user's own region or jurisdiction (admins: the root of the tree)."""
+    from ui.auth import current_user
+
+    user = current_user()
+    tree = store().region_tree()
+    if user is not None and user.scope_region_code and user.scope_region_code in tree:
+        return user.scope_region_code
+    return tree.root.code
+
+
+def periods(result: Assessment) -> list[int]:
+    return sorted(result.periods, reverse=True)
+
+
+def empty_frame() -> pd.DataFrame:
+    return pd.DataFrame()
