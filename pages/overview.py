@@ -1,22 +1,23 @@
-"""Overview (evaluator): regions x aspects heatmap of scores for one year."""
+"""Overview (evaluator): headline figures, map, regions x aspects heatmap with drill-down,
+league table with trend arrows, the largest gaps."""
 
 from __future__ import annotations
 
 import streamlit as st
 
 from assessment.analysis import aspect_matrix, region_label
-from ui import charts, data
+from assessment.views import overview as view
+from ui import charts, data, tables
 from ui.auth import guard
 from ui.state import lang, tr
 
 L = lang()
 tree = data.store().region_tree()
-user = guard("view", data.home_region())
 root = data.home_region()
-actor = user.username
+user = guard("view", root)
 st.title(tr("overview.title", region=region_label(tree, root, L)))
 
-col_period, col_basis = st.columns([1, 2])
+col_period, col_basis, col_pending = st.columns([1, 2, 1])
 basis = col_basis.radio(
     tr("overview.basis"),
     ("floor", "standard"),
@@ -24,27 +25,102 @@ basis = col_basis.radio(
     horizontal=True,
     key="overview_basis",
 )
-result = data.assessment(actor, root, basis=basis)
+pending = col_pending.toggle(tr("overview.include_pending"), key="overview_pending")
+result = data.assessment(user.username, root, basis=basis, include_pending=pending)
 if not result.periods:
     st.info(tr("overview.no_periods"))
     st.stop()
 period = col_period.selectbox(tr("overview.period"), data.periods(result), key="overview_period")
+status_labels = {s: tr(f"status.{s}") for s in charts.STATUS_COLOURS}
+
+head = view.headline(result, period)
+k1, k2, k3, k4 = st.columns(4)
+k1.metric(
+    tr("overview.kpi_reporting"),
+    tr("overview.kpi_reporting_value", n=head.regions_reporting, of=head.regions_expected),
+)
+k2.metric(tr("overview.kpi_meeting_floor"), f"{head.share_meeting_floor:.1%}")
+k3.metric(tr("overview.kpi_below_floor"), f"{head.regions_below_floor}")
+k4.metric(
+    tr("overview.kpi_cost"),
+    f"¥{head.cost_total / 1e4:,.0f} 万" if L == "zh" else f"¥{head.cost_total / 1e6:,.1f} m",
+    help=tr(
+        "overview.kpi_cost_help",
+        priced=head.cost_indicators_priced,
+        unpriced=head.cost_indicators_unpriced,
+        central=f"¥{head.cost_central:,.0f}",
+        local=f"¥{head.cost_local:,.0f}",
+    ),
+)
 
 st.subheader(tr("overview.heatmap_title"))
-matrix = aspect_matrix(result, period, L)
+aspects = {a.code: (a.name_zh if L == "zh" else a.name_en) for a in result.edition.aspects}
+drill = st.selectbox(
+    tr("overview.drill"),
+    ["", *aspects],
+    format_func=lambda c: aspects.get(c, tr("overview.drill_none")),
+    key="overview_drill",
+)
+matrix = view.item_matrix(result, period, drill, L) if drill else aspect_matrix(result, period, L)
 fig = charts.score_heatmap(
     matrix,
     x_title=tr("overview.aspect_axis"),
     y_title=tr("overview.region_axis"),
     score_label=tr("overview.score"),
-    status_labels={s: tr(f"status.{s}") for s in charts.STATUS_COLOURS},
+    status_labels=status_labels,
 )
 st.plotly_chart(fig, width="stretch", key="overview_heatmap")
 st.caption(tr("overview.heatmap_caption"))
-st.caption(
-    tr(
-        "app.edition_caption",
-        edition=result.edition.id,
-        title=result.edition.title_zh if L == "zh" else result.edition.title_en,
+
+left, right = st.columns([2, 3])
+with left:
+    st.subheader(tr("overview.map_title"))
+    fig_map = charts.choropleth(
+        view.map_frame(result, period, L),
+        data.boundaries(),
+        score_label=tr("overview.score"),
+        status_labels=status_labels,
     )
-)
+    st.plotly_chart(fig_map, width="stretch", key="overview_map")
+with right:
+    st.subheader(tr("overview.league_title"))
+    tables.show(
+        view.league_table(result, period, L),
+        {
+            "name": "col.region",
+            "score": "col.score",
+            "arrow": "col.trend",
+            "change": "col.change",
+            "status": "col.status",
+            "rank_in_level": "col.rank",
+            "n_below_floor": "col.below_floor",
+            "n_below_local": "col.below_local",
+            "n_deteriorating": "col.deteriorating",
+            "coverage": "col.coverage",
+        },
+        key="overview_league",
+        height=460,
+    )
+
+st.subheader(tr("overview.gaps_title"))
+gaps = view.largest_gaps(result, period, L)
+if gaps.empty:
+    st.success(tr("overview.no_gaps"))
+else:
+    tables.show(
+        gaps,
+        {
+            "name": "col.region",
+            "indicator": "col.indicator",
+            "unit": "col.unit",
+            "value": "col.value",
+            "national_floor": "col.floor",
+            "gap_floor": "col.gap",
+            "rel_gap_floor": "col.rel_gap",
+            "evidence": "col.evidence",
+        },
+        key="overview_gaps",
+    )
+    st.caption(tr("overview.unconfirmed_note"))
+title = result.edition.title_zh if L == "zh" else result.edition.title_en
+st.caption(tr("app.edition_caption", edition=result.edition.id, title=title))

@@ -75,3 +75,109 @@ def score_heatmap(
         yaxis={"title": y_title, "autorange": "reversed"},
     )
     return fig
+
+
+def _colour_at(score: float) -> str:
+    """The SCORE_SCALE colour of a 0-100 score (linear between the scale's stops)."""
+    x = min(max(score / 100.0, 0.0), 1.0)
+    for (x0, c0), (x1, c1) in zip(SCORE_SCALE, SCORE_SCALE[1:], strict=False):
+        if x <= x1:
+            f = 0 if x1 == x0 else (x - x0) / (x1 - x0)
+            a = [int(c0[i : i + 2], 16) for i in (1, 3, 5)]
+            b = [int(c1[i : i + 2], 16) for i in (1, 3, 5)]
+            return "#" + "".join(f"{round(u + (v - u) * f):02x}" for u, v in zip(a, b, strict=True))
+    return SCORE_SCALE[-1][1]
+
+
+def _rings(geometry: dict) -> list[list[list[float]]]:
+    if geometry.get("type") == "Polygon":
+        return [geometry["coordinates"][0]]
+    if geometry.get("type") == "MultiPolygon":
+        return [poly[0] for poly in geometry["coordinates"]]
+    return []
+
+
+def choropleth(
+    frame: pd.DataFrame,
+    geojson: dict,
+    *,
+    score_label: str,
+    status_labels: dict[str, str],
+    height: int = 460,
+) -> go.Figure:
+    """Counties coloured by score, drawn as filled polygons on plain axes.
+
+    Plotly's geo maps fetch a base-map topojson from a CDN even when the base map is hidden, and
+    draw nothing offline; these filled shapes need no network at all (DESIGN: maps work offline).
+    Unreported counties are grey with their name, so they are not mistaken for low scores.
+    """
+    rows = frame.set_index("region_code")
+    fig = go.Figure()
+    for feature in geojson.get("features", []):
+        code = feature["properties"].get("code")
+        if code not in rows.index:
+            continue
+        row = rows.loc[code]
+        score = float(row["score"]) if pd.notna(row["score"]) else None
+        colour = STATUS_COLOURS["no_data"] if score is None else _colour_at(score)
+        hover = f"{row['name']}<br>" + (
+            f"{score_label}: {score:.1f}<br>{status_labels.get(row['status'], row['status'])}"
+            if score is not None
+            else status_labels.get("no_data", "")
+        )
+        for ring in _rings(feature["geometry"]):
+            xs, ys = zip(*[(pt[0], pt[1]) for pt in ring], strict=True)
+            fig.add_trace(
+                go.Scatter(
+                    x=xs,
+                    y=ys,
+                    fill="toself",
+                    fillcolor=colour,
+                    mode="lines",
+                    line={"color": "#ffffff", "width": 1},
+                    hoveron="fills",
+                    text=hover,
+                    hoverinfo="text",
+                    showlegend=False,
+                    name=str(row["name"]),
+                )
+            )
+    for feature in geojson.get("features", []):  # prefecture outlines on top, thicker
+        if feature["properties"].get("level") != "prefecture":
+            continue
+        for ring in _rings(feature["geometry"]):
+            xs, ys = zip(*[(pt[0], pt[1]) for pt in ring], strict=True)
+            fig.add_trace(
+                go.Scatter(
+                    x=xs,
+                    y=ys,
+                    mode="lines",
+                    line={"color": "#34495e", "width": 2},
+                    hoverinfo="skip",
+                    showlegend=False,
+                )
+            )
+    # the colour bar: one invisible marker carrying the scale
+    fig.add_trace(
+        go.Scatter(
+            x=[None],
+            y=[None],
+            mode="markers",
+            marker={
+                "colorscale": SCORE_SCALE,
+                "cmin": 0,
+                "cmax": 100,
+                "color": [0],
+                "showscale": True,
+                "colorbar": {"title": {"text": score_label}, "thickness": 14},
+            },
+            hoverinfo="skip",
+            showlegend=False,
+        )
+    )
+    fig.update_xaxes(visible=False)
+    fig.update_yaxes(visible=False, scaleanchor="x", scaleratio=1.15)  # ~1/cos(latitude) at 30°N
+    fig.update_layout(
+        height=height, margin={"l": 0, "r": 0, "t": 0, "b": 0}, plot_bgcolor="#ffffff", hovermode="closest"
+    )
+    return fig

@@ -41,6 +41,14 @@ def assessment(
     return _assessment(actor, jurisdiction, basis, include_pending, data_version())
 
 
+@st.cache_data(show_spinner=False)
+def boundaries() -> dict:
+    """Region boundaries (GeoJSON keyed by region code) for the maps; offline, no tile server."""
+    from assessment.demo import demo_boundaries
+
+    return demo_boundaries()
+
+
 def home_region() -> str:
     """The signed-in user's own region or jurisdiction (admins: the root of the tree)."""
     from ui.auth import current_user

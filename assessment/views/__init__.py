@@ -1,0 +1,1 @@
+"""Display-ready tables for the pages: pure pandas, one module per page (no streamlit, no plotly)."""

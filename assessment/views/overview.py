@@ -1,0 +1,190 @@
+"""Display-ready tables for the overview page (issue 7, page 1). Pure pandas.
+
+Every function takes an :class:`~assessment.analysis.Assessment` and returns a new frame; names
+come in the requested language, codes are kept in ``*_code`` columns for drill-down.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from assessment.analysis import Assessment
+
+ARROW_SYMBOLS = {
+    "achieved": "✔",
+    "on_track": "↑",
+    "moderately_improving": "↗",
+    "stagnating": "→",
+    "deteriorating": "↓",
+    "insufficient_data": "·",
+}
+
+
+@dataclass(frozen=True)
+class Headline:
+    """The four headline figures of a jurisdiction and period."""
+
+    regions_expected: int
+    regions_reporting: int
+    indicators_with_floor: int  # reported indicator values that have a national floor
+    share_meeting_floor: float  # of those, the share at or above the floor (NaN when none)
+    regions_below_floor: int  # reporting regions with any indicator below the floor
+    cost_total: float  # indicative cost to close, CNY (indicators with a unit cost only)
+    cost_central: float
+    cost_local: float
+    cost_indicators_priced: int  # shortfalls with a unit cost
+    cost_indicators_unpriced: int  # shortfalls without one (not in the total)
+
+
+def _names(result: Assessment, lang: str) -> pd.DataFrame:
+    tree = result.tree.frame()
+    tree["name"] = tree["name_zh"] if lang == "zh" else tree["name_en"]
+    parents = tree.set_index("region_code")["name"]
+    tree["parent_name"] = tree["parent_code"].map(parents)
+    return tree[["region_code", "name", "parent_code", "parent_name", "population"]]
+
+
+def _indicator_names(result: Assessment, lang: str) -> pd.DataFrame:
+    ind = result.edition.indicator_frame()
+    suffix = "zh" if lang == "zh" else "en"
+    out = ind[["indicator_code", "item_code", "aspect_code", "unit", "direction", "floor_confirmed"]].copy()
+    out["indicator"] = ind[f"name_{suffix}"]
+    out["item"] = ind[f"item_{suffix}"]
+    out["aspect"] = ind[f"aspect_{suffix}"]
+    return out
+
+
+def headline(result: Assessment, period: int) -> Headline:
+    """Who reports, the share meeting the floor, regions with a failure, the cost to close."""
+    s = result.scores[result.scores["period"] == period]
+    reported = s[s["status"] != "no_data"]
+    with_floor = reported[reported["national_floor"].notna()]
+    below = with_floor["status"] == "below_floor"
+    costs = result.costs[result.costs["period"] == period]
+    priced = costs["cost_total"].notna()
+    return Headline(
+        regions_expected=int(s["region_code"].nunique()),
+        regions_reporting=int(reported["region_code"].nunique()),
+        indicators_with_floor=len(with_floor),
+        share_meeting_floor=float(1 - below.mean()) if len(with_floor) else float("nan"),
+        regions_below_floor=int(with_floor.loc[below, "region_code"].nunique()),
+        cost_total=float(costs.loc[priced, "cost_total"].sum()),
+        cost_central=float(costs.loc[priced, "cost_central"].sum()),
+        cost_local=float(costs.loc[priced, "cost_local"].sum()),
+        cost_indicators_priced=int(priced.sum()),
+        cost_indicators_unpriced=int((~priced).sum()),
+    )
+
+
+def league_table(result: Assessment, period: int, lang: str = "zh") -> pd.DataFrame:
+    """One row per county: overall score, status, ranks, failures, coverage and the change on the
+    previous period (``arrow``: ↑ better, ↓ worse, → within half a point), best first."""
+    aggs = result.aggregates
+    overall = aggs[aggs["level"] == "overall"]
+    now = overall[overall["period"] == period]
+    earlier = sorted(p for p in result.periods if p < period)
+    out = now[
+        [
+            "region_code",
+            "score",
+            "status",
+            "rank_in_parent",
+            "rank_in_level",
+            "quintile",
+            "n_below_floor",
+            "n_below_local",
+            "coverage",
+        ]
+    ].merge(_names(result, lang), on="region_code", how="left")
+    if earlier:
+        prev = overall[overall["period"] == earlier[-1]][["region_code", "score"]]
+        out = out.merge(prev.rename(columns={"score": "prev_score"}), on="region_code", how="left")
+    else:
+        out["prev_score"] = np.nan
+    out["change"] = out["score"] - out["prev_score"]
+    out["arrow"] = np.select(
+        [out["change"] > 0.5, out["change"] < -0.5, out["change"].notna()], ["↑", "↓", "→"], default="·"
+    )
+    t = result.trends
+    det = t[(t["period"] == period) & (t["arrow"] == "deteriorating")]
+    worse = det.groupby("region_code").size().rename("n_deteriorating")
+    out = out.merge(worse, left_on="region_code", right_index=True, how="left")
+    out["n_deteriorating"] = out["n_deteriorating"].fillna(0).astype(int)
+    out = out.sort_values(["rank_in_level", "name"], na_position="last").reset_index(drop=True)
+    return out[
+        [
+            "region_code",
+            "name",
+            "parent_name",
+            "score",
+            "arrow",
+            "change",
+            "status",
+            "rank_in_level",
+            "rank_in_parent",
+            "quintile",
+            "n_below_floor",
+            "n_below_local",
+            "n_deteriorating",
+            "coverage",
+            "population",
+        ]
+    ]
+
+
+def largest_gaps(result: Assessment, period: int, lang: str = "zh", n: int = 15) -> pd.DataFrame:
+    """The ``n`` largest relative shortfalls against the national floor in ``period``."""
+    s = result.scores
+    below = s[(s["period"] == period) & (s["status"] == "below_floor")]
+    below = below.nsmallest(n, "rel_gap_floor")
+    out = below[
+        ["region_code", "indicator_code", "value", "national_floor", "gap_floor", "rel_gap_floor", "evidence"]
+    ].merge(_names(result, lang)[["region_code", "name"]], on="region_code", how="left")
+    out = out.merge(_indicator_names(result, lang), on="indicator_code", how="left")
+    return out[
+        [
+            "region_code",
+            "name",
+            "indicator_code",
+            "indicator",
+            "unit",
+            "value",
+            "national_floor",
+            "floor_confirmed",
+            "gap_floor",
+            "rel_gap_floor",
+            "evidence",
+        ]
+    ].reset_index(drop=True)
+
+
+def item_matrix(result: Assessment, period: int, aspect_code: str, lang: str = "zh") -> pd.DataFrame:
+    """Drill-down of one aspect: counties (rows) x its service items (columns) of item scores, in
+    the shape of :func:`assessment.analysis.aspect_matrix` (statuses in ``attrs``)."""
+    aggs = result.aggregates
+    items = [
+        i
+        for i in result.edition.items
+        if result.edition.category_by_code[i.category_code].aspect_code == aspect_code
+    ]
+    codes = [i.code for i in items]
+    rows = aggs[(aggs["level"] == "item") & (aggs["period"] == period) & aggs["code"].isin(codes)]
+    order = [r.code for r in result.tree.descendants(result.jurisdiction) if not result.tree.children(r.code)]
+    score = rows.pivot(index="region_code", columns="code", values="score").reindex(index=order, columns=codes)
+    status = rows.pivot(index="region_code", columns="code", values="status").reindex(index=order, columns=codes)
+    names = _names(result, lang).set_index("region_code")["name"]
+    labels = [f"{i.no}. {i.name_zh if lang == 'zh' else i.name_en}" for i in items]
+    out = pd.DataFrame(score.to_numpy(dtype="float64"), index=[names[c] for c in order], columns=labels)
+    out.attrs["status"] = status.fillna("no_data").to_numpy().tolist()
+    out.attrs["region_codes"] = order
+    out.attrs["item_codes"] = codes
+    return out
+
+
+def map_frame(result: Assessment, period: int, lang: str = "zh") -> pd.DataFrame:
+    """Per county: overall score, status and failures for the choropleth."""
+    table = league_table(result, period, lang)
+    return table[["region_code", "name", "score", "status", "n_below_floor", "n_below_local"]]

@@ -1,0 +1,257 @@
+"""The sign-in gate of the web app (issue 6): local accounts, single sign-on, idle timeout, demo mode.
+
+``dashboard.py`` calls, after the language switch and before building the navigation::
+
+    from ui.auth import sign_in_gate, sign_out_button
+    user = sign_in_gate()       # draws the sign-in screen and stops the run until someone signs in
+    sign_out_button()           # sidebar: who is signed in, the demo badge, "sign out"
+
+and then registers only the pages for ``user.role``. Pages may call :func:`guard` as a second line of
+defence, but the real check is in the store: every store call takes ``user.username`` and refuses
+out-of-scope work whatever the page or the query string asks for.
+
+The signed-in user name lives in ``st.session_state[ui.state.USER]`` (the key pages read); it is
+re-read from the database on every run, so disabling an account or changing its role takes effect
+at once. A home-made sign-in cannot set an HttpOnly cookie, so a browser reload signs the user out
+(platform notes 1.3); single sign-on keeps Streamlit's identity cookie.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Mapping
+from datetime import UTC, datetime
+
+import streamlit as st
+
+from assessment import access
+from assessment.auth import (
+    DEMO_ACCOUNTS,
+    AuthError,
+    authenticate,
+    claim_identities,
+    demo_active,
+    demo_sign_in,
+    session_expired,
+    sign_out,
+    sso_sign_in,
+)
+from assessment.errors import DataFileError
+from assessment.store.service import Store
+from assessment.store.users import User
+from ui.state import USER, lang, tr
+
+LAST_SEEN = "auth_last_seen"  # aware UTC datetime of the last run while signed in
+METHOD = "auth_method"  # "password" | "sso" | "demo"
+NOTICE = "auth_notice"  # a locale key to show on the sign-in screen (e.g. session expired)
+FORM = "auth_form"
+USERNAME = "auth_username"
+PASSWORD = "auth_password"
+SUBMIT = "auth_submit"
+SSO_BUTTON = "auth_sso"
+SIGN_OUT = "auth_sign_out"
+DEMO_PREFIX = "auth_demo_"
+
+
+def _store() -> Store:
+    from ui import data
+
+    return data.store()
+
+
+def _text(err: DataFileError) -> str:
+    """A refusal's message in the user's language, without the code prefix."""
+    L = lang()
+    return "\n\n".join(p.message_zh if L == "zh" else p.message_en for p in err.problems)
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+# -- single sign-on ---------------------------------------------------------------------------------
+def _auth_section() -> Mapping[str, object]:
+    try:
+        section = st.secrets.get("auth")
+    except FileNotFoundError:  # no secrets.toml at all (StreamlitSecretNotFoundError)
+        return {}
+    return section if isinstance(section, Mapping) else {}
+
+
+def sso_providers() -> list[str | None]:
+    """The configured OIDC providers: [None] for a plain ``[auth]`` section, else the named ones."""
+    section = _auth_section()
+    if not section:
+        return []
+    named = [k for k, v in section.items() if isinstance(v, Mapping) and "client_id" in v]
+    return named or ([None] if "client_id" in section else [])
+
+
+def _sso_claims() -> dict[str, object]:
+    try:
+        return dict(st.user.to_dict())
+    except Exception:
+        return {}
+
+
+# -- session ----------------------------------------------------------------------------------------
+def _start(user: User, method: str) -> None:
+    st.session_state[USER] = user.username
+    st.session_state[METHOD] = method
+    st.session_state[LAST_SEEN] = _now()
+
+
+def _end(reason: str) -> None:
+    name = st.session_state.get(USER)
+    method = st.session_state.get(METHOD)
+    for key in (USER, METHOD, LAST_SEEN):
+        st.session_state.pop(key, None)
+    if name:
+        with contextlib.suppress(DataFileError):  # a failed audit write must not block signing out
+            sign_out(_store(), name, reason=reason)
+    if method == "sso" and _sso_claims().get("is_logged_in"):
+        st.logout()
+
+
+def current_user() -> User | None:
+    """The signed-in user, or None (not signed in, idle too long, disabled or deleted meanwhile).
+
+    Counts this run as activity for the idle timeout.
+    """
+    name = st.session_state.get(USER)
+    if not name:
+        return None
+    if session_expired(st.session_state.get(LAST_SEEN), _now()):
+        st.session_state[NOTICE] = "auth.session_expired"
+        _end("session_expired")
+        return None
+    user = _store().get_user(name)
+    if user is None or user.disabled:
+        _end("sign_out")
+        return None
+    st.session_state[LAST_SEEN] = _now()
+    return user
+
+
+def _notice() -> None:
+    key = st.session_state.pop(NOTICE, None)
+    if key == "auth.session_expired":
+        from assessment.auth import session_expired_error
+
+        st.warning(_text(session_expired_error()))
+
+
+def _sso_section(store: Store) -> None:
+    providers = sso_providers()
+    if not providers:
+        return
+    if _sso_claims().get("is_logged_in"):
+        try:
+            user = sso_sign_in(store, claim_identities(_sso_claims()))
+        except AuthError as err:
+            st.error(_text(err))
+            if st.button(tr("auth.ui.sign_out"), key=SIGN_OUT):
+                st.logout()
+            st.stop()
+        _start(user, "sso")
+        st.rerun()
+    for provider in providers:
+        label = tr("auth.ui.sso") + (f" ({provider})" if provider else "")
+        key = SSO_BUTTON if provider is None else f"{SSO_BUTTON}_{provider}"
+        if st.button(label, key=key, type="primary"):
+            st.login(provider) if provider else st.login()
+    st.caption(tr("auth.ui.or_local"))
+
+
+def _demo_section(store: Store) -> None:
+    if not demo_active(store):
+        return
+    st.info(tr("auth.ui.demo_banner"))
+    cols = st.columns(2)
+    for i, acc in enumerate(DEMO_ACCOUNTS):
+        name = acc.display_name.split(" / ")[0 if lang() == "zh" else -1]
+        if cols[i % 2].button(tr("auth.ui.demo_button", name=name), key=DEMO_PREFIX + acc.username):
+            try:
+                user = demo_sign_in(store, acc.username)
+            except AuthError as err:
+                st.error(_text(err))
+                return
+            _start(user, "demo")
+            st.rerun()
+
+
+def _password_form(store: Store) -> None:
+    with st.form(FORM, clear_on_submit=True):  # the password never stays in session state
+        username = st.text_input(tr("auth.ui.username"), key=USERNAME, max_chars=64)
+        password = st.text_input(tr("auth.ui.password"), key=PASSWORD, type="password", max_chars=1024)
+        submitted = st.form_submit_button(tr("auth.ui.submit"), key=SUBMIT)
+    if not submitted:
+        return
+    if not username.strip() or not password:
+        st.error(tr("auth.ui.empty_fields"))
+        return
+    try:
+        user = authenticate(store, username, password)
+    except AuthError as err:
+        st.error(_text(err))
+        return
+    _start(user, "password")
+    st.rerun()
+
+
+def sign_in_gate() -> User:
+    """The signed-in user; otherwise draws the sign-in screen and stops the run (``st.stop``).
+
+    Shows: a notice when an idle session ended; "sign in with single sign-on" when ``[auth]`` is in
+    ``st.secrets`` (an identity with no linked account is refused politely, nothing is created);
+    in demo mode (``ASSESSMENT_DEMO=1`` and a demo database) a banner and one-click demo sign-ins;
+    the user name / password form. Wrong credentials, a locked or disabled account each get a
+    clear message that says nothing about other accounts.
+    """
+    user = current_user()
+    if user is not None:
+        return user
+    store = _store()
+    st.title(tr("auth.ui.title"))
+    _notice()
+    _sso_section(store)
+    _demo_section(store)
+    _password_form(store)
+    st.stop()
+    raise AssertionError("unreachable")  # pragma: no cover - st.stop() ends the run
+
+
+def sign_out_button() -> None:
+    """Sidebar: who is signed in (and a demo badge in demo mode) and the sign-out button."""
+    name = st.session_state.get(USER)
+    if not name:
+        return
+    user = _store().get_user(name)
+    if user is None:
+        return
+    role = tr(f"auth.role.{user.role}")
+    st.sidebar.caption(tr("auth.ui.signed_in_as", name=user.display_name or user.username, role=role))
+    if demo_active(_store()):
+        st.sidebar.warning(tr("auth.ui.demo_badge"))
+    if st.sidebar.button(tr("auth.ui.sign_out"), key=SIGN_OUT):
+        _end("sign_out")
+        st.rerun()
+
+
+def can(user: User, action: str, region_code: str | None = None) -> bool:
+    """Whether ``user`` may do ``action`` (on ``region_code``): for showing or hiding controls."""
+    return access.allowed(user, action, region_code, _store().region_tree())
+
+
+def guard(action: str, region_code: str | None = None, *, roles: tuple[str, ...] | None = None) -> User:
+    """For the top of a page: the signed-in user when allowed, else an error and ``st.stop``.
+
+    ``roles`` limits the page to those roles (e.g. evaluator pages reached by a typed URL); the
+    action check asks the same policy the store enforces.
+    """
+    user = sign_in_gate()
+    role_ok = roles is None or user.role in roles or access.is_system(user)
+    if not role_ok or not can(user, action, region_code):
+        st.error(_text(access.denied(action, region_code if role_ok else None)))
+        st.stop()
+    return user

@@ -1,0 +1,47 @@
+"""Showing core tables: translated headers, status labels and number formats in one place."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from ui.state import tr
+
+# column -> (label key, st.column_config factory args)
+_FORMATS: dict[str, dict] = {
+    "score": {"format": "%.1f"},
+    "change": {"format": "%+.1f"},
+    "coverage": {"format": "percent"},
+    "value": {"format": "%.2f"},
+    "national_floor": {"format": "%.2f"},
+    "gap_floor": {"format": "%+.2f"},
+    "rel_gap_floor": {"format": "percent"},
+    "population": {"format": "localized"},
+}
+
+
+def labelled(frame: pd.DataFrame, columns: dict[str, str]) -> tuple[pd.DataFrame, dict]:
+    """Keep ``columns`` (name -> i18n key), translate status/evidence codes, build column configs."""
+    out = frame[list(columns)].copy()
+    for col in ("status", "evidence"):
+        if col in out:
+            out[col] = out[col].map(lambda v, c=col: tr(f"{c}.{v}") if isinstance(v, str) else "")
+    if "floor_confirmed" in frame and "national_floor" in out:
+        out["national_floor"] = [
+            "" if pd.isna(v) else f"{v:g}" + ("" if ok else " *")
+            for v, ok in zip(frame["national_floor"], frame["floor_confirmed"], strict=True)
+        ]
+    config = {}
+    for col, key in columns.items():
+        fmt = _FORMATS.get(col)
+        if fmt and not (col == "national_floor" and "floor_confirmed" in frame):
+            config[col] = st.column_config.NumberColumn(tr(key), **fmt)
+        else:
+            config[col] = st.column_config.Column(tr(key))
+    return out, config
+
+
+def show(frame: pd.DataFrame, columns: dict[str, str], *, key: str, height: int | str = "auto") -> None:
+    """st.dataframe of ``frame`` restricted to ``columns`` with translated headers."""
+    out, config = labelled(frame, columns)
+    st.dataframe(out, column_config=config, hide_index=True, width="stretch", height=height, key=key)
