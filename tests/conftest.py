@@ -53,8 +53,7 @@ def app_as(username: str | None, lang: str = "zh", page: str | None = None, time
 
         at.session_state["user"] = username
         at.session_state["auth_last_seen"] = datetime.now(UTC)
-    at.run()
-    if page:
+    if page:  # start on the page itself: no widget state of another page is carried over
         at.switch_page(str(ROOT / "pages" / page))
-        at.run()
+    at.run()
     return at

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from itertools import pairwise
+
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
@@ -80,7 +82,7 @@ def score_heatmap(
 def _colour_at(score: float) -> str:
     """The SCORE_SCALE colour of a 0-100 score (linear between the scale's stops)."""
     x = min(max(score / 100.0, 0.0), 1.0)
-    for (x0, c0), (x1, c1) in zip(SCORE_SCALE, SCORE_SCALE[1:], strict=False):
+    for (x0, c0), (x1, c1) in pairwise(SCORE_SCALE):
         if x <= x1:
             f = 0 if x1 == x0 else (x - x0) / (x1 - x0)
             a = [int(c0[i : i + 2], 16) for i in (1, 3, 5)]
@@ -179,5 +181,160 @@ def choropleth(
     fig.update_yaxes(visible=False, scaleanchor="x", scaleratio=1.15)  # ~1/cos(latitude) at 30°N
     fig.update_layout(
         height=height, margin={"l": 0, "r": 0, "t": 0, "b": 0}, plot_bgcolor="#ffffff", hovermode="closest"
+    )
+    return fig
+
+
+def spine_chart(
+    frame: pd.DataFrame,
+    *,
+    status_labels: dict[str, str],
+    legend: dict[str, str],
+) -> go.Figure:
+    """Fingertips-style spine chart: one row per indicator, worst peer at the left, best at the right.
+
+    Grey bar: the peers' range; darker band: their middle half; black tick: national floor; amber
+    diamond: binding local standard; dot: the region, coloured by status, with its confidence
+    interval as a whisker for rates. ``legend`` labels: peers, middle, floor, local, region, ci.
+    """
+    df = frame.iloc[::-1].reset_index(drop=True)  # first indicator on top
+    labels = [
+        wrap_label(f"{n} ({u})" if u and u != "%" else n, 48)
+        for n, u in zip(df["indicator"], df["unit"], strict=True)
+    ]
+    y = list(range(len(df)))
+    fig = go.Figure()
+    lo = np.fmin(df["pos_p_min"], df["pos_p_max"])
+    hi = np.fmax(df["pos_p_min"], df["pos_p_max"])
+    q_lo = np.fmin(df["pos_p25"], df["pos_p75"])
+    q_hi = np.fmax(df["pos_p25"], df["pos_p75"])
+    fig.add_trace(
+        go.Bar(
+            y=y,
+            x=hi - lo,
+            base=lo,
+            orientation="h",
+            marker_color="#e5e8eb",
+            name=legend["peers"],
+            hoverinfo="skip",
+            width=0.6,
+        )
+    )
+    fig.add_trace(
+        go.Bar(
+            y=y,
+            x=q_hi - q_lo,
+            base=q_lo,
+            orientation="h",
+            marker_color="#aab7c4",
+            name=legend["middle"],
+            hoverinfo="skip",
+            width=0.6,
+        )
+    )
+    fig.add_trace(
+        go.Scatter(
+            y=y,
+            x=df["pos_national_floor"],
+            mode="markers",
+            name=legend["floor"],
+            marker={
+                "symbol": "line-ns-open",
+                "size": 16,
+                "color": "#1a1a1a",
+                "line": {"width": 3, "color": "#1a1a1a"},
+            },
+            customdata=df["national_floor"],
+            hovertemplate=legend["floor"] + ": %{customdata}<extra></extra>",
+        )
+    )
+    fig.add_trace(
+        go.Scatter(
+            y=y,
+            x=df["pos_local_standard"],
+            mode="markers",
+            name=legend["local"],
+            marker={
+                "symbol": "diamond",
+                "size": 9,
+                "color": STATUS_COLOURS["below_local"],
+                "line": {"width": 1, "color": "#1a1a1a"},
+            },
+            customdata=df["local_standard"],
+            hovertemplate=legend["local"] + ": %{customdata}<extra></extra>",
+        )
+    )
+    ci_lo = np.fmin(df["pos_ci_low"], df["pos_ci_high"])
+    ci_hi = np.fmax(df["pos_ci_low"], df["pos_ci_high"])
+    pos = df["pos_value"]
+    fig.add_trace(
+        go.Scatter(
+            y=y,
+            x=pos,
+            mode="markers",
+            name=legend["region"],
+            marker={
+                "size": 12,
+                "color": [STATUS_COLOURS.get(s, "#7f8c8d") for s in df["status"]],
+                "line": {"width": 1, "color": "#1a1a1a"},
+            },
+            error_x={
+                "type": "data",
+                "symmetric": False,
+                "array": (ci_hi - pos).clip(lower=0),
+                "arrayminus": (pos - ci_lo).clip(lower=0),
+                "color": "#555",
+                "thickness": 1.5,
+                "width": 4,
+            },
+            customdata=np.stack(
+                [df["value"].round(2).astype(str), df["status"].map(lambda s: status_labels.get(s, s))],
+                axis=-1,
+            ),
+            hovertemplate="%{customdata[0]}<br>%{customdata[1]}<extra></extra>",
+        )
+    )
+    fig.update_layout(
+        barmode="overlay",
+        height=max(300, 34 * len(df) + 110),
+        margin={"l": 10, "r": 10, "t": 40, "b": 10},
+        legend={"orientation": "h", "y": 1.02, "yanchor": "bottom", "x": 0},
+        plot_bgcolor="#ffffff",
+        xaxis={
+            "range": [-0.03, 1.03],
+            "tickvals": [0, 0.5, 1],
+            "ticktext": [legend["worst"], "", legend["best"]],
+            "showgrid": False,
+        },
+        yaxis={"tickvals": y, "ticktext": labels, "automargin": True},
+    )
+    return fig
+
+
+def score_lines(history: pd.DataFrame, *, score_label: str, period_label: str) -> go.Figure:
+    """Overall (thick) and aspect scores over periods."""
+    fig = go.Figure()
+    for series, part in history.groupby("series", sort=False):
+        overall = bool((part["code"] == "overall").all())
+        fig.add_trace(
+            go.Scatter(
+                x=part["period"],
+                y=part["score"],
+                mode="lines+markers",
+                name=wrap_label(str(series), 24),
+                line={"width": 4 if overall else 1.5, "color": "#1f4e79" if overall else None},
+            )
+        )
+    fig.update_layout(
+        height=380,
+        margin={"l": 10, "r": 10, "t": 10, "b": 10},
+        yaxis={
+            "title": score_label,
+            "range": [
+                max(0, float(history["score"].min()) - 5) if history["score"].notna().any() else 0,
+                100,
+            ],
+        },
+        xaxis={"title": period_label, "dtick": 1},
     )
     return fig

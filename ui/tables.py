@@ -5,7 +5,10 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from assessment.i18n import catalogue
 from ui.state import tr
+
+CODED = ("status", "evidence", "flag", "arrow")  # columns holding codes with i18n keys "<col>.<code>"
 
 # column -> (label key, st.column_config factory args)
 _FORMATS: dict[str, dict] = {
@@ -23,9 +26,12 @@ _FORMATS: dict[str, dict] = {
 def labelled(frame: pd.DataFrame, columns: dict[str, str]) -> tuple[pd.DataFrame, dict]:
     """Keep ``columns`` (name -> i18n key), translate status/evidence codes, build column configs."""
     out = frame[list(columns)].copy()
-    for col in ("status", "evidence"):
+    keys = catalogue()
+    for col in CODED:
         if col in out:
-            out[col] = out[col].map(lambda v, c=col: tr(f"{c}.{v}") if isinstance(v, str) else "")
+            out[col] = out[col].map(
+                lambda v, c=col: (tr(f"{c}.{v}") if f"{c}.{v}" in keys else v) if isinstance(v, str) else ""
+            )
     if "floor_confirmed" in frame and "national_floor" in out:
         out["national_floor"] = [
             "" if pd.isna(v) else f"{v:g}" + ("" if ok else " *")

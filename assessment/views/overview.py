@@ -173,8 +173,12 @@ def item_matrix(result: Assessment, period: int, aspect_code: str, lang: str = "
     codes = [i.code for i in items]
     rows = aggs[(aggs["level"] == "item") & (aggs["period"] == period) & aggs["code"].isin(codes)]
     order = [r.code for r in result.tree.descendants(result.jurisdiction) if not result.tree.children(r.code)]
-    score = rows.pivot(index="region_code", columns="code", values="score").reindex(index=order, columns=codes)
-    status = rows.pivot(index="region_code", columns="code", values="status").reindex(index=order, columns=codes)
+    score = rows.pivot(index="region_code", columns="code", values="score").reindex(
+        index=order, columns=codes
+    )
+    status = rows.pivot(index="region_code", columns="code", values="status").reindex(
+        index=order, columns=codes
+    )
     names = _names(result, lang).set_index("region_code")["name"]
     labels = [f"{i.no}. {i.name_zh if lang == 'zh' else i.name_en}" for i in items]
     out = pd.DataFrame(score.to_numpy(dtype="float64"), index=[names[c] for c in order], columns=labels)

@@ -1,0 +1,171 @@
+"""Display-ready tables for the region profile page (issue 7, page 2). Pure pandas.
+
+The spine chart follows Fingertips' area profiles: per indicator, the peers' range (worst to best)
+is scaled to 0..1 with the worst end at 0 (direction-aware), the middle half of the peers shaded,
+and the region's value, the national floor and the binding local standard placed on the same
+scale, so indicators of different units line up.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from assessment.analysis import Assessment
+
+
+def counties(result: Assessment) -> list[str]:
+    """Codes of the counties under the assessment's jurisdiction, in tree order."""
+    tree = result.tree
+    if not tree.children(result.jurisdiction):
+        return [result.jurisdiction]
+    return [r.code for r in tree.descendants(result.jurisdiction) if not tree.children(r.code)]
+
+
+def header(result: Assessment, region: str, period: int) -> dict:
+    """Overall score, status, ranks, quintile and counts of one region and period."""
+    a = result.aggregates
+    row = a[(a["region_code"] == region) & (a["period"] == period) & (a["level"] == "overall")]
+    if row.empty:
+        return {}
+    r = row.iloc[0]
+    peers = a[(a["period"] == period) & (a["level"] == "overall") & (a["parent_code"] == r["parent_code"])]
+    return {
+        "score": None if pd.isna(r["score"]) else float(r["score"]),
+        "status": str(r["status"]),
+        "rank_in_parent": None if pd.isna(r["rank_in_parent"]) else int(r["rank_in_parent"]),
+        "n_in_parent": int(peers["score"].notna().sum()),
+        "rank_in_level": None if pd.isna(r["rank_in_level"]) else int(r["rank_in_level"]),
+        "n_in_level": int(a[(a["period"] == period) & (a["level"] == "overall")]["score"].notna().sum()),
+        "quintile": None if pd.isna(r["quintile"]) else int(r["quintile"]),
+        "n_indicators": int(r["n_indicators"]),
+        "n_reported": int(r["n_reported"]),
+        "n_below_floor": int(r["n_below_floor"]),
+        "n_below_local": int(r["n_below_local"]),
+    }
+
+
+def aspect_summary(result: Assessment, region: str, period: int, lang: str = "zh") -> pd.DataFrame:
+    """One row per aspect: score, status and counts for the region and period."""
+    a = result.aggregates
+    rows = a[(a["region_code"] == region) & (a["period"] == period) & (a["level"] == "aspect")]
+    names = {x.code: (x.name_zh if lang == "zh" else x.name_en) for x in result.edition.aspects}
+    out = rows[
+        ["code", "score", "status", "n_indicators", "n_reported", "n_below_floor", "n_below_local"]
+    ].copy()
+    out.insert(1, "aspect", out["code"].map(names))
+    order = {x.code: i for i, x in enumerate(result.edition.aspects)}
+    return out.sort_values("code", key=lambda c: c.map(order)).reset_index(drop=True)
+
+
+def spine(
+    result: Assessment, region: str, period: int, lang: str = "zh", aspect: str | None = None
+) -> pd.DataFrame:
+    """Per indicator (of ``aspect`` or all): the region's value against floor, local standard and
+    peers, with positions ``pos_*`` on the 0 (worst) .. 1 (best) scale of the spine chart."""
+    s = result.scores
+    s = s[(s["period"] == period) & s["region_code"].isin(counties(result))]
+    ind = result.edition.indicator_frame()
+    if aspect:
+        ind = ind[ind["aspect_code"] == aspect]
+    s = s[s["indicator_code"].isin(ind["indicator_code"])]
+    q = s.groupby("indicator_code", observed=True)["value"].quantile([0.0, 0.25, 0.5, 0.75, 1.0]).unstack()
+    q.columns = ["p_min", "p25", "p50", "p75", "p_max"]
+    mine = s[s["region_code"] == region].set_index("indicator_code")
+    suffix = "zh" if lang == "zh" else "en"
+    out = ind[["indicator_code", "aspect_code", "unit", "direction", "floor_confirmed"]].copy()
+    out["indicator"] = ind[f"name_{suffix}"].to_numpy()
+    out["item"] = ind[f"item_{suffix}"].to_numpy()
+    out = out.join(q, on="indicator_code")
+    for col in ("value", "national_floor", "local_standard", "status", "ci_low", "ci_high", "evidence"):
+        out[col] = out["indicator_code"].map(mine[col]) if len(mine) else np.nan
+    out["status"] = out["status"].fillna("no_data").astype(str)
+    lo = out[["p_min", "national_floor", "local_standard", "value"]].min(axis=1)
+    hi = out[["p_max", "national_floor", "local_standard", "value"]].max(axis=1)
+    span = (hi - lo).where(hi > lo)
+    higher = out["direction"] == "higher"
+    for col in (
+        "value",
+        "national_floor",
+        "local_standard",
+        "p_min",
+        "p25",
+        "p75",
+        "p_max",
+        "ci_low",
+        "ci_high",
+    ):
+        pos = (out[col] - lo) / span
+        out[f"pos_{col}"] = np.where(higher, pos, 1 - pos)
+    same = span.isna() & out["value"].notna()  # every peer equal: put everything in the middle
+    for col in ("value", "national_floor", "local_standard", "p_min", "p25", "p75", "p_max"):
+        out.loc[same & out[col].notna(), f"pos_{col}"] = 0.5
+    return out.reset_index(drop=True)
+
+
+def score_history(result: Assessment, region: str, lang: str = "zh") -> pd.DataFrame:
+    """Overall and aspect scores of the region over the periods (long format: period, series, score)."""
+    a = result.aggregates
+    rows = a[(a["region_code"] == region) & a["level"].isin(["overall", "aspect"])]
+    names = {x.code: (x.name_zh if lang == "zh" else x.name_en) for x in result.edition.aspects}
+    names["overall"] = "总分" if lang == "zh" else "Overall"
+    out = rows[["period", "code", "score"]].copy()
+    out["series"] = out["code"].map(names)
+    return out.sort_values(["code", "period"]).reset_index(drop=True)
+
+
+def gaps(result: Assessment, region: str, period: int, lang: str = "zh") -> pd.DataFrame:
+    """Indicators below the binding standard, largest relative gap first, with trend and cost."""
+    s = result.scores
+    rows = s[
+        (s["region_code"] == region)
+        & (s["period"] == period)
+        & s["status"].isin(["below_floor", "below_local"])
+    ]
+    ind = result.edition.indicator_frame().set_index("indicator_code")
+    suffix = "zh" if lang == "zh" else "en"
+    out = rows[
+        [
+            "indicator_code",
+            "value",
+            "national_floor",
+            "floor_confirmed",
+            "standard",
+            "status",
+            "gap_standard",
+            "rel_gap_standard",
+        ]
+    ].copy()
+    out.insert(1, "indicator", out["indicator_code"].map(ind[f"name_{suffix}"]))
+    out.insert(2, "unit", out["indicator_code"].map(ind["unit"]))
+    t = result.trends
+    arrows = t[(t["region_code"] == region) & (t["period"] == period)].set_index("indicator_code")["arrow"]
+    out["arrow"] = out["indicator_code"].map(arrows).astype("string")
+    c = result.costs
+    cost = c[(c["region_code"] == region) & (c["period"] == period)].set_index("indicator_code")
+    for col in ("beneficiaries_short", "cost_total", "cost_central", "cost_local"):
+        out[col] = out["indicator_code"].map(cost[col]) if len(cost) else np.nan
+    return out.sort_values("rel_gap_standard").reset_index(drop=True)
+
+
+def quality_flags(result: Assessment, region: str, period: int, lang: str = "zh") -> pd.DataFrame:
+    """Values to read with care: small denominators, too close to call, unconfirmed floors."""
+    s = result.scores
+    rows = s[(s["region_code"] == region) & (s["period"] == period) & (s["status"] != "no_data")]
+    ind = result.edition.indicator_frame().set_index("indicator_code")
+    suffix = "zh" if lang == "zh" else "en"
+    flags = {
+        "small_numbers": rows["small_numbers"].fillna(False).astype(bool),
+        "too_close_to_call": rows["evidence"].astype("string").eq("too_close_to_call").fillna(False),
+        "unconfirmed_floor": rows["national_floor"].notna() & ~rows["floor_confirmed"].astype(bool),
+    }
+    parts = []
+    for flag, mask in flags.items():
+        part = rows.loc[mask.to_numpy(), ["indicator_code", "value", "denominator"]].copy()
+        part["flag"] = flag
+        parts.append(part)
+    out = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
+    if out.empty:
+        return pd.DataFrame(columns=["indicator_code", "indicator", "value", "denominator", "flag"])
+    out.insert(1, "indicator", out["indicator_code"].map(ind[f"name_{suffix}"]))
+    return out

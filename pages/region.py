@@ -1,0 +1,138 @@
+"""Region profile: status and rank, spine chart, aspects, trends, gaps with cost, history, flags."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from assessment.analysis import region_label
+from assessment.views import region as view
+from ui import charts, data, tables
+from ui.auth import guard
+from ui.state import lang, tr
+
+L = lang()
+home = data.home_region()
+user = guard("view", home)
+result = data.assessment(user.username, home)
+choices = view.counties(result)
+if user.role == "official" or len(choices) == 1:
+    region = home if home in choices else choices[0]
+else:
+    region = st.selectbox(
+        tr("region.choose"), choices, format_func=lambda c: region_label(result.tree, c, L), key="region_code"
+    )
+guard("view", region)  # second line of defence; the store filters too
+st.title(tr("region.title", region=region_label(result.tree, region, L)))
+if not result.periods:
+    st.info(tr("overview.no_periods"))
+    st.stop()
+period = st.selectbox(tr("overview.period"), data.periods(result), key="region_period")
+labels = {s: tr(f"status.{s}") for s in charts.STATUS_COLOURS}
+
+head = view.header(result, region, period)
+k1, k2, k3, k4 = st.columns(4)
+k1.metric(tr("region.kpi_score"), "–" if head.get("score") is None else f"{head['score']:.1f}")
+k2.metric(tr("region.kpi_status"), labels.get(head.get("status", "no_data"), ""))
+if head.get("rank_in_level"):
+    k3.metric(
+        tr("region.kpi_rank"),
+        tr(
+            "region.kpi_rank_value",
+            parent=head["rank_in_parent"],
+            n_parent=head["n_in_parent"],
+            level=head["rank_in_level"],
+            n_level=head["n_in_level"],
+        ),
+        help=tr("region.quintile", q=head["quintile"]),
+    )
+k4.metric(tr("region.kpi_failures"), f"{head.get('n_below_floor', 0)} / {head.get('n_below_local', 0)}")
+if head.get("score") is None:
+    st.warning(tr("region.no_score"))
+
+st.subheader(tr("region.aspects_title"))
+tables.show(
+    view.aspect_summary(result, region, period, L),
+    {
+        "aspect": "col.aspect",
+        "score": "col.score",
+        "status": "col.status",
+        "n_reported": "col.n_reported",
+        "n_below_floor": "col.below_floor",
+        "n_below_local": "col.below_local",
+    },
+    key="region_aspects",
+)
+
+st.subheader(tr("region.spine_title"))
+aspects = {a.code: (a.name_zh if L == "zh" else a.name_en) for a in result.edition.aspects}
+aspect = st.selectbox(tr("region.spine_aspect"), list(aspects), format_func=aspects.get, key="region_aspect")
+legend = {k: tr(f"region.legend_{k}") for k in ("peers", "middle", "floor", "local", "region")}
+legend |= {"worst": tr("region.worst"), "best": tr("region.best")}
+spine = view.spine(result, region, period, L, aspect)
+st.plotly_chart(
+    charts.spine_chart(spine, status_labels=labels, legend=legend), width="stretch", key="region_spine"
+)
+st.caption(tr("region.spine_caption"))
+
+st.subheader(tr("region.trend_title"))
+fig = charts.score_lines(
+    view.score_history(result, region, L), score_label=tr("overview.score"), period_label=tr("col.period")
+)
+st.plotly_chart(fig, width="stretch", key="region_trend")
+
+st.subheader(tr("region.gaps_title"))
+gaps = view.gaps(result, region, period, L)
+if gaps.empty:
+    st.success(tr("region.no_gaps"))
+else:
+    tables.show(
+        gaps,
+        {
+            "indicator": "col.indicator",
+            "unit": "col.unit",
+            "value": "col.value",
+            "national_floor": "col.floor",
+            "standard": "col.standard",
+            "status": "col.status",
+            "arrow": "col.trend",
+            "beneficiaries_short": "col.beneficiaries_short",
+            "cost_total": "col.cost_total",
+            "cost_central": "col.cost_central",
+            "cost_local": "col.cost_local",
+        },
+        key="region_gaps",
+    )
+    st.caption(tr("overview.unconfirmed_note"))
+
+left, right = st.columns(2)
+with left:
+    st.subheader(tr("region.history_title"))
+    history = data.store().submissions(user.username, region_code=region)
+    tables.show(
+        history,
+        {
+            "period": "col.period",
+            "version": "col.version",
+            "status": "col.status",
+            "uploaded_by": "col.uploaded_by",
+            "uploaded_at": "col.uploaded_at",
+            "review_comment": "col.review_comment",
+        },
+        key="region_history",
+    )
+with right:
+    st.subheader(tr("region.quality_title"))
+    flags = view.quality_flags(result, region, period, L)
+    if flags.empty:
+        st.write(tr("region.no_flags"))
+    else:
+        tables.show(
+            flags,
+            {
+                "indicator": "col.indicator",
+                "value": "col.value",
+                "denominator": "col.denominator",
+                "flag": "col.flag",
+            },
+            key="region_flags",
+        )
