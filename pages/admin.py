@@ -1,0 +1,134 @@
+"""Administration (admin): users, the region tree, catalogue editions, the audit log."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from assessment import accounts
+from assessment.errors import DataFileError
+from assessment.regions import parse_region_csv
+from assessment.standards import list_editions, load_edition
+from assessment.views import admin as view
+from ui import data, tables
+from ui.auth import guard
+from ui.state import lang, tr
+
+L = lang()
+user = guard("manage_users")
+store = data.store()
+tree = store.region_tree()
+st.title(tr("admin.title"))
+t_users, t_regions, t_editions, t_audit = st.tabs(
+    [tr("admin.tab_users"), tr("admin.tab_regions"), tr("admin.tab_editions"), tr("admin.tab_audit")]
+)
+
+with t_users:
+    tables.show(
+        view.users_frame(store.users(), tree, L),
+        {
+            "username": "col.username",
+            "display_name": "col.display_name",
+            "role": "col.role",
+            "scope": "col.scope",
+            "password": "col.has_password",
+            "sso": "col.sso",
+            "disabled": "col.disabled",
+            "locked_until": "col.locked_until",
+        },
+        key="admin_users",
+    )
+    with st.form("admin_add_user", clear_on_submit=True):
+        st.markdown(f"**{tr('admin.add_user')}**")
+        c1, c2, c3 = st.columns(3)
+        username = c1.text_input(tr("admin.username"), key="admin_new_username")
+        display = c2.text_input(tr("admin.display_name"), key="admin_new_display")
+        role = c3.selectbox(tr("admin.role"), ("official", "evaluator", "admin"), key="admin_new_role")
+        c4, c5, c6 = st.columns(3)
+        scope = c4.text_input(tr("admin.scope"), key="admin_new_scope")
+        password = c5.text_input(tr("admin.password"), type="password", key="admin_new_password")
+        identity = c6.text_input(tr("admin.sso"), key="admin_new_sso")
+        if st.form_submit_button(tr("admin.create")):
+            try:
+                accounts.create_account(
+                    store,
+                    user.username,
+                    username.strip(),
+                    role,
+                    scope.strip() or None,
+                    display_name=display.strip(),
+                    password=password or None,
+                    identity=identity or None,
+                )
+                st.success(tr("admin.created", username=username.strip()))
+            except DataFileError as err:
+                st.error(err.messages(L))
+    names = [
+        u.username for u in store.users() if not u.disabled and u.username not in ("system", user.username)
+    ]
+    c1, c2 = st.columns([3, 1])
+    target = c1.selectbox(tr("admin.disable_user"), names, key="admin_disable_target")
+    if c2.button(tr("admin.disable"), key="admin_disable") and target:
+        try:
+            accounts.set_disabled(store, user.username, target)
+            st.success(tr("admin.disabled", username=target))
+        except DataFileError as err:
+            st.error(err.messages(L))
+
+with t_regions:
+    tables.show(
+        view.region_frame(tree, L),
+        {
+            "region_code": "col.code",
+            "name": "col.region",
+            "level": "col.level",
+            "parent_code": "col.parent_code",
+            "population": "col.population",
+        },
+        key="admin_regions",
+        height=420,
+    )
+    uploaded = st.file_uploader(tr("admin.region_upload"), type=["csv"], key="admin_region_csv")
+    if uploaded is not None and st.button(tr("admin.create"), key="admin_region_save"):
+        try:
+            new_tree = parse_region_csv(uploaded.getvalue(), uploaded.name)
+            counts = store.save_region_tree(user.username, new_tree)
+            st.success(
+                tr(
+                    "admin.region_saved",
+                    added=counts.get("added", 0),
+                    updated=counts.get("updated", 0),
+                    retired=counts.get("retired", 0),
+                )
+            )
+        except DataFileError as err:
+            st.error(err.messages(L))
+
+with t_editions:
+    tables.show(
+        view.edition_frame([load_edition(e) for e in list_editions()]),
+        {
+            "edition": "col.edition",
+            "title": "col.title",
+            "published": "col.published",
+            "items": "col.item",
+            "indicators": "col.indicator",
+        },
+        key="admin_editions",
+    )
+
+with t_audit:
+    log = store.audit_log(actor=None).tail(200).iloc[::-1]
+    st.caption(tr("admin.audit_caption", n=len(log)))
+    tables.show(
+        log,
+        {
+            "at": "col.at",
+            "actor": "col.actor",
+            "action": "col.action",
+            "object_type": "col.object",
+            "region_code": "col.region",
+            "details": "col.details",
+        },
+        key="admin_audit",
+        height=420,
+    )
