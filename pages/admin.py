@@ -14,7 +14,7 @@ from ui.auth import guard
 from ui.state import lang, tr
 
 L = lang()
-user = guard("manage_users")
+user = guard("manage_users", roles=("admin",))
 store = data.store()
 tree = store.region_tree()
 st.title(tr("admin.title"))
@@ -23,6 +23,7 @@ t_users, t_regions, t_editions, t_audit = st.tabs(
 )
 
 with t_users:
+    store.authorize(user.username, "manage_users")
     tables.show(
         view.users_frame(store.users(), tree, L),
         {
@@ -117,7 +118,8 @@ with t_editions:
     )
 
 with t_audit:
-    log = store.audit_log(actor=None).tail(200).iloc[::-1]
+    store.authorize(user.username, "view_audit")
+    log = store.audit_log().tail(200).iloc[::-1]
     st.caption(tr("admin.audit_caption", n=len(log)))
     tables.show(
         log,

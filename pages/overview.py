@@ -14,7 +14,7 @@ from ui.state import lang, tr
 L = lang()
 tree = data.store().region_tree()
 root = data.home_region()
-user = guard("view", root)
+user = guard("view", root, roles=("evaluator", "admin"))
 st.title(tr("overview.title", region=region_label(tree, root, L)))
 
 col_period, col_basis, col_pending = st.columns([1, 2, 1])

@@ -180,7 +180,9 @@ def store_url(request: pytest.FixtureRequest, tmp_path) -> Iterator[str]:  # typ
 def prepare(store: Store) -> Store:
     """Give a new store the small tree and the test users."""
     store.save_region_tree("system", tree())
-    store.add_user("system", OFFICIAL, "Official", "official", "990101")
+    # official1 reports for the whole province (a consolidating statistics office), so the storage
+    # tests can upload to any region; the access tests cover officials of one county.
+    store.add_user("system", OFFICIAL, "Official", "official", "990000")
     store.add_user("system", EVALUATOR, "Evaluator", "evaluator", "990000")
     store.add_user("system", ADMIN, "Admin", "admin")
     return store

@@ -117,7 +117,7 @@ def test_batch_makes_one_submission_per_region_and_period_and_skips_unchanged(st
         frame({"S01.1": (90.0, 90.0, 100.0)}, code, p) for code in ("990101", "990102") for p in (2023, 2024)
     ]
     data, result = batch(frames)
-    out = store.import_upload(ADMIN, data, "batch.csv", result)
+    out = store.import_upload(OFFICIAL, data, "batch.csv", result)
     assert out.kind == "batch" and out.created_count == 4
     assert {(i.region_code, i.period, i.version) for i in out.items} == {
         (c, p, 1) for c in ("990101", "990102") for p in (2023, 2024)
@@ -125,7 +125,7 @@ def test_batch_makes_one_submission_per_region_and_period_and_skips_unchanged(st
     assert count_rows(store)["upload_blobs"] == 1  # the bytes are stored once
     frames[0] = frame({"S01.1": (91.0, 91.0, 100.0)}, "990101", 2023)
     data2, result2 = batch(frames)
-    out2 = store.import_upload(ADMIN, data2, "batch.csv", result2)
+    out2 = store.import_upload(OFFICIAL, data2, "batch.csv", result2)
     created = [(i.region_code, i.period, i.version) for i in out2.items if i.created]
     assert created == [("990101", 2023, 2)]
     assert out2.created_count == 1 and "3" in out2.message("en")
@@ -135,7 +135,7 @@ def test_batch_with_one_unknown_region_stores_nothing(store: Store) -> None:
     before = count_rows(store)
     data, result = batch([frame({"S01.1": (1.0, None, None)}, c, PERIOD) for c in ("990101", "999999")])
     with pytest.raises(StoreError, match="999999"):
-        store.import_upload(ADMIN, data, "batch.csv", result)
+        store.import_upload(OFFICIAL, data, "batch.csv", result)
     assert count_rows(store) == before
 
 

@@ -83,8 +83,10 @@ def sso_providers() -> list[str | None]:
     section = _auth_section()
     if not section:
         return []
-    named = [k for k, v in section.items() if isinstance(v, Mapping) and "client_id" in v]
-    return named or ([None] if "client_id" in section else [])
+    named: list[str | None] = [k for k, v in section.items() if isinstance(v, Mapping) and "client_id" in v]
+    if named:
+        return named
+    return [None] if "client_id" in section else []
 
 
 def _sso_claims() -> dict[str, object]:

@@ -1,7 +1,10 @@
 """The :class:`Store`: one object the pages, the command line and the tests call.
 
-Every call that changes something takes the acting user's username first, checks that the user
-exists and is not disabled, and writes its audit events in the same transaction as the change.
+Every call that reads or changes region data takes the acting user's username first and checks, in
+the same transaction, that the user exists, is enabled and may do this for these regions
+(:mod:`assessment.access`, applied by :mod:`.scope`); writes record their audit events in that
+transaction too. Reads are limited to the actor's regions; asking for a region or a submission
+outside them is refused with a message that reveals nothing about it.
 Database failures (unreachable server, a file that is not a database, a lock held too long) come out
 as :class:`StoreError` with a message in Chinese and English, never as a driver traceback.
 """
@@ -21,7 +24,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from assessment.errors import Problem
 from assessment.model import Edition, LocalStandard, RegionTree
-from assessment.store import audit, completeness, engine, queries, reference, standards, users, workflow
+from assessment.store import audit, engine, queries, reference, scope, standards, users, workflow
 from assessment.store.errors import StoreError, refuse
 from assessment.store.outcome import ImportOutcome, UploadResultLike
 from assessment.store.schema import local_standards, regions, submissions
@@ -95,13 +98,21 @@ class Store:
         except DBAPIError as err:
             raise self._db_error(err) from None
 
-    def _write(self, actor: str | None, work: Callable[[Connection], T]) -> T:
-        """Run ``work`` in one write transaction, after checking the actor; retried on a lost race."""
+    def _write(
+        self,
+        actor: str | None,
+        work: Callable[[Connection], T],
+        check: Callable[[Connection], object] | None = None,
+    ) -> T:
+        """Run ``work`` in one write transaction, after checking the actor (and ``check``, the access
+        rule, in the same transaction); retried on a lost race."""
         for attempt in range(RETRIES):
             try:
                 with self.engine.begin() as conn:
                     if actor is not None:
                         users.require(conn, actor)
+                    if check is not None:
+                        check(conn)
                     return work(conn)
             except IntegrityError as err:
                 if attempt == RETRIES - 1:
@@ -149,6 +160,7 @@ class Store:
                 password_hash=password_hash,
                 external_identity=external_identity,
             ),
+            lambda c: scope.authorize(c, actor, "manage_users"),
         )
 
     def setting(self, key: str) -> str | None:
@@ -158,7 +170,11 @@ class Store:
 
     def set_setting(self, actor: str, key: str, value: str) -> None:
         """Store a setting (audited)."""
-        self._write(actor, lambda c: reference.set_setting(c, actor, key, value))
+        self._write(
+            actor,
+            lambda c: reference.set_setting(c, actor, key, value),
+            lambda c: scope.authorize(c, actor, "manage_settings"),
+        )
 
     def is_demo(self) -> bool:
         """True when the database was seeded as the demo province."""
@@ -188,11 +204,19 @@ class Store:
 
     def save_region_tree(self, actor: str, tree: RegionTree) -> dict[str, int]:
         """Save a region tree (new regions added, known ones updated, absent ones retired)."""
-        return self._write(actor, lambda c: reference.save_region_tree(c, actor, tree))
+        return self._write(
+            actor,
+            lambda c: reference.save_region_tree(c, actor, tree),
+            lambda c: scope.authorize(c, actor, "manage_regions"),
+        )
 
     def register_edition(self, actor: str, edition: Edition) -> None:
         """Record a catalogue edition's id, titles and publication date."""
-        self._write(actor, lambda c: reference.register_edition(c, actor, edition))
+        self._write(
+            actor,
+            lambda c: reference.register_edition(c, actor, edition),
+            lambda c: scope.authorize(c, actor, "manage_editions"),
+        )
 
     def local_standards(self) -> tuple[LocalStandard, ...]:
         """The local standards in force (each with its effective period)."""
@@ -209,11 +233,19 @@ class Store:
     ) -> list[Problem]:
         """Set a local standard (checked; supersedes what it overlaps). Returns warnings."""
         tree = tree or self.region_tree()
-        return self._write(actor, lambda c: standards.set_standard(c, actor, std, edition, tree))
+        return self._write(
+            actor,
+            lambda c: standards.set_standard(c, actor, std, edition, tree),
+            lambda c: scope.authorize(c, actor, "set_standard", std.jurisdiction_code),
+        )
 
     def set_deadline(self, actor: str, period: int, deadline: datetime) -> None:
         """Set the reporting deadline of a period (naive = UTC)."""
-        self._write(actor, lambda c: reference.set_deadline(c, actor, period, deadline))
+        self._write(
+            actor,
+            lambda c: reference.set_deadline(c, actor, period, deadline),
+            lambda c: scope.deadline(c, actor),
+        )
 
     def deadline(self, period: int) -> datetime | None:
         """The stored reporting deadline of a period, or None."""
@@ -225,7 +257,11 @@ class Store:
         self, actor: str, data: bytes, filename: str, result: UploadResultLike, *, now: datetime | None = None
     ) -> ImportOutcome:
         """Store a validated upload as new submission version(s); see :mod:`.submissions`."""
-        return self._write(actor, lambda c: import_upload(c, actor, data, filename, result, now=now))
+        return self._write(
+            actor,
+            lambda c: import_upload(c, actor, data, filename, result, now=now),
+            lambda c: scope.authorize_upload(c, actor, result),
+        )
 
     def review(
         self,
@@ -237,11 +273,13 @@ class Store:
         *,
         now: datetime | None = None,
     ) -> Submission:
-        """Approve or return a pending submission (return needs a comment)."""
+        """Approve or return a pending submission (return needs a comment; evaluators of its region)."""
         if decision not in ("approve", "return"):
             raise refuse("bad_decision", decision=decision)
         return self._write(
-            actor, lambda c: workflow.decide(c, actor, submission_id, decision, comment, reason_code, now=now)
+            actor,
+            lambda c: workflow.decide(c, actor, submission_id, decision, comment, reason_code, now=now),
+            lambda c: scope.submission(c, actor, submission_id, "review"),
         )
 
     def reopen(
@@ -249,14 +287,15 @@ class Store:
     ) -> Submission:
         """Put an approved or returned latest version back to pending (comment required)."""
         return self._write(
-            actor, lambda c: workflow.decide(c, actor, submission_id, "reopen", comment, now=now)
+            actor,
+            lambda c: workflow.decide(c, actor, submission_id, "reopen", comment, now=now),
+            lambda c: scope.submission(c, actor, submission_id, "review"),
         )
 
     def submission(self, actor: str, submission_id: int) -> Submission:
         """One submission version."""
         with self.read() as conn:
-            users.require(conn, actor)
-            return workflow.get(conn, submission_id)
+            return scope.submission(conn, actor, submission_id)
 
     def submissions(
         self,
@@ -267,12 +306,13 @@ class Store:
         *,
         region_codes: Iterable[str] | None = None,
     ) -> pd.DataFrame:
-        """Submission versions, newest first per region and period, filtered by any argument."""
+        """Submission versions, newest first per region and period, filtered by any argument (and to
+        the actor's regions: asking for one outside them is refused)."""
         codes = list(region_codes) if region_codes is not None else None
         if region_code is not None:
             codes = [region_code] if codes is None else [c for c in codes if c == region_code]
         with self.read() as conn:
-            users.require(conn, actor)
+            codes = scope.region_filter(conn, actor, codes)
             return queries.list_submissions(
                 conn, codes, None if period is None else [period], None if status is None else [status]
             )
@@ -285,13 +325,13 @@ class Store:
     def submission_values(self, actor: str, submission_id: int) -> pd.DataFrame:
         """The values of one version."""
         with self.read() as conn:
-            users.require(conn, actor)
+            scope.submission(conn, actor, submission_id)
             return queries.submission_values(conn, submission_id)
 
     def original_file(self, actor: str, submission_id: int) -> tuple[str, bytes]:
         """The uploaded file's name and exact bytes."""
         with self.read() as conn:
-            users.require(conn, actor)
+            scope.submission(conn, actor, submission_id)
             return queries.original_file(conn, submission_id)
 
     def values(
@@ -301,22 +341,23 @@ class Store:
         include_pending: bool = False,
         region_codes: Iterable[str] | None = None,
     ) -> pd.DataFrame:
-        """Tidy values for scoring: the approved version per region and period (or newest pending)."""
+        """Tidy values for scoring: the approved version per region and period (or newest pending), of
+        the actor's regions (asking for one outside them is refused)."""
         with self.read() as conn:
-            users.require(conn, actor)
-            return queries.values(conn, periods, include_pending, region_codes)
+            codes = scope.region_filter(conn, actor, region_codes)
+            return queries.values(conn, periods, include_pending, codes)
 
     def diff(self, actor: str, submission_id_a: int, submission_id_b: int) -> pd.DataFrame:
         """Indicators added, removed or changed from version a (old) to version b (new)."""
         with self.read() as conn:
-            users.require(conn, actor)
+            scope.submission(conn, actor, submission_id_a)
+            scope.submission(conn, actor, submission_id_b)
             return queries.diff(conn, submission_id_a, submission_id_b)
 
     def reviews(self, actor: str, submission_id: int | None = None) -> pd.DataFrame:
         """Review decisions, oldest first."""
         with self.read() as conn:
-            users.require(conn, actor)
-            return queries.review_history(conn, submission_id)
+            return scope.review_history(conn, actor, submission_id)
 
     def completeness(
         self,
@@ -327,12 +368,10 @@ class Store:
         *,
         jurisdiction: str | None = None,
     ) -> pd.DataFrame:
-        """Who reported for ``period``, who was late, who is missing, who never reported."""
+        """Who reported for ``period``, who was late, who is missing, who never reported (the actor's
+        regions only; ``jurisdiction`` defaults to a scoped actor's scope)."""
         with self.read() as conn:
-            users.require(conn, actor)
-            tree = regions if regions is not None else reference.region_tree(conn)
-            deadline = deadline or reference.get_deadline(conn, period)
-            return completeness.completeness(conn, period, deadline, tree, jurisdiction)
+            return scope.completeness(conn, actor, period, deadline, regions, jurisdiction)
 
     # -- audit ------------------------------------------------------------------------------
     def audit(
@@ -357,10 +396,26 @@ class Store:
 
     # -- demo -------------------------------------------------------------------------------
     def seed_demo(self, actor: str = "system", *, force: bool = False, **options: Any) -> Any:
-        """Seed the demo province (see :mod:`assessment.store.seed`)."""
+        """Seed the demo province (see :mod:`assessment.store.seed`) and its one-click demo sign-ins
+        (:func:`assessment.auth.seed_demo_accounts`)."""
+        from assessment.auth import seed_demo_accounts
         from assessment.store.seed import seed_demo
 
-        return seed_demo(self, actor, force=force, **options)
+        summary = seed_demo(self, actor, force=force, **options)
+        seed_demo_accounts(self, actor)
+        return summary
+
+    # -- access (issue 6) ---------------------------------------------------------------------
+    def authorize(self, actor: str, action: str, region_code: str | None = None) -> User:
+        """The acting user when it may do ``action`` (on ``region_code``), else AccessDenied: for
+        work done outside the store (templates, exports); then record it with :meth:`audit`."""
+        with self.read() as conn:
+            return scope.authorize(conn, actor, action, region_code)
+
+    def visible_regions(self, actor: str) -> set[str]:
+        """The codes of the regions ``actor`` may see."""
+        with self.read() as conn:
+            return scope.visible_regions(conn, actor)
 
 
 def open_store(url: str | None = None) -> Store:

@@ -1,0 +1,446 @@
+"""Access policy (issue 6 item 1): every role x action x in-scope / out-of-scope case.
+
+Two layers: the pure policy (:mod:`assessment.access`) from a wide table, and the same rules
+enforced through the :class:`Store` on a real SQLite file, whatever the
+caller: see the ``store`` half of this file.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from assessment import access
+from assessment.access import ACTIONS, AccessDenied, allowed, region_filter, require, visible_regions
+from assessment.accounts import set_disabled
+from assessment.model import LocalStandard
+from assessment.store import Store, StoreError
+from tests.store_fixtures import batch, frame, prepare, small_edition, tree, upload
+
+TREE = tree()  # 990000 > 990100 (990101..990104), 990200 (990201, 990202)
+
+
+@dataclass(frozen=True)
+class U:
+    username: str
+    role: str
+    scope_region_code: str | None
+    disabled: bool = False
+
+
+OFFICIAL = U("wang", "official", "990101")
+PREF_OFFICIAL = U("zhao", "official", "990100")  # consolidates Jia City's counties
+PREF_EVAL = U("li", "evaluator", "990100")
+PROV_EVAL = U("zhang", "evaluator", "990000")
+ADMIN = U("root", "admin", None)
+SYSTEM = U("system", "admin", None)
+DISABLED = U("gone", "evaluator", "990000", disabled=True)
+FAKE_SYSTEM = U("system", "official", "990101")  # the name alone grants nothing
+
+REGION_ACTIONS = ("view", "download_template", "upload", "review", "export", "set_standard", "set_deadline")
+GLOBAL_ACTIONS = ("manage_users", "manage_regions", "manage_editions", "manage_settings", "view_audit")
+
+# (user, action, region, expected). Regions: own scope, below it, above it, a sibling elsewhere,
+# a code not in the tree.
+CASES = [
+    # official of a county: own region only, and only view / template / upload
+    (OFFICIAL, "view", "990101", True),
+    (OFFICIAL, "view", "990102", False),
+    (OFFICIAL, "view", "990100", False),
+    (OFFICIAL, "view", "990000", False),
+    (OFFICIAL, "download_template", "990101", True),
+    (OFFICIAL, "download_template", "990201", False),
+    (OFFICIAL, "upload", "990101", True),
+    (OFFICIAL, "upload", "990102", False),
+    (OFFICIAL, "upload", "123456", False),
+    (OFFICIAL, "review", "990101", False),
+    (OFFICIAL, "export", "990101", False),
+    (OFFICIAL, "set_standard", "990101", False),
+    (OFFICIAL, "set_deadline", "990101", False),
+    # official of a prefecture: uploads and views its counties (batch consolidation)
+    (PREF_OFFICIAL, "upload", "990103", True),
+    (PREF_OFFICIAL, "upload", "990201", False),
+    (PREF_OFFICIAL, "view", "990100", True),
+    (PREF_OFFICIAL, "view", "990000", False),
+    (PREF_OFFICIAL, "review", "990103", False),
+    # prefecture evaluator: its jurisdiction and below
+    (PREF_EVAL, "view", "990100", True),
+    (PREF_EVAL, "view", "990104", True),
+    (PREF_EVAL, "view", "990201", False),
+    (PREF_EVAL, "view", "990000", False),
+    (PREF_EVAL, "view", "123456", False),
+    (PREF_EVAL, "review", "990102", True),
+    (PREF_EVAL, "review", "990202", False),
+    (PREF_EVAL, "export", "990100", True),
+    (PREF_EVAL, "export", "990000", False),
+    (PREF_EVAL, "download_template", "990101", True),
+    (PREF_EVAL, "set_standard", "990100", True),
+    (PREF_EVAL, "set_standard", "990101", False),  # a county's standard is not the prefecture's
+    (PREF_EVAL, "set_standard", "990000", False),
+    (PREF_EVAL, "set_standard", "990200", False),
+    (PREF_EVAL, "set_deadline", "990100", False),  # deadlines are province-wide
+    (PREF_EVAL, "upload", "990101", False),
+    # provincial evaluator
+    (PROV_EVAL, "view", "990202", True),
+    (PROV_EVAL, "review", "990202", True),
+    (PROV_EVAL, "export", "990000", True),
+    (PROV_EVAL, "set_standard", "990000", True),
+    (PROV_EVAL, "set_standard", "990100", False),
+    (PROV_EVAL, "set_deadline", "990000", True),
+    (PROV_EVAL, "upload", "990101", False),
+    # admin: sees everything, manages, but does not upload, review or set standards
+    (ADMIN, "view", "990202", True),
+    (ADMIN, "view", None, True),
+    (ADMIN, "export", "990000", True),
+    (ADMIN, "download_template", "990101", True),
+    (ADMIN, "set_deadline", "990000", True),
+    (ADMIN, "upload", "990101", False),
+    (ADMIN, "review", "990101", False),
+    (ADMIN, "set_standard", "990000", False),
+    # the built-in maintenance account may do everything; a look-alike with another role may not
+    (SYSTEM, "upload", "990101", True),
+    (SYSTEM, "review", "990202", True),
+    (SYSTEM, "set_standard", "990100", True),
+    (FAKE_SYSTEM, "review", "990101", False),
+    (FAKE_SYSTEM, "upload", "990102", False),
+    # region-bound actions with no region are refused to scoped users
+    (PROV_EVAL, "view", None, False),
+    (OFFICIAL, "upload", None, False),
+]
+CASES += [
+    (u, a, None, u in (ADMIN, SYSTEM))
+    for u in (OFFICIAL, PREF_EVAL, PROV_EVAL, ADMIN, SYSTEM)
+    for a in GLOBAL_ACTIONS
+]
+CASES += [(DISABLED, a, r, False) for a in ACTIONS for r in ("990000", "990101", None)]
+CASES += [(None, a, "990101", False) for a in ACTIONS]
+
+
+@pytest.mark.parametrize(("user", "action", "region", "expected"), CASES)
+def test_policy_matrix(user: U | None, action: str, region: str | None, expected: bool) -> None:
+    assert allowed(user, action, region, TREE) is expected
+    if expected:
+        require(user, action, region, TREE)
+    else:
+        with pytest.raises(AccessDenied):
+            require(user, action, region, TREE)
+
+
+def test_every_action_and_role_is_covered_by_the_matrix() -> None:
+    seen = {(u.role if u else None, a) for u, a, _, _ in CASES}
+    for role in ("official", "evaluator", "admin"):
+        assert {a for r, a in seen if r == role} == set(ACTIONS), role
+
+
+def test_unknown_action_is_a_programming_error() -> None:
+    with pytest.raises(ValueError, match="unknown action"):
+        allowed(ADMIN, "delete_everything", None, TREE)
+
+
+def test_refusal_names_only_the_asked_region_in_both_languages() -> None:
+    with pytest.raises(AccessDenied) as err:
+        require(PREF_EVAL, "review", "990201", TREE)
+    problem = err.value.problems[0]
+    assert err.value.code == "access.denied"
+    assert "990201" in problem.message_zh and "990201" in problem.message_en
+    assert "审核" in problem.message_zh and "review" in problem.message_en
+    for leak in ("990100", "990000", "li", "zhang", "evaluator"):  # own scope, others, names, roles
+        assert leak not in problem.message_en and leak not in problem.message_zh
+
+
+def test_disabled_user_gets_the_disabled_message() -> None:
+    with pytest.raises(AccessDenied) as err:
+        require(DISABLED, "view", "990101", TREE)
+    assert err.value.code == "access.disabled"
+
+
+@pytest.mark.parametrize(
+    ("user", "expected"),
+    [
+        (OFFICIAL, {"990101"}),
+        (PREF_EVAL, {"990100", "990101", "990102", "990103", "990104"}),
+        (PROV_EVAL, {r.code for r in TREE}),
+        (ADMIN, {r.code for r in TREE}),
+        (DISABLED, set()),
+        (U("lost", "evaluator", "123456"), set()),
+        (U("noscope", "official", None), set()),
+        (None, set()),
+    ],
+)
+def test_visible_regions(user: U | None, expected: set[str]) -> None:
+    assert visible_regions(user, TREE) == expected
+
+
+def test_region_filter_limits_scoped_users_and_refuses_asked_codes_outside() -> None:
+    assert region_filter(ADMIN, TREE) is None
+    assert region_filter(OFFICIAL, TREE) == ["990101"]
+    assert region_filter(PREF_EVAL, TREE, ["990102", "990101"]) == ["990101", "990102"]
+    with pytest.raises(AccessDenied) as err:
+        region_filter(PREF_EVAL, TREE, ["990101", "990202"])
+    assert "990202" in err.value.problems[0].message_en
+
+
+USERS = st.sampled_from([OFFICIAL, PREF_OFFICIAL, PREF_EVAL, PROV_EVAL, ADMIN, SYSTEM, DISABLED])
+CODES = st.one_of(st.sampled_from([r.code for r in TREE]), st.text(min_size=0, max_size=8))
+
+
+@given(user=USERS, code=CODES)
+def test_visible_regions_agree_with_allowed_view(user: U, code: str) -> None:
+    assert (code in visible_regions(user, TREE)) == (allowed(user, "view", code, TREE) and code in TREE)
+
+
+@given(code=CODES, action=st.sampled_from(REGION_ACTIONS))
+def test_narrower_scope_never_allows_more(code: str, action: str) -> None:
+    """What a prefecture evaluator may do on a region below it, the provincial one may view too;
+    and nothing outside the tree is allowed to a scoped user."""
+    if allowed(PREF_EVAL, action, code, TREE) and action in ("view", "review", "export"):
+        assert allowed(PROV_EVAL, action, code, TREE)
+    if code not in TREE:
+        for user in (OFFICIAL, PREF_OFFICIAL, PREF_EVAL, PROV_EVAL):
+            assert not allowed(user, action, code, TREE)
+
+
+def test_policy_module_is_pure() -> None:
+    import ast
+    from pathlib import Path
+
+    source = Path(access.__file__).read_text(encoding="utf-8")
+    imported = {(n.module or "") for n in ast.walk(ast.parse(source)) if isinstance(n, ast.ImportFrom)} | {
+        a.name for n in ast.walk(ast.parse(source)) if isinstance(n, ast.Import) for a in n.names
+    }
+    assert not any(m.startswith(("assessment.store", "sqlalchemy", "streamlit")) for m in imported)
+
+
+# =================================================================================================
+# The same rules through the core: Store methods on a real SQLite file refuse out-of-scope work.
+# =================================================================================================
+S_OFFICIAL = "official1"  # 990101 (store_fixtures)
+S_PROV = "evaluator1"  # 990000
+S_ADMIN = "admin1"
+S_PREF = "pref_eval"  # 990100
+S_PREF_OFFICIAL = "pref_official"  # 990100
+S_DISABLED = "disabled_eval"  # 990000, disabled
+_period = itertools.count(2001)
+
+
+@pytest.fixture(scope="module")
+def core(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
+    """One SQLite file for the whole matrix; every case works on its own period, so none interferes."""
+    store = prepare(Store(f"sqlite:///{tmp_path_factory.mktemp('access') / 'access.db'}"))
+    store.add_user("system", S_PREF, "Pref evaluator", "evaluator", "990100")
+    store.add_user("system", S_PREF_OFFICIAL, "Pref official", "official", "990100")
+    store.add_user("system", S_DISABLED, "Gone", "evaluator", "990000")
+    set_disabled(store, "system", S_DISABLED)
+    store.register_edition("system", small_edition())
+    yield store
+    store.close()
+
+
+def _submission(store: Store, region: str, status: str = "submitted") -> int:
+    """A fresh submission in ``region`` for a period of its own, made by the system account."""
+    period = next(_period)
+    data, result = upload(region, period, salt=str(period))
+    sid = store.import_upload("system", data, f"{region}.xlsx", result).submission_id
+    if status != "submitted":
+        store.review("system", sid, "approve" if status == "approved" else "return", "setup")
+    return sid
+
+
+def _perform(store: Store, actor: str, op: str, region: str) -> object:
+    if op == "upload":
+        period = next(_period)
+        data, result = upload(region, period, salt=f"u{period}")
+        return store.import_upload(actor, data, "x.xlsx", result)
+    if op == "review":
+        return store.review(actor, _submission(store, region), "approve")
+    if op == "return":
+        return store.review(actor, _submission(store, region), "return", "please fix")
+    if op == "reopen":
+        return store.reopen(actor, _submission(store, region, "approved"), "second look")
+    if op in ("submission", "submission_values", "original_file"):
+        return getattr(store, op)(actor, _submission(store, region))
+    if op == "diff":
+        sid = _submission(store, region)
+        return store.diff(actor, sid, sid)
+    if op == "reviews":
+        return store.reviews(actor, _submission(store, region, "approved"))
+    if op == "submissions":
+        return store.submissions(actor, region_code=region)
+    if op == "values":
+        return store.values(actor, region_codes=[region], include_pending=True)
+    if op == "completeness":
+        return store.completeness(actor, 2024, jurisdiction=region)
+    if op == "set_standard":
+        std = LocalStandard(region, "S01.1", 95.0, next(_period), None, "test")
+        return store.set_local_standard(actor, std, small_edition())
+    if op == "set_deadline":
+        return store.set_deadline(actor, next(_period), datetime(2030, 3, 31, tzinfo=UTC))
+    if op == "save_region_tree":
+        return store.save_region_tree(actor, store.region_tree())
+    if op == "add_user":
+        return store.add_user(actor, f"u{next(_period)}", "New", "official", region)
+    if op == "register_edition":
+        return store.register_edition(actor, small_edition())
+    if op == "set_setting":
+        return store.set_setting(actor, "motd", "hello")
+    raise AssertionError(op)
+
+
+VIEW_OPS = (
+    "submission",
+    "submission_values",
+    "original_file",
+    "diff",
+    "reviews",
+    "submissions",
+    "values",
+    "completeness",
+)
+ADMIN_OPS = ("save_region_tree", "add_user", "register_edition", "set_setting")
+
+# (actor, operation, region, allowed?)
+CORE_CASES: list[tuple[str, str, str, bool]] = []
+for _op in VIEW_OPS:
+    CORE_CASES += [
+        (S_OFFICIAL, _op, "990101", True),
+        (S_OFFICIAL, _op, "990102", False),
+        (S_PREF, _op, "990103", True),
+        (S_PREF, _op, "990201", False),
+        (S_PROV, _op, "990202", True),
+        (S_ADMIN, _op, "990202", True),
+        (S_DISABLED, _op, "990101", False),
+    ]
+for _op in ("review", "return", "reopen"):
+    CORE_CASES += [
+        (S_OFFICIAL, _op, "990101", False),
+        (S_PREF, _op, "990102", True),
+        (S_PREF, _op, "990202", False),
+        (S_PROV, _op, "990202", True),
+        (S_ADMIN, _op, "990101", False),
+        (S_DISABLED, _op, "990101", False),
+    ]
+CORE_CASES += [
+    (S_OFFICIAL, "upload", "990101", True),
+    (S_OFFICIAL, "upload", "990102", False),
+    (S_OFFICIAL, "upload", "990201", False),
+    (S_PREF_OFFICIAL, "upload", "990104", True),
+    (S_PREF_OFFICIAL, "upload", "990202", False),
+    (S_PREF, "upload", "990101", False),
+    (S_PROV, "upload", "990101", False),
+    (S_ADMIN, "upload", "990101", False),
+    (S_DISABLED, "upload", "990101", False),
+    (S_PROV, "set_standard", "990000", True),
+    (S_PROV, "set_standard", "990100", False),
+    (S_PREF, "set_standard", "990100", True),
+    (S_PREF, "set_standard", "990200", False),
+    (S_PREF, "set_standard", "990000", False),
+    (S_OFFICIAL, "set_standard", "990101", False),
+    (S_ADMIN, "set_standard", "990000", False),
+    (S_PROV, "set_deadline", "990000", True),
+    (S_PREF, "set_deadline", "990000", False),
+    (S_OFFICIAL, "set_deadline", "990000", False),
+    (S_ADMIN, "set_deadline", "990000", True),
+]
+for _op in ADMIN_OPS:
+    CORE_CASES += [
+        (S_ADMIN, _op, "990101", True),
+        (S_PROV, _op, "990101", False),
+        (S_PREF, _op, "990101", False),
+        (S_OFFICIAL, _op, "990101", False),
+        (S_DISABLED, _op, "990101", False),
+    ]
+
+
+@pytest.mark.parametrize(("actor", "op", "region", "expected"), CORE_CASES)
+def test_core_matrix(core: Store, actor: str, op: str, region: str, expected: bool) -> None:
+    before = len(core.audit_log())
+    if expected:
+        _perform(core, actor, op, region)
+        return
+    with pytest.raises((AccessDenied, StoreError)) as err:
+        _perform(core, actor, op, region)
+    assert err.value.problems[0].code in (
+        "access.denied",
+        "access.disabled",
+        "store.disabled_user",
+        "store.unknown_submission",  # another region's submission looks like a missing one
+    )
+    message = err.value.messages("en") + err.value.messages("zh")
+    assert actor not in message or actor == S_DISABLED
+    # nothing the refused actor tried was written (setup writes by "system" are allowed)
+    log = core.audit_log()
+    assert (log.iloc[before:]["actor"] == actor).sum() == 0
+
+
+def test_core_matrix_covers_every_role_and_both_outcomes() -> None:
+    roles = {S_OFFICIAL: "official", S_PREF: "evaluator", S_PROV: "evaluator", S_ADMIN: "admin"}
+    for role in set(roles.values()):
+        outcomes = {e for a, _, _, e in CORE_CASES if roles.get(a) == role}
+        assert outcomes == {True, False}, role
+
+
+def test_lists_are_filtered_to_the_visible_regions(core: Store) -> None:
+    for region in ("990101", "990102", "990201"):
+        _submission(core, region, "approved")
+    assert set(core.submissions(S_OFFICIAL)["region_code"]) == {"990101"}
+    assert set(core.values(S_OFFICIAL)["region_code"]) == {"990101"}
+    assert set(core.submissions(S_PREF)["region_code"]) <= {"990100", "990101", "990102", "990103", "990104"}
+    assert {"990101", "990102"} <= set(core.values(S_PREF)["region_code"])
+    assert "990201" in set(core.values(S_PROV)["region_code"])
+    assert "990201" not in set(core.review_queue(S_PREF)["region_code"])
+    completeness = core.completeness(S_OFFICIAL, 2024)
+    assert set(completeness["region_code"]) == {"990101"}
+    assert set(core.completeness(S_PREF, 2024)["region_code"]) <= {
+        "990100",
+        "990101",
+        "990102",
+        "990103",
+        "990104",
+    }
+    own = set(core.submissions(S_PREF)["id"])
+    assert set(core.reviews(S_PREF)["submission_id"]) <= own
+
+
+def test_completeness_with_a_crafted_tree_still_shows_only_visible_regions(core: Store) -> None:
+    listed = core.completeness(S_OFFICIAL, 2024, regions=tree())
+    assert set(listed["region_code"]) <= {"990101"}
+
+
+def test_out_of_scope_submission_looks_like_a_missing_one(core: Store) -> None:
+    other = _submission(core, "990202")
+    for call in (core.submission, core.submission_values, core.original_file, core.reviews):
+        with pytest.raises(StoreError) as hidden:
+            call(S_OFFICIAL, other)
+        with pytest.raises(StoreError) as missing:
+            call(S_OFFICIAL, 999_999)
+        assert hidden.value.code == missing.value.code == "store.unknown_submission"
+        assert hidden.value.messages("en").replace(str(other), "N") == missing.value.messages("en").replace(
+            "999999", "N"
+        )
+        assert "990202" not in hidden.value.messages("en") + hidden.value.messages("zh")
+    with pytest.raises(StoreError) as hidden:
+        core.review(S_PREF, other, "approve")
+    assert hidden.value.code == "store.unknown_submission"
+
+
+def test_batch_with_one_region_outside_scope_stores_nothing(core: Store) -> None:
+    period = next(_period)
+    data, result = batch([frame({"S01.1": (1.0, None, None)}, code, period) for code in ("990104", "990201")])
+    before = len(core.submissions("system", period=period))
+    with pytest.raises(AccessDenied) as err:
+        core.import_upload(S_PREF_OFFICIAL, data, "batch.csv", result)
+    assert "990201" in err.value.messages("en")
+    assert len(core.submissions("system", period=period)) == before == 0
+
+
+def test_unknown_region_in_an_upload_is_still_reported_as_unknown(core: Store) -> None:
+    data, result = upload("123456", next(_period))
+    with pytest.raises(StoreError) as err:
+        core.import_upload(S_OFFICIAL, data, "x.xlsx", result)
+    assert err.value.code == "store.unknown_region"
