@@ -1,0 +1,388 @@
+"""``score``, ``equity``, ``trends`` and ``cost``: the scoring engine on the command line (issue 5 item 6).
+
+Data come from the database (``ASSESSMENT_DB_URL``: approved submissions, the region tree and the
+local standards in force), from the demo province with ``--demo`` (synthetic values, no database),
+or from a tidy values file with ``--values FILE`` (csv or parquet; the tree and local standards
+still come from the database, or from the demo with ``--demo``). Output is csv (default), json
+(an array of objects) or parquet, to stdout or ``-o FILE``; every row carries the edition id.
+
+Exit codes: 0 ok, 1 invalid input (unknown region, period or edition, unreadable file: the message
+says what to do, in Chinese and English), 2 usage.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from assessment.aggregation import aggregate
+from assessment.costing import cost_to_close
+from assessment.equity import equity, sigma_convergence
+from assessment.errors import DataFileError, Problem
+from assessment.i18n import both
+from assessment.model import Edition, LocalStandard, RegionTree
+from assessment.rollup import rollup_values, scope_regions
+from assessment.scoring import score_indicators
+from assessment.scoring_input import problem
+from assessment.trends import trends
+
+INDICATOR_COLUMNS = (
+    "edition",
+    "region_code",
+    "period",
+    "indicator_code",
+    "value",
+    "numerator",
+    "denominator",
+    "national_floor",
+    "local_standard",
+    "standard",
+    "status",
+    "gap_floor",
+    "gap_standard",
+    "score",
+    "ci_low",
+    "ci_high",
+    "evidence",
+    "floor_confirmed",
+)
+LEVEL_COLUMNS = (
+    "edition",
+    "region_code",
+    "period",
+    "level",
+    "code",
+    "score",
+    "status",
+    "n_indicators",
+    "n_reported",
+    "n_below_floor",
+    "n_below_local",
+    "rank_in_parent",
+    "quintile",
+    "coverage",
+    "rank_in_level",
+)
+EQUITY_OUTPUT = (
+    "edition",
+    "period",
+    "code",
+    "n_regions",
+    "mean",
+    "weighted_mean",
+    "cv",
+    "gini",
+    "theil",
+    "theil_between",
+    "theil_within",
+    "n_below_floor",
+    "pop_share_below_floor",
+    "max_min_ratio",
+    "sd_log",
+)
+
+
+@dataclass(frozen=True)
+class Inputs:
+    """Everything a scoring command needs."""
+
+    values: pd.DataFrame
+    edition: Edition
+    tree: RegionTree
+    standards: tuple[LocalStandard, ...]
+
+
+def _common(parser: argparse.ArgumentParser) -> None:
+    src = parser.add_argument_group("data / 数据")
+    src.add_argument("--demo", action="store_true", help="use the demo province (synthetic, no database)")
+    src.add_argument(
+        "--values", metavar="FILE", help="tidy values file (csv or parquet) instead of the database's"
+    )
+    src.add_argument("--edition", metavar="ID", help="catalogue edition (default: the current one)")
+    src.add_argument(
+        "--include-pending",
+        action="store_true",
+        help="score the newest pending submissions, not only approved",
+    )
+    src.add_argument(
+        "--as", dest="actor", metavar="USERNAME", default="system", help="acting user (default system)"
+    )
+    out = parser.add_argument_group("output / 输出")
+    out.add_argument("--format", choices=("csv", "json", "parquet"), default="csv")
+    out.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of stdout")
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add the score, equity, trends and cost sub-commands."""
+    p = subparsers.add_parser("score", help="compliance and scores / 达标与得分", description=__doc__)
+    p.add_argument("--period", type=int, required=True, metavar="YEAR")
+    p.add_argument("--region", metavar="CODE", help="only this region or the regions under it")
+    p.add_argument(
+        "--level", choices=("indicator", "item", "category", "aspect", "overall"), default="indicator"
+    )
+    p.add_argument(
+        "--region-level",
+        choices=("county", "prefecture", "province"),
+        default="county",
+        help="score counties (default) or roll values up to prefectures/provinces",
+    )
+    p.add_argument("--confidence", type=float, default=0.95, help="Wilson interval level (0.95 or 0.998)")
+    _common(p)
+    p.set_defaults(func=run_score)
+
+    p = subparsers.add_parser("equity", help="inequality across regions / 均等化程度", description=__doc__)
+    p.add_argument("--period", type=int, metavar="YEAR", help="one period (default: every period)")
+    p.add_argument("--by", choices=("indicator", "aspect"), default="indicator")
+    p.add_argument("--within", metavar="CODE", help="jurisdiction whose regions are compared")
+    p.add_argument(
+        "--unweighted", action="store_true", help="every region counts once (default: by population)"
+    )
+    p.add_argument("--convergence", action="store_true", help="sigma-convergence across periods instead")
+    _common(p)
+    p.set_defaults(func=run_equity)
+
+    p = subparsers.add_parser("trends", help="change, pace and arrows / 趋势", description=__doc__)
+    p.add_argument("--region", metavar="CODE")
+    p.add_argument("--period", type=int, metavar="YEAR", help="only rows of this period")
+    p.add_argument("--target-year", type=int, default=2025, metavar="YEAR")
+    _common(p)
+    p.set_defaults(func=run_trends)
+
+    p = subparsers.add_parser("cost", help="cost to close the gaps / 补齐差距的成本", description=__doc__)
+    p.add_argument("--period", type=int, required=True, metavar="YEAR")
+    p.add_argument("--region", metavar="CODE")
+    p.add_argument("--against", choices=("standard", "floor"), default="standard")
+    _common(p)
+    p.set_defaults(func=run_cost)
+
+
+# -- inputs -------------------------------------------------------------------------------------
+def _edition(edition_id: str | None) -> Edition:
+    from assessment import standards
+
+    wanted = edition_id or standards.DEFAULT_EDITION
+    available = standards.list_editions()
+    if wanted not in available:
+        raise DataFileError(
+            [
+                problem(
+                    "scoring.unknown_edition",
+                    at_column="edition",
+                    at_value=wanted,
+                    edition=wanted,
+                    available=", ".join(available),
+                )
+            ]
+        )
+    return standards.load_edition(wanted)
+
+
+def _read_values_file(path: str) -> pd.DataFrame:
+    try:
+        if path.lower().endswith(".parquet"):
+            df = pd.read_parquet(path)
+        else:
+            df = pd.read_csv(path, dtype={"region_code": "string", "indicator_code": "string"})
+    except (OSError, ValueError, ImportError) as err:
+        raise DataFileError([_file_problem(path, err)]) from None
+    return df
+
+
+def _file_problem(path: str, err: Exception) -> Problem:
+    detail = (str(err).splitlines() or [type(err).__name__])[0][:200]
+    return problem("scoring.bad_values_file", at_value=path, file=path, path=path, detail=detail)
+
+
+def load_inputs(args: argparse.Namespace) -> Inputs:
+    """Values, edition, tree and local standards from the demo, a file or the database."""
+    edition = _edition(args.edition)
+    if args.demo:
+        from assessment.demo import demo_local_standards, demo_tree, synthetic_values
+
+        tree = demo_tree()
+        stds = tuple(demo_local_standards(edition))
+        values = synthetic_values(edition, tree) if not args.values else _read_values_file(args.values)
+        return Inputs(values, edition, tree, stds)
+    from assessment.store import Store
+
+    with Store() as store:
+        tree = store.region_tree()
+        stds = tuple(store.local_standards())
+        if args.values:
+            values = _read_values_file(args.values)
+        else:
+            values = store.values(args.actor, include_pending=args.include_pending)
+    if len(tree) == 0:
+        raise DataFileError([problem("scoring.no_periods")])
+    return Inputs(values, edition, tree, stds)
+
+
+def _available_periods(values: pd.DataFrame) -> list[int]:
+    p = pd.to_numeric(values["period"], errors="coerce") if "period" in values else pd.Series(dtype="float64")
+    return sorted({int(x) for x in p.dropna()})
+
+
+def _check_period(values: pd.DataFrame, period: int | None) -> list[int]:
+    periods = _available_periods(values)
+    if not periods:
+        raise DataFileError([problem("scoring.no_periods")])
+    if period is not None and period not in periods:
+        raise DataFileError(
+            [
+                problem(
+                    "scoring.unknown_period",
+                    at_column="period",
+                    at_value=str(period),
+                    period=period,
+                    available=", ".join(map(str, periods)),
+                )
+            ]
+        )
+    return periods
+
+
+def _within(
+    frame: pd.DataFrame, tree: RegionTree, region: str | None, level: str | None = None
+) -> pd.DataFrame:
+    """Rows of ``frame`` for ``region`` itself or the regions under it."""
+    if region is None:
+        return frame
+    inside = set(scope_regions(tree, [region], level)) | {region}
+    return frame.loc[frame["region_code"].astype("string").isin(inside)].reset_index(drop=True)
+
+
+def _scores(
+    inp: Inputs, periods: Sequence[int], region_level: str = "county", confidence: float = 0.95
+) -> pd.DataFrame:
+    if region_level == "county":
+        return score_indicators(
+            inp.values, inp.edition, inp.tree, inp.standards, periods=periods, confidence=confidence
+        )
+    rolled = rollup_values(inp.values, inp.tree, inp.edition)
+    return score_indicators(
+        rolled,
+        inp.edition,
+        inp.tree,
+        inp.standards,
+        periods=periods,
+        level=region_level,
+        confidence=confidence,
+    )
+
+
+# -- output -------------------------------------------------------------------------------------
+def write_frame(df: pd.DataFrame, fmt: str, output: str | None, edition: str) -> int:
+    """Write ``df`` as csv/json/parquet to ``output`` or stdout; 1 with a message on failure."""
+    if fmt == "parquet" and not output:
+        print(both("scoring.parquet_needs_file"), file=sys.stderr)
+        return 2
+    if fmt == "csv":
+        text = df.to_csv(index=False)
+    elif fmt == "json":
+        plain = df.astype(object).where(df.notna(), None)
+        records = plain.to_dict(orient="records")
+        text = json.dumps(records, ensure_ascii=False, default=_json_default) + "\n"
+    if output:
+        try:
+            if fmt == "parquet":
+                out = df.copy()
+                for col in out.columns:
+                    if isinstance(out[col].dtype, pd.CategoricalDtype):
+                        out[col] = out[col].astype("string")
+                out.to_parquet(output, index=False)
+            else:
+                Path(output).write_text(text, encoding="utf-8")
+        except OSError as err:
+            raise DataFileError([_file_problem(output, err)]) from None
+        print(both("scoring.written", rows=len(df), file=output, edition=edition), file=sys.stderr)
+    else:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+    return 0
+
+
+def _json_default(obj: object) -> object:
+    if isinstance(obj, np.integer):
+        return int(obj)
+    if isinstance(obj, np.floating):
+        return float(obj)
+    if isinstance(obj, np.bool_):
+        return bool(obj)
+    return str(obj)
+
+
+# -- commands -----------------------------------------------------------------------------------
+def run_score(args: argparse.Namespace) -> int:
+    """``score --period YEAR [--region CODE] [--level ...]``."""
+    if not 0.5 <= args.confidence < 1.0:
+        raise DataFileError(
+            [
+                problem(
+                    "scoring.bad_option",
+                    at_column="--confidence",
+                    at_value=str(args.confidence),
+                    option="--confidence",
+                    value=args.confidence,
+                    hint="0.95 / 0.998",
+                )
+            ]
+        )
+    inp = load_inputs(args)
+    _check_period(inp.values, args.period)
+    level = None if args.region_level == "county" else args.region_level
+    if args.region is not None:
+        scope_regions(inp.tree, [args.region])  # unknown code: clear message, exit 1
+    scores = _scores(inp, [args.period], args.region_level, confidence=args.confidence)
+    if args.level == "indicator":
+        out = _within(scores, inp.tree, args.region, level).loc[:, list(INDICATOR_COLUMNS)]
+    else:
+        agg = aggregate(scores, inp.edition, inp.tree)
+        agg = agg.loc[agg["level"] == args.level]
+        out = _within(agg, inp.tree, args.region, level).loc[:, list(LEVEL_COLUMNS)]
+    return write_frame(out, args.format, args.output, inp.edition.id)
+
+
+def run_equity(args: argparse.Namespace) -> int:
+    """``equity --period YEAR [--by indicator|aspect] [--within CODE]``."""
+    inp = load_inputs(args)
+    periods = _check_period(inp.values, args.period)
+    use = periods if (args.convergence or args.period is None) else [args.period]
+    scores = _scores(inp, use)
+    eq = equity(scores, inp.tree, inp.edition, by=args.by, within=args.within, weighted=not args.unweighted)
+    out = sigma_convergence(eq) if args.convergence else eq.loc[:, list(EQUITY_OUTPUT)]
+    return write_frame(out, args.format, args.output, inp.edition.id)
+
+
+def run_trends(args: argparse.Namespace) -> int:
+    """``trends [--region CODE] [--period YEAR] [--target-year YEAR]``."""
+    inp = load_inputs(args)
+    periods = _check_period(inp.values, args.period)
+    if args.region is not None:
+        scope_regions(inp.tree, [args.region])
+    scores = _scores(inp, periods)
+    tr = trends(scores, inp.edition, target_year=args.target_year)
+    tr = _within(tr, inp.tree, args.region)
+    if args.period is not None:
+        tr = tr.loc[tr["period"] == args.period].reset_index(drop=True)
+    return write_frame(tr, args.format, args.output, inp.edition.id)
+
+
+def run_cost(args: argparse.Namespace) -> int:
+    """``cost --period YEAR [--region CODE] [--against standard|floor]``."""
+    inp = load_inputs(args)
+    _check_period(inp.values, args.period)
+    if args.region is not None:
+        scope_regions(inp.tree, [args.region])
+    scores = _scores(inp, [args.period])
+    costs = cost_to_close(scores, inp.edition, inp.tree, against=args.against)
+    return write_frame(_within(costs, inp.tree, args.region), args.format, args.output, inp.edition.id)
+
+
+__all__ = ["INDICATOR_COLUMNS", "LEVEL_COLUMNS", "Inputs", "load_inputs", "register", "write_frame"]

@@ -1,0 +1,178 @@
+"""``python -m assessment score / equity / trends / cost``: outputs, formats and clear refusals."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from assessment.cli import main
+from assessment.commands.score import INDICATOR_COLUMNS, LEVEL_COLUMNS
+from assessment.demo import demo_tree, synthetic_values
+from assessment.standards import load_edition
+
+
+def run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    code = main(args)
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+def read_csv(text: str) -> pd.DataFrame:
+    return pd.read_csv(io.StringIO(text), dtype={"region_code": str, "parent_code": str, "code": str})
+
+
+@pytest.fixture(scope="module")
+def edition_id() -> str:
+    return load_edition().id
+
+
+def test_score_indicator_level_csv(capsys: pytest.CaptureFixture[str], edition_id: str) -> None:
+    code, out, _ = run(["score", "--demo", "--period", "2024", "--region", "990102"], capsys)
+    assert code == 0
+    df = read_csv(out)
+    assert list(df.columns) == list(INDICATOR_COLUMNS)
+    assert len(df) == len(load_edition().indicators)
+    assert set(df["region_code"]) == {"990102"}
+    assert set(df["edition"]) == {edition_id}
+    assert set(df["status"]) <= {"no_data", "below_floor", "below_local", "meets", "no_standard"}
+
+
+@pytest.mark.parametrize(
+    ("level", "per_region"), [("item", 80), ("category", 22), ("aspect", 9), ("overall", 1)]
+)
+def test_score_aggregate_levels_json(capsys: pytest.CaptureFixture[str], level: str, per_region: int) -> None:
+    code, out, _ = run(["score", "--demo", "--period", "2024", "--level", level, "--format", "json"], capsys)
+    assert code == 0
+    rows = json.loads(out)
+    assert rows and set(rows[0]) == set(LEVEL_COLUMNS)
+    assert {r["level"] for r in rows} == {level}
+    n_counties = len({r["region_code"] for r in rows})
+    assert len(rows) == n_counties * per_region
+    assert all(r["edition"] for r in rows)
+
+
+def test_score_region_keeps_ranks_among_all_counties(capsys: pytest.CaptureFixture[str]) -> None:
+    _, out_all, _ = run(["score", "--demo", "--period", "2024", "--level", "overall"], capsys)
+    _, out_one, _ = run(
+        ["score", "--demo", "--period", "2024", "--level", "overall", "--region", "990102"], capsys
+    )
+    everyone = read_csv(out_all).set_index("region_code")
+    one = read_csv(out_one).set_index("region_code")
+    assert list(one.index) == ["990102"]
+    assert one.loc["990102", "rank_in_level"] == everyone.loc["990102", "rank_in_level"]
+
+
+def test_score_prefectures_from_rolled_up_values(capsys: pytest.CaptureFixture[str]) -> None:
+    args = ["score", "--demo", "--period", "2024", "--region-level", "prefecture", "--level", "overall"]
+    code, out, _ = run(args, capsys)
+    assert code == 0
+    assert sorted(read_csv(out)["region_code"]) == ["990100", "990200", "990300"]
+
+
+def test_equity_by_aspect_within_a_prefecture(capsys: pytest.CaptureFixture[str]) -> None:
+    args = ["equity", "--demo", "--period", "2024", "--by", "aspect", "--within", "990100"]
+    code, out, _ = run(args, capsys)
+    assert code == 0
+    df = read_csv(out)
+    assert len(df) == 9
+    for col in ("edition", "period", "code", "n_regions", "mean", "weighted_mean", "cv", "gini", "theil"):
+        assert col in df.columns
+    assert (df["theil_between"] + df["theil_within"] - df["theil"]).abs().max() < 1e-12
+
+
+def test_equity_convergence(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(["equity", "--demo", "--by", "aspect", "--convergence"], capsys)
+    assert code == 0
+    df = read_csv(out)
+    assert set(df["first_period"]) == {2022} and set(df["last_period"]) == {2024}
+
+
+def test_trends_for_one_county(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(["trends", "--demo", "--region", "990102"], capsys)
+    assert code == 0
+    df = read_csv(out)
+    assert set(df["region_code"]) == {"990102"}
+    assert len(df) == 3 * len(load_edition().indicators)
+    assert {"arrow", "pace_ratio", "projected_year", "cagr", "edition"} <= set(df.columns)
+
+
+def test_cost_writes_parquet(capsys: pytest.CaptureFixture[str], tmp_path: Path, edition_id: str) -> None:
+    target = tmp_path / "costs.parquet"
+    code, _, err = run(
+        ["cost", "--demo", "--period", "2024", "--format", "parquet", "-o", str(target)], capsys
+    )
+    assert code == 0
+    assert str(target) in err
+    df = pd.read_parquet(target)
+    assert len(df) > 0 and set(df["edition"]) == {edition_id}
+    assert (df["shortfall"] > 0).all()
+
+
+def test_values_file_gives_the_same_scores(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    edition = load_edition()
+    path = tmp_path / "values.csv"
+    synthetic_values(edition, demo_tree()).to_csv(path, index=False)
+    _, direct, _ = run(["score", "--demo", "--period", "2023", "--region", "990200"], capsys)
+    code, from_file, _ = run(
+        ["score", "--demo", "--values", str(path), "--period", "2023", "--region", "990200"], capsys
+    )
+    assert code == 0
+    pd.testing.assert_frame_equal(read_csv(direct), read_csv(from_file))
+
+
+def test_database_source(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from assessment.store import Store
+
+    url = f"sqlite:///{tmp_path / 'a.db'}"
+    monkeypatch.setenv("ASSESSMENT_DB_URL", url)
+    code, _, err = run(["score", "--period", "2024"], capsys)
+    assert code == 1  # an empty database: a message, not a traceback
+    assert "--demo" in err and "Traceback" not in err
+    with Store(url) as store:
+        store.save_region_tree("system", demo_tree())
+    path = tmp_path / "values.csv"
+    synthetic_values(load_edition(), demo_tree()).to_csv(path, index=False)
+    code, out, _ = run(["score", "--values", str(path), "--period", "2024", "--level", "overall"], capsys)
+    assert code == 0
+    assert len(read_csv(out)) >= 19
+
+
+@pytest.mark.parametrize(
+    ("args", "needle"),
+    [
+        (["score", "--demo", "--period", "2024", "--region", "123456"], "123456"),
+        (["score", "--demo", "--period", "1999"], "1999"),
+        (["score", "--demo", "--period", "2024", "--edition", "XX-1900"], "XX-1900"),
+        (["equity", "--demo", "--period", "2024", "--within", "999999"], "999999"),
+        (["trends", "--demo", "--region", "000001"], "000001"),
+        (["cost", "--demo", "--period", "2030"], "2030"),
+        (["score", "--demo", "--period", "2024", "--confidence", "1.5"], "1.5"),
+        (["score", "--demo", "--values", "/nonexistent/values.csv", "--period", "2024"], "values.csv"),
+    ],
+)
+def test_bad_input_exits_1_with_a_message_in_both_languages(
+    capsys: pytest.CaptureFixture[str], args: list[str], needle: str
+) -> None:
+    code, out, err = run(args, capsys)
+    assert code == 1
+    assert needle in err and "Traceback" not in err
+    assert any("\u4e00" <= ch <= "\u9fff" for ch in err)  # Chinese
+    assert any(ch.isascii() and ch.isalpha() for ch in err)  # and English
+    assert out == ""
+
+
+def test_parquet_to_stdout_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(["score", "--demo", "--period", "2024", "--format", "parquet"], capsys)
+    assert code == 2 and "-o" in err
+
+
+def test_missing_period_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_:
+        main(["score", "--demo"])
+    assert exit_.value.code == 2
