@@ -10,14 +10,8 @@ import plotly.graph_objects as go
 
 # Status colours (shared with the Excel exports): red = below the national floor, amber = below the
 # local standard, green = meets, grey = no data.
-STATUS_COLOURS = {
-    "below_floor": "#c0392b",
-    "below_local": "#e6a23c",
-    "meets": "#2e8b57",
-    "no_standard": "#7f8c8d",
-    "no_data": "#d0d3d4",
-    "insufficient_data": "#d0d3d4",
-}
+from assessment.reports.workbook import STATUS_COLOURS
+
 # 0-100 score scale: red (0) through amber to green (100); colour-blind safe enough with the numbers
 # printed in every cell.
 SCORE_SCALE = [(0.0, "#b2182b"), (0.5, "#f4a259"), (0.8, "#d9ef8b"), (1.0, "#1a9850")]

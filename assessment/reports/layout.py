@@ -1,0 +1,202 @@
+"""Sheet layouts shared by the evaluation and feedback workbooks: the cover and the status table.
+
+A :class:`Report` is one workbook being written for one :class:`ReportData`: it knows the
+language, the footer (edition id left, page numbers centre, region and period right) and the sheet
+names. :func:`status_table_sheet` writes the common sheet shape: a title row, a legend or note row,
+a header row (frozen, repeated on every printed page), the table, colour rules and an autofilter.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+
+import pandas as pd
+from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
+
+from assessment.i18n import t
+from assessment.reports.context import ReportData
+from assessment.reports.workbook import LEGEND_STATUSES, STATUS_COLOURS, STATUS_FONT_COLOURS, Column
+from assessment.reports.writer import ReportBook, SheetWriter
+
+__all__ = ["SHEET_KEYS", "Formatting", "Report", "col", "cover_sheet", "status_table_sheet"]
+
+SHEET_KEYS = (
+    "cover",
+    "summary",
+    "ranking",
+    "gaps",
+    "equity",
+    "completeness",
+    "indicators",
+    "data",
+    "scores",
+    "detail",
+    "trends",
+    "priorities",
+)
+# (first column, last column, status-key column, absolute): colour columns first..last (1-based) of
+# every table row by the key in the status column; absolute = every target column reads the same
+# key column, else the key column moves with the target column (a matrix of keys).
+Formatting = tuple[int, int, int, bool]
+
+
+def col(key: str, lang: str, fmt: str | None = None, width: float = 12.0, *, wrap: bool = False) -> Column:
+    """A :class:`Column` labelled ``reports.col.<key>`` in ``lang``."""
+    return Column(key, t(f"reports.col.{key}", lang), fmt, width, wrap)
+
+
+def as_of_text(when: datetime | None, lang: str) -> str:
+    """``data_as_of`` as ``YYYY-MM-DD HH:MM UTC`` (or "not given")."""
+    if when is None:
+        return t("reports.cover.not_given", lang)
+    if when.tzinfo is not None:
+        when = when.astimezone(UTC)
+        return when.strftime("%Y-%m-%d %H:%M UTC")
+    return when.strftime("%Y-%m-%d %H:%M")
+
+
+class Report:
+    """One workbook being written for ``data``: its language, footer and sheet names."""
+
+    def __init__(self, data: ReportData) -> None:
+        self.data = data
+        self.lang = data.lang
+        self.book = ReportBook()
+        self.footer_left = t("reports.title.footer", self.lang, edition=data.edition.id)
+        self.footer_right = f"{data.name(data.code)} ({data.code}) · {data.period}"
+
+    def sheet_name(self, key: str) -> str:
+        """The sheet name for a known key (``summary``...) or ``key`` itself (aspect sheets)."""
+        return t(f"reports.sheet.{key}", self.lang) if key in SHEET_KEYS else key
+
+    def sheet_title(self, key: str) -> str:
+        """The title row text: sheet, region, period and edition."""
+        return t(
+            "reports.title.sheet",
+            self.lang,
+            sheet=self.sheet_name(key),
+            region=f"{self.data.name(self.data.code)} ({self.data.code})",
+            period=self.data.period,
+            edition=self.data.edition.id,
+        )
+
+    def sheet(
+        self,
+        key: str,
+        *,
+        widths: Sequence[float],
+        freeze: str | None = None,
+        hidden_from: int | None = None,
+        landscape: bool = True,
+    ) -> SheetWriter:
+        """A new sheet with the report's footer and print setup."""
+        return self.book.sheet(
+            self.sheet_name(key),
+            widths=widths,
+            freeze=freeze,
+            hidden_from=hidden_from,
+            footer_left=self.footer_left,
+            footer_right=self.footer_right,
+            page_label=t("reports.title.page", self.lang),
+            landscape=landscape,
+        )
+
+    def legend_labels(self) -> dict[str, str]:
+        return {s: t(f"reports.status.{s}", self.lang) for s in LEGEND_STATUSES}
+
+
+def status_table_sheet(
+    report: Report,
+    key: str,
+    frame: pd.DataFrame,
+    columns: Sequence[Column],
+    hidden: Sequence[str],
+    *,
+    freeze: str,
+    title: str | None = None,
+    note: str | None = None,
+    formatting: Sequence[Formatting] = (),
+) -> SheetWriter:
+    """Title, legend (when cells are coloured) and/or note, header, table, colours, autofilter.
+
+    ``freeze``: the first column left unfrozen (``"D"``); rows down to the header are frozen.
+    """
+    header_row = 2 + (1 if formatting else 0) + (1 if note else 0)
+    header_row = max(header_row, 3)
+    widths = [c.width for c in columns] + [4.0] * len(hidden)
+    w = report.sheet(
+        key,
+        widths=widths,
+        freeze=f"{freeze}{header_row + 1}",
+        hidden_from=len(columns) + 1 if hidden else None,
+    )
+    w.title(title or report.sheet_title(key))
+    if formatting:
+        w.legend(report.legend_labels(), t("reports.legend.label", report.lang))
+    if note:
+        w.append([w.styled(note, font=Font(italic=True, size=9, color="595959"))])
+    while w.row < header_row - 1:
+        w.blank()
+    h, last = w.table(frame, columns, hidden=hidden)
+    if last > h:
+        first = h + 1
+        for first_col, last_col, key_col, absolute in formatting:
+            target = f"{get_column_letter(first_col)}{first}:{get_column_letter(last_col)}{last}"
+            ref = f"{'$' if absolute else ''}{get_column_letter(key_col)}{first}"
+            w.status_formatting(target, ref)
+    w.finish(header_row=h, last_col=len(columns))
+    return w
+
+
+def cover_sheet(
+    report: Report,
+    title: str,
+    facts: Sequence[tuple[str, object]],
+    contents: Sequence[tuple[str, str]],
+    intro: str | None = None,
+) -> SheetWriter:
+    """The cover: title, facts (region, period, edition, data as of...), method, legend, contents."""
+    data, lang = report.data, report.lang
+    ed = data.edition
+    widths = [30.0, 100.0]
+    w = report.sheet("cover", widths=widths, landscape=False)
+    w.title(title, ed.title_zh if lang == "zh" else ed.title_en)
+    w.blank()
+    rows: list[tuple[str, object]] = [
+        *facts,
+        (t("reports.cover.period", lang), data.period),
+        (t("reports.cover.edition", lang), f"{ed.id} · {ed.title_zh if lang == 'zh' else ed.title_en}"),
+        (t("reports.cover.data_as_of", lang), as_of_text(data.data_as_of, lang)),
+        (t("reports.cover.basis", lang), t("reports.cover.basis_text", lang)),
+        (t("reports.cover.indicators", lang), len(ed.indicators)),
+        (
+            t("reports.cover.unconfirmed", lang),
+            t("reports.cover.unconfirmed_text", lang, count=data.unconfirmed_floors),
+        ),
+    ]
+    for label, value in rows:
+        w.pair(label, value, widths[1])
+    if data.code.startswith("99"):
+        w.append([None, w.styled(t("reports.cover.fictional", lang), font=Font(bold=True, color="C0392B"))])
+    if intro:
+        w.blank()
+        w.pair("", intro, widths[1])
+    w.blank()
+    w.heading(t("reports.cover.method", lang))
+    for i in range(1, 6):
+        w.pair(f"{i}.", t(f"reports.cover.method_{i}", lang), widths[1])
+    w.blank()
+    w.heading(t("reports.cover.legend", lang))
+    for status, label in report.legend_labels().items():
+        font = Font(bold=True, color=STATUS_FONT_COLOURS[status].lstrip("#").upper())
+        w.append([w.styled(label, font=font, fill=STATUS_COLOURS[status])])
+    w.pair("†", t("reports.floor.marker_note", lang), widths[1])
+    w.blank()
+    w.heading(t("reports.cover.contents", lang))
+    w.header([t("reports.col.contents", lang), t("reports.col.description", lang)], widths)
+    for name, text in contents:
+        w.append([name, text])
+    w.ws.print_area = f"A1:B{w.row}"
+    return w
