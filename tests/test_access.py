@@ -220,7 +220,7 @@ def test_policy_module_is_pure() -> None:
 # =================================================================================================
 # The same rules through the core: Store methods on a real SQLite file refuse out-of-scope work.
 # =================================================================================================
-S_OFFICIAL = "official1"  # 990101 (store_fixtures)
+S_OFFICIAL = "county_official"  # 990101
 S_PROV = "evaluator1"  # 990000
 S_ADMIN = "admin1"
 S_PREF = "pref_eval"  # 990100
@@ -233,6 +233,7 @@ _period = itertools.count(2001)
 def core(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
     """One SQLite file for the whole matrix; every case works on its own period, so none interferes."""
     store = prepare(Store(f"sqlite:///{tmp_path_factory.mktemp('access') / 'access.db'}"))
+    store.add_user("system", S_OFFICIAL, "County official", "official", "990101")
     store.add_user("system", S_PREF, "Pref evaluator", "evaluator", "990100")
     store.add_user("system", S_PREF_OFFICIAL, "Pref official", "official", "990100")
     store.add_user("system", S_DISABLED, "Gone", "evaluator", "990000")

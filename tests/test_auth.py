@@ -115,7 +115,7 @@ def test_password_changes_need_a_user_manager(accounts: Store) -> None:
 # -- signing in -------------------------------------------------------------------------------------
 def test_right_password_signs_in_and_is_audited(accounts: Store) -> None:
     user = authenticate(accounts, f"  {OFFICIAL} ", PASSWORD, T0)
-    assert (user.username, user.role, user.scope_region_code) == (OFFICIAL, "official", "990101")
+    assert (user.username, user.role, user.scope_region_code) == (OFFICIAL, "official", "990000")
     last = accounts.audit_log(action="sign_in").iloc[-1]
     assert (last["actor"], last["object_id"], last["details"]) == (OFFICIAL, OFFICIAL, {"method": "password"})
 
@@ -126,7 +126,7 @@ def test_wrong_credentials_get_one_message_whoever_it_is(accounts: Store, userna
         authenticate(accounts, username, "wrong password!", T0)
     assert err.value.code == "auth.bad_credentials"
     text = str(err.value)
-    assert username not in text and "990101" not in text
+    assert username not in text and "990000" not in text
     failed = accounts.audit_log(action="sign_in_failed")
     assert failed["actor"].tolist() == [username]
 
