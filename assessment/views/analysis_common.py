@@ -1,0 +1,161 @@
+"""Shared helpers of the analysis pages (indicator view, equity, compare). Pure Python and pandas.
+
+Region and indicator names in the requested language, the jurisdictions a user may analyse, the
+choice a shared URL asks for, and how a national floor is written (``"80 *"`` where the figure is
+not confirmed by its source, DESIGN section 3).
+
+>>> pick("2023", [2024, 2023, 2022])
+2023
+>>> pick("1999", [2024, 2023]) is None
+True
+>>> floor_text(80.0, confirmed=False)
+'80 *'
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Sequence
+from typing import TypeVar
+
+import pandas as pd
+
+from assessment.i18n import t
+from assessment.model import Edition, RegionTree
+
+__all__ = [
+    "ARROW_SYMBOLS",
+    "arrow_labels",
+    "aspect_names",
+    "floor_text",
+    "indicator_names",
+    "jurisdictions",
+    "leaf_codes",
+    "name_col",
+    "pick",
+    "region_names",
+    "unit_text",
+]
+
+T = TypeVar("T")
+
+# the trend arrows of assessment.trends, as symbols (the same as the overview's league table)
+ARROW_SYMBOLS = {
+    "achieved": "✔",
+    "on_track": "↑",
+    "moderately_improving": "↗",
+    "stagnating": "→",
+    "deteriorating": "↓",
+    "insufficient_data": "·",
+}
+
+
+def arrow_labels(lang: str) -> dict[str, str]:
+    """``{arrow code: "↑ On track"}`` for every trend arrow."""
+    return {code: f"{sym} {t(f'analysis.arrow.{code}', lang)}" for code, sym in ARROW_SYMBOLS.items()}
+
+
+def name_col(lang: str) -> str:
+    """``"name_zh"`` or ``"name_en"``."""
+    return "name_zh" if lang == "zh" else "name_en"
+
+
+def region_names(tree: RegionTree, lang: str) -> dict[str, str]:
+    """``{region_code: display name}`` for every region of the tree."""
+    return {r.code: (r.name_zh if lang == "zh" else r.name_en) for r in tree}
+
+
+def aspect_names(edition: Edition, lang: str) -> dict[str, str]:
+    """``{aspect_code: display name}`` in catalogue order."""
+    return {a.code: (a.name_zh if lang == "zh" else a.name_en) for a in edition.aspects}
+
+
+def indicator_names(edition: Edition, lang: str) -> pd.DataFrame:
+    """One row per indicator in catalogue order: codes, names, unit, direction and floor.
+
+    Columns: indicator_code, item_code, aspect_code, indicator, item, aspect, unit (in ``lang``, see
+    :func:`unit_text`), kind, direction, national_floor, floor_confirmed.
+    """
+    ind = edition.indicator_frame()
+    sfx = "zh" if lang == "zh" else "en"
+    out = ind.loc[
+        :,
+        [
+            "indicator_code",
+            "item_code",
+            "aspect_code",
+            f"name_{sfx}",
+            f"item_{sfx}",
+            f"aspect_{sfx}",
+            "unit",
+            "kind",
+            "direction",
+            "national_floor",
+            "floor_confirmed",
+        ],
+    ]
+    out = out.rename(columns={f"name_{sfx}": "indicator", f"item_{sfx}": "item", f"aspect_{sfx}": "aspect"})
+    return out.assign(unit=out["unit"].map(lambda u: unit_text(str(u), lang)))
+
+
+def leaf_codes(tree: RegionTree, jurisdiction: str) -> list[str]:
+    """The counties (leaves) under ``jurisdiction`` in tree order (itself when it is a leaf)."""
+    if not tree.children(jurisdiction):
+        return [jurisdiction]
+    return [r.code for r in tree.descendants(jurisdiction) if not tree.children(r.code)]
+
+
+def jurisdictions(tree: RegionTree, home: str) -> list[str]:
+    """``home`` and every region below it that has regions below it (prefectures), tree order."""
+    return [home, *(r.code for r in tree.descendants(home) if tree.children(r.code))]
+
+
+def pick(asked: object, options: Sequence[T]) -> T | None:
+    """The option whose text equals ``asked`` (a query-string value), or None when there is none.
+
+    Matching is on ``str(option)`` so that ``"2023"`` from a URL finds the integer period 2023.
+    """
+    if asked is None:
+        return None
+    text = str(asked).strip()
+    for option in options:
+        if str(option) == text:
+            return option
+    return None
+
+
+def floor_text(value: float | None, confirmed: bool) -> str:
+    """A national floor for display: ``"80"``, ``"80 *"`` when unconfirmed, ``""`` when there is none."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    return f"{value:g}" + ("" if confirmed else " *")
+
+
+_CJK = re.compile(r"[\u3400-\u9fff]")
+
+
+def unit_text(unit: str, lang: str) -> str:
+    """The catalogue's bilingual unit (``"元/人·年 CNY/person/yr"``) in one language, for axes and
+    figures; a unit without two languages is returned as it is.
+
+    >>> unit_text("元/人·年 CNY/person/yr", "en"), unit_text("元/人·年 CNY/person/yr", "zh")
+    ('CNY/person/yr', '元/人·年')
+    >>> unit_text("‰（每千活产 per 1,000 live births）", "en")
+    '‰ (per 1,000 live births)'
+    >>> unit_text("是=1 否=0 (yes=1 no=0)", "zh"), unit_text("%", "en")
+    ('是=1 否=0', '%')
+    """
+    text = unit.strip()
+    if not _CJK.search(text):
+        return text
+    m = re.fullmatch(r"(\S+?)（(\S*?)\s+([A-Za-z].*)）", text)
+    if m:  # symbol（中文 english）
+        return f"{m[1]}（{m[2]}）" if lang == "zh" else f"{m[1]} ({m[3]})"
+    m = re.fullmatch(r"(.*?)\s*[（(]([^（()）]*)[)）]", text)
+    if m and not _CJK.search(m[2]):  # 中文 (english)
+        return m[1] if lang == "zh" else m[2]
+    m = re.fullmatch(r"(\S*[\u3400-\u9fff]\S*)\s+([A-Za-z0-9].*)", text)
+    if m:  # 中文 english
+        return m[1] if lang == "zh" else m[2]
+    return text
