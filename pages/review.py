@@ -1,0 +1,140 @@
+"""Review (evaluator): who reported, the queue, one submission against its previous version, decide."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from assessment.analysis import region_label
+from assessment.errors import DataFileError
+from assessment.store import REASON_CODES
+from assessment.views import review as views
+from assessment.views.upload import beijing_time, problems_frame
+from ui import data
+from ui import data_workflow as wf
+from ui.auth import guard
+from ui.state import lang, tr
+
+FLASH = "review_flash"  # session: the outcome of the last decision, shown after the rerun
+L = lang()
+s = data.store()
+tree = s.region_tree()
+scope = data.home_region()
+user = guard("review", scope)
+actor = user.username
+st.title(tr("review.title", region=region_label(tree, scope, L)))
+if FLASH in st.session_state:
+    st.success(st.session_state.pop(FLASH))
+
+period = wf.period_select(tr("review.period"), "review_period", s.submissions(actor)["period"].tolist(), 1)
+
+st.subheader(tr("review.completeness_title", period=period))
+completeness = s.completeness(actor, period, jurisdiction=scope)
+counts = views.completeness_counts(completeness)
+for col, (status, n) in zip(st.columns(len(counts)), counts.items(), strict=True):
+    col.metric(tr(f"review.completeness.{status}"), n)
+st.dataframe(views.completeness_table(completeness, tree, L), hide_index=True, key="review_completeness")
+st.caption(tr("review.completeness_caption"))
+
+st.subheader(tr("review.queue_title"))
+queue = s.review_queue(actor)
+if len(queue):
+    st.dataframe(views.queue_table(queue, tree, L), hide_index=True, key="review_queue")
+else:
+    st.info(tr("review.queue_empty"))
+
+st.subheader(tr("review.pick_title"))
+period_subs = s.submissions(actor, period=period)
+choices = views.pick_options(queue, period_subs)
+labels = views.pick_labels([queue, period_subs], tree, L)
+asked = str(st.query_params.get("submission", ""))
+if asked.isdigit() and int(asked) not in choices:
+    try:  # a shared link: the store refuses a submission outside the actor's regions
+        shared = s.submission(actor, int(asked))
+        choices, labels[shared.id] = [shared.id, *choices], views.submission_label(shared, tree, L)
+    except DataFileError as err:
+        st.error(err.messages(L))
+if not choices:
+    st.info(tr("review.nothing_to_pick", period=period))
+    st.stop()
+first = choices.index(int(asked)) if asked.isdigit() and int(asked) in choices else 0
+picked = st.selectbox(tr("review.pick"), choices, index=first, format_func=labels.get, key="review_pick")
+sub = s.submission(actor, int(picked))
+st.query_params["submission"] = str(sub.id)
+versions = s.submissions(actor, region_code=sub.region_code, period=sub.period)
+meta = {"filename": sub.filename, "by": sub.uploaded_by, "values": sub.value_count}
+st.caption(tr("review.meta", **meta, at=beijing_time(sub.uploaded_at)))
+st.download_button(
+    tr("review.download_original"),
+    data=wf.original_file(actor, sub.id),
+    file_name=sub.filename,
+    on_click="ignore",
+    key="review_original",
+)
+
+tab_values, tab_diff, tab_warn, tab_hist = st.tabs(
+    [tr("review.tab_values"), tr("review.tab_diff"), tr("review.tab_warnings"), tr("review.tab_history")]
+)
+previous = s.values(actor, periods=[sub.period - 1], region_codes=[sub.region_code])
+tab_values.dataframe(
+    views.values_table(s.submission_values(actor, sub.id), previous, wf.edition(), L),
+    hide_index=True,
+    key="review_values",
+)
+tab_values.caption(tr("review.values_caption", previous=sub.period - 1))
+before = views.previous_version_id(versions, sub.version)
+if before is None:
+    tab_diff.info(tr("review.first_version"))
+else:
+    diff = s.diff(actor, before, sub.id)
+    tab_diff.caption(tr("review.diff_caption", old=sub.version - 1, new=sub.version, n=len(diff)))
+    tab_diff.dataframe(views.diff_table(diff, wf.edition(), L), hide_index=True, key="review_diff")
+recheck = wf.recheck_submission(actor, sub.id)
+if recheck.problems:
+    tab_warn.table(problems_frame(recheck.problems, L), hide_index=True)
+else:
+    tab_warn.success(tr("review.no_warnings"))
+decisions = s.reviews(actor, sub.id)
+if len(decisions):
+    tab_hist.dataframe(views.review_table(decisions, L), hide_index=True, key="review_history")
+else:
+    tab_hist.info(tr("review.no_decisions"))
+
+st.subheader(tr("review.decide_title"))
+allowed = views.decisions_for(sub.status, sub.version == int(versions["version"].max()))
+if not allowed:
+    st.info(tr("review.no_action", status=tr(f"store.status.{sub.status}")))
+    st.stop()
+decision = st.radio(
+    tr("review.decision"),
+    allowed,
+    format_func=lambda d: tr(f"review.action.{d}"),
+    horizontal=True,
+    key="review_decision",
+)
+with st.form("review_form"):
+    reason = None
+    if decision == "return":
+        reason = st.selectbox(
+            tr("review.reason"),
+            REASON_CODES,
+            format_func=lambda r: tr(f"store.reason.{r}"),
+            key="review_reason",
+        )
+    comment = st.text_area(
+        tr("review.comment"), max_chars=2000, key="review_comment", help=tr("review.comment_help")
+    )
+    go = st.form_submit_button(tr("review.submit"), type="primary", key="review_submit")
+if go:
+    try:
+        if decision == "reopen":
+            done = s.reopen(actor, sub.id, comment.strip())
+        else:
+            done = s.review(actor, sub.id, decision, comment.strip(), reason)
+    except DataFileError as err:
+        st.error(err.messages(L))
+    else:
+        status = tr(f"store.status.{done.status}")
+        st.session_state[FLASH] = tr(
+            "review.done", label=views.submission_label(done, tree, L, status=False), status=status
+        )
+        st.rerun()

@@ -1,0 +1,178 @@
+"""Cached calls and small widget helpers of the workflow pages: upload, review, local standards.
+
+Validation results are cached on the file's bytes and the store's data version (a rerun of the
+page, e.g. after a click, does not read a large batch file again); templates and stored files are
+built on click only (``st.download_button`` with a callable).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+
+import streamlit as st
+
+from assessment.ingest import UploadResult, read_upload
+from assessment.model import Edition
+from assessment.standards import DEFAULT_EDITION, load_edition
+from ui.data import data_version, store
+
+XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def edition() -> Edition:
+    """The catalogue edition in force."""
+    return load_edition(DEFAULT_EDITION)
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _check(
+    data: bytes, filename: str, region: str | None, period: int | None, actor: str, version: int
+) -> UploadResult:
+    s = store()
+    return read_upload(
+        data,
+        filename,
+        edition=edition(),
+        tree=s.region_tree(),
+        local_standards=s.local_standards(),
+        expected_region=region,
+        expected_period=period,
+        history=s.values(actor),
+    )
+
+
+def check_upload(
+    actor: str, data: bytes, filename: str, region: str | None, period: int | None
+) -> UploadResult:
+    """:func:`read_upload` of ``data`` as ``actor`` sends it: within ``region`` and for ``period``,
+    with the actor's approved values as history for the plausibility warnings (cached)."""
+    return _check(data, filename, region, period, actor, data_version())
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _deadlines(periods: tuple[int, ...], version: int) -> dict[int, datetime]:
+    s = store()
+    found = {p: s.deadline(p) for p in periods}
+    return {p: d for p, d in found.items() if d is not None}
+
+
+def deadlines(periods: Sequence[int]) -> dict[int, datetime]:
+    """The stored reporting deadlines of ``periods`` (those that have one)."""
+    return _deadlines(tuple(periods), data_version())
+
+
+def this_year() -> int:
+    return datetime.now(UTC).year
+
+
+def template_file(actor: str, region: str, period: int, lang: str) -> Callable[[], bytes]:
+    """A callable building the template of ``region`` and ``period`` on click, pre-filled with the
+    newest version the actor's region already sent for that period (if any)."""
+
+    s = store()
+
+    def build() -> bytes:
+        from assessment.template import build_template
+
+        versions = s.submissions(actor, region_code=region, period=period)
+        values = None
+        if len(versions):
+            newest = int(versions.sort_values("version")["id"].iloc[-1])
+            values = s.submission_values(actor, newest).assign(region_code=region, period=period)
+        return build_template(
+            edition(), s.region_tree(), region, period, s.local_standards(), lang, values=values
+        )
+
+    return build
+
+
+def annotated_file(data: bytes, result: UploadResult, lang: str) -> Callable[[], bytes]:
+    """A callable building the annotated copy of an upload on click."""
+
+    def build() -> bytes:
+        from assessment.annotate import annotate
+
+        return annotate(data, result, lang)
+
+    return build
+
+
+def original_file(actor: str, submission_id: int) -> Callable[[], bytes]:
+    """A callable returning a stored submission's original bytes on click."""
+    s = store()
+    return lambda: s.original_file(actor, submission_id)[1]
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _recheck(actor: str, submission_id: int, version: int) -> UploadResult:
+    s = store()
+    filename, data = s.original_file(actor, submission_id)
+    return read_upload(
+        data,
+        filename,
+        edition=edition(),
+        tree=s.region_tree(),
+        local_standards=s.local_standards(),
+        history=s.values(actor),
+    )
+
+
+def recheck_submission(actor: str, submission_id: int) -> UploadResult:
+    """The stored file of a submission read again (its warnings, against today's history)."""
+    return _recheck(actor, submission_id, data_version())
+
+
+def url_select(
+    label: str, options: Sequence, key: str, default: object, param: str, where: object = st, **kwargs: object
+) -> object:
+    """A selectbox (in the container ``where``) whose choice is kept in the URL (``?param=``) so a
+    view can be shared; an unknown value in the URL falls back to ``default``."""
+    asked = st.query_params.get(param)
+    by_text = {str(o): i for i, o in enumerate(options)}
+    index = by_text.get(str(asked), by_text.get(str(default), 0))
+    choice = where.selectbox(label, options, index=index, key=key, **kwargs)  # type: ignore[attr-defined]
+    if choice is not None and st.query_params.get(param) != str(choice):
+        st.query_params[param] = str(choice)
+    return choice
+
+
+def standards_columns(edition: Edition, lang: str) -> dict[str, object]:
+    """Column settings of the local-standards editor (labels in ``lang``; context read-only)."""
+    from assessment.i18n import t
+
+    cc = st.column_config
+    names = {i.code: f"{i.code} {i.name_zh if lang == 'zh' else i.name_en}" for i in edition.indicators}
+
+    def label(col: str) -> str:
+        return t(f"standards.editor.{col}", lang)
+
+    year = {"min_value": 1900, "max_value": 2100, "step": 1, "format": "%d"}
+    return {
+        "indicator_code": cc.SelectboxColumn(
+            label("indicator_code"), options=list(names), format_func=names.get, required=True, width="large"
+        ),
+        "unit": cc.TextColumn(label("unit"), disabled=True),
+        "national_floor": cc.TextColumn(
+            label("national_floor"), disabled=True, help=t("standards.floor_help", lang)
+        ),
+        "threshold": cc.NumberColumn(
+            label("threshold"), required=True, help=t("standards.threshold_help", lang)
+        ),
+        "effective_from": cc.NumberColumn(label("effective_from"), required=True, **year),
+        "effective_to": cc.NumberColumn(
+            label("effective_to"), help=t("standards.effective_to_help", lang), **year
+        ),
+        "set_by": cc.TextColumn(label("set_by"), max_chars=200),
+        "note": cc.TextColumn(label("note"), max_chars=500, width="large"),
+    }
+
+
+def period_select(label: str, key: str, known: Sequence[int], span: int, where: object = st) -> int:
+    """The reporting-period selectbox (kept in ``?period=``): the last ``span`` completed years and
+    the ``known`` periods, newest first; by default the newest period that has a deadline."""
+    from assessment.views.upload import default_period, period_options
+
+    options = period_options(this_year(), [int(p) for p in known], span)
+    default = default_period(options, deadlines(options))
+    return int(url_select(label, options, key, default, "period", where))
