@@ -18,7 +18,9 @@ from assessment.errors import DataFileError
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m assessment",
-        description="National Basic Public Service Standards compliance assessment / 国家基本公共服务标准达标评估",
+        description=(
+            "National Basic Public Service Standards compliance assessment / 国家基本公共服务标准达标评估"
+        ),
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for mod in sorted(pkgutil.iter_modules(commands.__path__), key=lambda m: m.name):

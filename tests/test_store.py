@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 import sqlalchemy as sa
-from store_fixtures import ADMIN, EVALUATOR, OFFICIAL, PERIOD, batch, count_rows, frame, upload
+from store_fixtures import EVALUATOR, OFFICIAL, PERIOD, batch, count_rows, frame, upload
 
 from assessment.store import Store, StoreError, UploadRejected
 from assessment.store import submissions as import_module
