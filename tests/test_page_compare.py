@@ -79,7 +79,7 @@ def test_counties_outside_the_jurisdiction_are_dropped(demo_env: str) -> None:
 def test_official_cannot_compare_other_counties(demo_env: str) -> None:
     at = page_as("demo-990102", "compare.py", regions="990102,990103")
     _ok(at)
-    options = at.multiselect(key="compare_regions").options
-    assert len(options) == 1 and options[0].startswith("Jiacheng District")
-    assert at.info, "one county only: nothing to compare"
-    assert not at.get("plotly_chart")
+    # an evaluator page: run directly by an official it refuses and shows no data at all
+    assert at.error, "the official is refused"
+    assert not at.get("plotly_chart") and not at.dataframe
+    assert not any(m.key == "compare_regions" for m in at.multiselect)

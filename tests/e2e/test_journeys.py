@@ -37,3 +37,35 @@ def test_official_sees_only_own_region_pages(page, app_url) -> None:
     # the region profile is an official's first page
     assert "Jiacheng District" in page.get_by_test_id("stHeading").first.inner_text()
     assert page.locator("[data-testid='stSelectbox']").filter(has_text="Region").count() == 0
+
+
+def test_official_uploads_a_corrected_report_and_submits_it(page, app_url, tmp_path) -> None:
+    import openpyxl
+
+    from tests.e2e.conftest import ROOT
+
+    # a real workbook: the county's 2024 report with one value changed, and a broken copy
+    wb = openpyxl.load_workbook(ROOT / "sample_reports" / "990102_2024.xlsx")
+    ws = wb["填报"]
+    ws["M4"] = "corrected after review"
+    good = tmp_path / "990102_2024_v2.xlsx"
+    wb.save(good)
+    ws["J4"] = "not a number"
+    bad = tmp_path / "990102_2024_bad.xlsx"
+    wb.save(bad)
+
+    demo_sign_in(page, app_url, "demo-990102")
+    go_to(page, "upload")
+    uploader = page.get_by_test_id("stFileUploaderDropzoneInput")
+    uploader.set_input_files(str(bad))
+    wait_idle(page)
+    page.get_by_test_id("stAlertContentError").first.wait_for()
+    assert "填报!J4" in page.get_by_test_id("stTable").first.inner_text(), "the error names its cell"
+    assert page.locator(".st-key-upload_submit").count() == 0, "no submit while errors remain"
+
+    uploader.set_input_files(str(good))  # a single-file uploader replaces its file
+    wait_idle(page)
+    page.locator(".st-key-upload_submit button").click()
+    wait_idle(page)
+    alerts = page.get_by_test_id("stAlertContentSuccess").all_inner_texts()
+    assert any("2" in a and "115" not in a for a in alerts), f"version 2 is announced: {alerts}"
