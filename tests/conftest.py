@@ -57,3 +57,15 @@ def app_as(username: str | None, lang: str = "zh", page: str | None = None, time
         at.switch_page(str(ROOT / "pages" / page))
     at.run()
     return at
+
+
+@pytest.fixture(autouse=True)
+def _restore_main_module() -> Iterator[None]:
+    """AppTest runs a script as ``__main__`` and leaves it in ``sys.modules``; a process spawned
+    afterwards (the storage concurrency tests) would then re-run dashboard.py as its main module."""
+    import sys
+
+    main = sys.modules.get("__main__")
+    yield
+    if main is not None:
+        sys.modules["__main__"] = main
