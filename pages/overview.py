@@ -8,14 +8,17 @@ import streamlit as st
 from assessment.analysis import aspect_matrix, region_label
 from assessment.views import overview as view
 from ui import charts, data, tables
-from ui.auth import guard
+from ui.auth import can, guard
+from ui.data_analysis import jurisdiction_select, period_select
 from ui.state import lang, tr
 
 L = lang()
 tree = data.store().region_tree()
-root = data.home_region()
-user = guard("view", root, roles=("evaluator", "admin"))
-st.title(tr("overview.title", region=region_label(tree, root, L)))
+home = data.home_region()
+user = guard("view", home, roles=("evaluator", "admin"))
+title = st.empty()
+root = jurisdiction_select(tree, home, key="overview_region", allowed=lambda c: can(user, "view", c))
+title.title(tr("overview.title", region=region_label(tree, root, L)))
 
 col_period, col_basis, col_pending = st.columns([1, 2, 1])
 basis = col_basis.radio(
@@ -30,7 +33,8 @@ result = data.assessment(user.username, root, basis=basis, include_pending=pendi
 if not result.periods:
     st.info(tr("overview.no_periods"))
     st.stop()
-period = col_period.selectbox(tr("overview.period"), data.periods(result), key="overview_period")
+with col_period:
+    period = period_select(data.periods(result), key="overview_period")
 status_labels = {s: tr(f"status.{s}") for s in charts.STATUS_COLOURS}
 
 head = view.headline(result, period)
@@ -70,7 +74,7 @@ fig = charts.score_heatmap(
     status_labels=status_labels,
 )
 st.plotly_chart(fig, width="stretch", key="overview_heatmap")
-st.caption(tr("overview.heatmap_caption"))
+st.caption(tr("overview.heatmap_caption") + " " + tr("app.edition_short", edition=result.edition.id))
 
 left, right = st.columns([2, 3])
 with left:
@@ -84,6 +88,7 @@ with left:
     st.plotly_chart(fig_map, width="stretch", key="overview_map")
 with right:
     st.subheader(tr("overview.league_title"))
+    st.caption(tr("analysis.status_legend"))
     tables.show(
         view.league_table(result, period, L),
         {

@@ -8,6 +8,7 @@ from assessment.analysis import region_label
 from assessment.views import region as view
 from ui import charts, data, tables
 from ui.auth import guard
+from ui.data_analysis import period_select, url_select
 from ui.state import lang, tr
 
 L = lang()
@@ -18,15 +19,19 @@ choices = view.counties(result)
 if user.role == "official" or len(choices) == 1:
     region = home if home in choices else choices[0]
 else:
-    region = st.selectbox(
-        tr("region.choose"), choices, format_func=lambda c: region_label(result.tree, c, L), key="region_code"
+    region = url_select(
+        tr("region.choose"),
+        choices,
+        key="region_code",
+        param="region",
+        format_func=lambda c: region_label(result.tree, c, L),
     )
 guard("view", region)  # second line of defence; the store filters too
 st.title(tr("region.title", region=region_label(result.tree, region, L)))
 if not result.periods:
     st.info(tr("overview.no_periods"))
     st.stop()
-period = st.selectbox(tr("overview.period"), data.periods(result), key="region_period")
+period = period_select(data.periods(result), key="region_period")
 labels = {s: tr(f"status.{s}") for s in charts.STATUS_COLOURS}
 
 head = view.header(result, region, period)
@@ -72,7 +77,8 @@ spine = view.spine(result, region, period, L, aspect)
 st.plotly_chart(
     charts.spine_chart(spine, status_labels=labels, legend=legend), width="stretch", key="region_spine"
 )
-st.caption(tr("region.spine_caption"))
+st.caption(tr("region.spine_caption") + " " + tr("analysis.status_legend"))
+st.caption(tr("app.edition_short", edition=result.edition.id))
 
 st.subheader(tr("region.trend_title"))
 fig = charts.score_lines(

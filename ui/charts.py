@@ -12,9 +12,9 @@ import plotly.graph_objects as go
 # local standard, green = meets, grey = no data.
 from assessment.reports.workbook import STATUS_COLOURS
 
-# 0-100 score scale: red (0) through amber to green (100); colour-blind safe enough with the numbers
-# printed in every cell.
-SCORE_SCALE = [(0.0, "#b2182b"), (0.5, "#f4a259"), (0.8, "#d9ef8b"), (1.0, "#1a9850")]
+# 0-100 score scale: a diverging orange (0) to blue (100) scale that reads the same with red-green
+# colour blindness, with the number printed in every cell.
+SCORE_SCALE = [(0.0, "#b35806"), (0.5, "#f1a340"), (0.75, "#d8daeb"), (1.0, "#2166ac")]
 
 
 def wrap_label(text: str, width: int = 14) -> str:

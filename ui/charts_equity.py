@@ -80,7 +80,7 @@ def below_floor_bars(frame: pd.DataFrame, edition: str, lang: str) -> go.Figure:
     """Population share in counties below the national floor per aspect, one bar per year (darker =
     more recent), labelled with the count of counties below it (``"6/15"``)."""
     periods = sorted(set(frame["period"]))
-    reds = ["#f1b6ac", "#e07b6a", "#c0392b", "#8e2a1f", "#5e1b14"]
+    reds = ["#f6c6a3", "#eb9a5e", "#d55e00", "#a34800", "#6e3000"]  # shades of the below-floor vermillion
     shades = (
         reds[-len(periods) :]
         if len(periods) <= len(reds)

@@ -47,11 +47,11 @@ __all__ = [
 
 # The dashboard's status palette (ui/charts.py): red = below the national floor, amber = below the
 # local standard, green = meets, dark grey = no standard set, light grey = no data.
-STATUS_COLOURS: dict[str, str] = {
-    "below_floor": "#c0392b",
-    "below_local": "#e6a23c",
-    "meets": "#2e8b57",
-    "no_standard": "#7f8c8d",
+STATUS_COLOURS: dict[str, str] = {  # Okabe-Ito based: tells apart with red-green colour blindness
+    "below_floor": "#d55e00",  # vermillion
+    "below_local": "#e69f00",  # orange
+    "meets": "#0072b2",  # blue
+    "no_standard": "#999999",
     "no_data": "#d0d3d4",
     "insufficient_data": "#d0d3d4",
 }

@@ -16,6 +16,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+SHOTS = Path(os.environ.get("ASSESSMENT_E2E_SHOTS", ROOT / "bench" / "out" / "e2e-shots"))  # test artifacts
+SHOTS.mkdir(parents=True, exist_ok=True)
 ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -117,5 +119,8 @@ def demo_sign_in(pg, url: str, username: str, lang: str = "en") -> None:
 
 def go_to(pg, url_path: str) -> None:
     """Follow the sidebar link (a fresh URL load would start a new, signed-out session)."""
-    pg.locator(f"[data-testid='stSidebarNav'] a[href$='/{url_path}']").first.click()
+    link = pg.locator(f"[data-testid='stSidebarNav'] a[href$='/{url_path}']")
+    if not link.count():  # the role's default page is linked as the app's root
+        link = pg.locator("[data-testid='stSidebarNav'] a").first
+    link.first.click()
     wait_idle(pg)

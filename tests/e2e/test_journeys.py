@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.e2e.conftest import demo_sign_in, go_to, wait_idle
+from tests.e2e.conftest import SHOTS, demo_sign_in, go_to, wait_idle
 
 pytestmark = pytest.mark.e2e
 
@@ -39,29 +39,39 @@ def test_official_sees_only_own_region_pages(page, app_url) -> None:
     assert page.locator("[data-testid='stSelectbox']").filter(has_text="Region").count() == 0
 
 
-def test_official_uploads_a_corrected_report_and_submits_it(page, app_url, tmp_path) -> None:
+def test_official_fixes_and_submits_then_the_evaluator_approves_and_the_overview_changes(
+    page, browser, app_url, tmp_path
+) -> None:
     import openpyxl
 
     from tests.e2e.conftest import ROOT
 
-    # a real workbook: the county's 2024 report with one value changed, and a broken copy
-    wb = openpyxl.load_workbook(ROOT / "sample_reports" / "990102_2024.xlsx")
+    # (a) Jianan County's 2024 report was returned; its official downloads the template, uploads a
+    # workbook with an error, sees it at its cell, fixes it and submits a new version.
+    demo_sign_in(page, app_url, "demo-990123")
+    go_to(page, "upload")
+    with page.expect_download() as download:
+        page.locator(".st-key-upload_template button").click()
+    template = tmp_path / "template.xlsx"
+    download.value.save_as(template)
+    assert openpyxl.load_workbook(template)["填报"]["A4"].value, "the template has indicator rows"
+
+    wb = openpyxl.load_workbook(ROOT / "sample_reports" / "990123_2024.xlsx")
     ws = wb["填报"]
-    ws["M4"] = "corrected after review"
-    good = tmp_path / "990102_2024_v2.xlsx"
+    ws["M4"] = "figures re-checked after the return"
+    good = tmp_path / "990123_2024_v2.xlsx"
     wb.save(good)
     ws["J4"] = "not a number"
-    bad = tmp_path / "990102_2024_bad.xlsx"
+    bad = tmp_path / "990123_2024_bad.xlsx"
     wb.save(bad)
 
-    demo_sign_in(page, app_url, "demo-990102")
-    go_to(page, "upload")
     uploader = page.get_by_test_id("stFileUploaderDropzoneInput")
     uploader.set_input_files(str(bad))
     wait_idle(page)
     page.get_by_test_id("stAlertContentError").first.wait_for()
     assert "填报!J4" in page.get_by_test_id("stTable").first.inner_text(), "the error names its cell"
     assert page.locator(".st-key-upload_submit").count() == 0, "no submit while errors remain"
+    page.screenshot(path=str(SHOTS / "upload_error.png"), full_page=True)
 
     uploader.set_input_files(str(good))  # a single-file uploader replaces its file
     wait_idle(page)
@@ -69,3 +79,23 @@ def test_official_uploads_a_corrected_report_and_submits_it(page, app_url, tmp_p
     wait_idle(page)
     alerts = page.get_by_test_id("stAlertContentSuccess").all_inner_texts()
     assert any("2" in a and "115" not in a for a in alerts), f"version 2 is announced: {alerts}"
+
+    # (b) the provincial evaluator approves it, and the overview counts one more reporting county
+    context = browser.new_context(viewport={"width": 1400, "height": 1800})
+    ev = context.new_page()
+    ev.set_default_timeout(90_000)
+    demo_sign_in(ev, app_url, "demo-province")
+    before = ev.get_by_test_id("stMetricValue").first.inner_text()
+    go_to(ev, "review")
+    ev.locator(".st-key-review_pick").click()
+    ev.get_by_role("option").filter(has_text="Jianan").first.click()
+    wait_idle(ev)
+    ev.locator(".st-key-review_comment textarea").fill("Checked: figures agree with the county's records.")
+    ev.locator(".st-key-review_submit button").click()
+    wait_idle(ev)
+    go_to(ev, "overview")
+    after = ev.get_by_test_id("stMetricValue").first.inner_text()
+    ev.screenshot(path=str(SHOTS / "overview_after_approval.png"), full_page=True)
+    context.close()
+    n_before, n_after = int(before.split()[0]), int(after.split()[0])
+    assert n_after == n_before + 1, f"regions reporting: {before} -> {after}"
