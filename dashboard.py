@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import logging
+import uuid
+
 import streamlit as st
 
+from assessment.errors import DataFileError
 from assessment.i18n import t
 from ui.auth import sign_in_gate, sign_out_button
 from ui.pages import pages_for
@@ -13,4 +17,11 @@ st.set_page_config(page_title=t("app.title", "zh") + " · " + t("app.title", "en
 language_switch()
 user = sign_in_gate()
 sign_out_button()
-st.navigation(pages_for(user.role, lang())).run()
+try:
+    st.navigation(pages_for(user.role, lang())).run()
+except DataFileError as err:  # a refusal or bad data the page did not catch: its own clear message
+    st.error(err.messages(lang()))
+except Exception:  # never a traceback to a user: a reference to quote, the details in the log
+    ref = uuid.uuid4().hex[:8]
+    logging.getLogger("assessment.app").exception("page failed (reference %s)", ref)
+    st.error(t("app.error_generic", lang(), ref=ref))

@@ -6,6 +6,7 @@ Loaders build these from data files; scoring works on DataFrames made from them
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -172,9 +173,14 @@ class Region:
 class RegionTree:
     regions: tuple[Region, ...]
     _by_code: dict[str, Region] = field(init=False, repr=False, compare=False)
+    _children: dict[str | None, list[Region]] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_by_code", {r.code: r for r in self.regions})
+        children: dict[str | None, list[Region]] = {}
+        for r in self.regions:  # one pass: children() is called per node when walking the tree
+            children.setdefault(r.parent_code, []).append(r)
+        object.__setattr__(self, "_children", children)
 
     def __iter__(self) -> Iterator[Region]:
         return iter(self.regions)
@@ -193,7 +199,7 @@ class RegionTree:
         return next(r for r in self.regions if r.parent_code is None)
 
     def children(self, code: str) -> list[Region]:
-        return [r for r in self.regions if r.parent_code == code]
+        return list(self._children.get(code, ()))
 
     def ancestors(self, code: str) -> list[Region]:
         """Parent first, root last (the region itself excluded)."""
@@ -208,12 +214,11 @@ class RegionTree:
     def descendants(self, code: str) -> list[Region]:
         """Every region below ``code`` (not ``code`` itself), in tree order."""
         out: list[Region] = []
-        stack = [code]
-        while stack:
-            cur = stack.pop(0)
-            kids = self.children(cur)
+        queue = deque([code])
+        while queue:
+            kids = self._children.get(queue.popleft(), ())
             out.extend(kids)
-            stack.extend(k.code for k in kids)
+            queue.extend(k.code for k in kids)
         return out
 
     def is_within(self, code: str, jurisdiction: str) -> bool:
@@ -221,8 +226,7 @@ class RegionTree:
         return code == jurisdiction or any(a.code == jurisdiction for a in self.ancestors(code))
 
     def leaves(self) -> list[Region]:
-        parents = {r.parent_code for r in self.regions}
-        return [r for r in self.regions if r.code not in parents]
+        return [r for r in self.regions if r.code not in self._children]
 
     def frame(self) -> pd.DataFrame:
         """Columns: region_code, name_zh, name_en, level, parent_code, population, urban,

@@ -1,0 +1,30 @@
+"""RegionTree's indexed walks agree with a plain scan, and the tree survives pickling (page cache)."""
+
+from __future__ import annotations
+
+import pickle
+
+from assessment.demo import demo_tree
+
+
+def test_children_descendants_and_leaves_agree_with_a_plain_scan() -> None:
+    tree = demo_tree()
+    for region in tree:
+        assert tree.children(region.code) == [r for r in tree.regions if r.parent_code == region.code]
+        below = {
+            r.code for r in tree.regions if r.code != region.code and tree.is_within(r.code, region.code)
+        }
+        assert {r.code for r in tree.descendants(region.code)} == below
+    parents = {r.parent_code for r in tree.regions}
+    assert tree.leaves() == [r for r in tree.regions if r.code not in parents]
+    assert len(tree.leaves()) == 20
+
+
+def test_children_returns_a_copy_and_the_tree_pickles() -> None:
+    tree = demo_tree()
+    tree.children(tree.root.code).clear()
+    assert len(tree.children(tree.root.code)) == 3
+    again = pickle.loads(pickle.dumps(tree))
+    assert [r.code for r in again.descendants(again.root.code)] == [
+        r.code for r in tree.descendants(tree.root.code)
+    ]
