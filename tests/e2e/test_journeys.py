@@ -99,3 +99,24 @@ def test_official_fixes_and_submits_then_the_evaluator_approves_and_the_overview
     context.close()
     n_before, n_after = int(before.split()[0]), int(after.split()[0])
     assert n_after == n_before + 1, f"regions reporting: {before} -> {after}"
+
+
+@pytest.mark.parametrize(
+    ("user", "pages"),
+    [
+        (
+            "demo-province",
+            ["region", "indicator", "equity", "compare", "review", "standards", "reports", "methodology"],
+        ),
+        ("demo-admin", ["admin"]),
+    ],
+)
+def test_every_page_renders_in_the_browser_and_is_saved_as_a_screenshot(page, app_url, user, pages) -> None:
+    demo_sign_in(page, app_url, user)
+    page.screenshot(path=str(SHOTS / f"{user}_home.png"), full_page=True)
+    for name in pages:
+        go_to(page, name)
+        heading = page.get_by_test_id("stHeading").first.inner_text()
+        assert heading.strip(), f"{name} has a title"
+        assert page.get_by_test_id("stException").count() == 0, f"{name} shows no exception"
+        page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
