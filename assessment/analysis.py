@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 
 import pandas as pd
 
@@ -35,8 +36,25 @@ class Assessment:
     aggregates: pd.DataFrame  # aggregation.aggregate output
     trends: pd.DataFrame  # trends.trends output (target year 2025)
     costs: pd.DataFrame  # costing.cost_to_close output (rows with a shortfall only)
-    equity_indicator: pd.DataFrame  # equity.equity(by="indicator") across the counties
-    equity_aspect: pd.DataFrame  # equity.equity(by="aspect")
+
+    # Equity is computed on first use: only the indicator and equity pages show it, and at national
+    # scale it costs about a second that the overview and region pages need not pay.
+    @cached_property
+    def equity_indicator(self) -> pd.DataFrame:
+        """equity.equity(by="indicator") across the counties under the jurisdiction."""
+        return equity(self.scores, self.tree, self.edition, by="indicator", within=self.jurisdiction)
+
+    @cached_property
+    def equity_aspect(self) -> pd.DataFrame:
+        """equity.equity(by="aspect"), from the aggregates already computed."""
+        return equity(
+            self.scores,
+            self.tree,
+            self.edition,
+            by="aspect",
+            within=self.jurisdiction,
+            aggregates=self.aggregates,
+        )
 
 
 def assess(
@@ -73,8 +91,6 @@ def assess(
         aggs,
         trends(scores, edition, target_year=target_year),
         cost_to_close(scores, edition, tree, against=basis),
-        equity(scores, tree, edition, by="indicator", within=root),
-        equity(scores, tree, edition, by="aspect", within=root, aggregates=aggs),
     )
 
 
