@@ -202,30 +202,22 @@ def spine_chart(
     hi = np.fmax(df["pos_p_min"], df["pos_p_max"])
     q_lo = np.fmin(df["pos_p25"], df["pos_p75"])
     q_hi = np.fmax(df["pos_p25"], df["pos_p75"])
-    fig.add_trace(
-        go.Bar(
-            y=y,
-            x=hi - lo,
-            base=lo,
-            orientation="h",
-            marker_color="#e5e8eb",
-            name=legend["peers"],
-            hoverinfo="skip",
-            width=0.6,
+    for left, right, colour, name in (
+        (lo, hi, "#e5e8eb", legend["peers"]),
+        (q_lo, q_hi, "#aab7c4", legend["middle"]),
+    ):
+        fig.add_trace(
+            go.Bar(
+                y=y,
+                x=right - left,
+                base=left,
+                orientation="h",
+                marker_color=colour,
+                name=name,
+                hoverinfo="skip",
+                width=0.6,
+            )
         )
-    )
-    fig.add_trace(
-        go.Bar(
-            y=y,
-            x=q_hi - q_lo,
-            base=q_lo,
-            orientation="h",
-            marker_color="#aab7c4",
-            name=legend["middle"],
-            hoverinfo="skip",
-            width=0.6,
-        )
-    )
     fig.add_trace(
         go.Scatter(
             y=y,

@@ -6,7 +6,6 @@ newest audit event id), so an upload or a review shows on every page at once, wi
 
 from __future__ import annotations
 
-import pandas as pd
 import streamlit as st
 
 from assessment.analysis import Assessment, assess
@@ -65,7 +64,3 @@ def home_region() -> str:
 
 def periods(result: Assessment) -> list[int]:
     return sorted(result.periods, reverse=True)
-
-
-def empty_frame() -> pd.DataFrame:
-    return pd.DataFrame()
