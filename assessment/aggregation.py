@@ -303,6 +303,8 @@ def _finish(
             "rank_in_parent": pd.array(rank_parent, dtype="Float64").astype("Int64"),
             "rank_in_level": pd.array(rank_level, dtype="Float64").astype("Int64"),
             "quintile": pd.array(quintile, dtype="Float64").astype("Int64"),
-        }
+        },
+        copy=False,  # fresh arrays: no consolidation copy (built in AGGREGATE_COLUMNS order)
     )
-    return out.loc[:, list(AGGREGATE_COLUMNS)]
+    assert tuple(out.columns) == AGGREGATE_COLUMNS
+    return out

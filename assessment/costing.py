@@ -175,7 +175,8 @@ def cost_to_close(
             "cost_central": cost * central,
             "cost_local": cost - cost * central,
             "cost_basis": pd.Categorical(basis, categories=list(COST_BASES)),
-        }
+        },
+        copy=False,  # fresh arrays: no consolidation copy
     )
     for col in ("edition", "region_code", "indicator_code", "kind", "status"):
         out[col] = out[col].astype("string")

@@ -286,8 +286,11 @@ def standards_frame(standards: Sequence[LocalStandard]) -> pd.DataFrame:
     return df
 
 
-def _self_and_ancestors(tree: RegionTree) -> pd.DataFrame:
-    """Pairs (region_code, jurisdiction_code, depth): the region itself (depth 0) and every ancestor."""
+def self_and_ancestors(tree: RegionTree) -> pd.DataFrame:
+    """Pairs (region_code, jurisdiction_code, depth): the region itself (depth 0) and every ancestor.
+
+    Pass it to :func:`binding_standards` as ``ancestors`` when asking for several periods of one tree.
+    """
     regions = tree.frame()[["region_code", "parent_code"]].astype("string")
     parent = regions.rename(columns={"region_code": "jurisdiction_code", "parent_code": "next"})
     level = regions.assign(jurisdiction_code=regions["region_code"], depth=0)[
@@ -307,7 +310,12 @@ def _self_and_ancestors(tree: RegionTree) -> pd.DataFrame:
 
 
 def binding_standards(
-    standards: Sequence[LocalStandard], tree: RegionTree, edition: Edition, period: int
+    standards: Sequence[LocalStandard],
+    tree: RegionTree,
+    edition: Edition,
+    period: int,
+    *,
+    ancestors: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """The local standard that binds each region for each indicator in ``period``.
 
@@ -316,7 +324,8 @@ def binding_standards(
     The binding one is the strictest (max on higher-is-better indicators, min on lower-is-better)
     among the standards in force in ``period`` set by the region itself or any ancestor; on a tie
     the nearest jurisdiction's wins. Standards for indicators outside the edition or jurisdictions
-    outside the tree are ignored. Rows follow tree order, then edition order.
+    outside the tree are ignored. Rows follow tree order, then edition order. ``ancestors``: the
+    tree's :func:`self_and_ancestors`, when the caller has it already.
     """
     empty = pd.DataFrame(
         {
@@ -342,7 +351,7 @@ def binding_standards(
     std = std.merge(indicators, on="indicator_code", how="inner")
     if std.empty or len(tree) == 0:
         return empty
-    pairs = _self_and_ancestors(tree)
+    pairs = self_and_ancestors(tree) if ancestors is None else ancestors
     cand = pairs.merge(
         std[["jurisdiction_code", "indicator_code", "threshold", "_sign", "_ind_order"]],
         on="jurisdiction_code",

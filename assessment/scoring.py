@@ -49,7 +49,7 @@ import numpy as np
 import pandas as pd
 
 from assessment.errors import DataFileError
-from assessment.local_standards import binding_standards
+from assessment.local_standards import binding_standards, self_and_ancestors
 from assessment.model import Edition, LocalStandard, RegionTree
 from assessment.rollup import scope_regions
 from assessment.scoring_input import (
@@ -116,9 +116,8 @@ def local_standard_grid(
     """
     cols = ["region_code", "indicator_code", "period", "local_standard", "set_by_code"]
     periods = sorted({int(p) for p in periods})
-    frames = (
-        [binding_standards(local_standards, tree, edition, p) for p in periods] if local_standards else []
-    )
+    ancestors = self_and_ancestors(tree) if local_standards else None  # once for every period
+    frames = [binding_standards(local_standards, tree, edition, p, ancestors=ancestors) for p in periods]
     frames = [f for f in frames if len(f)]
     if not frames:
         return pd.DataFrame(
@@ -301,7 +300,8 @@ def score_indicators(
             "evidence_standard": pd.Categorical.from_codes(evidence_std, categories=list(EVIDENCE)),
             "small_numbers": small,
             "floor_confirmed": np.tile(ind["floor_confirmed"].astype(bool).to_numpy(), n_reg * n_per),
-        }
+        },
+        copy=False,  # fresh arrays: skip consolidating them into one block (0.5 s at national scale)
     )
     return out
 

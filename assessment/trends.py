@@ -165,7 +165,8 @@ def trends(scores: pd.DataFrame, edition: Edition, *, target_year: int = 2025) -
             "pace_ratio": ratio,
             "arrow": pd.Categorical.from_codes(arrow, categories=list(ARROWS)),
             "projected_year": pd.array(projected, dtype="Float64").astype("Int64"),
-        }
+        },
+        copy=False,  # fresh arrays: no consolidation copy
     )
     return out
 

@@ -16,7 +16,7 @@ from ui.state import lang, tr
 L = lang()
 user = guard("manage_users", roles=("admin",))
 store = data.store()
-tree = store.region_tree()
+tree = data.region_tree()
 st.title(tr("admin.title"))
 t_users, t_regions, t_editions, t_audit = st.tabs(
     [tr("admin.tab_users"), tr("admin.tab_regions"), tr("admin.tab_editions"), tr("admin.tab_audit")]

@@ -14,7 +14,7 @@ from ui.data_analysis import EQUITY_COLUMNS, jurisdiction_select, period_select,
 from ui.state import lang, tr
 
 L = lang()
-tree = data.store().region_tree()
+tree = data.region_tree()
 home = data.home_region()
 user = guard("view", home, roles=("evaluator", "admin"))
 title = st.empty()

@@ -17,7 +17,7 @@ from ui.state import lang, tr
 FLASH = "review_flash"  # session: the outcome of the last decision, shown after the rerun
 L = lang()
 s = data.store()
-tree = s.region_tree()
+tree = data.region_tree()
 scope = data.home_region()
 user = guard("review", scope)
 actor = user.username

@@ -15,7 +15,7 @@ from ui.state import lang, tr
 SUBMITTED = "upload_submitted"  # session: token (sha256, region, period) -> ImportOutcome
 L = lang()
 s = data.store()
-tree = s.region_tree()
+tree = data.region_tree()
 scope = data.home_region()
 user = guard("upload", scope)
 actor = user.username

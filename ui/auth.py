@@ -37,6 +37,7 @@ from assessment.auth import (
     sso_sign_in,
 )
 from assessment.errors import DataFileError
+from assessment.model import RegionTree
 from assessment.store.service import Store
 from assessment.store.users import User
 from ui.state import USER, lang, tr
@@ -57,6 +58,12 @@ def _store() -> Store:
     from ui import data
 
     return data.store()
+
+
+def _region_tree() -> RegionTree:
+    from ui import data
+
+    return data.region_tree()
 
 
 def _text(err: DataFileError) -> str:
@@ -242,7 +249,7 @@ def sign_out_button() -> None:
 
 def can(user: User, action: str, region_code: str | None = None) -> bool:
     """Whether ``user`` may do ``action`` (on ``region_code``): for showing or hiding controls."""
-    return access.allowed(user, action, region_code, _store().region_tree())
+    return access.allowed(user, action, region_code, _region_tree())
 
 
 def guard(action: str, region_code: str | None = None, *, roles: tuple[str, ...] | None = None) -> User:

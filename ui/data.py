@@ -9,6 +9,7 @@ from __future__ import annotations
 import streamlit as st
 
 from assessment.analysis import Assessment, assess
+from assessment.model import RegionTree
 from assessment.standards import DEFAULT_EDITION, load_edition
 from assessment.store.service import Store
 
@@ -31,7 +32,7 @@ def data_version() -> int:
 def _assessment(actor: str, jurisdiction: str, basis: str, include_pending: bool, version: int) -> Assessment:
     s = store()
     edition = load_edition(DEFAULT_EDITION)
-    tree = s.region_tree()
+    tree = _region_tree(version)
     values = s.values(actor, include_pending=include_pending)
     return assess(values, edition, tree, s.local_standards(), jurisdiction=jurisdiction, basis=basis)
 
@@ -41,6 +42,16 @@ def assessment(
 ) -> Assessment:
     """Scores and aggregates of the counties under ``jurisdiction`` (cached per data version)."""
     return _assessment(actor, jurisdiction, basis, include_pending, data_version())
+
+
+@st.cache_resource(show_spinner=False, max_entries=2)
+def _region_tree(version: int) -> RegionTree:
+    return store().region_tree()
+
+
+def region_tree() -> RegionTree:
+    """The active region tree, read once per data version (a page needs it several times a run)."""
+    return _region_tree(data_version())
 
 
 @st.cache_data(show_spinner=False)
@@ -56,7 +67,7 @@ def home_region() -> str:
     from ui.auth import current_user
 
     user = current_user()
-    tree = store().region_tree()
+    tree = region_tree()
     if user is not None and user.scope_region_code and user.scope_region_code in tree:
         return user.scope_region_code
     return tree.root.code

@@ -15,7 +15,7 @@ import streamlit as st
 from assessment.ingest import UploadResult, read_upload
 from assessment.model import Edition
 from assessment.standards import DEFAULT_EDITION, load_edition
-from ui.data import data_version, store
+from ui.data import data_version, region_tree, store
 
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -34,7 +34,7 @@ def _check(
         data,
         filename,
         edition=edition(),
-        tree=s.region_tree(),
+        tree=region_tree(),
         local_standards=s.local_standards(),
         expected_region=region,
         expected_period=period,
@@ -81,7 +81,7 @@ def template_file(actor: str, region: str, period: int, lang: str) -> Callable[[
             newest = int(versions.sort_values("version")["id"].iloc[-1])
             values = s.submission_values(actor, newest).assign(region_code=region, period=period)
         return build_template(
-            edition(), s.region_tree(), region, period, s.local_standards(), lang, values=values
+            edition(), region_tree(), region, period, s.local_standards(), lang, values=values
         )
 
     return build
@@ -112,7 +112,7 @@ def _recheck(actor: str, submission_id: int, version: int) -> UploadResult:
         data,
         filename,
         edition=edition(),
-        tree=s.region_tree(),
+        tree=region_tree(),
         local_standards=s.local_standards(),
         history=s.values(actor),
     )

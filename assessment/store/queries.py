@@ -143,43 +143,93 @@ def _fetch(conn: Connection, query: sa.Select, columns: list[str]) -> pd.DataFra
     return pd.DataFrame(result.cursor.fetchall(), columns=columns)
 
 
+def chosen_submissions(
+    conn: Connection,
+    periods: Iterable[int] | None = None,
+    include_pending: bool = False,
+    region_codes: Iterable[str] | None = None,
+) -> pd.DataFrame:
+    """The version that counts per region and period (see the module docstring), one row each.
+
+    Columns: submission_id, region_code, period, version, status, edition.
+    """
+    s = submissions
+    where = _counting(periods, include_pending, region_codes)
+    chosen = _fetch(
+        conn,
+        sa.select(s.c.id, s.c.region_code, s.c.period, s.c.version, s.c.status, s.c.edition).where(*where),
+        _CHOSEN_COLUMNS,
+    )
+    if include_pending:  # the newest live version per region and period
+        chosen = chosen.sort_values("version").drop_duplicates(["region_code", "period"], keep="last")
+    return chosen.astype({"submission_id": "int64", "period": "int64", "version": "int64"})
+
+
 def values(
     conn: Connection,
     periods: Iterable[int] | None = None,
     include_pending: bool = False,
     region_codes: Iterable[str] | None = None,
 ) -> pd.DataFrame:
-    """Tidy values of the version that counts per region and period. Columns: VALUES_COLUMNS.
+    """Tidy values of the version that counts per region and period, read row by row from the
+    database. Columns: VALUES_COLUMNS. (``Store.values`` reads large sets through the per-period
+    snapshots of :mod:`assessment.store.snapshots` instead; the result is the same.)
 
-    Two queries: the chosen submissions (one row per region and period), then their values joined
-    in pandas, which at national scale (a million values) is several times faster than a wide join.
+    Two queries: the chosen submissions, then their values joined in pandas, which at national scale
+    (a million values) is several times faster than a wide join.
     """
     s, v = submissions, values_table
+    chosen = chosen_submissions(conn, periods, include_pending, region_codes)
+    val_cols = ["submission_id", "indicator_code", "value", "numerator", "denominator", "note"]
+    rows = _fetch(
+        conn,
+        sa.select(*(v.c[c] for c in val_cols))
+        .select_from(v.join(s, v.c.submission_id == s.c.id))
+        .where(*_counting(periods, include_pending, region_codes)),
+        val_cols,
+    )
+    return assemble(chosen, rows)
+
+
+_CHOSEN_COLUMNS = ["submission_id", "region_code", "period", "version", "status", "edition"]
+
+
+def _counting(
+    periods: Iterable[int] | None, include_pending: bool, region_codes: Iterable[str] | None
+) -> list[sa.ColumnElement[bool]]:
+    s = submissions
     statuses = ("approved", "submitted") if include_pending else ("approved",)
     where = [s.c.status.in_(statuses)]
     if periods is not None:
         where.append(s.c.period.in_(_ints(periods)))
     if region_codes is not None:
         where.append(s.c.region_code.in_(sorted(set(region_codes))))
-    sub_cols = ["submission_id", "region_code", "period", "version", "status", "edition"]
-    chosen = _fetch(
-        conn,
-        sa.select(s.c.id, s.c.region_code, s.c.period, s.c.version, s.c.status, s.c.edition).where(*where),
-        sub_cols,
+    return where
+
+
+def assemble(chosen: pd.DataFrame, rows: pd.DataFrame) -> pd.DataFrame:
+    """The chosen submissions (:func:`chosen_submissions`) joined with their value rows (rows of
+    other submissions are dropped), sorted by region, period and indicator. Columns: VALUES_COLUMNS.
+    """
+    chosen, rows = _typed(chosen), _typed(rows)  # typed first: the takes below keep the dtypes
+    ids = pd.Index(chosen["submission_id"].to_numpy(dtype="int64"))
+    at = ids.get_indexer(rows["submission_id"].to_numpy(dtype="int64"))
+    keep = np.flatnonzero(at >= 0)
+    at = at[keep]
+    # sort by region, period, indicator via integer keys, so that every column is taken only once
+    sub_rank = np.empty(len(chosen), dtype=np.int64)
+    sub_rank[np.lexsort((chosen["period"].to_numpy(), pd.factorize(chosen["region_code"], sort=True)[0]))] = (
+        np.arange(len(chosen))
     )
-    if include_pending:  # the newest live version per region and period
-        chosen = chosen.sort_values("version").drop_duplicates(["region_code", "period"], keep="last")
-    val_cols = ["submission_id", "indicator_code", "value", "numerator", "denominator", "note"]
-    rows = _fetch(
-        conn,
-        sa.select(*(v.c[c] for c in val_cols))
-        .select_from(v.join(s, v.c.submission_id == s.c.id))
-        .where(*where),
-        val_cols,
+    order = np.lexsort((pd.factorize(rows["indicator_code"], sort=True)[0][keep], sub_rank[at]))
+    at, keep = at[order], keep[order]
+    return pd.DataFrame(
+        {
+            c: (chosen[c].array.take(at) if c in _CHOSEN_COLUMNS else rows[c].array.take(keep))
+            for c in VALUES_COLUMNS
+        },
+        copy=False,
     )
-    out = chosen.merge(rows, on="submission_id", how="inner")
-    out = out.sort_values(["region_code", "period", "indicator_code"], ignore_index=True)
-    return _typed(out[VALUES_COLUMNS])
 
 
 def _same(a: pd.Series, b: pd.Series) -> np.ndarray:

@@ -232,7 +232,20 @@ audit_log = sa.Table(
     sa.Index(None, "object_type", "object_id"),
 )
 
-# Append-only tables: a trigger refuses UPDATE/DELETE on these (see migration 0001).
-APPEND_ONLY = ("audit_log", "reviews")
+# Per-period snapshots of the values that can count (a cache, see assessment.store.snapshots):
+# rebuilt from submission_values whenever they do not match; deleting rows loses nothing.
+value_snapshots = sa.Table(
+    "value_snapshots",
+    metadata,
+    sa.Column("period", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("ids_digest", sa.String(64), nullable=False),
+    sa.Column("row_count", sa.Integer, nullable=False),
+    sa.Column("data", sa.LargeBinary, nullable=False),
+    sa.Column("built_at", UTCDateTime, nullable=False),
+)
+
+# Append-only tables: a trigger refuses UPDATE/DELETE on these (migration 0001; submission_values
+# since 0002, so that a version's values can never change once stored).
+APPEND_ONLY = ("audit_log", "reviews", "submission_values")
 # Never-delete tables: a trigger refuses DELETE (history is kept, DESIGN section 3).
-NEVER_DELETE = ("submissions", "submission_values", "upload_blobs", "local_standards")
+NEVER_DELETE = ("submissions", "upload_blobs", "local_standards")

@@ -24,7 +24,17 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from assessment.errors import Problem
 from assessment.model import Edition, LocalStandard, RegionTree
-from assessment.store import audit, engine, queries, reference, scope, standards, users, workflow
+from assessment.store import (
+    audit,
+    engine,
+    queries,
+    reference,
+    scope,
+    snapshots,
+    standards,
+    users,
+    workflow,
+)
 from assessment.store.errors import StoreError, refuse
 from assessment.store.outcome import ImportOutcome, UploadResultLike
 from assessment.store.schema import local_standards, regions, submissions
@@ -342,10 +352,41 @@ class Store:
         region_codes: Iterable[str] | None = None,
     ) -> pd.DataFrame:
         """Tidy values for scoring: the approved version per region and period (or newest pending), of
-        the actor's regions (asking for one outside them is refused)."""
+        the actor's regions (asking for one outside them is refused).
+
+        Many versions (a province or more) are read through the per-period snapshots of
+        :mod:`~assessment.store.snapshots`, patched and written back when stale; a few row by row.
+        """
         with self.read() as conn:
             codes = scope.region_filter(conn, actor, region_codes)
-            return queries.values(conn, periods, include_pending, codes)
+            chosen = queries.chosen_submissions(conn, periods, include_pending, codes)
+            if len(chosen) < snapshots.MIN_SUBMISSIONS:
+                return queries.assemble(chosen, snapshots.fetch_rows(conn, chosen["submission_id"].tolist()))
+            rows, stale = snapshots.rows(conn, chosen["period"].unique().tolist(), chosen["submission_id"])
+        if stale:
+            self._save_snapshots(stale)
+        return queries.assemble(chosen, rows)
+
+    def _save_snapshots(self, stale: Sequence[snapshots.Stale]) -> None:
+        """Write patched value snapshots, best effort: a cache write never waits long for a lock
+        and never fails the read that produced it (the next read patches again)."""
+        try:
+            with self.engine.connect() as conn:
+                sqlite = self.dialect == "sqlite"
+                if sqlite:  # before BEGIN IMMEDIATE: give up after 0.2 s instead of the usual 15 s
+                    conn.connection.dbapi_connection.execute("PRAGMA busy_timeout=200")  # type: ignore[union-attr]
+                try:
+                    with conn.begin():
+                        if not sqlite:
+                            conn.exec_driver_sql("SET LOCAL lock_timeout = '200ms'")
+                        snapshots.save(conn, stale)
+                finally:
+                    if sqlite:
+                        conn.connection.dbapi_connection.execute(  # type: ignore[union-attr]
+                            f"PRAGMA busy_timeout={engine.BUSY_TIMEOUT_MS}"
+                        )
+        except DBAPIError as err:
+            snapshots.log.info("value snapshot not saved (%s); the next read rebuilds it", err)
 
     def diff(self, actor: str, submission_id_a: int, submission_id_b: int) -> pd.DataFrame:
         """Indicators added, removed or changed from version a (old) to version b (new)."""
