@@ -1,4 +1,4 @@
-"""Administration (admin): users, the region tree, catalogue editions, the audit log."""
+"""Administration (admin): users, the region tree and map boundaries, editions, the audit log."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from assessment.regions import parse_region_csv
 from assessment.standards import list_editions, load_edition
 from assessment.views import admin as view
 from ui import data, tables
+from ui.admin_boundaries import boundaries_tab
 from ui.auth import guard
 from ui.state import lang, tr
 
@@ -18,8 +19,14 @@ user = guard("manage_users", roles=("admin",))
 store = data.store()
 tree = data.region_tree()
 st.title(tr("admin.title"))
-t_users, t_regions, t_editions, t_audit = st.tabs(
-    [tr("admin.tab_users"), tr("admin.tab_regions"), tr("admin.tab_editions"), tr("admin.tab_audit")]
+t_users, t_regions, t_bounds, t_editions, t_audit = st.tabs(
+    [
+        tr("admin.tab_users"),
+        tr("admin.tab_regions"),
+        tr("admin.tab_boundaries"),
+        tr("admin.tab_editions"),
+        tr("admin.tab_audit"),
+    ]
 )
 
 with t_users:
@@ -103,6 +110,9 @@ with t_regions:
             )
         except DataFileError as err:
             st.error(err.messages(L))
+
+with t_bounds:
+    boundaries_tab(store, user, tree, L)
 
 with t_editions:
     tables.show(

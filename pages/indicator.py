@@ -100,7 +100,12 @@ with right:
     geo = data.boundaries()
     shapes = view.outlines(geo, common.leaf_codes(tree, root))
     borders = view.outlines(geo, common.jurisdictions(tree, root))
-    st.plotly_chart(charts.status_map(ranked, shapes, borders, info, L), width="stretch", key="indicator_map")
+    if shapes:
+        st.plotly_chart(
+            charts.status_map(ranked, shapes, borders, info, L), width="stretch", key="indicator_map"
+        )
+    else:
+        st.info(tr("app.no_boundaries"))
 
 left, right = st.columns(2)
 with left:

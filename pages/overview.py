@@ -79,13 +79,14 @@ st.caption(tr("overview.heatmap_caption") + " " + tr("app.edition_short", editio
 left, right = st.columns([2, 3])
 with left:
     st.subheader(tr("overview.map_title"))
-    fig_map = charts.choropleth(
-        view.map_frame(result, period, L),
-        data.boundaries(),
-        score_label=tr("overview.score"),
-        status_labels=status_labels,
-    )
-    st.plotly_chart(fig_map, width="stretch", key="overview_map")
+    map_rows, geo = view.map_frame(result, period, L), data.boundaries()
+    if data.has_boundaries(geo, map_rows["region_code"].tolist()):
+        fig_map = charts.choropleth(
+            map_rows, geo, score_label=tr("overview.score"), status_labels=status_labels
+        )
+        st.plotly_chart(fig_map, width="stretch", key="overview_map")
+    else:
+        st.info(tr("app.no_boundaries"))
 with right:
     st.subheader(tr("overview.league_title"))
     st.caption(tr("analysis.status_legend"))

@@ -9,6 +9,7 @@ from __future__ import annotations
 import streamlit as st
 
 from assessment.analysis import Assessment, assess
+from assessment.boundaries import feature_collection
 from assessment.model import RegionTree
 from assessment.standards import DEFAULT_EDITION, load_edition
 from assessment.store.service import Store
@@ -20,16 +21,18 @@ def store() -> Store:
     return Store()
 
 
-def data_version() -> int:
-    """Changes whenever anything is written (every write appends an audit event)."""
-    return store().data_version()
+def data_version() -> str:
+    """The cache key of the data: the database and a number that grows with every write (each
+    write appends an audit event), so an upload or a review shows on every page at once."""
+    s = store()
+    return f"{s.url.render_as_string(hide_password=True)}#{s.data_version()}"
 
 
 # cache_resource, not cache_data: one shared, never-mutated result per key instead of a pickled copy
 # per call (pickling a national assessment cost 0.5 s to store and 0.17 s on every cached run). The
 # core's functions never mutate their inputs, and tests check the page views do not either.
 @st.cache_resource(show_spinner=False, max_entries=8)
-def _assessment(actor: str, jurisdiction: str, basis: str, include_pending: bool, version: int) -> Assessment:
+def _assessment(actor: str, jurisdiction: str, basis: str, include_pending: bool, version: str) -> Assessment:
     s = store()
     edition = load_edition(DEFAULT_EDITION)
     tree = _region_tree(version)
@@ -45,7 +48,7 @@ def assessment(
 
 
 @st.cache_resource(show_spinner=False, max_entries=2)
-def _region_tree(version: int) -> RegionTree:
+def _region_tree(version: str) -> RegionTree:
     return store().region_tree()
 
 
@@ -54,12 +57,27 @@ def region_tree() -> RegionTree:
     return _region_tree(data_version())
 
 
-@st.cache_data(show_spinner=False)
-def boundaries() -> dict:
-    """Region boundaries (GeoJSON keyed by region code) for the maps; offline, no tile server."""
-    from assessment.demo import demo_boundaries
+@st.cache_resource(show_spinner=False, max_entries=2)
+def _boundaries(version: str) -> dict:
+    s = store()
+    geometries = s.boundaries()
+    if not geometries and s.is_demo():  # a demo database seeded before boundaries were stored
+        from assessment.demo import demo_boundaries
 
-    return demo_boundaries()
+        return demo_boundaries()
+    return feature_collection(geometries, _region_tree(version))
+
+
+def boundaries() -> dict:
+    """Region boundaries (a GeoJSON FeatureCollection keyed by ``properties.code``) for the maps, as
+    saved by administrators; offline, no tile server. Shared, never mutated."""
+    return _boundaries(data_version())
+
+
+def has_boundaries(geojson: dict, codes: list[str]) -> bool:
+    """Whether any of ``codes`` has a boundary to draw."""
+    wanted = set(codes)
+    return any(f.get("properties", {}).get("code") in wanted for f in geojson.get("features", []))
 
 
 def home_region() -> str:

@@ -27,7 +27,7 @@ def edition() -> Edition:
 
 @st.cache_data(show_spinner=False, max_entries=16)
 def _check(
-    data: bytes, filename: str, region: str | None, period: int | None, actor: str, version: int
+    data: bytes, filename: str, region: str | None, period: int | None, actor: str, version: str
 ) -> UploadResult:
     s = store()
     return read_upload(
@@ -51,7 +51,7 @@ def check_upload(
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
-def _deadlines(periods: tuple[int, ...], version: int) -> dict[int, datetime]:
+def _deadlines(periods: tuple[int, ...], version: str) -> dict[int, datetime]:
     s = store()
     found = {p: s.deadline(p) for p in periods}
     return {p: d for p, d in found.items() if d is not None}
@@ -105,7 +105,7 @@ def original_file(actor: str, submission_id: int) -> Callable[[], bytes]:
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
-def _recheck(actor: str, submission_id: int, version: int) -> UploadResult:
+def _recheck(actor: str, submission_id: int, version: str) -> UploadResult:
     s = store()
     filename, data = s.original_file(actor, submission_id)
     return read_upload(

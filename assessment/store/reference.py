@@ -1,4 +1,5 @@
-"""Reference data in the store: the region tree, catalogue editions, settings, reporting deadlines.
+"""Reference data in the store: the region tree and its map boundaries, catalogue editions, settings,
+reporting deadlines.
 
 Regions are never deleted (submissions point at them): saving a tree adds new regions, updates the
 ones it names, and marks the ones it no longer names inactive. :func:`region_tree` returns the
@@ -7,6 +8,8 @@ active regions in the order they were saved.
 
 from __future__ import annotations
 
+import json
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
@@ -16,7 +19,7 @@ from sqlalchemy.engine import Connection
 from assessment.model import Edition, Region, RegionTree
 from assessment.store import audit
 from assessment.store.errors import refuse
-from assessment.store.schema import editions, regions, reporting_deadlines, settings
+from assessment.store.schema import editions, region_boundaries, regions, reporting_deadlines, settings
 
 REGION_FIELDS = (
     "name_zh",
@@ -88,6 +91,56 @@ def save_region_tree(conn: Connection, actor: str, tree: RegionTree) -> dict[str
         [audit.event(actor, "regions.save", "region_tree", tree.root.code, details=counts, at=now)],
     )
     return counts
+
+
+def save_boundaries(
+    conn: Connection, actor: str, geometries: Mapping[str, Mapping[str, Any]], source: str
+) -> dict[str, int]:
+    """Replace the boundaries of the regions in ``geometries`` (checked by
+    :func:`assessment.boundaries.parse_boundaries`); other regions keep theirs. Returns counts."""
+    if not geometries:
+        raise refuse("empty_boundaries")
+    now = audit.utcnow()
+    codes = sorted(geometries)
+    existing = set(
+        conn.execute(
+            sa.select(region_boundaries.c.region_code).where(region_boundaries.c.region_code.in_(codes))
+        )
+        .scalars()
+        .all()
+    )
+    unknown = sorted(set(codes) - active_codes(conn, set(codes)))
+    if unknown:
+        raise refuse("unknown_region", count=len(unknown), codes=", ".join(unknown[:10]))
+    conn.execute(sa.delete(region_boundaries).where(region_boundaries.c.region_code.in_(codes)))
+    conn.execute(
+        sa.insert(region_boundaries),
+        [
+            {
+                "region_code": code,
+                "geometry": json.dumps(geometries[code], separators=(",", ":")),
+                "source": source[:255],
+                "updated_by": actor,
+                "updated_at": now,
+            }
+            for code in codes
+        ],
+    )
+    counts = {"added": len(codes) - len(existing), "replaced": len(existing)}
+    audit.record(
+        conn, [audit.event(actor, "boundaries.save", "boundaries", source[:64], details=counts, at=now)]
+    )
+    return counts
+
+
+def boundaries(conn: Connection) -> dict[str, dict[str, Any]]:
+    """The stored geometry of every active region that has one, by region code."""
+    rows = conn.execute(
+        sa.select(region_boundaries.c.region_code, region_boundaries.c.geometry)
+        .select_from(region_boundaries.join(regions, regions.c.code == region_boundaries.c.region_code))
+        .where(regions.c.active.is_(True))
+    )
+    return {str(code): json.loads(text) for code, text in rows}
 
 
 def register_edition(conn: Connection, actor: str, edition: Edition) -> None:

@@ -232,6 +232,17 @@ audit_log = sa.Table(
     sa.Index(None, "object_type", "object_id"),
 )
 
+# Map boundaries per region (GeoJSON geometry as text), replaced region by region by admins.
+region_boundaries = sa.Table(
+    "region_boundaries",
+    metadata,
+    sa.Column("region_code", sa.String(12), sa.ForeignKey("regions.code"), primary_key=True),
+    sa.Column("geometry", sa.Text, nullable=False),
+    sa.Column("source", sa.String(255), nullable=False, server_default=""),
+    sa.Column("updated_by", sa.String(64), nullable=False),
+    sa.Column("updated_at", UTCDateTime, nullable=False),
+)
+
 # Per-period snapshots of the values that can count (a cache, see assessment.store.snapshots):
 # rebuilt from submission_values whenever they do not match; deleting rows loses nothing.
 value_snapshots = sa.Table(

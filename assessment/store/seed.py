@@ -84,7 +84,8 @@ def seed_demo(
     store: Store, actor: str = "system", *, force: bool = False, sample_dir: Path | None = None
 ) -> DemoSummary:
     """Seed the demo province into ``store``; refuses a non-empty database unless ``force``."""
-    from assessment.demo import DEMO_PERIODS, demo_local_standards, demo_tree
+    from assessment.boundaries import parse_boundaries
+    from assessment.demo import DEMO_DIR, DEMO_PERIODS, demo_local_standards, demo_tree
     from assessment.ingest import read_upload
     from assessment.standards import load_edition
 
@@ -93,6 +94,8 @@ def seed_demo(
     edition = load_edition()
     tree = demo_tree()
     local = demo_local_standards(edition)
+    geojson = DEMO_DIR / "boundaries.geojson"
+    boundaries = parse_boundaries(geojson.read_bytes(), geojson.name, tree).geometries
     files = _sample_files(sample_dir or SAMPLE_DIR)
     if not files:
         raise refuse("demo_no_samples", folder=str(sample_dir or SAMPLE_DIR))
@@ -103,6 +106,7 @@ def seed_demo(
 
         users.require(conn, actor)
         reference.save_region_tree(conn, actor, tree)
+        reference.save_boundaries(conn, actor, boundaries, "assessment/demo/boundaries.geojson")
         reference.register_edition(conn, actor, edition)
         in_force = set(standards.in_force(conn))
         for std in local:

@@ -220,6 +220,22 @@ class Store:
             lambda c: scope.authorize(c, actor, "manage_regions"),
         )
 
+    def boundaries(self) -> dict[str, dict[str, Any]]:
+        """The stored map boundary (GeoJSON geometry) of every active region that has one."""
+        with self.read() as conn:
+            return reference.boundaries(conn)
+
+    def save_boundaries(
+        self, actor: str, geometries: Mapping[str, Mapping[str, Any]], source: str = ""
+    ) -> dict[str, int]:
+        """Replace the boundaries of the regions in ``geometries`` (checked with
+        :func:`assessment.boundaries.parse_boundaries`); admins only, audited."""
+        return self._write(
+            actor,
+            lambda c: reference.save_boundaries(c, actor, geometries, source),
+            lambda c: scope.authorize(c, actor, "manage_regions"),
+        )
+
     def register_edition(self, actor: str, edition: Edition) -> None:
         """Record a catalogue edition's id, titles and publication date."""
         self._write(

@@ -63,3 +63,28 @@ def edition_frame(editions: list[Edition]) -> pd.DataFrame:
             for e in editions
         ]
     )
+
+
+def boundary_coverage(
+    tree: RegionTree, geojson: dict, lang: str = "zh"
+) -> tuple[int, int, int, int, pd.DataFrame]:
+    """How many counties and jurisdictions have a boundary: (counties with, counties, jurisdictions
+    with, jurisdictions) and the regions without one (code, name, level), in tree order."""
+    have = {f.get("properties", {}).get("code") for f in geojson.get("features", [])}
+    leaves = [r for r in tree if not tree.children(r.code)]
+    inner = [r for r in tree if tree.children(r.code)]
+    missing = [r for r in tree if r.code not in have]
+    frame = pd.DataFrame(
+        {
+            "region_code": [r.code for r in missing],
+            "name": [r.name_zh if lang == "zh" else r.name_en for r in missing],
+            "level": [r.level for r in missing],
+        }
+    )
+    return (
+        sum(r.code in have for r in leaves),
+        len(leaves),
+        sum(r.code in have for r in inner),
+        len(inner),
+        frame,
+    )

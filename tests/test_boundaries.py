@@ -1,0 +1,301 @@
+"""Region boundaries: the GeoJSON loader (every refusal says where, what and what to do, in both
+languages), the store (admins only, audited, replaced region by region, on SQLite and PostgreSQL),
+and the admin page's boundaries tab with a real upload."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from store_fixtures import ADMIN, EVALUATOR, tree
+
+from assessment import boundaries as bmod
+from assessment.access import AccessDenied
+from assessment.boundaries import feature_collection, parse_boundaries
+from assessment.demo import DEMO_DIR, demo_tree
+from assessment.errors import DataFileError
+from assessment.store import Store, StoreError
+
+pytest_plugins = ("store_fixtures",)  # store_url, store, pg_admin_engine
+
+SQUARE = [[100.0, 30.0], [100.1, 30.0], [100.1, 30.1], [100.0, 30.1], [100.0, 30.0]]
+
+
+def _collection(*features: dict) -> bytes:
+    return json.dumps({"type": "FeatureCollection", "features": list(features)}).encode()
+
+
+def _feature(props: dict, geometry: dict | None = None) -> dict:
+    geom = geometry if geometry is not None else {"type": "Polygon", "coordinates": [SQUARE]}
+    return {"type": "Feature", "properties": props, "geometry": geom}
+
+
+def _refusal(data: bytes, t=None) -> DataFileError:  # type: ignore[no-untyped-def]
+    with pytest.raises(DataFileError) as err:
+        parse_boundaries(data, "b.geojson", t or tree())
+    return err.value
+
+
+# --- the loader -------------------------------------------------------------------------------------
+
+
+def test_the_demo_file_covers_the_demo_tree() -> None:
+    checked = parse_boundaries(
+        (DEMO_DIR / "boundaries.geojson").read_bytes(), "boundaries.geojson", demo_tree()
+    )
+    assert set(checked.geometries) == {r.code for r in demo_tree()}
+    assert checked.missing == () and checked.warnings == () and checked.vertices > 1000
+
+
+def test_accepted_code_properties_precision_and_closing_rings() -> None:
+    open_ring = [[100.123456789, 30.0], [100.2, 30.0], [100.2, 30.2], [100.0, 30.2]]  # not closed
+    data = _collection(
+        _feature({"adcode": 990101}, {"type": "Polygon", "coordinates": [open_ring]}),  # DataV style
+        _feature({"Region_Code": "990102"}),
+        _feature({"GB": "990201"}, {"type": "MultiPolygon", "coordinates": [[SQUARE], [SQUARE]]}),
+        {
+            "type": "Feature",
+            "id": "990100",
+            "properties": {},
+            "geometry": {"type": "Polygon", "coordinates": [SQUARE]},
+        },
+    )
+    checked = parse_boundaries(data, "b.geojson", tree())
+    assert set(checked.geometries) == {"990101", "990102", "990201", "990100"}
+    ring = checked.geometries["990101"]["coordinates"][0]
+    assert ring[0] == [100.12346, 30.0] and ring[-1] == ring[0] and len(ring) == 5
+    assert set(checked.missing) == {"990000", "990200", "990103", "990104", "990202"}
+    (warning,) = checked.warnings
+    assert warning.severity == "warning" and "990000" in warning.message("en")
+
+
+@pytest.mark.parametrize(
+    ("data", "code", "zh", "en"),
+    [
+        (b"{not json", "boundaries.not_json", "第 1 行", "line 1"),
+        ("\ufffe".encode("utf-16"), "boundaries.not_utf8", "UTF-8", "UTF-8"),
+        (
+            json.dumps({"type": "Feature"}).encode(),
+            "boundaries.not_collection",
+            "FeatureCollection",
+            "'Feature'",
+        ),
+        (json.dumps([1, 2]).encode(), "boundaries.not_collection", "list", "list"),
+        (_collection(), "boundaries.no_features", "没有任何要素", "no features"),
+        (
+            _collection(_feature({"name": "甲1县"})),
+            "boundaries.no_code",
+            "第 1 个要素",
+            "Feature 1 has no region code",
+        ),
+        (_collection(_feature({"code": "99-01"})), "boundaries.bad_code", "99-01", "not six digits"),
+        (
+            _collection(_feature({"code": "110101"})),
+            "boundaries.unknown_code",
+            "110101",
+            "not in the region tree",
+        ),
+        (
+            _collection(_feature({"code": "990101"}), _feature({"code": "990101"})),
+            "boundaries.duplicate_code",
+            "第 2 个要素",
+            "repeats feature 1",
+        ),
+        (
+            _collection(_feature({"code": "990101"}, {"type": "Point", "coordinates": [100.0, 30.0]})),
+            "boundaries.bad_geometry",
+            "Point",
+            "'Point'",
+        ),
+        (
+            _collection(
+                _feature(
+                    {"code": "990101"}, {"type": "Polygon", "coordinates": [[[500000.0, 3300000.0]] * 5]}
+                )
+            ),
+            "boundaries.bad_coordinates",
+            "EPSG:4326",
+            "metres",
+        ),
+        (
+            _collection(
+                _feature({"code": "990101"}, {"type": "Polygon", "coordinates": [[["a", 1], ["b", 2]]]})
+            ),
+            "boundaries.bad_coordinates",
+            "990101",
+            "longitude/latitude",
+        ),
+        (
+            _collection(_feature({"code": "990101"}, {"type": "Polygon", "coordinates": [SQUARE[:3]]})),
+            "boundaries.ring_too_short",
+            "少于4个点",
+            "fewer than 4 points",
+        ),
+    ],
+)
+def test_refusals_say_where_what_and_what_to_do(data: bytes, code: str, zh: str, en: str) -> None:
+    err = _refusal(data)
+    first = err.problems[0]
+    assert first.code == code and first.file == "b.geojson"
+    assert zh in first.message("zh"), first.message("zh")
+    assert en in first.message("en"), first.message("en")
+
+
+def test_every_bad_feature_is_listed_then_counted(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(bmod, "MAX_PROBLEMS", 3)
+    err = _refusal(_collection(*[_feature({"code": f"1{i:05d}"}) for i in range(5)]))
+    assert [p.code for p in err.problems] == ["boundaries.unknown_code"] * 3 + ["boundaries.more_problems"]
+    assert "2" in err.problems[-1].message("en")
+
+
+def test_too_large_is_refused_before_reading(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(bmod, "MAX_BYTES", 100)
+    err = _refusal(_collection(*[_feature({"code": "990101"})] * 5))
+    assert [p.code for p in err.problems] == ["boundaries.too_large"]
+    assert "mapshaper" in err.problems[0].message("en")
+
+
+def test_feature_collection_follows_the_tree() -> None:
+    geo = feature_collection(
+        {
+            "990102": {"type": "Polygon", "coordinates": [SQUARE]},
+            "990000": {"type": "Polygon", "coordinates": [SQUARE]},
+        },
+        tree(),
+    )
+    assert [f["id"] for f in geo["features"]] == ["990000", "990102"]
+    props = geo["features"][1]["properties"]
+    assert props == {
+        "code": "990102",
+        "name_zh": "甲2县",
+        "name_en": "Jia 2",
+        "level": "county",
+        "parent_code": "990100",
+    }
+
+
+# --- the store --------------------------------------------------------------------------------------
+
+
+def test_store_saves_replaces_and_audits(store: Store) -> None:
+    first = parse_boundaries(
+        _collection(_feature({"code": "990101"}), _feature({"code": "990102"})), "a.geojson", tree()
+    )
+    assert store.save_boundaries(ADMIN, first.geometries, "a.geojson") == {"added": 2, "replaced": 0}
+    moved = [[x + 1.0, y] for x, y in SQUARE]
+    second = parse_boundaries(
+        _collection(_feature({"code": "990102"}, {"type": "Polygon", "coordinates": [moved]})),
+        "b.geojson",
+        tree(),
+    )
+    assert store.save_boundaries(ADMIN, second.geometries, "b.geojson") == {"added": 0, "replaced": 1}
+    got = store.boundaries()
+    assert set(got) == {"990101", "990102"}
+    assert got["990102"]["coordinates"][0][0] == [101.0, 30.0] and got["990101"]["coordinates"][0][0] == [
+        100.0,
+        30.0,
+    ]
+    log = store.audit_log()
+    assert (log["action"] == "boundaries.save").sum() == 2
+
+
+def test_store_refuses_non_admins_and_unknown_regions(store: Store) -> None:
+    checked = parse_boundaries(_collection(_feature({"code": "990101"})), "a.geojson", tree())
+    with pytest.raises(AccessDenied, match="manage regions"):
+        store.save_boundaries(EVALUATOR, checked.geometries, "a.geojson")
+    with pytest.raises(StoreError, match="110101"):
+        store.save_boundaries(ADMIN, {"110101": checked.geometries["990101"]}, "x.geojson")
+    with pytest.raises(StoreError):
+        store.save_boundaries(ADMIN, {}, "empty.geojson")
+    assert store.boundaries() == {}
+
+
+def test_the_demo_seed_stores_its_boundaries(tmp_path: Path) -> None:
+    with Store(f"sqlite:///{tmp_path / 'demo.db'}") as store:
+        store.seed_demo()
+        assert set(store.boundaries()) == {r.code for r in demo_tree()}
+
+
+# --- the admin page ---------------------------------------------------------------------------------
+
+
+def _clear_caches() -> None:
+    import streamlit as st
+
+    st.cache_data.clear()
+    st.cache_resource.clear()  # the process-wide store too: it must open this test's database
+
+
+@pytest.fixture
+def own_demo(demo_db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """A private copy of the seeded demo database (the upload below changes it)."""
+    src = Path(demo_db_url.removeprefix("sqlite:///"))
+    dst = tmp_path / "assessment.db"
+    shutil.copyfile(src, dst)
+    url = f"sqlite:///{dst}"
+    monkeypatch.setenv("ASSESSMENT_DB_URL", url)
+    monkeypatch.setenv("ASSESSMENT_DEMO", "1")
+    monkeypatch.chdir(Path(__file__).resolve().parents[1])
+    _clear_caches()
+    yield url
+    _clear_caches()
+
+
+def _tab_upload(at, name: str, data: bytes):  # type: ignore[no-untyped-def]
+    at.file_uploader(key="admin_boundaries_file").set_value((name, data, "application/geo+json"))
+    at.run()
+    at.button(key="admin_boundaries_save").click()
+    return at.run()
+
+
+def test_admin_uploads_boundaries_and_the_maps_use_them(own_demo: str) -> None:
+    from conftest import app_as
+
+    at = app_as("demo-admin", "en", page="admin.py")
+    assert not at.exception, [e.value for e in at.exception]
+    coverage = {m.label: m.value for m in at.metric}
+    assert coverage["Counties with a boundary"] == "20 / 20"
+    moved = [[x + 2.0, y] for x, y in SQUARE]
+    at = _tab_upload(
+        at,
+        "fix.geojson",
+        _collection(_feature({"adcode": "990102"}, {"type": "Polygon", "coordinates": [moved]})),
+    )
+    assert not at.exception, [e.value for e in at.exception]
+    assert any("Saved the boundaries of 1 regions" in s.value for s in at.success), [
+        e.value for e in at.error
+    ]
+    with Store(own_demo) as store:
+        assert store.boundaries()["990102"]["coordinates"][0][0] == [102.0, 30.0]
+        assert len(store.boundaries()) == len(demo_tree())  # the others kept
+
+
+def test_a_bad_boundary_file_is_explained_and_stores_nothing(own_demo: str) -> None:
+    from conftest import app_as
+
+    with Store(own_demo) as store:
+        before = store.boundaries()
+    at = app_as("demo-admin", "zh", page="admin.py")
+    at = _tab_upload(
+        at, "bad.geojson", _collection(_feature({"code": "990102"}), _feature({"code": "123456"}))
+    )
+    assert not at.exception, [e.value for e in at.exception]
+    errors = " ".join(e.value for e in at.error)
+    assert "bad.geojson" in errors and "第 2 个要素" in errors and "123456" in errors
+    with Store(own_demo) as store:
+        assert store.boundaries() == before
+
+
+def test_no_boundaries_gives_an_empty_state_not_a_blank_map(own_demo: str) -> None:
+    import sqlalchemy as sa
+    from conftest import app_as
+
+    with Store(own_demo) as store, store.transaction() as conn:
+        conn.execute(sa.text("DELETE FROM region_boundaries"))
+        conn.execute(sa.text("DELETE FROM settings WHERE key = 'demo'"))
+    at = app_as("demo-province", "en", page="overview.py")
+    assert not at.exception, [e.value for e in at.exception]
+    assert any("Administration → Boundaries" in i.value for i in at.info), [i.value for i in at.info]

@@ -1,0 +1,61 @@
+"""The administration page's boundaries tab: coverage, download, upload a GeoJSON file (checked in
+the core by :func:`assessment.boundaries.parse_boundaries`, saved by ``Store.save_boundaries``)."""
+
+from __future__ import annotations
+
+import json
+
+import streamlit as st
+
+from assessment.boundaries import parse_boundaries
+from assessment.errors import DataFileError
+from assessment.model import RegionTree
+from assessment.store.service import Store
+from assessment.store.users import User
+from assessment.views import admin as view
+from ui import data, tables
+from ui.state import tr
+
+UPLOAD = "admin_boundaries_file"
+FLASH = "admin_boundaries_flash"
+SAVE = "admin_boundaries_save"
+
+
+def boundaries_tab(store: Store, user: User, tree: RegionTree, lang: str) -> None:
+    st.caption(tr("admin.boundaries_caption"))
+    for kind, text in st.session_state.pop(FLASH, []):  # what the last save said, after its rerun
+        (st.success if kind == "success" else st.warning)(text)
+    geo = data.boundaries()
+    with_c, counties, with_j, jurisdictions, missing = view.boundary_coverage(tree, geo, lang)
+    c1, c2, c3 = st.columns([1, 1, 2])
+    c1.metric(tr("admin.boundaries_coverage"), f"{with_c} / {counties}")
+    c2.metric(tr("admin.boundaries_jurisdictions"), f"{with_j} / {jurisdictions}")
+    if geo.get("features"):
+        c3.download_button(
+            tr("admin.boundaries_download"),
+            json.dumps(geo, ensure_ascii=False).encode("utf-8"),
+            file_name="boundaries.geojson",
+            mime="application/geo+json",
+            key="admin_boundaries_download",
+        )
+    if not store.boundaries() and geo.get("features"):
+        st.info(tr("admin.boundaries_demo"))
+    if len(missing):
+        with st.expander(tr("admin.boundaries_missing", count=len(missing))):
+            tables.show(
+                missing,
+                {"region_code": "col.code", "name": "col.region", "level": "col.level"},
+                key="admin_boundaries_missing",
+            )
+    uploaded = st.file_uploader(tr("admin.boundaries_upload"), type=["geojson", "json"], key=UPLOAD)
+    if uploaded is None or not st.button(tr("admin.boundaries_save"), key=SAVE):
+        return
+    try:
+        checked = parse_boundaries(uploaded.getvalue(), uploaded.name, tree)
+        store.save_boundaries(user.username, checked.geometries, uploaded.name)
+    except DataFileError as err:  # StoreError (refused by the store) is one too
+        st.error(err.messages(lang))
+        return
+    saved = tr("admin.boundaries_saved", count=len(checked.geometries), vertices=f"{checked.vertices:,}")
+    st.session_state[FLASH] = [("success", saved)] + [("warning", w.message(lang)) for w in checked.warnings]
+    st.rerun()  # redraw the coverage and the maps' cache key with the new boundaries
