@@ -120,3 +120,33 @@ def test_every_page_renders_in_the_browser_and_is_saved_as_a_screenshot(page, ap
         assert heading.strip(), f"{name} has a title"
         assert page.get_by_test_id("stException").count() == 0, f"{name} shows no exception"
         page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+
+
+def test_admin_uploads_map_boundaries_in_the_browser(page, app_url, tmp_path) -> None:
+    """A broken GeoJSON is explained and stores nothing; the demo's own boundaries (unchanged, so
+    the other journeys see the same maps) are then checked and saved."""
+    from assessment.demo import DEMO_DIR
+
+    demo_sign_in(page, app_url, "demo-admin")
+    go_to(page, "admin")
+    page.get_by_role("tab", name="Boundaries").click()
+    wait_idle(page)
+    assert "20 / 20" in page.get_by_test_id("stMetricValue").first.inner_text()
+    bad = tmp_path / "broken.geojson"
+    bad.write_text('{"type": "FeatureCollection", "features": [', encoding="utf-8")
+    uploader = page.locator(".st-key-admin_boundaries_file").get_by_test_id("stFileUploaderDropzoneInput")
+    uploader.set_input_files(str(bad))
+    wait_idle(page)
+    page.locator(".st-key-admin_boundaries_save button").click()
+    wait_idle(page)
+    error = page.get_by_test_id("stAlertContentError").first.inner_text()
+    assert "broken.geojson" in error and "not valid JSON" in error, error
+    uploader.set_input_files(str(DEMO_DIR / "boundaries.geojson"))
+    wait_idle(page)
+    page.locator(".st-key-admin_boundaries_save button").click()
+    wait_idle(page)
+    page.get_by_role("tab", name="Boundaries").click()
+    wait_idle(page)
+    success = page.get_by_test_id("stAlertContentSuccess").first.inner_text()
+    assert "Saved the boundaries of 24 regions" in success, success
+    page.screenshot(path=str(SHOTS / "admin_boundaries.png"), full_page=True)
