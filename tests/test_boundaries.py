@@ -299,3 +299,34 @@ def test_no_boundaries_gives_an_empty_state_not_a_blank_map(own_demo: str) -> No
     at = app_as("demo-province", "en", page="overview.py")
     assert not at.exception, [e.value for e in at.exception]
     assert any("Administration → Boundaries" in i.value for i in at.info), [i.value for i in at.info]
+
+
+def test_a_national_map_is_a_few_dozen_traces_not_thousands() -> None:
+    """2,850 counties with distinct scores: one fill trace per colour step, one hover point each."""
+    import pandas as pd
+
+    from ui.charts import choropleth
+
+    n = 2850
+    features = [
+        {
+            "type": "Feature",
+            "properties": {"code": f"{i:06d}", "level": "county"},
+            "geometry": {"type": "Polygon", "coordinates": [[[x + i % 60, y + i // 60] for x, y in SQUARE]]},
+        }
+        for i in range(n)
+    ]
+    frame = pd.DataFrame(
+        {
+            "region_code": [f"{i:06d}" for i in range(n)],
+            "name": [f"County {i}" for i in range(n)],
+            "score": [None if i % 97 == 0 else 100.0 * i / n for i in range(n)],
+            "status": ["no_data" if i % 97 == 0 else "meets" for i in range(n)],
+        }
+    )
+    fig = choropleth(frame, {"features": features}, score_label="Score", status_labels={"meets": "Meets"})
+    fills = [tr for tr in fig.data if tr.fill == "toself"]
+    assert 30 <= len(fills) <= 42 and len(fig.data) <= 45
+    hover = next(tr for tr in fig.data if tr.mode == "markers" and tr.text is not None)
+    assert len(hover.text) == n and hover.text[1].startswith("County 1<br>Score: 0.0")
+    assert sum(x is None for tr in fills for x in tr.x) == n  # every county drawn once

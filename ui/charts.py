@@ -105,54 +105,80 @@ def choropleth(
 
     Plotly's geo maps fetch a base-map topojson from a CDN even when the base map is hidden, and
     draw nothing offline; these filled shapes need no network at all (DESIGN: maps work offline).
-    Unreported counties are grey with their name, so they are not mistaken for low scores.
+    Unreported counties are grey, so they are not mistaken for low scores. The shapes are grouped
+    into one trace per colour (scores coloured in steps of 2.5 points, finer than the eye can tell
+    on this scale), so a whole country's 2,850 counties make a few dozen traces rather than
+    thousands; hover works through an invisible marker at each county's centre.
     """
     rows = frame.set_index("region_code")
-    fig = go.Figure()
+    fills: dict[str, tuple[list[float | None], list[float | None]]] = {}
+    outline_x: list[float | None] = []
+    outline_y: list[float | None] = []
+    hover_x, hover_y, hover_text = [], [], []
     for feature in geojson.get("features", []):
-        code = feature["properties"].get("code")
-        if code not in rows.index:
+        props = feature.get("properties", {})
+        rings = _rings(feature.get("geometry") or {})
+        if props.get("level") == "prefecture":  # outlines on top, thicker
+            for ring in rings:
+                outline_x.extend([*(pt[0] for pt in ring), None])
+                outline_y.extend([*(pt[1] for pt in ring), None])
+        code = props.get("code")
+        if code not in rows.index or not rings:
             continue
         row = rows.loc[code]
         score = float(row["score"]) if pd.notna(row["score"]) else None
-        colour = STATUS_COLOURS["no_data"] if score is None else _colour_at(score)
-        hover = f"{row['name']}<br>" + (
-            f"{score_label}: {score:.1f}<br>{status_labels.get(row['status'], row['status'])}"
-            if score is not None
-            else status_labels.get("no_data", "")
+        colour = STATUS_COLOURS["no_data"] if score is None else _colour_at(round(score / 2.5) * 2.5)
+        xs, ys = fills.setdefault(colour, ([], []))
+        for ring in rings:
+            xs.extend([*(pt[0] for pt in ring), None])
+            ys.extend([*(pt[1] for pt in ring), None])
+        largest = max(rings, key=len)
+        hover_x.append(float(np.mean([pt[0] for pt in largest])))
+        hover_y.append(float(np.mean([pt[1] for pt in largest])))
+        hover_text.append(
+            f"{row['name']}<br>"
+            + (
+                f"{score_label}: {score:.1f}<br>{status_labels.get(row['status'], row['status'])}"
+                if score is not None
+                else status_labels.get("no_data", "")
+            )
         )
-        for ring in _rings(feature["geometry"]):
-            xs, ys = zip(*[(pt[0], pt[1]) for pt in ring], strict=True)
-            fig.add_trace(
-                go.Scatter(
-                    x=xs,
-                    y=ys,
-                    fill="toself",
-                    fillcolor=colour,
-                    mode="lines",
-                    line={"color": "#ffffff", "width": 1},
-                    hoveron="fills",
-                    text=hover,
-                    hoverinfo="text",
-                    showlegend=False,
-                    name=str(row["name"]),
-                )
+    fig = go.Figure()
+    for colour, (xs, ys) in fills.items():
+        fig.add_trace(
+            go.Scatter(
+                x=xs,
+                y=ys,
+                fill="toself",
+                fillcolor=colour,
+                mode="lines",
+                line={"color": "#ffffff", "width": 1},
+                hoverinfo="skip",
+                showlegend=False,
             )
-    for feature in geojson.get("features", []):  # prefecture outlines on top, thicker
-        if feature["properties"].get("level") != "prefecture":
-            continue
-        for ring in _rings(feature["geometry"]):
-            xs, ys = zip(*[(pt[0], pt[1]) for pt in ring], strict=True)
-            fig.add_trace(
-                go.Scatter(
-                    x=xs,
-                    y=ys,
-                    mode="lines",
-                    line={"color": "#34495e", "width": 2},
-                    hoverinfo="skip",
-                    showlegend=False,
-                )
+        )
+    if outline_x:
+        fig.add_trace(
+            go.Scatter(
+                x=outline_x,
+                y=outline_y,
+                mode="lines",
+                line={"color": "#34495e", "width": 2},
+                hoverinfo="skip",
+                showlegend=False,
             )
+        )
+    fig.add_trace(
+        go.Scatter(
+            x=hover_x,
+            y=hover_y,
+            mode="markers",
+            marker={"size": 14, "opacity": 0},
+            text=hover_text,
+            hoverinfo="text",
+            showlegend=False,
+        )
+    )
     # the colour bar: one invisible marker carrying the scale
     fig.add_trace(
         go.Scatter(

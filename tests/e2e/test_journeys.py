@@ -17,7 +17,10 @@ def test_evaluator_sees_overview_heatmap_and_map_and_drills_into_a_region(page, 
     assert charts.count() >= 2, "heatmap and map are drawn"
     # the heatmap shows numbers in cells (plotly text), the map has filled county shapes
     assert page.locator(".js-plotly-plot .heatmaplayer").count() >= 1
-    assert page.locator(".js-plotly-plot .scatterlayer path.js-fill").count() >= 15
+    the_map = page.locator(".st-key-overview_map")
+    assert the_map.locator(".scatterlayer path.js-fill").count() >= 3, "counties filled, grouped by colour"
+    assert the_map.locator(".scatterlayer path.point").count() == 20, "a hover point per county"
+    page.screenshot(path=str(SHOTS / "overview.png"), full_page=True)
     go_to(page, "region")
     assert "Region profile" in page.get_by_test_id("stHeading").first.inner_text()
     assert page.locator(".js-plotly-plot").count() >= 2
