@@ -32,3 +32,28 @@ def test_signed_out_visitor_sees_only_the_sign_in_screen(demo_env: str) -> None:
     at = app_as(None, "en")
     assert not at.exception
     assert not at.get("plotly_chart"), "no data before signing in"
+
+
+def test_assessment_is_shared_per_jurisdiction_and_checked_for_every_user(demo_env: str) -> None:
+    """Two evaluators viewing one city share one cached result; the store still checks each user,
+    so an official of one county gets AccessDenied for the city even when the result is cached."""
+    import streamlit as st
+
+    from assessment.access import AccessDenied
+    from assessment.demo import demo_tree
+    from ui import data
+
+    st.cache_resource.clear()
+    try:
+        by_province = data.assessment("demo-province", "990100")
+        by_city = data.assessment("demo-jia", "990100")
+        assert by_city is by_province
+        tree = demo_tree()
+        counties = {r.code for r in tree.descendants("990100") if not tree.children(r.code)}
+        assert set(by_city.scores["region_code"].astype(str)) == counties
+        with pytest.raises(AccessDenied):
+            data.assessment("demo-990102", "990100")
+        own = data.assessment("demo-990102", "990102")
+        assert set(own.scores["region_code"].astype(str)) == {"990102"}
+    finally:
+        st.cache_resource.clear()

@@ -31,20 +31,34 @@ def data_version() -> str:
 # cache_resource, not cache_data: one shared, never-mutated result per key instead of a pickled copy
 # per call (pickling a national assessment cost 0.5 s to store and 0.17 s on every cached run). The
 # core's functions never mutate their inputs, and tests check the page views do not either.
+# The key is the jurisdiction, not the user: every user allowed to view a jurisdiction sees the same
+# scores of its counties, so two evaluators of one province share one result (at national scale a
+# result holds about half a gigabyte). ``_actor`` (not part of the key) is who reads the values.
 @st.cache_resource(show_spinner=False, max_entries=8)
-def _assessment(actor: str, jurisdiction: str, basis: str, include_pending: bool, version: str) -> Assessment:
+def _assessment(
+    jurisdiction: str, basis: str, include_pending: bool, version: str, _actor: str
+) -> Assessment:
     s = store()
     edition = load_edition(DEFAULT_EDITION)
     tree = _region_tree(version)
-    values = s.values(actor, include_pending=include_pending)
+    counties = None  # the whole tree: no list of every county to send to the database
+    if jurisdiction != tree.root.code:
+        leaves = [r.code for r in tree.descendants(jurisdiction) if not tree.children(r.code)]
+        counties = leaves or [jurisdiction]
+    values = s.values(_actor, include_pending=include_pending, region_codes=counties)
     return assess(values, edition, tree, s.local_standards(), jurisdiction=jurisdiction, basis=basis)
 
 
 def assessment(
     actor: str, jurisdiction: str, basis: str = "standard", include_pending: bool = False
 ) -> Assessment:
-    """Scores and aggregates of the counties under ``jurisdiction`` (cached per data version)."""
-    return _assessment(actor, jurisdiction, basis, include_pending, data_version())
+    """Scores and aggregates of the counties under ``jurisdiction`` (cached per data version).
+
+    The store checks on every call, cached or not, that ``actor`` may view ``jurisdiction``
+    (AccessDenied otherwise), so a shared result never reaches a user outside it.
+    """
+    store().authorize(actor, "view", jurisdiction)
+    return _assessment(jurisdiction, basis, include_pending, data_version(), actor)
 
 
 @st.cache_resource(show_spinner=False, max_entries=2)
