@@ -66,6 +66,9 @@ drill = st.selectbox(
     key="overview_drill",
 )
 matrix = view.item_matrix(result, period, drill, L) if drill else aspect_matrix(result, period, L)
+if view.heatmap_by_child(result):  # too many counties for one row each
+    matrix = view.by_child(matrix, result, L)
+    st.caption(tr("overview.heatmap_grouped", n=view.MAX_HEATMAP_COUNTIES))
 fig = charts.score_heatmap(
     matrix,
     x_title=tr("overview.aspect_axis"),

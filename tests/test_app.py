@@ -57,3 +57,21 @@ def test_assessment_is_shared_per_jurisdiction_and_checked_for_every_user(demo_e
         assert set(own.scores["region_code"].astype(str)) == {"990102"}
     finally:
         st.cache_resource.clear()
+
+
+def test_overview_heatmap_has_a_row_per_city_when_there_are_many_counties(
+    demo_env: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import json
+
+    from assessment.views import overview as ov
+
+    monkeypatch.setattr(ov, "MAX_HEATMAP_COUNTIES", 5)  # the demo's 20 counties count as "many"
+    at = app_as("demo-province", "en")
+    assert not at.exception, [e.value for e in at.exception]
+    assert any("population-weighted mean of its counties" in c.value for c in at.caption)
+    heatmap = json.loads(at.get("plotly_chart")[0].proto.spec)["data"][0]
+    from assessment.demo import demo_tree
+
+    cities = [c.name_en for c in demo_tree().children("990000")]
+    assert heatmap["type"] == "heatmap" and heatmap["y"] == cities and len(cities) == 3

@@ -489,3 +489,38 @@ def test_status_styler_marks_values_by_status(result: Assessment) -> None:
     html = charts.status_styler(c.table, c.status, c.regions).to_html()
     assert "90.00 ▽" in html, "County A1's 90 is below City A's local standard"
     assert "#fff1b8" in html, "rows whose statuses differ are highlighted"
+
+
+# --- the overview heatmap for large jurisdictions ------------------------------------------------------
+
+
+def test_heatmap_groups_counties_by_the_regions_below_when_there_are_many(
+    demo: Assessment, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from assessment.analysis import aspect_matrix
+    from assessment.views import overview as ov
+
+    period = max(demo.periods)
+    assert not ov.heatmap_by_child(demo)  # 20 counties: one row each
+    monkeypatch.setattr(ov, "MAX_HEATMAP_COUNTIES", 5)
+    assert ov.heatmap_by_child(demo)
+    counties = aspect_matrix(demo, period, "en")
+    grouped = ov.by_child(counties, demo, "en")
+    tree = demo.tree
+    kids = tree.children(demo.jurisdiction)
+    assert list(grouped.index) == [k.name_en for k in kids]
+    assert grouped.attrs["region_codes"] == [k.code for k in kids]
+    assert sum(grouped.attrs["counties"]) == len(counties)
+    # by hand for the first prefecture and the first aspect: population-weighted, scored counties only
+    first = kids[0].code
+    rows = [i for i, c in enumerate(counties.attrs["region_codes"]) if tree.get(c).parent_code == first]
+    col = counties.iloc[rows, 0].to_numpy()
+    pop = np.array([tree.get(counties.attrs["region_codes"][i]).population for i in rows], dtype=float)
+    ok = ~np.isnan(col)
+    assert grouped.iloc[0, 0] == pytest.approx(float((col[ok] * pop[ok]).sum() / pop[ok].sum()))
+    # the worst county's status, never an average
+    order = ["no_data", "no_standard", "meets", "below_local", "below_floor", "insufficient_data"]
+    statuses = [counties.attrs["status"][i][0] for i in rows]
+    assert grouped.attrs["status"][0][0] == max(statuses, key=order.index)
+    items = ov.by_child(ov.item_matrix(demo, period, demo.edition.aspects[0].code, "en"), demo, "en")
+    assert items.shape[0] == len(kids) and len(items.attrs["item_codes"]) == items.shape[1]

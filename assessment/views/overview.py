@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from assessment.aggregation import AGGREGATE_STATUSES
 from assessment.analysis import Assessment
 
 ARROW_SYMBOLS = {
@@ -192,3 +193,58 @@ def map_frame(result: Assessment, period: int, lang: str = "zh") -> pd.DataFrame
     """Per county: overall score, status and failures for the choropleth."""
     table = league_table(result, period, lang)
     return table[["region_code", "name", "score", "status", "n_below_floor", "n_below_local"]]
+
+
+MAX_HEATMAP_COUNTIES = 60  # more counties than this: the heatmap's rows are the regions one level down
+
+
+def heatmap_by_child(result: Assessment) -> bool:
+    """Whether the heatmap should show the regions directly under the jurisdiction rather than its
+    counties: there are more than :data:`MAX_HEATMAP_COUNTIES` counties (a row each would make a
+    chart thousands of pixels tall) and the jurisdiction has regions with counties of their own."""
+    tree, code = result.tree, result.jurisdiction
+    leaves = [r for r in tree.descendants(code) if not tree.children(r.code)]
+    return len(leaves) > MAX_HEATMAP_COUNTIES and any(tree.children(c.code) for c in tree.children(code))
+
+
+def by_child(matrix: pd.DataFrame, result: Assessment, lang: str = "zh") -> pd.DataFrame:
+    """A county heatmap matrix (:func:`assessment.analysis.aspect_matrix` or :func:`item_matrix`)
+    with its rows grouped by the regions directly under the jurisdiction.
+
+    A group's score is the population-weighted mean of its counties' scores (counties without a
+    score left out; NaN when none has one); its status is the worst county's, so a county below the
+    floor is never averaged away (the rule of DESIGN section 4). ``attrs`` as the input's, with
+    ``region_codes`` the groups' codes and ``counties`` how many counties each holds.
+    """
+    tree, code = result.tree, result.jurisdiction
+    children = list(tree.children(code))
+    group_of: dict[str, int] = {}
+    for g, child in enumerate(children):
+        group_of[child.code] = g
+        for r in tree.descendants(child.code):
+            group_of[r.code] = g
+    counties = list(matrix.attrs["region_codes"])
+    group = np.array([group_of.get(c, -1) for c in counties])
+    weight = np.array([float(tree.get(c).population or 0) for c in counties])
+    score = matrix.to_numpy(dtype="float64")
+    has = ~np.isnan(score) & (group[:, None] >= 0)
+    severity = np.vectorize(AGGREGATE_STATUSES.index)(np.array(matrix.attrs["status"], dtype=object))
+    n_groups, n_cols = len(children), score.shape[1]
+    wsum = np.zeros((n_groups, n_cols))
+    wtot = np.zeros((n_groups, n_cols))
+    worst = np.zeros((n_groups, n_cols), dtype=int)
+    for row, g in enumerate(group):
+        if g < 0:
+            continue
+        wsum[g] += np.where(has[row], score[row] * weight[row], 0.0)
+        wtot[g] += np.where(has[row], weight[row], 0.0)
+        worst[g] = np.maximum(worst[g], severity[row])
+    with np.errstate(invalid="ignore", divide="ignore"):
+        grouped = np.where(wtot > 0, wsum / wtot, np.nan)
+    names = [c.name_zh if lang == "zh" else c.name_en for c in children]
+    out = pd.DataFrame(grouped, index=names, columns=matrix.columns)
+    out.attrs = {k: v for k, v in matrix.attrs.items() if k not in ("status", "region_codes")}
+    out.attrs["status"] = [[AGGREGATE_STATUSES[s] for s in row] for row in worst]
+    out.attrs["region_codes"] = [c.code for c in children]
+    out.attrs["counties"] = np.bincount(group[group >= 0], minlength=n_groups).tolist()
+    return out
