@@ -89,7 +89,8 @@ left, right = st.columns([3, 2])
 with left:
     st.subheader(tr("indicator.ranked_title"))
     st.plotly_chart(charts.ranked_dots(ranked, info, L), width="stretch", key="indicator_ranked")
-    st.caption(tr("indicator.ranked_caption"))
+    many = int(ranked["value"].notna().sum()) > charts.MAX_NAMED_ROWS
+    st.caption(tr("indicator.ranked_caption_many" if many else "indicator.ranked_caption"))
     if head.not_reported:
         sep = "、" if L == "zh" else ", "
         st.caption(tr("indicator.no_data_regions", names=sep.join(head.not_reported)))
@@ -114,7 +115,9 @@ with left:
 with right:
     st.subheader(tr("indicator.trend_title"))
     trend, means = view.trend_frame(result, code, L), view.trend_summary(result, code)
-    st.plotly_chart(charts.trend_lines(trend, means, info, L), width="stretch", key="indicator_trend")
+    bands = view.trend_bands(trend) if many else None  # a line per county would be a grey blur
+    fig_trend = charts.trend_lines(trend, means, info, L, bands)
+    st.plotly_chart(fig_trend, width="stretch", key="indicator_trend")
 
 st.subheader(tr("indicator.equity_title"))
 st.caption(tr("indicator.equity_caption"))

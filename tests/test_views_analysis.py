@@ -524,3 +524,47 @@ def test_heatmap_groups_counties_by_the_regions_below_when_there_are_many(
     assert grouped.attrs["status"][0][0] == max(statuses, key=order.index)
     items = ov.by_child(ov.item_matrix(demo, period, demo.edition.aspects[0].code, "en"), demo, "en")
     assert items.shape[0] == len(kids) and len(items.attrs["item_codes"]) == items.shape[1]
+
+
+def test_ranked_chart_for_thousands_of_counties_is_one_screen_high(demo: Assessment) -> None:
+    from ui import charts_analysis as charts
+
+    info = ind.indicator_info(demo, "S01.1", 2024, "en")
+    one = ind.ranked(demo, "S01.1", 2024, "en")
+    copies = [
+        one.assign(name=one["name"] + f" #{k}", region_code=one["region_code"] + f"{k:03d}")
+        for k in range(150)
+    ]
+    frame = pd.concat(copies, ignore_index=True).sort_values("value", ascending=False, na_position="last")
+    n = int(frame["value"].notna().sum())
+    assert n > charts.MAX_NAMED_ROWS
+    fig = charts.ranked_dots(frame, info, "en")
+    assert fig.layout.height == 460
+    dots = [tr for tr in fig.data if tr.mode == "markers"]
+    assert sorted(x for tr in dots for x in tr.x) == list(range(1, n + 1))  # every county, by rank
+    assert any(tr.error_y.visible for tr in dots), "rates keep their Wilson intervals"
+    assert any("80 *" in (a.text or "") for a in fig.layout.annotations), "the floor line is labelled"
+    assert "Rank" in fig.layout.xaxis.title.text and "CN-2021" in " ".join(
+        a.text or "" for a in fig.layout.annotations
+    )
+
+
+def test_trend_bands_and_grouping_for_many_counties(demo: Assessment) -> None:
+    from ui import charts_analysis as charts
+
+    trend = ind.trend_frame(demo, "S01.1", "en")
+    bands = ind.trend_bands(trend)
+    assert list(bands.columns) == ["period", "n", "p10", "p25", "p50", "p75", "p90"]
+    last = trend.loc[trend["period"] == bands["period"].iloc[-1], "value"]
+    row = bands.iloc[-1]
+    assert row["n"] == len(last) and row["p50"] == pytest.approx(last.median())
+    assert row["p10"] <= row["p25"] <= row["p50"] <= row["p75"] <= row["p90"]
+    info = ind.indicator_info(demo, "S01.1", 2024, "en")
+    fig = charts.trend_lines(trend, ind.trend_summary(demo, "S01.1"), info, "en", bands)
+    assert len(fig.data) < 10, "bands, median and mean instead of a line per county"
+    assert {tr.name for tr in fig.data if tr.fill == "tonexty"} == {
+        t("analysis.band_outer", "en"),
+        t("analysis.band_inner", "en"),
+    }
+    frame = ind.ranked(demo, "S01.1", 2024, "en")  # the province: grouped by its cities
+    assert set(frame["group_name"]) == {c.name_en for c in demo.tree.children(demo.jurisdiction)}

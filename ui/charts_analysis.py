@@ -8,6 +8,8 @@ compare figures are in :mod:`ui.charts_equity` and :mod:`ui.charts_compare`.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
@@ -89,35 +91,62 @@ def _span(*columns: pd.Series | float | None) -> list[float] | None:
     return [lo - pad, hi + pad]
 
 
+def _floor_line(fig: go.Figure, info: IndicatorInfo, lang: str, kind: str, position: str) -> None:
+    """The national floor as a labelled dashed line (``kind`` "vline" or "hline"), if there is one."""
+    if info.national_floor is None:
+        return
+    add = fig.add_vline if kind == "vline" else fig.add_hline
+    add(
+        info.national_floor,
+        line={"color": FLOOR_COLOUR, "dash": "dash", "width": 2},
+        annotation_text=t(
+            "analysis.floor_line", lang, value=floor_text(info.national_floor, info.floor_confirmed)
+        ),
+        annotation_position=position,
+        annotation_font={"color": FLOOR_COLOUR},
+    )
+
+
+def _status_parts(rows: pd.DataFrame) -> Iterator[tuple[str, np.ndarray, pd.DataFrame]]:
+    """(status, row mask, rows) for each status present, in the legend's order."""
+    for status in STATUS_ORDER:
+        part = (rows["status"] == status).to_numpy()
+        if part.any():
+            yield status, part, rows.loc[part]
+
+
+def _whiskers(sub: pd.DataFrame, colour: str, thickness: float, width: float) -> dict:
+    """Plotly error bars from ``ci_low``/``ci_high`` around ``value`` (hidden when there are none)."""
+    ci = (sub["ci_low"].notna() & sub["ci_high"].notna()).to_numpy()
+    return {
+        "type": "data",
+        "array": np.where(ci, sub["ci_high"] - sub["value"], np.nan),
+        "arrayminus": np.where(ci, sub["value"] - sub["ci_low"], np.nan),
+        "color": colour,
+        "thickness": thickness,
+        "width": width,
+        "visible": bool(ci.any()),
+    }
+
+
 def ranked_dots(frame: pd.DataFrame, info: IndicatorInfo, lang: str) -> go.Figure:
     """Counties best first as dots coloured by status with their Wilson intervals (a caterpillar
     plot: the axis is zoomed to the data, so it starts where the values are, not at 0), the national
     floor as a dashed line and each county's local standard as a tick (``views.indicator.ranked``)."""
     rows = frame.loc[frame["value"].notna()]
+    if len(rows) > MAX_NAMED_ROWS:
+        return ranked_caterpillar(rows, info, lang)
     labels = [wrap_label(label, 20) for label in _unique_labels(rows["name"], rows["parent_name"])]
     names = status_labels(lang)
     fig = go.Figure()
-    for status in STATUS_ORDER:
-        part = (rows["status"] == status).to_numpy()
-        if not part.any():
-            continue
-        sub = rows.loc[part]
-        ci = (sub["ci_low"].notna() & sub["ci_high"].notna()).to_numpy()
+    for status, part, sub in _status_parts(rows):
         fig.add_scatter(
             x=sub["value"],
             y=[w for w, keep in zip(labels, part, strict=True) if keep],
             mode="markers",
             name=names[status],
             marker={"color": STATUS_COLOURS[status], "size": 13, "line": {"width": 1, "color": "#333333"}},
-            error_x={
-                "type": "data",
-                "array": np.where(ci, sub["ci_high"] - sub["value"], np.nan),
-                "arrayminus": np.where(ci, sub["value"] - sub["ci_low"], np.nan),
-                "color": "#555555",
-                "thickness": 1.5,
-                "width": 4,
-                "visible": bool(ci.any()),
-            },
+            error_x=_whiskers(sub, "#555555", 1.5, 4),
             customdata=np.stack([sub["ci_low"], sub["ci_high"]], axis=-1),
             hovertemplate="%{y}: %{x:.2f} "
             + info.unit
@@ -142,16 +171,7 @@ def ranked_dots(frame: pd.DataFrame, info: IndicatorInfo, lang: str) -> go.Figur
             name=t("analysis.local_standard", lang),
             hovertemplate="%{y}: %{x:g}<extra>" + t("analysis.local_standard", lang) + "</extra>",
         )
-    if info.national_floor is not None:
-        fig.add_vline(
-            x=info.national_floor,
-            line={"color": FLOOR_COLOUR, "dash": "dash", "width": 2},
-            annotation_text=t(
-                "analysis.floor_line", lang, value=floor_text(info.national_floor, info.floor_confirmed)
-            ),
-            annotation_position="top",
-            annotation_font={"color": FLOOR_COLOUR},
-        )
+    _floor_line(fig, info, lang, "vline", "top")
     fig.update_yaxes(
         categoryorder="array",
         categoryarray=labels,
@@ -165,52 +185,84 @@ def ranked_dots(frame: pd.DataFrame, info: IndicatorInfo, lang: str) -> go.Figur
     return stamp(fig, info.edition, lang)
 
 
+MAX_NAMED_ROWS = 60  # more counties than this: rank on the x axis instead of a row per county
+
+
+def ranked_caterpillar(rows: pd.DataFrame, info: IndicatorInfo, lang: str) -> go.Figure:
+    """The ranked dots for many counties (a province of 100, a country of 2,850): rank along the x
+    axis (1 = best), value up the y axis, Wilson intervals as vertical whiskers, the national floor
+    as a dashed line; the county's name on hover. One chart height whatever the number of counties."""
+    names = status_labels(lang)
+    rank = np.arange(1, len(rows) + 1)
+    fig = go.Figure()
+    for status, part, sub in _status_parts(rows):
+        fig.add_scatter(
+            x=rank[part],
+            y=sub["value"],
+            mode="markers",
+            name=names[status],
+            marker={"color": STATUS_COLOURS[status], "size": 5 if len(rows) > 500 else 8},
+            error_y=_whiskers(sub, "#999999", 0.8, 0),
+            customdata=np.stack([sub["name"], sub["parent_name"]], axis=-1),
+            hovertemplate="%{customdata[0]} (%{customdata[1]})<br>%{y:.2f} "
+            + info.unit
+            + "<br>#%{x}<extra>"
+            + names[status]
+            + "</extra>",
+        )
+    _floor_line(fig, info, lang, "hline", "top left")
+    span = _span(rows["value"], rows["ci_low"], rows["ci_high"], rows["local_standard"], info.national_floor)
+    fig.update_yaxes(title=t("analysis.value_axis", lang, unit=info.unit), gridcolor="#e5e5e5", range=span)
+    fig.update_xaxes(title=t("analysis.rank_axis", lang, n=len(rows)), gridcolor="#eeeeee")
+    house_layout(fig, 460)
+    return stamp(fig, info.edition, lang)
+
+
 def distribution_box(frame: pd.DataFrame, info: IndicatorInfo, lang: str) -> go.Figure:
-    """Box of the values per parent region and for all counties, each county a dot coloured by its
-    status (deterministic jitter), with the national floor."""
+    """Box of the values for all counties and per region directly under the jurisdiction (``group_name``:
+    prefectures in a province, provinces in a country), each county a dot coloured by its status
+    (deterministic jitter; with more than :data:`MAX_NAMED_ROWS` counties only those below the floor,
+    the rest is the boxes), with the national floor."""
     rows = frame.loc[frame["value"].notna()]
-    groups = [g for g in dict.fromkeys(rows["parent_name"]) if g]
+    many = len(rows) > MAX_NAMED_ROWS
+    groups = [g for g in dict.fromkeys(rows["group_name"]) if g]
     all_label = t("analysis.all_regions", lang)
     positions = {g: i for i, g in enumerate([all_label, *groups])}
     fig = go.Figure()
     box = {"marker_color": "#555555", "fillcolor": "#e6e6e6", "boxpoints": False, "showlegend": False}
     fig.add_box(x=[0] * len(rows), y=rows["value"], name=all_label, **box)
     for g in groups:
-        sub = rows.loc[rows["parent_name"] == g]
+        sub = rows.loc[rows["group_name"] == g]
         fig.add_box(x=[positions[g]] * len(sub), y=sub["value"], name=g, **box)
     names = status_labels(lang)
     rng = np.random.default_rng(7)
     for status in STATUS_ORDER:
         sub = rows.loc[rows["status"] == status]
-        if sub.empty:
+        if sub.empty or (many and status != "below_floor"):  # many counties: only those below the floor
             continue
-        for col in (0, 1):  # every county in "all" and in its parent's box
-            x = np.zeros(len(sub)) if col == 0 else sub["parent_name"].map(positions).to_numpy(dtype=float)
+        for col in (0, 1):  # every county in "all" and in its group's box
+            x = np.zeros(len(sub)) if col == 0 else sub["group_name"].map(positions).to_numpy(dtype=float)
             fig.add_scatter(
                 x=x + 0.28 + rng.uniform(-0.06, 0.06, len(sub)),
                 y=sub["value"],
                 mode="markers",
-                marker={"color": STATUS_COLOURS[status], "size": 9, "line": {"width": 1, "color": "#ffffff"}},
+                marker={
+                    "color": STATUS_COLOURS[status],
+                    "size": 6 if many else 9,
+                    "line": {"width": 1, "color": "#ffffff"},
+                },
                 name=names[status],
                 legendgroup=status,
                 showlegend=col == 0,
                 text=sub["name"],
                 hovertemplate="%{text}: %{y:.2f}<extra>" + names[status] + "</extra>",
             )
-    if info.national_floor is not None:
-        fig.add_hline(
-            y=info.national_floor,
-            line={"color": FLOOR_COLOUR, "dash": "dash", "width": 2},
-            annotation_text=t(
-                "analysis.floor_line", lang, value=floor_text(info.national_floor, info.floor_confirmed)
-            ),
-            annotation_position="top left",
-            annotation_font={"color": FLOOR_COLOUR},
-        )
+    _floor_line(fig, info, lang, "hline", "top left")
     fig.update_xaxes(
         tickvals=list(positions.values()),
         ticktext=[wrap_label(g, 12) for g in positions],
         range=[-0.5, len(positions) - 0.3],
+        tickangle=-90 if len(positions) > 12 else 0,
     )
     fig.update_yaxes(title=t("analysis.value_axis", lang, unit=info.unit), gridcolor="#e5e5e5")
     house_layout(fig, 420)
@@ -283,10 +335,52 @@ def status_map(
     return stamp(fig, info.edition, lang)
 
 
-def trend_lines(trend: pd.DataFrame, summary: pd.DataFrame, info: IndicatorInfo, lang: str) -> go.Figure:
+def _spread_bands(fig: go.Figure, bands: pd.DataFrame, lang: str) -> None:
+    """Percentile bands of the counties' values per period (outer 10-90, inner 25-75) and the median."""
+    x = bands["period"].tolist()
+    for low, high, colour, key in (
+        ("p10", "p90", "#e3e8ee", "analysis.band_outer"),
+        ("p25", "p75", "#b8c2cc", "analysis.band_inner"),
+    ):
+        fig.add_scatter(
+            x=x, y=bands[low], mode="lines", line={"width": 0}, hoverinfo="skip", showlegend=False
+        )
+        fig.add_scatter(
+            x=x,
+            y=bands[high],
+            mode="lines",
+            line={"width": 0},
+            fill="tonexty",
+            fillcolor=colour,
+            name=t(key, lang),
+            hoverinfo="skip",
+        )
+    fig.add_scatter(
+        x=x,
+        y=bands["p50"],
+        mode="lines+markers",
+        line={"color": "#555555", "width": 2, "dash": "dot"},
+        name=t("analysis.band_median", lang),
+        customdata=bands["n"],
+        hovertemplate="%{x}: %{y:.2f} (n = %{customdata})<extra></extra>",
+    )
+
+
+def trend_lines(
+    trend: pd.DataFrame,
+    summary: pd.DataFrame,
+    info: IndicatorInfo,
+    lang: str,
+    bands: pd.DataFrame | None = None,
+) -> go.Figure:
     """Each county's value over the years (thin lines, dots coloured by status), the population-
-    weighted mean (thick) and the national floor (dashed)."""
+    weighted mean (thick) and the national floor (dashed). With ``bands``
+    (:func:`assessment.views.indicator.trend_bands`, for many counties) the counties are drawn as
+    their spread instead: 10th-90th and 25th-75th percentile bands and the median."""
     fig = go.Figure()
+    if bands is not None:
+        _spread_bands(fig, bands, lang)
+        trend = trend.iloc[0:0]  # no line per county
     for code, sub in trend.groupby("region_code", sort=False, observed=True):
         fig.add_scatter(
             x=sub["period"],
@@ -316,16 +410,7 @@ def trend_lines(trend: pd.DataFrame, summary: pd.DataFrame, info: IndicatorInfo,
         line={"color": SERIES[4], "width": 4},
         name=t("analysis.weighted_mean", lang),
     )
-    if info.national_floor is not None:
-        fig.add_hline(
-            y=info.national_floor,
-            line={"color": FLOOR_COLOUR, "dash": "dash", "width": 2},
-            annotation_text=t(
-                "analysis.floor_line", lang, value=floor_text(info.national_floor, info.floor_confirmed)
-            ),
-            annotation_position="top left",
-            annotation_font={"color": FLOOR_COLOUR},
-        )
+    _floor_line(fig, info, lang, "hline", "top left")
     periods = sorted(set(trend["period"]) | set(summary["period"]))
     fig.update_xaxes(
         title=t("analysis.period_axis", lang), tickvals=periods, ticktext=[str(p) for p in periods]

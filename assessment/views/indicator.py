@@ -20,6 +20,7 @@ import pandas as pd
 
 from assessment.analysis import Assessment
 from assessment.equity import sigma_convergence
+from assessment.model import RegionTree
 from assessment.standards import STANDARDS_DIR
 from assessment.views.analysis_common import (
     arrow_labels,
@@ -53,6 +54,7 @@ RANKED_COLUMNS = (
     "name",
     "parent_code",
     "parent_name",
+    "group_name",
     "population",
     "value",
     "numerator",
@@ -218,16 +220,28 @@ def indicator_info(result: Assessment, code: str, period: int, lang: str) -> Ind
     )
 
 
+def _group_of(tree: RegionTree, jurisdiction: str, code: str) -> str:
+    """The region directly under ``jurisdiction`` that holds ``code`` (the jurisdiction itself for
+    a county directly under it): how the charts group counties, by province in a national view and
+    by prefecture in a provincial one."""
+    node = tree.get(code)
+    while node.parent_code not in (None, jurisdiction):
+        node = tree.get(node.parent_code)
+    return jurisdiction if node.code == code or node.parent_code is None else node.code
+
+
 def _regions(result: Assessment, lang: str) -> pd.DataFrame:
     names = region_names(result.tree, lang)
     codes = leaf_codes(result.tree, result.jurisdiction)
     parents = [result.tree.get(c).parent_code for c in codes]
+    groups = [_group_of(result.tree, result.jurisdiction, c) for c in codes]
     return pd.DataFrame(
         {
             "region_code": codes,
             "name": [names[c] for c in codes],
             "parent_code": parents,
             "parent_name": [names.get(p, "") if p else "" for p in parents],
+            "group_name": [names.get(g, "") for g in groups],
             "population": [result.tree.get(c).population for c in codes],
         }
     )
@@ -297,6 +311,20 @@ def trend_frame(result: Assessment, code: str, lang: str) -> pd.DataFrame:
     out = regions.loc[:, ["region_code", "name", "parent_name", "_order"]].merge(rows, on="region_code")
     out = out.sort_values(["_order", "period"]).drop(columns="_order")
     return out.reset_index(drop=True)
+
+
+def trend_bands(trend: pd.DataFrame) -> pd.DataFrame:
+    """Per period, the spread of the counties' values in a :func:`trend_frame`: 10th, 25th, 50th,
+    75th and 90th percentiles and how many counties reported (for charts of many counties, where a
+    line per county is a grey blur). Columns: period, n, p10, p25, p50, p75, p90."""
+    qs = (0.1, 0.25, 0.5, 0.75, 0.9)
+    if trend.empty:
+        return pd.DataFrame(columns=["period", "n", "p10", "p25", "p50", "p75", "p90"])
+    grouped = trend.groupby("period", sort=True)["value"]
+    out = grouped.quantile(list(qs)).unstack()
+    out.columns = [f"p{round(q * 100)}" for q in qs]
+    out.insert(0, "n", grouped.count())
+    return out.reset_index()
 
 
 def trend_summary(result: Assessment, code: str) -> pd.DataFrame:
