@@ -43,8 +43,14 @@ k1.metric(
     tr("overview.kpi_reporting"),
     tr("overview.kpi_reporting_value", n=head.regions_reporting, of=head.regions_expected),
 )
-k2.metric(tr("overview.kpi_meeting_floor"), f"{head.share_meeting_floor:.1%}")
-k3.metric(tr("overview.kpi_below_floor"), f"{head.regions_below_floor}")
+k2.metric(
+    tr("overview.kpi_meeting_floor"),
+    f"{head.share_meeting_floor:.1%}",
+    help=tr("overview.kpi_meeting_floor_help"),
+)
+k3.metric(
+    tr("overview.kpi_below_floor"), f"{head.regions_below_floor}", help=tr("overview.kpi_below_floor_help")
+)
 k4.metric(
     tr("overview.kpi_cost"),
     f"¥{head.cost_total / 1e4:,.0f} 万" if L == "zh" else f"¥{head.cost_total / 1e6:,.1f} m",

@@ -35,9 +35,10 @@ period = period_select(data.periods(result), key="region_period")
 labels = {s: tr(f"status.{s}") for s in charts.STATUS_COLOURS}
 
 head = view.header(result, region, period)
-k1, k2, k3, k4 = st.columns(4)
+k1, k2, k3, k4 = st.columns([2, 3, 3, 2])
 k1.metric(tr("region.kpi_score"), "–" if head.get("score") is None else f"{head['score']:.1f}")
-k2.metric(tr("region.kpi_status"), labels.get(head.get("status", "no_data"), ""))
+status = head.get("status", "no_data")
+tables.status_chip(k2, tr("region.kpi_status"), status, labels.get(status, ""))
 if head.get("rank_in_level"):
     k3.metric(
         tr("region.kpi_rank"),

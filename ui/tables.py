@@ -51,3 +51,21 @@ def show(frame: pd.DataFrame, columns: dict[str, str], *, key: str, height: int 
     """st.dataframe of ``frame`` restricted to ``columns`` with translated headers."""
     out, config = labelled(frame, columns)
     st.dataframe(out, column_config=config, hide_index=True, width="stretch", height=height, key=key)
+
+
+def status_chip(column: object, label: str, status: str, text: str) -> None:
+    """A headline status in ``column`` (an ``st.columns`` cell): the label above, the status as a
+    chip in the palette's colour. Unlike ``st.metric`` it wraps instead of cutting long statuses
+    ("Below the national floor") to "Below the na…"."""
+    from html import escape
+
+    from assessment.reports.workbook import STATUS_COLOURS, STATUS_FONT_COLOURS
+
+    fill = STATUS_COLOURS.get(status, STATUS_COLOURS["no_data"])
+    ink = STATUS_FONT_COLOURS.get(status, "#000000")
+    column.markdown(  # type: ignore[attr-defined]
+        f'<div style="font-size:0.875rem;opacity:0.8">{escape(label)}</div>'
+        f'<div style="display:inline-block;margin-top:0.45rem;padding:0.3rem 0.75rem;border-radius:0.5rem;'
+        f'background:{fill};color:{ink};font-weight:600;font-size:1.25rem;line-height:1.4">{escape(text)}</div>',
+        unsafe_allow_html=True,
+    )
