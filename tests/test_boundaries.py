@@ -244,10 +244,8 @@ def own_demo(demo_db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
     _clear_caches()
 
 
-def _tab_upload(at, name: str, data: bytes):  # type: ignore[no-untyped-def]
+def _choose(at, name: str, data: bytes):  # type: ignore[no-untyped-def]
     at.file_uploader(key="admin_boundaries_file").set_value((name, data, "application/geo+json"))
-    at.run()
-    at.button(key="admin_boundaries_save").click()
     return at.run()
 
 
@@ -259,11 +257,19 @@ def test_admin_uploads_boundaries_and_the_maps_use_them(own_demo: str) -> None:
     coverage = {m.label: m.value for m in at.metric}
     assert coverage["Counties with a boundary"] == "20 / 20"
     moved = [[x + 2.0, y] for x, y in SQUARE]
-    at = _tab_upload(
+    at = _choose(
         at,
         "fix.geojson",
         _collection(_feature({"adcode": "990102"}, {"type": "Polygon", "coordinates": [moved]})),
     )
+    assert not at.exception, [e.value for e in at.exception]
+    assert any("boundaries of 1 regions" in m.value for m in at.markdown), "checked before saving"
+    assert any("23 regions of the region tree have no boundary" in w.value for w in at.warning)
+    assert len(at.get("plotly_chart")) == 1, "a preview of what would be saved"
+    with Store(own_demo) as store:  # nothing stored until the administrator saves
+        assert store.boundaries()["990102"]["coordinates"][0][0] != [102.0, 30.0]
+    at.button(key="admin_boundaries_save").click()
+    at = at.run()
     assert not at.exception, [e.value for e in at.exception]
     assert any("Saved the boundaries of 1 regions" in s.value for s in at.success), [
         e.value for e in at.error
@@ -279,12 +285,11 @@ def test_a_bad_boundary_file_is_explained_and_stores_nothing(own_demo: str) -> N
     with Store(own_demo) as store:
         before = store.boundaries()
     at = app_as("demo-admin", "zh", page="admin.py")
-    at = _tab_upload(
-        at, "bad.geojson", _collection(_feature({"code": "990102"}), _feature({"code": "123456"}))
-    )
+    at = _choose(at, "bad.geojson", _collection(_feature({"code": "990102"}), _feature({"code": "123456"})))
     assert not at.exception, [e.value for e in at.exception]
     errors = " ".join(e.value for e in at.error)
     assert "bad.geojson" in errors and "第 2 个要素" in errors and "123456" in errors
+    assert not [b for b in at.button if b.key == "admin_boundaries_save"], "nothing to save"
     with Store(own_demo) as store:
         assert store.boundaries() == before
 

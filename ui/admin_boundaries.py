@@ -7,13 +7,13 @@ import json
 
 import streamlit as st
 
-from assessment.boundaries import parse_boundaries
+from assessment.boundaries import BoundarySet, feature_collection, parse_boundaries
 from assessment.errors import DataFileError
 from assessment.model import RegionTree
 from assessment.store.service import Store
 from assessment.store.users import User
 from assessment.views import admin as view
-from ui import data, tables
+from ui import charts, data, tables
 from ui.state import tr
 
 UPLOAD = "admin_boundaries_file"
@@ -38,7 +38,7 @@ def boundaries_tab(store: Store, user: User, tree: RegionTree, lang: str) -> Non
             mime="application/geo+json",
             key="admin_boundaries_download",
         )
-    if not store.boundaries() and geo.get("features"):
+    if geo.get("source") == "demo":
         st.info(tr("admin.boundaries_demo"))
     if len(missing):
         with st.expander(tr("admin.boundaries_missing", count=len(missing))):
@@ -48,14 +48,33 @@ def boundaries_tab(store: Store, user: User, tree: RegionTree, lang: str) -> Non
                 key="admin_boundaries_missing",
             )
     uploaded = st.file_uploader(tr("admin.boundaries_upload"), type=["geojson", "json"], key=UPLOAD)
-    if uploaded is None or not st.button(tr("admin.boundaries_save"), key=SAVE):
+    if uploaded is None:
+        return
+    try:  # checked as soon as it is chosen: errors at once, a preview before anything is stored
+        checked = _check(uploaded.getvalue(), uploaded.name, data.data_version())
+    except DataFileError as err:
+        st.error(err.messages(lang))
+        return
+    st.markdown(
+        tr("admin.boundaries_preview", count=len(checked.geometries), vertices=f"{checked.vertices:,}")
+    )
+    for warning in checked.warnings:
+        st.warning(warning.message(lang))
+    preview = feature_collection(checked.geometries, tree)
+    st.plotly_chart(charts.outline_preview(preview), width="stretch", key="admin_boundaries_preview")
+    if not st.button(tr("admin.boundaries_save"), type="primary", key=SAVE):
         return
     try:
-        checked = parse_boundaries(uploaded.getvalue(), uploaded.name, tree)
         store.save_boundaries(user.username, checked.geometries, uploaded.name)
-    except DataFileError as err:  # StoreError (refused by the store) is one too
+    except DataFileError as err:  # refused by the store (access, a region retired meanwhile)
         st.error(err.messages(lang))
         return
     saved = tr("admin.boundaries_saved", count=len(checked.geometries), vertices=f"{checked.vertices:,}")
-    st.session_state[FLASH] = [("success", saved)] + [("warning", w.message(lang)) for w in checked.warnings]
+    st.session_state[FLASH] = [("success", saved)]
     st.rerun()  # redraw the coverage and the maps' cache key with the new boundaries
+
+
+@st.cache_data(show_spinner=False, max_entries=2)
+def _check(data_bytes: bytes, filename: str, version: str) -> BoundarySet:
+    """The checked upload, kept across reruns (a country's file takes seconds to check)."""
+    return parse_boundaries(data_bytes, filename, data.region_tree())

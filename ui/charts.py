@@ -93,6 +93,36 @@ def _rings(geometry: dict) -> list[list[list[float]]]:
     return []
 
 
+def outline_preview(geojson: dict, height: int = 420) -> go.Figure:
+    """Every boundary of a FeatureCollection as an outline (counties thin, the rest thicker), on
+    plain axes like the maps: what an administrator is about to save."""
+    fig = go.Figure()
+    for is_county, colour, width in ((True, "#7f8c8d", 0.8), (False, "#2c3e50", 1.6)):
+        xs: list[float | None] = []
+        ys: list[float | None] = []
+        for feature in geojson.get("features", []):
+            if (feature.get("properties", {}).get("level") == "county") != is_county:
+                continue
+            for ring in _rings(feature.get("geometry") or {}):
+                xs.extend([*(pt[0] for pt in ring), None])
+                ys.extend([*(pt[1] for pt in ring), None])
+        if xs:
+            fig.add_trace(
+                go.Scatter(
+                    x=xs,
+                    y=ys,
+                    mode="lines",
+                    line={"color": colour, "width": width},
+                    hoverinfo="skip",
+                    showlegend=False,
+                )
+            )
+    fig.update_xaxes(visible=False)
+    fig.update_yaxes(visible=False, scaleanchor="x", scaleratio=1.15)
+    fig.update_layout(height=height, margin={"l": 0, "r": 0, "t": 0, "b": 0}, plot_bgcolor="#ffffff")
+    return fig
+
+
 def choropleth(
     frame: pd.DataFrame,
     geojson: dict,

@@ -78,7 +78,7 @@ def _boundaries(version: str) -> dict:
     if not geometries and s.is_demo():  # a demo database seeded before boundaries were stored
         from assessment.demo import demo_boundaries
 
-        return demo_boundaries()
+        return {**demo_boundaries(), "source": "demo"}
     return feature_collection(geometries, _region_tree(version))
 
 

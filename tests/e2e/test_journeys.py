@@ -140,12 +140,13 @@ def test_admin_uploads_map_boundaries_in_the_browser(page, app_url, tmp_path) ->
     uploader = page.locator(".st-key-admin_boundaries_file").get_by_test_id("stFileUploaderDropzoneInput")
     uploader.set_input_files(str(bad))
     wait_idle(page)
-    page.locator(".st-key-admin_boundaries_save button").click()
-    wait_idle(page)
     error = page.get_by_test_id("stAlertContentError").first.inner_text()
     assert "broken.geojson" in error and "not valid JSON" in error, error
+    assert page.locator(".st-key-admin_boundaries_save").count() == 0, "nothing to save"
     uploader.set_input_files(str(DEMO_DIR / "boundaries.geojson"))
     wait_idle(page)
+    page.locator(".st-key-admin_boundaries_preview .js-plotly-plot").wait_for()
+    page.screenshot(path=str(SHOTS / "admin_boundaries_preview.png"), full_page=True)
     page.locator(".st-key-admin_boundaries_save button").click()
     wait_idle(page)
     page.get_by_role("tab", name="Boundaries").click()
