@@ -568,3 +568,18 @@ def test_trend_bands_and_grouping_for_many_counties(demo: Assessment) -> None:
     }
     frame = ind.ranked(demo, "S01.1", 2024, "en")  # the province: grouped by its cities
     assert set(frame["group_name"]) == {c.name_en for c in demo.tree.children(demo.jurisdiction)}
+
+
+def test_compare_bars_hatch_below_floor_aspects_over_the_bar_colour(demo: Assessment) -> None:
+    """The hatch marks an aspect with an indicator below the floor; drawn over the bar's colour, not
+    instead of it (plotly's default "replace" left those bars white: invisible)."""
+    from ui import charts_compare as charts
+
+    scores = cmp.aspect_scores(demo, ["990102", "990323"], 2024, "en")
+    assert (scores["status"] == "below_floor").any()
+    fig = charts.compare_bars(scores, demo.edition.id, "en")
+    for bar in fig.data:
+        pattern = bar.marker.pattern
+        assert pattern.fillmode == "overlay" and bar.marker.color
+        sub = scores.loc[scores["region"] == bar.name]
+        assert list(pattern.shape) == ["/" if s == "below_floor" else "" for s in sub["status"]]

@@ -24,7 +24,12 @@ def compare_bars(frame: pd.DataFrame, edition: str, lang: str) -> go.Figure:
             name=str(sub["region"].iloc[0]),
             marker={
                 "color": palette[i % len(palette)],
-                "pattern": {"shape": ["/" if b else "" for b in below], "fgcolor": "#ffffff", "size": 6},
+                "pattern": {
+                    "shape": ["/" if b else "" for b in below],
+                    "fgcolor": "#ffffff",
+                    "fillmode": "overlay",  # lines over the bar colour ("replace" left the bar white)
+                    "size": 6,
+                },
             },
             text=[f"{v:.0f}" if pd.notna(v) else "–" for v in sub["score"]],
             textposition="outside",
