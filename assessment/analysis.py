@@ -108,7 +108,7 @@ def aspect_matrix(result: Assessment, period: int, lang: str = "zh") -> pd.DataF
     """
     aggs = result.aggregates
     rows = aggs[(aggs["level"] == "aspect") & (aggs["period"] == period)]
-    order = [r.code for r in result.tree.descendants(result.jurisdiction) if not result.tree.children(r.code)]
+    order = result.tree.leaf_codes(result.jurisdiction)
     aspects = list(result.edition.aspects)
     score = rows.pivot(index="region_code", columns="code", values="score")
     status = rows.pivot(index="region_code", columns="code", values="status")

@@ -30,28 +30,14 @@ from assessment.aggregation import aggregate
 from assessment.model import Edition, RegionTree
 from assessment.rollup import ancestry, parent_codes, population, scope_regions
 from assessment.scoring_input import missing_columns_error
-from assessment.stats import inequality
+from assessment.stats import INEQUALITY_COLUMNS, inequality
 
 __all__ = ["EQUITY_COLUMNS", "SIGMA_COLUMNS", "equity", "sigma_convergence"]
 
 EQUITY_COLUMNS = (
-    "edition",
-    "period",
-    "by",
-    "code",
-    "n_regions",
-    "mean",
-    "weighted_mean",
-    "sd",
-    "cv",
-    "gini",
-    "theil",
-    "theil_between",
-    "theil_within",
-    "max_min_ratio",
-    "sd_log",
-    "n_below_floor",
-    "pop_share_below_floor",
+    *("edition", "period", "by", "code"),
+    *INEQUALITY_COLUMNS,
+    *("n_below_floor", "pop_share_below_floor"),
 )
 SIGMA_COLUMNS = (
     "edition",

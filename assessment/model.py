@@ -228,6 +228,13 @@ class RegionTree:
     def leaves(self) -> list[Region]:
         return [r for r in self.regions if r.code not in self._children]
 
+    def leaf_codes(self, code: str) -> list[str]:
+        """The codes of the reporting regions (leaves, usually counties) under ``code``, in the order of
+        :meth:`descendants`; ``[code]`` when ``code`` is itself a leaf."""
+        if code not in self._children:
+            return [code]
+        return [r.code for r in self.descendants(code) if r.code not in self._children]
+
     def frame(self) -> pd.DataFrame:
         """Columns: region_code, name_zh, name_en, level, parent_code, population, urban,
         mountainous, ethnic_autonomous, fiscal_capacity_per_head, reports."""

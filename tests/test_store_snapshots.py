@@ -183,7 +183,7 @@ def test_encode_decode_round_trip() -> None:
     )
     back = snapshots.decode(snapshots.encode(rows))
     assert back is not None
-    pd.testing.assert_frame_equal(back, snapshots._typed_rows(rows))
+    pd.testing.assert_frame_equal(back, queries.typed(rows))
     assert back["note"].tolist()[1:] == ["估计值 estimate", ""] and pd.isna(back["note"][0])
     assert snapshots.decode(b"") is None
     assert snapshots.digest([3, 1, 2]) == snapshots.digest([1, 2, 3, 3]) != snapshots.digest([1, 2])

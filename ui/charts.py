@@ -93,34 +93,51 @@ def _rings(geometry: dict) -> list[list[list[float]]]:
     return []
 
 
+RingPath = tuple[list[float | None], list[float | None]]  # x and y of rings, separated by None
+
+
+def _add_rings(path: RingPath, rings: list[list[list[float]]]) -> None:
+    for ring in rings:
+        path[0].extend([*(pt[0] for pt in ring), None])
+        path[1].extend([*(pt[1] for pt in ring), None])
+
+
+def _outline(fig: go.Figure, path: RingPath, colour: str, width: float) -> None:
+    if path[0]:
+        fig.add_trace(
+            go.Scatter(
+                x=path[0],
+                y=path[1],
+                mode="lines",
+                line={"color": colour, "width": width},
+                hoverinfo="skip",
+                showlegend=False,
+            )
+        )
+
+
+def _map_layout(fig: go.Figure, height: int) -> go.Figure:
+    """Plain axes hidden, degrees kept in proportion (~1/cos(latitude) at 30°N)."""
+    fig.update_xaxes(visible=False)
+    fig.update_yaxes(visible=False, scaleanchor="x", scaleratio=1.15)
+    fig.update_layout(
+        height=height, margin={"l": 0, "r": 0, "t": 0, "b": 0}, plot_bgcolor="#ffffff", hovermode="closest"
+    )
+    return fig
+
+
 def outline_preview(geojson: dict, height: int = 420) -> go.Figure:
     """Every boundary of a FeatureCollection as an outline (counties thin, the rest thicker), on
     plain axes like the maps: what an administrator is about to save."""
+    counties: RingPath = ([], [])
+    others: RingPath = ([], [])
+    for feature in geojson.get("features", []):
+        is_county = feature.get("properties", {}).get("level") == "county"
+        _add_rings(counties if is_county else others, _rings(feature.get("geometry") or {}))
     fig = go.Figure()
-    for is_county, colour, width in ((True, "#7f8c8d", 0.8), (False, "#2c3e50", 1.6)):
-        xs: list[float | None] = []
-        ys: list[float | None] = []
-        for feature in geojson.get("features", []):
-            if (feature.get("properties", {}).get("level") == "county") != is_county:
-                continue
-            for ring in _rings(feature.get("geometry") or {}):
-                xs.extend([*(pt[0] for pt in ring), None])
-                ys.extend([*(pt[1] for pt in ring), None])
-        if xs:
-            fig.add_trace(
-                go.Scatter(
-                    x=xs,
-                    y=ys,
-                    mode="lines",
-                    line={"color": colour, "width": width},
-                    hoverinfo="skip",
-                    showlegend=False,
-                )
-            )
-    fig.update_xaxes(visible=False)
-    fig.update_yaxes(visible=False, scaleanchor="x", scaleratio=1.15)
-    fig.update_layout(height=height, margin={"l": 0, "r": 0, "t": 0, "b": 0}, plot_bgcolor="#ffffff")
-    return fig
+    _outline(fig, counties, "#7f8c8d", 0.8)
+    _outline(fig, others, "#2c3e50", 1.6)
+    return _map_layout(fig, height)
 
 
 def choropleth(
@@ -141,27 +158,21 @@ def choropleth(
     thousands; hover works through an invisible marker at each county's centre.
     """
     rows = frame.set_index("region_code")
-    fills: dict[str, tuple[list[float | None], list[float | None]]] = {}
-    outline_x: list[float | None] = []
-    outline_y: list[float | None] = []
+    fills: dict[str, RingPath] = {}
+    prefectures: RingPath = ([], [])
     hover_x, hover_y, hover_text = [], [], []
     for feature in geojson.get("features", []):
         props = feature.get("properties", {})
         rings = _rings(feature.get("geometry") or {})
         if props.get("level") == "prefecture":  # outlines on top, thicker
-            for ring in rings:
-                outline_x.extend([*(pt[0] for pt in ring), None])
-                outline_y.extend([*(pt[1] for pt in ring), None])
+            _add_rings(prefectures, rings)
         code = props.get("code")
         if code not in rows.index or not rings:
             continue
         row = rows.loc[code]
         score = float(row["score"]) if pd.notna(row["score"]) else None
         colour = STATUS_COLOURS["no_data"] if score is None else _colour_at(round(score / 2.5) * 2.5)
-        xs, ys = fills.setdefault(colour, ([], []))
-        for ring in rings:
-            xs.extend([*(pt[0] for pt in ring), None])
-            ys.extend([*(pt[1] for pt in ring), None])
+        _add_rings(fills.setdefault(colour, ([], [])), rings)
         largest = max(rings, key=len)
         hover_x.append(float(np.mean([pt[0] for pt in largest])))
         hover_y.append(float(np.mean([pt[1] for pt in largest])))
@@ -187,17 +198,7 @@ def choropleth(
                 showlegend=False,
             )
         )
-    if outline_x:
-        fig.add_trace(
-            go.Scatter(
-                x=outline_x,
-                y=outline_y,
-                mode="lines",
-                line={"color": "#34495e", "width": 2},
-                hoverinfo="skip",
-                showlegend=False,
-            )
-        )
+    _outline(fig, prefectures, "#34495e", 2)
     fig.add_trace(
         go.Scatter(
             x=hover_x,
@@ -227,12 +228,7 @@ def choropleth(
             showlegend=False,
         )
     )
-    fig.update_xaxes(visible=False)
-    fig.update_yaxes(visible=False, scaleanchor="x", scaleratio=1.15)  # ~1/cos(latitude) at 30°N
-    fig.update_layout(
-        height=height, margin={"l": 0, "r": 0, "t": 0, "b": 0}, plot_bgcolor="#ffffff", hovermode="closest"
-    )
-    return fig
+    return _map_layout(fig, height)
 
 
 def spine_chart(

@@ -41,10 +41,8 @@ def _assessment(
     s = store()
     edition = load_edition(DEFAULT_EDITION)
     tree = _region_tree(version)
-    counties = None  # the whole tree: no list of every county to send to the database
-    if jurisdiction != tree.root.code:
-        leaves = [r.code for r in tree.descendants(jurisdiction) if not tree.children(r.code)]
-        counties = leaves or [jurisdiction]
+    # the whole tree: no list of every county to send to the database
+    counties = None if jurisdiction == tree.root.code else tree.leaf_codes(jurisdiction)
     values = s.values(_actor, include_pending=include_pending, region_codes=counties)
     return assess(values, edition, tree, s.local_standards(), jurisdiction=jurisdiction, basis=basis)
 

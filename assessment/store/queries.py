@@ -77,7 +77,7 @@ REVIEW_COLUMNS = [
 _STRINGS = ("region_code", "indicator_code", "note", "status", "edition")
 
 
-def _typed(frame: pd.DataFrame) -> pd.DataFrame:
+def typed(frame: pd.DataFrame) -> pd.DataFrame:
     """Stable dtypes whatever the backend returned (empty frames included)."""
     casts: dict[str, str] = {}
     for col in frame.columns:
@@ -113,7 +113,7 @@ def list_submissions(
     if statuses is not None:
         query = query.where(submissions.c.status.in_(sorted(set(statuses))))
     rows = conn.execute(query).all()
-    return _typed(pd.DataFrame(rows, columns=SUBMISSION_COLUMNS))
+    return typed(pd.DataFrame(rows, columns=SUBMISSION_COLUMNS))
 
 
 def submission_values(conn: Connection, submission_id: int) -> pd.DataFrame:
@@ -125,7 +125,7 @@ def submission_values(conn: Connection, submission_id: int) -> pd.DataFrame:
         .where(values_table.c.submission_id == sub.id)
         .order_by(values_table.c.indicator_code)
     ).all()
-    return _typed(pd.DataFrame(rows, columns=cols))
+    return typed(pd.DataFrame(rows, columns=cols))
 
 
 def original_file(conn: Connection, submission_id: int) -> tuple[str, bytes]:
@@ -211,7 +211,7 @@ def assemble(chosen: pd.DataFrame, rows: pd.DataFrame) -> pd.DataFrame:
     """The chosen submissions (:func:`chosen_submissions`) joined with their value rows (rows of
     other submissions are dropped), sorted by region, period and indicator. Columns: VALUES_COLUMNS.
     """
-    chosen, rows = _typed(chosen), _typed(rows)  # typed first: the takes below keep the dtypes
+    chosen, rows = typed(chosen), typed(rows)  # typed first: the takes below keep the dtypes
     ids = pd.Index(chosen["submission_id"].to_numpy(dtype="int64"))
     at = ids.get_indexer(rows["submission_id"].to_numpy(dtype="int64"))
     keep = np.flatnonzero(at >= 0)

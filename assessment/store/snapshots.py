@@ -30,6 +30,7 @@ import pyarrow.parquet as pq
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from assessment.store.queries import typed
 from assessment.store.schema import submission_values, submissions, value_snapshots
 
 log = logging.getLogger(__name__)
@@ -57,29 +58,7 @@ def digest(ids: Iterable[int]) -> str:
 
 
 def empty_rows() -> pd.DataFrame:
-    return pd.DataFrame(
-        {
-            "submission_id": pd.Series(dtype="int64"),
-            "indicator_code": pd.Series(dtype="string"),
-            "value": pd.Series(dtype="float64"),
-            "numerator": pd.Series(dtype="float64"),
-            "denominator": pd.Series(dtype="float64"),
-            "note": pd.Series(dtype="string"),
-        }
-    )
-
-
-def _typed_rows(frame: pd.DataFrame) -> pd.DataFrame:
-    return frame.astype(
-        {
-            "submission_id": "int64",
-            "indicator_code": "string",
-            "value": "float64",
-            "numerator": "float64",
-            "denominator": "float64",
-            "note": "string",
-        }
-    )
+    return typed(pd.DataFrame(columns=ROW_COLUMNS))
 
 
 def encode(rows: pd.DataFrame) -> bytes:
@@ -99,7 +78,7 @@ def decode(data: bytes) -> pd.DataFrame | None:
         return None
     if list(frame.columns) != ROW_COLUMNS:
         return None
-    return _typed_rows(frame)
+    return typed(frame)
 
 
 def fetch_rows(conn: Connection, ids: Sequence[int]) -> pd.DataFrame:
@@ -112,7 +91,7 @@ def fetch_rows(conn: Connection, ids: Sequence[int]) -> pd.DataFrame:
         frames.append(pd.DataFrame(result.cursor.fetchall(), columns=ROW_COLUMNS))
     if not frames:
         return empty_rows()
-    return _typed_rows(pd.concat(frames, ignore_index=True))
+    return typed(pd.concat(frames, ignore_index=True))
 
 
 def _live_ids(conn: Connection, periods: Sequence[int]) -> dict[int, np.ndarray]:

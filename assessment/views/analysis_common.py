@@ -101,9 +101,7 @@ def indicator_names(edition: Edition, lang: str) -> pd.DataFrame:
 
 def leaf_codes(tree: RegionTree, jurisdiction: str) -> list[str]:
     """The counties (leaves) under ``jurisdiction`` in tree order (itself when it is a leaf)."""
-    if not tree.children(jurisdiction):
-        return [jurisdiction]
-    return [r.code for r in tree.descendants(jurisdiction) if not tree.children(r.code)]
+    return tree.leaf_codes(jurisdiction)
 
 
 def jurisdictions(tree: RegionTree, home: str) -> list[str]:

@@ -173,7 +173,7 @@ def item_matrix(result: Assessment, period: int, aspect_code: str, lang: str = "
     ]
     codes = [i.code for i in items]
     rows = aggs[(aggs["level"] == "item") & (aggs["period"] == period) & aggs["code"].isin(codes)]
-    order = [r.code for r in result.tree.descendants(result.jurisdiction) if not result.tree.children(r.code)]
+    order = result.tree.leaf_codes(result.jurisdiction)
     score = rows.pivot(index="region_code", columns="code", values="score").reindex(
         index=order, columns=codes
     )
@@ -203,8 +203,8 @@ def heatmap_by_child(result: Assessment) -> bool:
     counties: there are more than :data:`MAX_HEATMAP_COUNTIES` counties (a row each would make a
     chart thousands of pixels tall) and the jurisdiction has regions with counties of their own."""
     tree, code = result.tree, result.jurisdiction
-    leaves = [r for r in tree.descendants(code) if not tree.children(r.code)]
-    return len(leaves) > MAX_HEATMAP_COUNTIES and any(tree.children(c.code) for c in tree.children(code))
+    many = len(tree.leaf_codes(code)) > MAX_HEATMAP_COUNTIES
+    return many and any(tree.children(c.code) for c in tree.children(code))
 
 
 def by_child(matrix: pd.DataFrame, result: Assessment, lang: str = "zh") -> pd.DataFrame:

@@ -16,10 +16,7 @@ from assessment.analysis import Assessment
 
 def counties(result: Assessment) -> list[str]:
     """Codes of the counties under the assessment's jurisdiction, in tree order."""
-    tree = result.tree
-    if not tree.children(result.jurisdiction):
-        return [result.jurisdiction]
-    return [r.code for r in tree.descendants(result.jurisdiction) if not tree.children(r.code)]
+    return result.tree.leaf_codes(result.jurisdiction)
 
 
 def header(result: Assessment, region: str, period: int) -> dict:

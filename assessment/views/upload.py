@@ -66,8 +66,7 @@ def default_period(options: Sequence[int], with_deadline: Iterable[int]) -> int:
 def template_regions(tree: RegionTree, scope: str) -> list[str]:
     """The regions an official scoped to ``scope`` fills templates for: the region itself when it
     reports alone (a county), else the reporting regions (leaves) below it, in tree order."""
-    below = [r.code for r in tree.descendants(scope) if not tree.children(r.code)]
-    return below or [scope]
+    return tree.leaf_codes(scope)
 
 
 def problems_frame(problems: Sequence[Problem], lang: str) -> pd.DataFrame:
