@@ -7,8 +7,8 @@ import uuid
 
 import streamlit as st
 
-from assessment.errors import DataFileError
-from assessment.i18n import t
+from assessment.domain.errors import DataFileError
+from assessment.domain.i18n import t
 from ui.auth import sign_in_gate, sign_out_button
 from ui.pages import pages_for
 from ui.state import lang, language_switch

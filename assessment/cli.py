@@ -12,7 +12,7 @@ import pkgutil
 import sys
 
 from assessment import commands
-from assessment.errors import DataFileError
+from assessment.domain.errors import DataFileError
 
 
 def build_parser() -> argparse.ArgumentParser:

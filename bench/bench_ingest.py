@@ -41,7 +41,7 @@ PER_PREFECTURE = 95
 
 
 def _tree(n_counties: int):
-    from assessment.model import Region, RegionTree
+    from assessment.domain.model import Region, RegionTree
 
     regions = [Region("800000", "基准省", "Bench Province", "province", None, 10**8)]
     n_pref = math.ceil(n_counties / PER_PREFECTURE)
@@ -81,7 +81,7 @@ def _values(edition, tree, rows: int) -> pd.DataFrame:
 
 
 def _files(rows: int) -> dict[str, Path]:
-    from assessment.standards import load_edition
+    from assessment.catalogue import load_edition
 
     OUT.mkdir(parents=True, exist_ok=True)
     paths = {
@@ -110,9 +110,9 @@ def _files(rows: int) -> dict[str, Path]:
 
 
 def _template_bytes() -> tuple[bytes, object, object, object]:
+    from assessment.catalogue import load_edition
     from assessment.demo import demo_local_standards, demo_tree, synthetic_values
-    from assessment.standards import load_edition
-    from assessment.template import build_template
+    from assessment.intake.template import build_template
 
     edition, tree = load_edition(), demo_tree()
     stds = demo_local_standards(edition)
@@ -125,9 +125,9 @@ def _template_bytes() -> tuple[bytes, object, object, object]:
 
 def child(task: str, path: str, tree_path: str) -> dict[str, float]:
     """One measurement in this (fresh) process: wall and CPU seconds, peak RSS in MB."""
-    from assessment.ingest import read_upload
-    from assessment.regions import load_region_tree
-    from assessment.standards import load_edition
+    from assessment.catalogue import load_edition
+    from assessment.catalogue.regions import load_region_tree
+    from assessment.intake.ingest import read_upload
 
     edition = load_edition()
     data = Path(path).read_bytes()
@@ -186,7 +186,7 @@ def main() -> None:
         print(json.dumps(child(*args.child)))
         return
 
-    from assessment.ingest import read_upload
+    from assessment.intake.ingest import read_upload
 
     data, edition, tree, stds = _template_bytes()
     times, cpus = [], []

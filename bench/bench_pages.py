@@ -5,7 +5,7 @@
 Prints medians against the targets (under 1.5 s at province scale, under 4 s at national scale);
 asserts nothing. Scenarios:
 
-* province: the demo province in a fresh SQLite file under bench/out/ (``Store.seed_demo``), as the
+* province: the demo province in a fresh SQLite file under bench/out/ (``seed_demo``), as the
   provincial evaluator ``demo-province``;
 * national, whole country: the synthetic national store of :mod:`pages_national` (2,850 counties,
   5 years, every submission approved; built once and reused), as ``bench-national`` whose scope is
@@ -161,7 +161,7 @@ def measure(scenario: Scenario, runs: int) -> None:
 def best_values(store, county: str, period: int):  # type: ignore[no-untyped-def]
     """The county's values for ``period`` with every value at its indicator's optimum (rates via
     the numerator over the stated denominator)."""
-    from assessment.standards import load_edition
+    from assessment.catalogue import load_edition
 
     ind = load_edition().indicator_frame().set_index("indicator_code")
     vals = store.values("system", periods=[period], region_codes=[county])
@@ -176,8 +176,8 @@ def best_values(store, county: str, period: int):  # type: ignore[no-untyped-def
 
 def worst_county(store, actor: str, within: str, period: int) -> tuple[str, int]:  # type: ignore[no-untyped-def]
     """The county under ``within`` with the most values below the national floor in ``period``."""
-    from assessment.analysis import assess
-    from assessment.standards import load_edition
+    from assessment.catalogue import load_edition
+    from assessment.scoring.analysis import assess
 
     tree = store.region_tree()
     counties = [r.code for r in tree.descendants(within) if r.level == "county"]
@@ -190,8 +190,8 @@ def worst_county(store, actor: str, within: str, period: int) -> tuple[str, int]
 
 def upload_shows(scenario: Scenario) -> float:
     """Time of the overview's next rerun after an approved upload; prints the headline change."""
-    from assessment.ingest import read_upload
-    from assessment.standards import load_edition
+    from assessment.catalogue import load_edition
+    from assessment.intake.ingest import read_upload
     from assessment.store.service import Store
 
     use(scenario)
@@ -278,6 +278,7 @@ def profile(scenario: Scenario, page: str, mode: str, top: int = 10) -> None:
 
 
 def province_scenario() -> Scenario:
+    from assessment.demo.seed import seed_demo
     from assessment.store.service import Store
 
     OUT.mkdir(parents=True, exist_ok=True)
@@ -286,7 +287,7 @@ def province_scenario() -> Scenario:
     url = f"sqlite:///{PROVINCE_DB}"
     t = time.perf_counter()
     with Store(url) as store:
-        summary = store.seed_demo()
+        summary = seed_demo(store)
         tree = store.region_tree()
     counties = sum(r.level == "county" for r in tree)
     print(

@@ -43,7 +43,7 @@ def _rss_mb() -> float:
 
 
 def _national_tree(n_counties: int):
-    from assessment.model import Region, RegionTree
+    from assessment.domain.model import Region, RegionTree
 
     regions = [Region("800000", "基准省", "Bench Province", "province", None, 10**8)]
     n_pref = math.ceil(n_counties / PER_PREFECTURE)
@@ -103,9 +103,9 @@ def _measure(fn: Callable[[], bytes], runs: int) -> dict[str, object]:
 
 
 def child_provincial(runs: int) -> dict[str, object]:
+    from assessment.catalogue import load_edition
     from assessment.demo import demo_local_standards, demo_tree, synthetic_values
     from assessment.reports import evaluation_workbook, feedback_workbook
-    from assessment.standards import load_edition
 
     edition = load_edition("CN-2021")
     tree = demo_tree()
@@ -122,9 +122,9 @@ def child_provincial(runs: int) -> dict[str, object]:
 
 
 def child_national(runs: int, n_counties: int) -> dict[str, object]:
+    from assessment.catalogue import load_edition
     from assessment.reports.context import evaluation_data
     from assessment.reports.evaluation import evaluation_tables, evaluation_workbook, write_evaluation
-    from assessment.standards import load_edition
 
     edition = load_edition("CN-2021")
     tree = _national_tree(n_counties)

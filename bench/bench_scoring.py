@@ -39,12 +39,12 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from national import national_local_standards, national_tree, national_values  # noqa: E402
 
-from assessment.aggregation import aggregate  # noqa: E402
-from assessment.equity import equity  # noqa: E402
-from assessment.rollup import ancestry  # noqa: E402
-from assessment.scoring import score_indicators  # noqa: E402
-from assessment.standards import load_edition  # noqa: E402
-from assessment.trends import trends  # noqa: E402
+from assessment.catalogue import load_edition  # noqa: E402
+from assessment.scoring.aggregation import aggregate  # noqa: E402
+from assessment.scoring.equity import equity  # noqa: E402
+from assessment.scoring.indicators import score_indicators  # noqa: E402
+from assessment.scoring.rollup import ancestry  # noqa: E402
+from assessment.scoring.trends import trends  # noqa: E402
 
 OUT = ROOT / "bench" / "out" / "bench_scoring.json"
 
@@ -344,7 +344,7 @@ def main(argv: list[str] | None = None) -> int:
             print("check against DuckDB:", check_same(scores, agg, dscores, daspects))
 
     sample = values.loc[values["region_code"].isin([r.code for r in tree.leaves()[:40]])]
-    from assessment.scoring import local_standard_grid
+    from assessment.scoring.indicators import local_standard_grid
 
     grid = local_standard_grid(stds, tree, edition, sorted(values["period"].unique()))
     lookup = {

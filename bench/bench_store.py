@@ -41,7 +41,7 @@ PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 
 def national_tree(counties: int):  # type: ignore[no-untyped-def]
     """A fictional national tree: 31 provinces, prefectures of ~9 counties, ``counties`` counties."""
-    from assessment.model import Region, RegionTree
+    from assessment.domain.model import Region, RegionTree
 
     regions = [Region("990000", "全国", "Nation", "province", None, 1_400_000_000)]
     n = 0
@@ -94,10 +94,10 @@ def timed(fn, runs: int) -> tuple[float, object]:  # type: ignore[no-untyped-def
 
 
 def template_bench(store, runs: int) -> None:  # type: ignore[no-untyped-def]
+    from assessment.catalogue import load_edition
     from assessment.demo import demo_local_standards, demo_tree, synthetic_values
-    from assessment.ingest import read_upload
-    from assessment.standards import load_edition
-    from assessment.template import build_template
+    from assessment.intake.ingest import read_upload
+    from assessment.intake.template import build_template
 
     edition, tree = load_edition(), demo_tree()
     standards = demo_local_standards(edition)
@@ -183,7 +183,7 @@ def values_bench(store) -> None:  # type: ignore[no-untyped-def]
 
 
 def _batch_result(values: pd.DataFrame, data: bytes):  # type: ignore[no-untyped-def]
-    from assessment.ingest import UploadResult
+    from assessment.intake.ingest import UploadResult
 
     return UploadResult(True, (), values, "batch", None, None, "CN-2021", hashlib.sha256(data).hexdigest())
 

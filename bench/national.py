@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from assessment.model import Edition, LocalStandard, Region, RegionTree
+from assessment.domain.model import Edition, LocalStandard, Region, RegionTree
 
 PERIODS = (2020, 2021, 2022, 2023, 2024)
 SEED = 20210420

@@ -5,13 +5,13 @@
 Builds a SQLite file under bench/out/ from bench/national.py (31 provinces, about 340
 prefectures, about 2,850 counties, every indicator for 5 years, the generated local standards),
 through the store's ordinary paths: the region tree and the edition, the local standards, one tidy
-batch CSV per period read by :func:`assessment.ingest.read_upload` and stored by
+batch CSV per period read by :func:`assessment.intake.ingest.read_upload` and stored by
 :meth:`Store.import_upload`, then every submission approved. The file is reused while its marker
 setting says it is complete and of this recipe; anything else is rebuilt from scratch.
 
 The generator's tree has 31 roots (no national node) and the region model knows three levels
 (province, prefecture, county): a national evaluator needs one root, so a bench-only node
-``000000`` (level ``province``, which ``assessment.regions`` would refuse as a parent of provinces;
+``000000`` (level ``province``, which ``assessment.catalogue.regions`` would refuse as a parent of provinces;
 the store does not check tree shape) is put above the provinces. Two evaluators are added:
 ``bench-national`` (scope: that node, the whole country) and ``bench-province`` (the province with
 the most counties: the largest jurisdiction a real three-level tree has).
@@ -40,7 +40,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 import pandas as pd  # noqa: E402
 from national import PERIODS, national_local_standards, national_tree, national_values  # noqa: E402
 
-from assessment.model import Edition, LocalStandard, Region, RegionTree  # noqa: E402
+from assessment.domain.model import Edition, LocalStandard, Region, RegionTree  # noqa: E402
 
 OUT = ROOT / "bench" / "out"
 DB_PATH = OUT / "pages_national.db"
@@ -143,8 +143,8 @@ def ready(path: Path = DB_PATH) -> bool:
 
 def build(path: Path = DB_PATH, log: Callable[[str], None] = print) -> list[tuple[str, float]]:
     """Build the national store at ``path`` from scratch; returns (step, seconds) timings."""
-    from assessment.ingest import read_upload
-    from assessment.standards import load_edition
+    from assessment.catalogue import load_edition
+    from assessment.intake.ingest import read_upload
     from assessment.store import workflow
     from assessment.store.service import Store
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import streamlit as st
 
-from assessment import accounts
-from assessment.errors import DataFileError
-from assessment.regions import parse_region_csv
-from assessment.standards import list_editions, load_edition
+from assessment.auth import accounts
+from assessment.catalogue import list_editions, load_edition
+from assessment.catalogue.regions import parse_region_csv
+from assessment.domain.errors import DataFileError
 from assessment.views import admin as view
 from ui import data, tables
 from ui.admin_boundaries import boundaries_tab

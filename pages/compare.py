@@ -9,13 +9,13 @@ import streamlit as st
 from assessment.views import analysis_common as common
 from assessment.views import compare as view
 from ui import charts_compare, data
-from ui.auth import guard
+from ui.auth import guard, home_region
 from ui.data_analysis import period_select, table
 from ui.state import lang, tr
 
 L = lang()
 tree = data.region_tree()
-home = data.home_region()
+home = home_region()
 user = guard("view", home, roles=("evaluator", "admin"))
 st.title(tr("compare.title"))
 result = data.assessment(user.username, home)

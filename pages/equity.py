@@ -6,16 +6,16 @@ from __future__ import annotations
 
 import streamlit as st
 
-from assessment.analysis import region_label
+from assessment.scoring.analysis import region_label
 from assessment.views import equity as view
 from ui import charts_equity, data
-from ui.auth import can, guard
+from ui.auth import can, guard, home_region
 from ui.data_analysis import EQUITY_COLUMNS, jurisdiction_select, period_select, table
 from ui.state import lang, tr
 
 L = lang()
 tree = data.region_tree()
-home = data.home_region()
+home = home_region()
 user = guard("view", home, roles=("evaluator", "admin"))
 title = st.empty()
 root = jurisdiction_select(tree, home, key="equity_region", allowed=lambda c: can(user, "view", c))

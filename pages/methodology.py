@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from assessment.standards import DEFAULT_EDITION, load_edition
+from assessment.catalogue import DEFAULT_EDITION, load_edition
 from assessment.views import methodology as view
 from ui import tables
 from ui.state import lang, tr

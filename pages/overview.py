@@ -5,16 +5,16 @@ from __future__ import annotations
 
 import streamlit as st
 
-from assessment.analysis import aspect_matrix, region_label
+from assessment.scoring.analysis import aspect_matrix, region_label
 from assessment.views import overview as view
 from ui import charts, data, tables
-from ui.auth import can, guard
+from ui.auth import can, guard, home_region
 from ui.data_analysis import jurisdiction_select, period_select
 from ui.state import lang, tr
 
 L = lang()
 tree = data.region_tree()
-home = data.home_region()
+home = home_region()
 user = guard("view", home, roles=("evaluator", "admin"))
 title = st.empty()
 root = jurisdiction_select(tree, home, key="overview_region", allowed=lambda c: can(user, "view", c))

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import streamlit as st
 
-from assessment.analysis import region_label
+from assessment.scoring.analysis import region_label
 from assessment.views import region as view
 from ui import charts, data, tables
-from ui.auth import guard
+from ui.auth import guard, home_region
 from ui.data_analysis import period_select, url_select
 from ui.state import lang, tr
 
 L = lang()
-home = data.home_region()
+home = home_region()
 user = guard("view", home)
 result = data.assessment(user.username, home)
 choices = view.counties(result)

@@ -6,16 +6,16 @@ from collections.abc import Callable
 
 import streamlit as st
 
-from assessment.analysis import region_label
-from assessment.errors import DataFileError
+from assessment.domain.errors import DataFileError
 from assessment.reports.service import build_export, build_report
+from assessment.scoring.analysis import region_label
 from assessment.views.region import counties
 from ui import data
-from ui.auth import guard
+from ui.auth import guard, home_region
 from ui.state import lang, tr
 
 L = lang()
-home = data.home_region()
+home = home_region()
 user = guard("export", home, roles=("evaluator", "admin"))
 store = data.store()
 result = data.assessment(user.username, home)

@@ -4,21 +4,21 @@ from __future__ import annotations
 
 import streamlit as st
 
-from assessment.analysis import region_label
-from assessment.errors import DataFileError
+from assessment.domain.errors import DataFileError
+from assessment.scoring.analysis import region_label
 from assessment.store import REASON_CODES
 from assessment.views import review as views
 from assessment.views.upload import beijing_time, problems_frame
 from ui import data
 from ui import data_workflow as wf
-from ui.auth import guard
+from ui.auth import guard, home_region
 from ui.state import lang, tr
 
 FLASH = "review_flash"  # session: the outcome of the last decision, shown after the rerun
 L = lang()
 s = data.store()
 tree = data.region_tree()
-scope = data.home_region()
+scope = home_region()
 user = guard("review", scope)
 actor = user.username
 st.title(tr("review.title", region=region_label(tree, scope, L)))

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import streamlit as st
 
-from assessment.analysis import region_label
-from assessment.errors import DataFileError
+from assessment.domain.errors import DataFileError
+from assessment.scoring.analysis import region_label
 from assessment.views import standards as views
 from ui import data
 from ui import data_workflow as wf
-from ui.auth import guard
+from ui.auth import guard, home_region
 from ui.state import lang, tr
 
 FLASH = "standards_flash"  # session: [(level, text)] from the last save, shown after the rerun
@@ -17,7 +17,7 @@ EDITOR = "standards_editor"
 L = lang()
 s = data.store()
 tree = data.region_tree()
-scope = data.home_region()
+scope = home_region()
 user = guard("set_standard", scope)
 actor = user.username
 edition = wf.edition()

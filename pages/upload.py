@@ -4,19 +4,19 @@ from __future__ import annotations
 
 import streamlit as st
 
-from assessment.analysis import region_label
-from assessment.errors import DataFileError
+from assessment.domain.errors import DataFileError
+from assessment.scoring.analysis import region_label
 from assessment.views import upload as views
 from ui import data
 from ui import data_workflow as wf
-from ui.auth import guard
+from ui.auth import guard, home_region
 from ui.state import lang, tr
 
 SUBMITTED = "upload_submitted"  # session: token (sha256, region, period) -> ImportOutcome
 L = lang()
 s = data.store()
 tree = data.region_tree()
-scope = data.home_region()
+scope = home_region()
 user = guard("upload", scope)
 actor = user.username
 st.title(tr("upload.title", region=region_label(tree, scope, L)))

@@ -24,9 +24,9 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from assessment.catalogue import load_edition  # noqa: E402
 from assessment.demo import DEMO_PERIODS, demo_local_standards, demo_tree, synthetic_values  # noqa: E402
-from assessment.standards import load_edition  # noqa: E402
-from assessment.template import build_template  # noqa: E402
+from assessment.intake.template import build_template  # noqa: E402
 
 GENERATED_AT = datetime(2025, 1, 15, 9, 0, 0)
 BATCH_PREFECTURE = "990200"

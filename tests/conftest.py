@@ -14,13 +14,14 @@ ROOT = Path(__file__).resolve().parents[1]
 @pytest.fixture(scope="session")
 def demo_db_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A SQLite file seeded with the demo province once per test session."""
-    from assessment.auth import seed_demo_accounts
+    from assessment.auth.signin import seed_demo_accounts
+    from assessment.demo.seed import seed_demo
     from assessment.store.service import Store
 
     path = tmp_path_factory.mktemp("demo-db") / "assessment.db"
     url = f"sqlite:///{path}"
     with Store(url) as store:
-        store.seed_demo()
+        seed_demo(store)
         seed_demo_accounts(store)
     yield url
 

@@ -15,7 +15,7 @@ from datetime import datetime
 import pandas as pd
 from openpyxl import load_workbook
 
-from assessment.model import (
+from assessment.domain.model import (
     Aspect,
     Category,
     Edition,
@@ -25,8 +25,8 @@ from assessment.model import (
     RegionTree,
     ServiceItem,
 )
-from assessment.template import build_template
-from assessment.workbook_layout import DATA_SHEET, FIRST_DATA_ROW, META_SHEET
+from assessment.intake.template import build_template
+from assessment.intake.workbook_layout import DATA_SHEET, FIRST_DATA_ROW, META_SHEET
 
 WHEN = datetime(2024, 1, 2, 3, 4, 5)
 REGION = "990101"

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from assessment.model import (
+from assessment.domain.model import (
     Aspect,
     Category,
     Edition,

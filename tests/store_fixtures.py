@@ -26,8 +26,8 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 
-from assessment.errors import Problem
-from assessment.model import Aspect, Category, Edition, Indicator, Region, RegionTree, ServiceItem
+from assessment.domain.errors import Problem
+from assessment.domain.model import Aspect, Category, Edition, Indicator, Region, RegionTree, ServiceItem
 from assessment.store import Store
 
 PG_URL = os.environ.get("ASSESSMENT_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
@@ -39,7 +39,7 @@ PERIOD = 2024
 
 @dataclass(frozen=True)
 class FakeUpload:
-    """Shaped like assessment.ingest.UploadResult."""
+    """Shaped like assessment.intake.ingest.UploadResult."""
 
     ok: bool
     values: pd.DataFrame
@@ -261,9 +261,9 @@ def demo_template(region: str, period: int, change: float = 0.0) -> bytes:
     """
     key = (region, period, change)
     if key not in _TEMPLATES:  # type: ignore[comparison-overlap]
+        from assessment.catalogue import load_edition
         from assessment.demo import demo_local_standards, demo_tree, synthetic_values
-        from assessment.standards import load_edition
-        from assessment.template import build_template
+        from assessment.intake.template import build_template
 
         edition, tree = load_edition(), demo_tree()
         values = synthetic_values(edition, tree, periods=(period,))

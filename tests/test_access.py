@@ -1,6 +1,6 @@
 """Access policy (issue 6 item 1): every role x action x in-scope / out-of-scope case.
 
-Two layers: the pure policy (:mod:`assessment.access`) from a wide table, and the same rules
+Two layers: the pure policy (:mod:`assessment.domain.access`) from a wide table, and the same rules
 enforced through the :class:`Store` on a real SQLite file, whatever the
 caller: see the ``store`` half of this file.
 """
@@ -16,10 +16,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from assessment import access
-from assessment.access import ACTIONS, AccessDenied, allowed, region_filter, require, visible_regions
-from assessment.accounts import set_disabled
-from assessment.model import LocalStandard
+from assessment.auth.accounts import set_disabled
+from assessment.domain import access
+from assessment.domain.access import ACTIONS, AccessDenied, allowed, region_filter, require, visible_regions
+from assessment.domain.model import LocalStandard
 from assessment.store import Store, StoreError
 from tests.store_fixtures import batch, frame, prepare, small_edition, tree, upload
 

@@ -9,9 +9,9 @@ import pandas as pd
 import pytest
 from scoring_fixtures import EDITION, EDITION_ID, TREE, full_values, values
 
-from assessment.aggregation import AGGREGATE_COLUMNS, aggregate
-from assessment.errors import DataFileError
-from assessment.scoring import score_indicators
+from assessment.domain.errors import DataFileError
+from assessment.scoring.aggregation import AGGREGATE_COLUMNS, aggregate
+from assessment.scoring.indicators import score_indicators
 
 CODES = ("S01.1", "S01.2", "S02.1", "S03.1", "S03.2")  # items S01 S01 S02 S03 S03; aspects A1 A1 A1 A2 A2
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from assessment.analysis import aspect_matrix, assess
+from assessment.catalogue import load_edition
 from assessment.demo import demo_local_standards, demo_tree, synthetic_values
-from assessment.equity import equity
-from assessment.standards import load_edition
+from assessment.scoring.analysis import aspect_matrix, assess
+from assessment.scoring.equity import equity
 
 
 @pytest.fixture(scope="module")

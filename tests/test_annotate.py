@@ -9,10 +9,10 @@ import pytest
 from fixtures_xlsx import EDITION, STANDARDS, TREE, batch_csv, edit, filled, good_batch_rows, xml_bomb
 from openpyxl import load_workbook
 
-from assessment import annotate as annotate_module
-from assessment.annotate import ERROR_FILL, WARNING_FILL, annotate
-from assessment.ingest import UploadResult, read_upload
-from assessment.workbook_layout import DATA_SHEET, ERRORS_SHEET, META_SHEET, ROWS_SHEET
+from assessment.intake import annotate as annotate_module
+from assessment.intake.annotate import ERROR_FILL, WARNING_FILL, annotate
+from assessment.intake.ingest import UploadResult, read_upload
+from assessment.intake.workbook_layout import DATA_SHEET, ERRORS_SHEET, META_SHEET, ROWS_SHEET
 
 
 def read(data: bytes, name: str = "t.xlsx") -> UploadResult:

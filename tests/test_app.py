@@ -39,8 +39,8 @@ def test_assessment_is_shared_per_jurisdiction_and_checked_for_every_user(demo_e
     so an official of one county gets AccessDenied for the city even when the result is cached."""
     import streamlit as st
 
-    from assessment.access import AccessDenied
     from assessment.demo import demo_tree
+    from assessment.domain.access import AccessDenied
     from ui import data
 
     st.cache_resource.clear()

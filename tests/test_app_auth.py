@@ -14,9 +14,10 @@ import pytest
 from argon2 import PasswordHasher
 from streamlit.testing.v1 import AppTest
 
-from assessment import accounts, auth
+from assessment.auth import accounts
+from assessment.auth import signin as auth
 from assessment.demo import demo_tree
-from assessment.i18n import t
+from assessment.domain.i18n import t
 from assessment.store import Store
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from conftest import app_as
 
-from assessment.analysis import Assessment
+from assessment.scoring.analysis import Assessment
 
 
 def test_unexpected_error_shows_a_reference_not_a_traceback(

@@ -9,10 +9,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from argon2 import PasswordHasher
 
-from assessment import auth
-from assessment.access import AccessDenied
-from assessment.accounts import create_account, set_disabled, set_password
-from assessment.auth import (
+from assessment.auth import signin as auth
+from assessment.auth.accounts import create_account, set_disabled, set_password
+from assessment.auth.signin import (
     DEMO_ACCOUNTS,
     LOCKOUT,
     MAX_ATTEMPTS,
@@ -29,6 +28,7 @@ from assessment.auth import (
     sso_sign_in,
     verify_password,
 )
+from assessment.domain.access import AccessDenied
 from assessment.store import Store, StoreError
 from tests.store_fixtures import (  # noqa: F401 - fixtures
     ADMIN,

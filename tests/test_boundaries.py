@@ -12,11 +12,12 @@ from pathlib import Path
 import pytest
 from store_fixtures import ADMIN, EVALUATOR, tree
 
-from assessment import boundaries as bmod
-from assessment.access import AccessDenied
-from assessment.boundaries import feature_collection, parse_boundaries
+from assessment.catalogue import boundaries as bmod
+from assessment.catalogue.boundaries import feature_collection, parse_boundaries
 from assessment.demo import DEMO_DIR, demo_tree
-from assessment.errors import DataFileError
+from assessment.demo.seed import seed_demo
+from assessment.domain.access import AccessDenied
+from assessment.domain.errors import DataFileError
 from assessment.store import Store, StoreError
 
 pytest_plugins = ("store_fixtures",)  # store_url, store, pg_admin_engine
@@ -215,7 +216,7 @@ def test_store_refuses_non_admins_and_unknown_regions(store: Store) -> None:
 
 def test_the_demo_seed_stores_its_boundaries(tmp_path: Path) -> None:
     with Store(f"sqlite:///{tmp_path / 'demo.db'}") as store:
-        store.seed_demo()
+        seed_demo(store)
         assert set(store.boundaries()) == {r.code for r in demo_tree()}
 
 

@@ -15,9 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from assessment import cli
-from assessment.errors import DataFileError, Problem
-from assessment.model import Edition
-from assessment.standards import (
+from assessment.catalogue import (
     DEFAULT_EDITION,
     STANDARDS_DIR,
     list_editions,
@@ -25,6 +23,8 @@ from assessment.standards import (
     load_edition_dir,
     summary,
 )
+from assessment.domain.errors import DataFileError, Problem
+from assessment.domain.model import Edition
 
 SOURCE = STANDARDS_DIR / "CN-2021"
 

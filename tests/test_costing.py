@@ -7,9 +7,9 @@ import pandas as pd
 import pytest
 from scoring_fixtures import EDITION, EDITION_ID, TREE, indicator, local, make_edition, values
 
-from assessment.costing import COST_COLUMNS, annual_factor, cost_to_close
-from assessment.errors import DataFileError
-from assessment.scoring import score_indicators
+from assessment.domain.errors import DataFileError
+from assessment.scoring.costing import COST_COLUMNS, annual_factor, cost_to_close
+from assessment.scoring.indicators import score_indicators
 
 
 def costs(rows: list[tuple], stds: tuple = (), against: str = "standard", edition=EDITION) -> pd.DataFrame:

@@ -11,6 +11,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from assessment.catalogue import load_edition
+from assessment.catalogue.local_standards import binding_standards
 from assessment.demo import (
     DEMO_DIR,
     DEMO_PERIODS,
@@ -21,9 +23,7 @@ from assessment.demo import (
     synthetic_values,
 )
 from assessment.demo.synthetic import _anchors, denominator_share
-from assessment.local_standards import binding_standards
-from assessment.model import RegionTree
-from assessment.standards import load_edition
+from assessment.domain.model import RegionTree
 
 
 @pytest.fixture(scope="module")

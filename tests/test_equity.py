@@ -11,10 +11,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scoring_fixtures import EDITION, EDITION_ID, TREE, full_values, values
 
-from assessment.equity import EQUITY_COLUMNS, equity, sigma_convergence
-from assessment.errors import DataFileError
-from assessment.scoring import score_indicators
-from assessment.stats import cv, gini, inequality, theil, theil_decomposition
+from assessment.domain.errors import DataFileError
+from assessment.scoring.equity import EQUITY_COLUMNS, equity, sigma_convergence
+from assessment.scoring.indicators import score_indicators
+from assessment.scoring.stats import cv, gini, inequality, theil, theil_decomposition
 
 
 @pytest.mark.parametrize(

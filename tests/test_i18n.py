@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from assessment import i18n
+from assessment.domain import i18n
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -42,9 +42,9 @@ from fixtures_xlsx import (
 )
 from openpyxl import load_workbook
 
-from assessment import safety
-from assessment.ingest import UploadResult, read_upload
-from assessment.upload_problems import ERROR_CODES, WARNING_CODES
+from assessment.intake import safety
+from assessment.intake.ingest import UploadResult, read_upload
+from assessment.intake.upload_problems import ERROR_CODES, WARNING_CODES
 
 
 @cache
@@ -405,7 +405,7 @@ def test_formula_without_cached_value_in_a_numerator() -> None:
 
 
 def test_every_code_has_a_message_in_both_languages() -> None:
-    from assessment.i18n import catalogue
+    from assessment.domain.i18n import catalogue
 
     for code in ERROR_CODES | WARNING_CODES:
         texts = catalogue()[f"ingest.{code}"]

@@ -10,15 +10,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from assessment.errors import DataFileError
-from assessment.local_standards import (
+from assessment.catalogue.local_standards import (
     binding_standards,
     check_local_standard,
     load_local_standards,
     parse_local_standards,
     standards_frame,
 )
-from assessment.model import (
+from assessment.domain.errors import DataFileError
+from assessment.domain.model import (
     Aspect,
     Category,
     Edition,

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from assessment.numbers import normalise_text, parse_number, parse_numbers
+from assessment.intake.numbers import normalise_text, parse_number, parse_numbers
 
 FULL_WIDTH = str.maketrans("0123456789.,%+-", "０１２３４５６７８９．，％＋－")
 
@@ -189,7 +189,7 @@ no_bool_cells = st.one_of(
 @settings(max_examples=200, deadline=None)
 @given(st.lists(no_bool_cells, max_size=30), st.booleans())
 def test_column_parser_agrees_with_the_cell_parser(values: list[object], as_text: bool) -> None:
-    from assessment.cleaning import parse_column
+    from assessment.intake.cleaning import parse_column
 
     col = pd.Series([None if v is None else str(v) for v in values] if as_text else values, dtype=object)
     fast, ref = parse_column(col, bools=False), parse_numbers(col)

@@ -126,9 +126,9 @@ def test_return_needs_a_comment_then_records_the_reason(db_copy: str) -> None:
 
 
 def test_a_second_version_is_shown_against_the_first(db_copy: str) -> None:
-    from assessment.ingest import read_upload
-    from assessment.standards import load_edition
-    from assessment.template import build_template
+    from assessment.catalogue import load_edition
+    from assessment.intake.ingest import read_upload
+    from assessment.intake.template import build_template
 
     first = _id(db_copy, "990223")
     with Store(db_copy) as store:

@@ -89,8 +89,8 @@ def texts(at: AppTest, kind: str) -> str:
 
 def template_2025(url: str, bad_cells: dict[str, object] | None = None) -> bytes:
     """990123's template for 2025, filled with its approved 2023 figures (optionally spoiled)."""
-    from assessment.standards import load_edition
-    from assessment.template import build_template
+    from assessment.catalogue import load_edition
+    from assessment.intake.template import build_template
 
     with Store(url) as store:
         values = store.values("system", periods=[2023], region_codes=[REGION]).assign(period=2025)
@@ -211,8 +211,8 @@ def test_an_official_cannot_open_the_evaluators_pages(demo_env: str, page: str, 
 
 
 def test_the_template_is_the_officials_region_prefilled(demo_env: str) -> None:
-    from assessment.ingest import read_upload
-    from assessment.standards import load_edition
+    from assessment.catalogue import load_edition
+    from assessment.intake.ingest import read_upload
     from ui import data_workflow
 
     build = data_workflow.template_file(OFFICIAL, REGION, 2024, "en")

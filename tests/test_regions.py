@@ -8,9 +8,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from assessment.errors import DataFileError
-from assessment.model import Region, RegionTree
-from assessment.regions import load_region_tree, parse_region_csv
+from assessment.catalogue.regions import load_region_tree, parse_region_csv
+from assessment.domain.errors import DataFileError
+from assessment.domain.model import Region, RegionTree
 
 HEADER = (
     "code,name_zh,name_en,level,parent_code,population,"

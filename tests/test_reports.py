@@ -20,12 +20,12 @@ import pandas as pd
 import pytest
 from scoring_fixtures import EDITION, TREE, full_values
 
+from assessment.catalogue import load_edition
 from assessment.demo import demo_local_standards, demo_tree, synthetic_values
-from assessment.errors import DataFileError
+from assessment.domain.errors import DataFileError
 from assessment.reports import STATUS_COLOURS, evaluation_workbook, suggested_filename
 from assessment.reports.context import evaluation_data
 from assessment.reports.evaluation import write_evaluation
-from assessment.standards import load_edition
 
 PERIOD = 2024
 EN_SHEETS = [

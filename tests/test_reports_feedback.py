@@ -10,12 +10,12 @@ import openpyxl
 import pandas as pd
 import pytest
 
+from assessment.catalogue import load_edition
 from assessment.demo import demo_local_standards, demo_tree, synthetic_values
-from assessment.errors import DataFileError
+from assessment.domain.errors import DataFileError
 from assessment.reports import feedback_workbook
 from assessment.reports.context import feedback_data
 from assessment.reports.feedback import TIERS, priorities_table, write_feedback
-from assessment.standards import load_edition
 
 COUNTY = "990122"  # 甲西县, a county of Sample Jia City with gaps in the demo
 PERIOD = 2024

@@ -17,7 +17,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scoring_fixtures import EDITION, full_values
 
-from assessment.model import Region, RegionTree
+from assessment.domain.model import Region, RegionTree
 from assessment.reports import evaluation_workbook, export_frame, feedback_workbook, tidy_export
 from assessment.reports.workbook import DANGEROUS_PREFIXES, Column, clean_text, is_dangerous, safe_text
 from assessment.reports.writer import ReportBook

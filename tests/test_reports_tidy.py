@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scoring_fixtures import EDITION, EDITION_ID, TREE, full_values
 
-from assessment.errors import DataFileError
+from assessment.domain.errors import DataFileError
 from assessment.reports import EXPORTS, export_frame, safe_text, tidy_export
 
 

@@ -19,10 +19,10 @@ from scoring_fixtures import (
     values,
 )
 
-from assessment.errors import DataFileError
-from assessment.rollup import ancestry, rollup_values, scope_regions
-from assessment.scoring import SCORE_COLUMNS, local_standard_grid, score_indicators
-from assessment.stats import wilson_interval, z_value
+from assessment.domain.errors import DataFileError
+from assessment.scoring.indicators import SCORE_COLUMNS, local_standard_grid, score_indicators
+from assessment.scoring.rollup import ancestry, rollup_values, scope_regions
+from assessment.scoring.stats import wilson_interval, z_value
 
 # one-indicator catalogues for the rule tables (all on item S01 of the fixture catalogue)
 HIGHER = indicator("S01.1", "S01", "rate", "higher", 90.0, 100.0, 50.0)

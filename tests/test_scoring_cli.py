@@ -9,10 +9,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from assessment.catalogue import load_edition
 from assessment.cli import main
 from assessment.commands.score import INDICATOR_COLUMNS, LEVEL_COLUMNS
 from assessment.demo import demo_tree, synthetic_values
-from assessment.standards import load_edition
 
 
 def run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:

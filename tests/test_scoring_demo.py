@@ -6,15 +6,15 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from assessment.aggregation import aggregate
-from assessment.costing import cost_to_close
+from assessment.catalogue import load_edition
 from assessment.demo import DEMO_PERIODS, demo_local_standards, demo_tree, synthetic_values
 from assessment.demo.synthetic import demo_profiles
-from assessment.equity import equity, sigma_convergence
-from assessment.rollup import rollup_values
-from assessment.scoring import score_indicators
-from assessment.standards import load_edition
-from assessment.trends import trends
+from assessment.scoring.aggregation import aggregate
+from assessment.scoring.costing import cost_to_close
+from assessment.scoring.equity import equity, sigma_convergence
+from assessment.scoring.indicators import score_indicators
+from assessment.scoring.rollup import rollup_values
+from assessment.scoring.trends import trends
 
 
 @pytest.fixture(scope="module")

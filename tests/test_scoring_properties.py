@@ -10,10 +10,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from scoring_fixtures import COUNTIES, EDITION, TREE, local
 
-from assessment.aggregation import aggregate
-from assessment.equity import equity
-from assessment.scoring import score_indicators
-from assessment.trends import trends
+from assessment.scoring.aggregation import aggregate
+from assessment.scoring.equity import equity
+from assessment.scoring.indicators import score_indicators
+from assessment.scoring.trends import trends
 
 CODES = [i.code for i in EDITION.indicators]
 DIRECTION = {i.code: i.direction for i in EDITION.indicators}

@@ -20,8 +20,8 @@ REGION, PERIOD = "990102", 2024
 @pytest.fixture
 def db(store_url: str, monkeypatch: pytest.MonkeyPatch) -> str:
     """A database with the demo tree, its local standards and two users; ASSESSMENT_DB_URL set."""
+    from assessment.catalogue import load_edition
     from assessment.demo import demo_local_standards, demo_tree
-    from assessment.standards import load_edition
 
     monkeypatch.setenv("ASSESSMENT_DB_URL", store_url)
     with Store(store_url) as store:

@@ -8,7 +8,7 @@ import pytest
 import sqlalchemy as sa
 from store_fixtures import ADMIN, EVALUATOR, OFFICIAL, count_rows, small_edition, tree, upload
 
-from assessment.model import LocalStandard, Region, RegionTree
+from assessment.domain.model import LocalStandard, Region, RegionTree
 from assessment.store import Store, StoreError
 from assessment.store.schema import users as users_table
 

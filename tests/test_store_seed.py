@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from store_fixtures import demo_template
 
+from assessment.demo.seed import PENDING, RETURNED, SAMPLE_DIR, deadline_for, seed_demo
 from assessment.store import Store, StoreError
-from assessment.store.seed import PENDING, RETURNED, SAMPLE_DIR, deadline_for
 
 pytest_plugins = ("store_fixtures",)  # store_url, store, pg_admin_engine
 
@@ -33,7 +33,7 @@ def samples(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def test_seed_demo(store_url: str, samples: Path) -> None:
     with Store(store_url) as store:
-        summary = store.seed_demo(sample_dir=samples)
+        summary = seed_demo(store, sample_dir=samples)
         assert summary.rejected == ()
         assert summary.submissions == len(REGIONS) * len(PERIODS)
         pending = [r for r in REGIONS if r in PENDING]
@@ -54,9 +54,9 @@ def test_seed_demo(store_url: str, samples: Path) -> None:
         assert set(values["status"]) == {"approved"} and values["edition"].iloc[0] == "CN-2021"
 
         with pytest.raises(StoreError) as err:
-            store.seed_demo(sample_dir=samples)
+            seed_demo(store, sample_dir=samples)
         assert err.value.code == "store.demo_not_empty"
-        again = store.seed_demo(sample_dir=samples, force=True)
+        again = seed_demo(store, sample_dir=samples, force=True)
         assert again.submissions == summary.submissions  # identical files are not imported twice
         assert len(store.local_standard_history()) == len(store.local_standards())  # no churn
 
@@ -64,6 +64,6 @@ def test_seed_demo(store_url: str, samples: Path) -> None:
 def test_seed_without_sample_reports_is_refused(store_url: str, tmp_path: Path) -> None:
     with Store(store_url) as store:
         with pytest.raises(StoreError) as err:
-            store.seed_demo(sample_dir=tmp_path)
+            seed_demo(store, sample_dir=tmp_path)
         assert err.value.code == "store.demo_no_samples"
         assert store.is_empty()

@@ -13,9 +13,9 @@ import pytest
 from fixtures_xlsx import EDITION, PERIOD, REGION, ROW, STANDARDS, TREE, good_values, template
 from openpyxl import load_workbook
 
-from assessment.ingest import read_upload
-from assessment.template import COL, build_template
-from assessment.workbook_layout import (
+from assessment.intake.ingest import read_upload
+from assessment.intake.template import COL, build_template
+from assessment.intake.workbook_layout import (
     DATA_SHEET,
     HEADER_ROW,
     INSTRUCTIONS_SHEET,
@@ -24,7 +24,7 @@ from assessment.workbook_layout import (
     TEMPLATE_VERSION,
     header_key,
 )
-from assessment.xlsx_write import put_text, workbook_bytes
+from assessment.intake.xlsx_write import put_text, workbook_bytes
 
 
 @pytest.fixture(scope="module")
@@ -213,7 +213,7 @@ def test_put_value_keeps_numbers_and_neutralises_text(value: object, stored: obj
     import numpy as np
     from openpyxl import Workbook
 
-    from assessment.xlsx_write import put_value
+    from assessment.intake.xlsx_write import put_value
 
     ws = Workbook().active
     for v in (value, np.float64(value) if isinstance(value, float) else value):
@@ -232,8 +232,8 @@ def _sample_script():
 
 
 def test_committed_sample_report_is_what_the_script_writes() -> None:
+    from assessment.catalogue import load_edition
     from assessment.demo import demo_local_standards, demo_tree, synthetic_values
-    from assessment.standards import load_edition
 
     script = _sample_script()
     edition, tree = load_edition(), demo_tree()

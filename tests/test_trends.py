@@ -9,9 +9,9 @@ import pandas as pd
 import pytest
 from scoring_fixtures import TREE, indicator, local, make_edition, values
 
-from assessment.errors import DataFileError
-from assessment.scoring import score_indicators
-from assessment.trends import TREND_COLUMNS, trends
+from assessment.domain.errors import DataFileError
+from assessment.scoring.indicators import score_indicators
+from assessment.scoring.trends import TREND_COLUMNS, trends
 
 KINDS = {
     "higher": indicator("S01.1", "S01", "rate", "higher", 90.0, 100.0, 50.0),  # floor 90

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from argon2 import PasswordHasher
 
-from assessment import auth
+from assessment.auth import signin as auth
 from assessment.cli import main
 from assessment.demo import demo_tree
 from assessment.store import Store
@@ -215,8 +215,8 @@ def test_only_user_managers_may_manage_users(capsys, monkeypatch) -> None:
 @pytest.fixture
 def scoped(db: str, tmp_path: Path) -> dict[str, Path]:
     """An official of 990123, a Jia City evaluator, a Yi City evaluator; templates for two counties."""
+    from assessment.catalogue import load_edition
     from assessment.demo import demo_local_standards
-    from assessment.standards import load_edition
     from tests.store_fixtures import demo_template
 
     with Store(db) as store:

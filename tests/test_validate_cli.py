@@ -10,7 +10,7 @@ import pytest
 from openpyxl import load_workbook
 
 from assessment.cli import main
-from assessment.workbook_layout import DATA_SHEET, ERRORS_SHEET, META_SHEET
+from assessment.intake.workbook_layout import DATA_SHEET, ERRORS_SHEET, META_SHEET
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "sample_reports" / "990102_2024.xlsx"

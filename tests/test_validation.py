@@ -27,8 +27,8 @@ from fixtures_xlsx import (
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from assessment.ingest import VALUE_COLUMNS, UploadResult, read_upload
-from assessment.upload_problems import MAX_PER_CODE
+from assessment.intake.ingest import VALUE_COLUMNS, UploadResult, read_upload
+from assessment.intake.upload_problems import MAX_PER_CODE
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT / "sample_reports"
@@ -270,8 +270,8 @@ def test_damaged_zip_member_is_corrupt_not_a_crash() -> None:
 
 @pytest.fixture(scope="module")
 def demo():
+    from assessment.catalogue import load_edition
     from assessment.demo import demo_local_standards, demo_tree, synthetic_values
-    from assessment.standards import load_edition
 
     edition = load_edition()
     tree = demo_tree()

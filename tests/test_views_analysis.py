@@ -17,10 +17,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scoring_fixtures import COUNTIES, EDITION, TREE, full_values, local, values
 
-from assessment.analysis import Assessment, assess
-from assessment.i18n import LANGS, t
-from assessment.standards import load_edition
-from assessment.trends import ARROWS
+from assessment.catalogue import load_edition
+from assessment.domain.i18n import LANGS, t
+from assessment.scoring.analysis import Assessment, assess
+from assessment.scoring.trends import ARROWS
 from assessment.views import analysis_common as common
 from assessment.views import compare as cmp
 from assessment.views import equity as eq
@@ -427,7 +427,7 @@ def test_comparison_with_a_silent_county_does_not_call_it_different(result: Asse
 
 
 def test_column_labels_disambiguate_shared_names() -> None:
-    from assessment.model import Region, RegionTree
+    from assessment.domain.model import Region, RegionTree
 
     tree = RegionTree(
         (
@@ -497,7 +497,7 @@ def test_status_styler_marks_values_by_status(result: Assessment) -> None:
 def test_heatmap_groups_counties_by_the_regions_below_when_there_are_many(
     demo: Assessment, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from assessment.analysis import aspect_matrix
+    from assessment.scoring.analysis import aspect_matrix
     from assessment.views import overview as ov
 
     period = max(demo.periods)

@@ -16,11 +16,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from assessment.analysis import assess
+from assessment.catalogue import load_edition
 from assessment.demo import demo_local_standards, demo_tree, synthetic_values
-from assessment.errors import Problem
-from assessment.model import LocalStandard
-from assessment.standards import load_edition
+from assessment.domain.errors import Problem
+from assessment.domain.model import LocalStandard
+from assessment.scoring.analysis import assess
 from assessment.views import review as rv
 from assessment.views import standards as sv
 from assessment.views import upload as uv
@@ -538,7 +538,7 @@ def test_history_table_newest_first_and_related_jurisdictions_only() -> None:
 
 @pytest.mark.parametrize("threshold", [80.0, 92.0, 93.0, 95.5, 101.0])
 def test_precheck_agrees_with_the_store(tmp_path: Path, threshold: float) -> None:
-    from assessment.errors import DataFileError
+    from assessment.domain.errors import DataFileError
     from assessment.store import Store
 
     with Store(f"sqlite:///{tmp_path / 'std.db'}") as store:

@@ -1,5 +1,5 @@
 """The administration page's boundaries tab: coverage, download, upload a GeoJSON file (checked in
-the core by :func:`assessment.boundaries.parse_boundaries`, saved by ``Store.save_boundaries``)."""
+the core by :func:`assessment.catalogue.boundaries.parse_boundaries`, saved by ``Store.save_boundaries``)."""
 
 from __future__ import annotations
 
@@ -7,9 +7,9 @@ import json
 
 import streamlit as st
 
-from assessment.boundaries import BoundarySet, feature_collection, parse_boundaries
-from assessment.errors import DataFileError
-from assessment.model import RegionTree
+from assessment.catalogue.boundaries import BoundarySet, feature_collection, parse_boundaries
+from assessment.domain.errors import DataFileError
+from assessment.domain.model import RegionTree
 from assessment.store.service import Store
 from assessment.store.users import User
 from assessment.views import admin as view

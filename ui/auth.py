@@ -24,8 +24,7 @@ from datetime import UTC, datetime
 
 import streamlit as st
 
-from assessment import access
-from assessment.auth import (
+from assessment.auth.signin import (
     DEMO_ACCOUNTS,
     AuthError,
     authenticate,
@@ -36,10 +35,12 @@ from assessment.auth import (
     sign_out,
     sso_sign_in,
 )
-from assessment.errors import DataFileError
-from assessment.model import RegionTree
+from assessment.domain import access
+from assessment.domain.errors import DataFileError
+from assessment.domain.model import RegionTree
 from assessment.store.service import Store
 from assessment.store.users import User
+from ui import data
 from ui.state import USER, lang, tr
 
 LAST_SEEN = "auth_last_seen"  # aware UTC datetime of the last run while signed in
@@ -55,14 +56,10 @@ DEMO_PREFIX = "auth_demo_"
 
 
 def _store() -> Store:
-    from ui import data
-
     return data.store()
 
 
 def _region_tree() -> RegionTree:
-    from ui import data
-
     return data.region_tree()
 
 
@@ -145,7 +142,7 @@ def current_user() -> User | None:
 def _notice() -> None:
     key = st.session_state.pop(NOTICE, None)
     if key == "auth.session_expired":
-        from assessment.auth import session_expired_error
+        from assessment.auth.signin import session_expired_error
 
         st.warning(_text(session_expired_error()))
 
@@ -245,6 +242,15 @@ def sign_out_button() -> None:
     if st.sidebar.button(tr("auth.ui.sign_out"), key=SIGN_OUT):
         _end("sign_out")
         st.rerun()
+
+
+def home_region() -> str:
+    """The signed-in user's own region or jurisdiction (admins: the root of the tree)."""
+    user = current_user()
+    tree = data.region_tree()
+    if user is not None and user.scope_region_code and user.scope_region_code in tree:
+        return user.scope_region_code
+    return tree.root.code
 
 
 def can(user: User, action: str, region_code: str | None = None) -> bool:

@@ -15,7 +15,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.colors import qualitative
 
-from assessment.i18n import t
+from assessment.domain.i18n import t
 from assessment.views.analysis_common import floor_text
 from assessment.views.indicator import IndicatorInfo, Outline
 from ui.charts import STATUS_COLOURS, wrap_label

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from assessment.i18n import t
+from assessment.domain.i18n import t
 from ui.charts import STATUS_COLOURS, wrap_label
 from ui.charts_analysis import SERIES, STATUS_MARKS, house_layout, stamp, status_labels
 

@@ -8,7 +8,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from assessment.i18n import t
+from assessment.domain.i18n import t
 from ui.charts import wrap_label
 from ui.charts_analysis import SERIES, house_layout, stamp
 

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import streamlit as st
 
-from assessment.analysis import Assessment, assess
-from assessment.boundaries import feature_collection
-from assessment.model import RegionTree
-from assessment.standards import DEFAULT_EDITION, load_edition
+from assessment.catalogue import DEFAULT_EDITION, load_edition
+from assessment.catalogue.boundaries import feature_collection
+from assessment.domain.model import RegionTree
+from assessment.scoring.analysis import Assessment, assess
 from assessment.store.service import Store
 
 
@@ -90,17 +90,6 @@ def has_boundaries(geojson: dict, codes: list[str]) -> bool:
     """Whether any of ``codes`` has a boundary to draw."""
     wanted = set(codes)
     return any(f.get("properties", {}).get("code") in wanted for f in geojson.get("features", []))
-
-
-def home_region() -> str:
-    """The signed-in user's own region or jurisdiction (admins: the root of the tree)."""
-    from ui.auth import current_user
-
-    user = current_user()
-    tree = region_tree()
-    if user is not None and user.scope_region_code and user.scope_region_code in tree:
-        return user.scope_region_code
-    return tree.root.code
 
 
 def periods(result: Assessment) -> list[int]:

@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 import pandas as pd
 import streamlit as st
 
-from assessment.model import RegionTree
+from assessment.domain.model import RegionTree
 from assessment.views.analysis_common import jurisdictions, pick, region_names
 from ui.state import lang, tr
 

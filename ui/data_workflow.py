@@ -12,9 +12,9 @@ from datetime import UTC, datetime
 
 import streamlit as st
 
-from assessment.ingest import UploadResult, read_upload
-from assessment.model import Edition
-from assessment.standards import DEFAULT_EDITION, load_edition
+from assessment.catalogue import DEFAULT_EDITION, load_edition
+from assessment.domain.model import Edition
+from assessment.intake.ingest import UploadResult, read_upload
 from ui.data import data_version, region_tree, store
 
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -73,7 +73,7 @@ def template_file(actor: str, region: str, period: int, lang: str) -> Callable[[
     s = store()
 
     def build() -> bytes:
-        from assessment.template import build_template
+        from assessment.intake.template import build_template
 
         versions = s.submissions(actor, region_code=region, period=period)
         values = None
@@ -91,7 +91,7 @@ def annotated_file(data: bytes, result: UploadResult, lang: str) -> Callable[[],
     """A callable building the annotated copy of an upload on click."""
 
     def build() -> bytes:
-        from assessment.annotate import annotate
+        from assessment.intake.annotate import annotate
 
         return annotate(data, result, lang)
 
@@ -139,7 +139,7 @@ def url_select(
 
 def standards_columns(edition: Edition, lang: str) -> dict[str, object]:
     """Column settings of the local-standards editor (labels in ``lang``; context read-only)."""
-    from assessment.i18n import t
+    from assessment.domain.i18n import t
 
     cc = st.column_config
     names = {i.code: f"{i.code} {i.name_zh if lang == 'zh' else i.name_en}" for i in edition.indicators}

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from assessment.i18n import t
+from assessment.domain.i18n import t
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from assessment.i18n import DEFAULT_LANG, LANGS, t
+from assessment.domain.i18n import DEFAULT_LANG, LANGS, t
 
 LANG = "lang"
 USER = "user"  # the signed-in username (set by the sign-in gate)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from assessment.i18n import catalogue
+from assessment.domain.i18n import catalogue
 from ui.state import tr
 
 CODED = ("status", "evidence", "flag", "arrow")  # columns holding codes with i18n keys "<col>.<code>"

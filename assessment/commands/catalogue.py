@@ -1,6 +1,6 @@
 """``python -m assessment catalogue [--edition ID] [--json]``: what a catalogue edition holds.
 
-With ``--json`` it prints exactly ``assessment.standards.summary(edition)``; otherwise a short
+With ``--json`` it prints exactly ``assessment.catalogue.summary(edition)``; otherwise a short
 bilingual summary for people. A malformed edition exits 1 with its problems (via the CLI).
 """
 
@@ -10,9 +10,9 @@ import argparse
 import json
 from collections import Counter
 
-from assessment.i18n import both, t
-from assessment.model import KINDS, Edition
-from assessment.standards import DEFAULT_EDITION, list_editions, load_edition, summary
+from assessment.catalogue import DEFAULT_EDITION, list_editions, load_edition, summary
+from assessment.domain.i18n import both, t
+from assessment.domain.model import KINDS, Edition
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

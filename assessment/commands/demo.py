@@ -15,7 +15,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from assessment.i18n import both
+from assessment.domain.i18n import both
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -32,13 +32,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from assessment.demo.seed import seed_demo
     from assessment.store import Store
 
     with Store() as store:
         if args.if_empty and not store.is_empty():
             print(both("store.cli.skipped_not_empty", url=store.url.render_as_string(hide_password=True)))
             return 0
-        summary = store.seed_demo("system", force=args.force)
+        summary = seed_demo(store, "system", force=args.force)
     if summary.rejected:
         print(both("store.cli.rejected_samples", files=", ".join(summary.rejected)), file=sys.stderr)
         for p in summary.problems:

@@ -1,7 +1,7 @@
 """``python -m assessment import FILE [--as USERNAME] [--region CODE] [--period YEAR] [--json]``.
 
 Validates a filled template or a batch file exactly as the upload page does
-(:func:`assessment.ingest.read_upload`, against the database's region tree and local standards) and
+(:func:`assessment.intake.ingest.read_upload`, against the database's region tree and local standards) and
 stores it as a new submission version (:meth:`assessment.store.Store.import_upload`). Prints the
 version stored, or that the identical file was already there. The database is ``ASSESSMENT_DB_URL``.
 
@@ -17,7 +17,7 @@ import os
 import sys
 from pathlib import Path
 
-from assessment.i18n import both
+from assessment.domain.i18n import both
 
 DEFAULT_ACTOR = "system"
 
@@ -44,8 +44,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from assessment import standards
-    from assessment.ingest import read_upload
+    from assessment import catalogue as standards
+    from assessment.intake.ingest import read_upload
     from assessment.store import Store
     from assessment.store.users import require
 

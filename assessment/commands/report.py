@@ -23,9 +23,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from assessment.errors import DataFileError
-from assessment.i18n import LANGS, t
-from assessment.model import Edition, LocalStandard, RegionTree
+from assessment.domain.errors import DataFileError
+from assessment.domain.i18n import LANGS, t
+from assessment.domain.model import Edition, LocalStandard, RegionTree
 from assessment.reports import (
     EXPORTS,
     FORMATS,
@@ -100,7 +100,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def _edition(edition_id: str | None) -> Edition:
     """The edition asked for; an unknown id is refused by the loader with the editions available."""
-    from assessment import standards
+    from assessment import catalogue as standards
 
     return standards.load_edition(edition_id or standards.DEFAULT_EDITION)
 

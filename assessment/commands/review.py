@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import argparse
 
-from assessment.i18n import t
+from assessment.domain.i18n import t
 from assessment.store.workflow import REASON_CODES
 
 

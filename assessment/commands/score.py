@@ -22,16 +22,16 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from assessment.aggregation import aggregate
-from assessment.costing import cost_to_close
-from assessment.equity import equity, sigma_convergence
-from assessment.errors import DataFileError, Problem
-from assessment.i18n import both
-from assessment.model import Edition, LocalStandard, RegionTree
-from assessment.rollup import rollup_values, scope_regions
-from assessment.scoring import score_indicators
-from assessment.scoring_input import problem
-from assessment.trends import trends
+from assessment.domain.errors import DataFileError, Problem
+from assessment.domain.i18n import both
+from assessment.domain.model import Edition, LocalStandard, RegionTree
+from assessment.scoring.aggregation import aggregate
+from assessment.scoring.costing import cost_to_close
+from assessment.scoring.equity import equity, sigma_convergence
+from assessment.scoring.indicators import score_indicators
+from assessment.scoring.inputs import problem
+from assessment.scoring.rollup import rollup_values, scope_regions
+from assessment.scoring.trends import trends
 
 INDICATOR_COLUMNS = (
     "edition",
@@ -166,7 +166,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 # -- inputs -------------------------------------------------------------------------------------
 def _edition(edition_id: str | None) -> Edition:
     """The edition asked for; an unknown id is refused by the loader with the editions available."""
-    from assessment import standards
+    from assessment import catalogue as standards
 
     return standards.load_edition(edition_id or standards.DEFAULT_EDITION)
 

@@ -17,7 +17,7 @@ import sys
 import pandas as pd
 
 from assessment.commands.import_ import default_actor
-from assessment.i18n import both
+from assessment.domain.i18n import both
 from assessment.store.schema import STATUSES
 
 JSON_FIELDS = (

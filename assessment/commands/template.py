@@ -1,6 +1,6 @@
 """``python -m assessment template --region CODE --period YEAR [--lang zh|en] [--edition ID] -o FILE.xlsx``.
 
-Writes the Excel template of one region and period (:func:`assessment.template.build_template`)
+Writes the Excel template of one region and period (:func:`assessment.intake.template.build_template`)
 with the local standards binding on it. The region tree and local standards come from the
 database, or from the demo province with ``--demo``. Exit 0 on success, 2 on usage errors
 (unknown region or edition).
@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 from assessment.commands.validate import add_source_args, load_reference
-from assessment.i18n import both
+from assessment.domain.i18n import both
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -34,7 +34,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Write the template; 0 on success, 2 on usage errors."""
-    from assessment.template import build_template
+    from assessment.intake.template import build_template
 
     ref = load_reference(args)
     if isinstance(ref, str):

@@ -20,7 +20,7 @@ import getpass
 import json
 import sys
 
-from assessment.i18n import both
+from assessment.domain.i18n import both
 from assessment.store.schema import ROLES
 
 
@@ -104,7 +104,7 @@ def read_password(from_stdin: bool) -> str | None:
 
 
 def run_add(args: argparse.Namespace) -> int:
-    from assessment.accounts import check_new_account, create_account
+    from assessment.auth.accounts import check_new_account, create_account
     from assessment.store import Store
 
     with Store() as store:
@@ -173,7 +173,7 @@ def run_list(args: argparse.Namespace) -> int:
 
 
 def run_disable(args: argparse.Namespace) -> int:
-    from assessment.accounts import set_disabled
+    from assessment.auth.accounts import set_disabled
     from assessment.store import Store
 
     with Store() as store:
@@ -183,7 +183,7 @@ def run_disable(args: argparse.Namespace) -> int:
 
 
 def run_reset(args: argparse.Namespace) -> int:
-    from assessment.accounts import set_password
+    from assessment.auth.accounts import set_password
     from assessment.store import Store
 
     password = read_password(args.password_stdin)

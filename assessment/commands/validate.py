@@ -1,7 +1,7 @@
 """``python -m assessment validate FILE [--region CODE] [--period YEAR] [--json] [--annotate OUT.xlsx]``.
 
 Checks a filled template or a batch file (xlsx or csv) exactly as the upload page does
-(:func:`assessment.ingest.read_upload`). The region tree, local standards and earlier values (for
+(:func:`assessment.intake.ingest.read_upload`). The region tree, local standards and earlier values (for
 the plausibility warnings) come from the database, or from the demo province with ``--demo``.
 
 Exit codes: 0 valid (warnings are printed), 1 invalid (every problem printed in Chinese and
@@ -20,9 +20,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from assessment.errors import Problem
-from assessment.i18n import both
-from assessment.model import Edition, LocalStandard, RegionTree
+from assessment.domain.errors import Problem
+from assessment.domain.i18n import both
+from assessment.domain.model import Edition, LocalStandard, RegionTree
 
 PROBLEM_FIELDS = ("code", "sheet", "cell", "row", "column", "value", "message_zh", "message_en")
 
@@ -49,7 +49,7 @@ def add_source_args(parser: argparse.ArgumentParser) -> None:
 
 def load_reference(args: argparse.Namespace, with_history: bool = False) -> Reference | str:
     """The edition, tree, local standards (and history) for a command, or an error message."""
-    from assessment import standards
+    from assessment import catalogue as standards
 
     wanted = args.edition or standards.DEFAULT_EDITION
     if wanted not in standards.list_editions():
@@ -94,8 +94,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Validate ``args.file``; 0 valid, 1 invalid, 2 usage."""
-    from assessment.annotate import annotate
-    from assessment.ingest import read_upload
+    from assessment.intake.annotate import annotate
+    from assessment.intake.ingest import read_upload
 
     path = Path(args.file)
     if not path.is_file():

@@ -17,10 +17,10 @@ import json
 from functools import lru_cache
 from pathlib import Path
 
+from assessment.catalogue.local_standards import load_local_standards
+from assessment.catalogue.regions import load_region_tree
 from assessment.demo.synthetic import DEMO_PERIODS, DEMO_SEED, demo_profiles, synthetic_values
-from assessment.local_standards import load_local_standards
-from assessment.model import Edition, LocalStandard, RegionTree
-from assessment.regions import load_region_tree
+from assessment.domain.model import Edition, LocalStandard, RegionTree
 
 DEMO_DIR = Path(__file__).resolve().parent
 PROVINCE_CODE = "990000"

@@ -26,8 +26,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from assessment.model import Edition, Region, RegionTree
-from assessment.regions import read_csv_table
+from assessment.catalogue.regions import read_csv_table
+from assessment.domain.model import Edition, Region, RegionTree
 
 DEMO_PERIODS = (2022, 2023, 2024)
 DEMO_SEED = 20210420

@@ -3,7 +3,7 @@
 :func:`evaluation_data` scores the counties under a jurisdiction, :func:`feedback_data` one region
 and its peers (for ranks); both run scoring -> aggregation -> costing for the report period and
 keep the scores of the earlier periods for trends. Bad input is refused here, before any sheet is
-written, with a :class:`~assessment.errors.DataFileError` whose Problem says what to do in Chinese
+written, with a :class:`~assessment.domain.errors.DataFileError` whose Problem says what to do in Chinese
 and English: an unknown language, region or jurisdiction, a period without data, or a period in
 which the region asked for has no data (a report is never an empty file).
 """
@@ -17,13 +17,13 @@ from datetime import datetime
 import numpy as np
 import pandas as pd
 
-from assessment.aggregation import aggregate
-from assessment.costing import cost_to_close
-from assessment.errors import DataFileError, Problem
-from assessment.i18n import LANGS, t
-from assessment.model import Edition, LocalStandard, RegionTree
-from assessment.rollup import rollup_values, scope_regions
-from assessment.scoring import score_indicators
+from assessment.domain.errors import DataFileError, Problem
+from assessment.domain.i18n import LANGS, t
+from assessment.domain.model import Edition, LocalStandard, RegionTree
+from assessment.scoring.aggregation import aggregate
+from assessment.scoring.costing import cost_to_close
+from assessment.scoring.indicators import score_indicators
+from assessment.scoring.rollup import rollup_values, scope_regions
 
 __all__ = [
     "ReportData",
@@ -298,7 +298,7 @@ def feedback_data(
     """``region`` scored for ``period`` with its peers (same level, same province) for ranks.
 
     A county is scored from its own values; a prefecture or province from the values of the
-    counties below it, rolled up (:func:`assessment.rollup.rollup_values`).
+    counties below it, rolled up (:func:`assessment.scoring.rollup.rollup_values`).
     """
     _check_lang(lang)
     period_num = _check_values(values)

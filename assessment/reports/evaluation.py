@@ -8,7 +8,7 @@ below the floor), ranking (every region ranked, with its aspect scores), one she
 data reported. Status colours are the dashboard's, applied by conditional formatting; every sheet
 carries the edition id in its title and footer; numbers are stored as numbers with formats.
 
->>> from assessment.standards import load_edition  # doctest: +SKIP
+>>> from assessment.catalogue import load_edition  # doctest: +SKIP
 >>> from assessment.demo import demo_tree, demo_local_standards, synthetic_values  # doctest: +SKIP
 >>> ed, tree = load_edition("CN-2021"), demo_tree()  # doctest: +SKIP
 >>> xlsx = evaluation_workbook(synthetic_values(ed, tree), ed, tree, demo_local_standards(ed),
@@ -24,8 +24,8 @@ from datetime import datetime
 import pandas as pd
 from openpyxl.styles import Font
 
-from assessment.i18n import t
-from assessment.model import Edition, LocalStandard, RegionTree
+from assessment.domain.i18n import t
+from assessment.domain.model import Edition, LocalStandard, RegionTree
 from assessment.reports import summary as sm
 from assessment.reports import tables as tb
 from assessment.reports.context import ReportData, evaluation_data
@@ -61,7 +61,7 @@ def evaluation_workbook(
     note]) of every period available (earlier periods feed the trends and convergence).
     ``completeness``: the store's completeness frame for the period (who reported, late, never);
     None infers reported / missing / never from the values. Raises
-    :class:`~assessment.errors.DataFileError` for an unknown jurisdiction, language or period, or
+    :class:`~assessment.domain.errors.DataFileError` for an unknown jurisdiction, language or period, or
     a period in which the jurisdiction has no data.
     """
     data = evaluation_data(

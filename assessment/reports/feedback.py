@@ -20,14 +20,14 @@ from datetime import datetime
 import numpy as np
 import pandas as pd
 
-from assessment.i18n import t
-from assessment.model import Edition, LocalStandard, RegionTree
+from assessment.domain.i18n import t
+from assessment.domain.model import Edition, LocalStandard, RegionTree
 from assessment.reports import tables as tb
 from assessment.reports.context import ReportData, feedback_data, label_map
 from assessment.reports.layout import Report, col, cover_sheet, status_table_sheet
 from assessment.reports.workbook import FMT_COUNT, FMT_MONEY, FMT_SCORE, FMT_SHARE, FMT_VALUE, Column
-from assessment.scoring import EVIDENCE
-from assessment.trends import ARROWS, trends
+from assessment.scoring.indicators import EVIDENCE
+from assessment.scoring.trends import ARROWS, trends
 
 __all__ = [
     "TIERS",
@@ -59,7 +59,7 @@ def feedback_workbook(
     """The feedback workbook of ``region`` for ``period`` as .xlsx bytes.
 
     ``values``: tidy values of every period (earlier periods feed the trends; other regions of the
-    province feed the ranks). Raises :class:`~assessment.errors.DataFileError` for an unknown
+    province feed the ranks). Raises :class:`~assessment.domain.errors.DataFileError` for an unknown
     region, language or period, or a period in which the region has no data.
     """
     data = feedback_data(

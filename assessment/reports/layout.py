@@ -15,7 +15,7 @@ import pandas as pd
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
-from assessment.i18n import t
+from assessment.domain.i18n import t
 from assessment.reports.context import ReportData
 from assessment.reports.workbook import LEGEND_STATUSES, STATUS_COLOURS, STATUS_FONT_COLOURS, Column
 from assessment.reports.writer import ReportBook, SheetWriter

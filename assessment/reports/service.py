@@ -11,10 +11,10 @@ from datetime import UTC, datetime
 
 import pandas as pd
 
+from assessment.catalogue import DEFAULT_EDITION, load_edition
 from assessment.reports.evaluation import evaluation_workbook
 from assessment.reports.feedback import feedback_workbook
 from assessment.reports.tidy import export_frame, suggested_filename, tidy_export
-from assessment.standards import DEFAULT_EDITION, load_edition
 from assessment.store import Store
 
 KINDS = ("evaluation", "feedback")

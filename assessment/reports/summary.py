@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from assessment.i18n import t
+from assessment.domain.i18n import t
 from assessment.reports.context import ReportData
 from assessment.reports.tables import status_labels, with_names
 

@@ -12,12 +12,12 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from assessment.aggregation import AGGREGATE_STATUSES
-from assessment.costing import COST_BASES
-from assessment.equity import equity, sigma_convergence
-from assessment.i18n import t
+from assessment.domain.i18n import t
 from assessment.reports.context import ReportData, label_map
-from assessment.scoring import EVIDENCE
+from assessment.scoring.aggregation import AGGREGATE_STATUSES
+from assessment.scoring.costing import COST_BASES
+from assessment.scoring.equity import equity, sigma_convergence
+from assessment.scoring.indicators import EVIDENCE
 
 __all__ = [
     "COMPLETENESS_STATUSES",
@@ -166,7 +166,7 @@ def gaps_table(data: ReportData, region_codes: list[str] | None = None) -> pd.Da
     """Indicator values below the floor or the local standard, with the cost to close them.
 
     ``cost_total``/``cost_central``/``cost_local``: to reach the binding standard;
-    ``cost_floor``: to reach the national floor (indicative, see :mod:`assessment.costing`).
+    ``cost_floor``: to reach the national floor (indicative, see :mod:`assessment.scoring.costing`).
     """
     s = data.scores
     keep = s["status"].astype("string").isin(GAP_STATUSES).fillna(False)

@@ -27,13 +27,13 @@ from collections.abc import Sequence
 
 import pandas as pd
 
-from assessment.equity import equity
-from assessment.errors import DataFileError
-from assessment.model import Edition, LocalStandard, RegionTree
+from assessment.domain.errors import DataFileError
+from assessment.domain.model import Edition, LocalStandard, RegionTree
 from assessment.reports.context import report_problem
-from assessment.rollup import scope_regions
-from assessment.scoring import score_indicators
-from assessment.trends import trends
+from assessment.scoring.equity import equity
+from assessment.scoring.indicators import score_indicators
+from assessment.scoring.rollup import scope_regions
+from assessment.scoring.trends import trends
 
 __all__ = ["EXPORTS", "FORMATS", "export_frame", "suggested_filename", "tidy_export"]
 
@@ -65,7 +65,7 @@ def _neutralised(frame: pd.DataFrame) -> pd.DataFrame:
 def tidy_export(frame: pd.DataFrame, fmt: str) -> bytes:
     """``frame`` as csv (UTF-8 with BOM, formula text neutralised) or parquet bytes.
 
-    Raises :class:`~assessment.errors.DataFileError` for another format. ``frame`` is not changed.
+    Raises :class:`~assessment.domain.errors.DataFileError` for another format. ``frame`` is not changed.
     """
     if fmt not in FORMATS:
         raise DataFileError([report_problem("bad_format", column="format", value=str(fmt), fmt=fmt)])
@@ -136,9 +136,9 @@ def export_frame(
 ) -> pd.DataFrame:
     """The tidy table for ``what`` (scores, equity or trends) of the counties under ``jurisdiction``.
 
-    ``scores``: :data:`assessment.scoring.SCORE_COLUMNS` with region and indicator names;
+    ``scores``: :data:`assessment.scoring.indicators.SCORE_COLUMNS` with region and indicator names;
     ``equity``: per aspect and per indicator and period (``by`` says which); ``trends``:
-    :data:`assessment.trends.TREND_COLUMNS` with names. ``periods`` default: every period in
+    :data:`assessment.scoring.trends.TREND_COLUMNS` with names. ``periods`` default: every period in
     ``values`` (trends and convergence need several). Raises DataFileError for an unknown
     export, jurisdiction or period.
     """

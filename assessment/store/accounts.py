@@ -2,7 +2,7 @@
 
 Functions take a :class:`~sqlalchemy.engine.Connection` inside the caller's write transaction and
 write their audit events in it (so the trail and the table never disagree). Sign-in rules
-(lockout after 5 failures for 15 minutes...) live in :mod:`assessment.auth`; this module only
+(lockout after 5 failures for 15 minutes...) live in :mod:`assessment.auth.signin`; this module only
 stores what they decide. :mod:`assessment.store.users` keeps get/add/require.
 """
 
@@ -13,8 +13,8 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from assessment.errors import Problem
-from assessment.i18n import t
+from assessment.domain.errors import Problem
+from assessment.domain.i18n import t
 from assessment.store import audit
 from assessment.store.errors import StoreError, refuse
 from assessment.store.schema import SYSTEM_USER, users

@@ -22,7 +22,7 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from assessment.model import RegionTree
+from assessment.domain.model import RegionTree
 from assessment.store.errors import refuse
 from assessment.store.schema import submissions
 

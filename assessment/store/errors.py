@@ -1,7 +1,7 @@
 """The store's refusals: clear messages in Chinese and English, never a traceback.
 
-:class:`StoreError` is a :class:`~assessment.errors.DataFileError`, so the command line's safety
-net prints it like any refused file. Each carries :class:`~assessment.errors.Problem` objects whose
+:class:`StoreError` is a :class:`~assessment.domain.errors.DataFileError`, so the command line's safety
+net prints it like any refused file. Each carries :class:`~assessment.domain.errors.Problem` objects whose
 code names the rule (``store.unknown_user``, ``store.illegal_transition``...); the texts live in
 ``assessment/locales/store.toml``.
 """
@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from assessment.errors import DataFileError, Problem
-from assessment.i18n import t
+from assessment.domain.errors import DataFileError, Problem
+from assessment.domain.i18n import t
 
 
 class StoreError(DataFileError):

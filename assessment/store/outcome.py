@@ -7,12 +7,12 @@ from typing import Protocol
 
 import pandas as pd
 
-from assessment.errors import Problem
-from assessment.i18n import t
+from assessment.domain.errors import Problem
+from assessment.domain.i18n import t
 
 
 class UploadResultLike(Protocol):
-    """What the store reads from :class:`assessment.ingest.UploadResult` (read-only)."""
+    """What the store reads from :class:`assessment.intake.ingest.UploadResult` (read-only)."""
 
     @property
     def ok(self) -> bool: ...

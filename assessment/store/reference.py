@@ -16,7 +16,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from assessment.model import Edition, Region, RegionTree
+from assessment.domain.model import Edition, Region, RegionTree
 from assessment.store import audit
 from assessment.store.errors import refuse
 from assessment.store.schema import editions, region_boundaries, regions, reporting_deadlines, settings
@@ -97,7 +97,7 @@ def save_boundaries(
     conn: Connection, actor: str, geometries: Mapping[str, Mapping[str, Any]], source: str
 ) -> dict[str, int]:
     """Replace the boundaries of the regions in ``geometries`` (checked by
-    :func:`assessment.boundaries.parse_boundaries`); other regions keep theirs. Returns counts."""
+    :func:`assessment.catalogue.boundaries.parse_boundaries`); other regions keep theirs. Returns counts."""
     if not geometries:
         raise refuse("empty_boundaries")
     now = audit.utcnow()

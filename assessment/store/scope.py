@@ -1,6 +1,6 @@
 """Access checks inside the store's transactions (issue 6): every service call goes through these.
 
-The rules themselves are :mod:`assessment.access` (pure); this module applies them against the
+The rules themselves are :mod:`assessment.domain.access` (pure); this module applies them against the
 region tree stored in the same database, in the caller's transaction, so no page or command can
 reach around them. A submission outside the actor's regions is refused with exactly the message of
 a submission that does not exist, so ids cannot be probed.
@@ -15,8 +15,8 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from assessment import access
-from assessment.model import Region, RegionTree
+from assessment.domain import access
+from assessment.domain.model import Region, RegionTree
 from assessment.store import completeness as reporting
 from assessment.store import queries, reference, users, workflow
 from assessment.store.errors import StoreError, refuse
@@ -107,7 +107,7 @@ def authorize_upload(conn: Connection, actor: str, result: UploadResultLike) -> 
 
 def region_filter(conn: Connection, actor: str, asked: Iterable[str] | None = None) -> list[str] | None:
     """The region codes a read by ``actor`` is limited to (None: no limit); see
-    :func:`assessment.access.region_filter`."""
+    :func:`assessment.domain.access.region_filter`."""
     user, tree = actor_and_tree(conn, actor)
     return access.region_filter(user, tree, None if asked is None else list(asked))
 

@@ -2,7 +2,7 @@
 
 Every call that reads or changes region data takes the acting user's username first and checks, in
 the same transaction, that the user exists, is enabled and may do this for these regions
-(:mod:`assessment.access`, applied by :mod:`.scope`); writes record their audit events in that
+(:mod:`assessment.domain.access`, applied by :mod:`.scope`); writes record their audit events in that
 transaction too. Reads are limited to the actor's regions; asking for a region or a submission
 outside them is refused with a message that reveals nothing about it.
 Database failures (unreachable server, a file that is not a database, a lock held too long) come out
@@ -22,8 +22,8 @@ from alembic.util.exc import CommandError
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
-from assessment.errors import Problem
-from assessment.model import Edition, LocalStandard, RegionTree
+from assessment.domain.errors import Problem
+from assessment.domain.model import Edition, LocalStandard, RegionTree
 from assessment.store import (
     audit,
     engine,
@@ -229,7 +229,7 @@ class Store:
         self, actor: str, geometries: Mapping[str, Mapping[str, Any]], source: str = ""
     ) -> dict[str, int]:
         """Replace the boundaries of the regions in ``geometries`` (checked with
-        :func:`assessment.boundaries.parse_boundaries`); admins only, audited."""
+        :func:`assessment.catalogue.boundaries.parse_boundaries`); admins only, audited."""
         return self._write(
             actor,
             lambda c: reference.save_boundaries(c, actor, geometries, source),
@@ -450,17 +450,6 @@ class Store:
         since, limit."""
         with self.read() as conn:
             return audit.read(conn, **filters)
-
-    # -- demo -------------------------------------------------------------------------------
-    def seed_demo(self, actor: str = "system", *, force: bool = False, **options: Any) -> Any:
-        """Seed the demo province (see :mod:`assessment.store.seed`) and its one-click demo sign-ins
-        (:func:`assessment.auth.seed_demo_accounts`)."""
-        from assessment.auth import seed_demo_accounts
-        from assessment.store.seed import seed_demo
-
-        summary = seed_demo(self, actor, force=force, **options)
-        seed_demo_accounts(self, actor)
-        return summary
 
     # -- access (issue 6) ---------------------------------------------------------------------
     def authorize(self, actor: str, action: str, region_code: str | None = None) -> User:

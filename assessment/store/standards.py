@@ -5,7 +5,7 @@ rows it overlaps in time (they get ``superseded_at``/``superseded_by``); the par
 outside the new period are kept as new rows with the old threshold and setter. Example: 95 from
 2022 open-ended, then 97 from 2024 -> rows "95 for 2022-2023" and "97 from 2024" are in force, and
 the original "95 from 2022" is kept, superseded. Every new standard is checked with
-:func:`assessment.local_standards.check_local_standard` against the ones that stay in force; errors
+:func:`assessment.catalogue.local_standards.check_local_standard` against the ones that stay in force; errors
 refuse it (nothing changes), warnings are returned.
 """
 
@@ -20,9 +20,9 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from assessment.errors import Problem
-from assessment.local_standards import check_local_standard
-from assessment.model import Edition, LocalStandard, RegionTree
+from assessment.catalogue.local_standards import check_local_standard
+from assessment.domain.errors import Problem
+from assessment.domain.model import Edition, LocalStandard, RegionTree
 from assessment.store import audit
 from assessment.store.errors import StoreError
 from assessment.store.schema import local_standards

@@ -21,7 +21,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from assessment.i18n import t
+from assessment.domain.i18n import t
 from assessment.store import audit
 from assessment.store.errors import refuse
 from assessment.store.schema import regions, reviews, submissions

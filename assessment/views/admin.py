@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from assessment.model import Edition, RegionTree
+from assessment.domain.model import Edition, RegionTree
 
 
 def users_frame(users: tuple, tree: RegionTree, lang: str = "zh") -> pd.DataFrame:

@@ -21,8 +21,8 @@ from typing import TypeVar
 
 import pandas as pd
 
-from assessment.i18n import t
-from assessment.model import Edition, RegionTree
+from assessment.domain.i18n import t
+from assessment.domain.model import Edition, RegionTree
 
 __all__ = [
     "ARROW_SYMBOLS",
@@ -40,7 +40,7 @@ __all__ = [
 
 T = TypeVar("T")
 
-# the trend arrows of assessment.trends, as symbols (the same as the overview's league table)
+# the trend arrows of assessment.scoring.trends, as symbols (the same as the overview's league table)
 ARROW_SYMBOLS = {
     "achieved": "✔",
     "on_track": "↑",

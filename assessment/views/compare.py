@@ -18,9 +18,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from assessment.analysis import Assessment
-from assessment.i18n import t
-from assessment.model import RegionTree
+from assessment.domain.i18n import t
+from assessment.domain.model import RegionTree
+from assessment.scoring.analysis import Assessment
 from assessment.views.analysis_common import (
     aspect_names,
     floor_text,

@@ -1,7 +1,7 @@
 """Display-ready tables for the equity page (issue 7, page 4). Pure pandas.
 
 How unequal the counties of a jurisdiction are, aspect by aspect (the measured quantity is the
-aspect score, 0-100, population-weighted; see :mod:`assessment.equity`):
+aspect score, 0-100, population-weighted; see :mod:`assessment.scoring.equity`):
 
 * :func:`measures_over_time`: CV, Gini and Theil T per aspect and period (long, for line charts);
 * :func:`decomposition`: Theil T split into the part *between* the parent regions (prefectures)
@@ -21,9 +21,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from assessment.analysis import Assessment
-from assessment.equity import EQUITY_COLUMNS, sigma_convergence
-from assessment.i18n import t
+from assessment.domain.i18n import t
+from assessment.scoring.analysis import Assessment
+from assessment.scoring.equity import EQUITY_COLUMNS, sigma_convergence
 from assessment.views.analysis_common import aspect_names, leaf_codes
 
 __all__ = [
@@ -166,7 +166,7 @@ def convergence(result: Assessment, lang: str) -> pd.DataFrame:
 
 
 def aspect_table(result: Assessment, lang: str) -> pd.DataFrame:
-    """Every equity figure per aspect and period (the columns of :data:`assessment.equity.
+    """Every equity figure per aspect and period (the columns of :data:`assessment.scoring.equity.
     EQUITY_COLUMNS` after ``code``, with the aspect's name), catalogue order then period."""
     e = _with_names(result.equity_aspect, result, lang).sort_values(["_order", "period"])
     cols = ["aspect", *(c for c in EQUITY_COLUMNS if c not in ("edition", "by", "code"))]

@@ -5,7 +5,7 @@ One indicator across the counties of a jurisdiction: its definition and sources
 status and trend arrow (:func:`ranked`), the headline counts (:func:`summary`), the values over the
 periods (:func:`trend_frame`, :func:`trend_summary`) and the equity measures of the indicator
 (:func:`equity_table`, :func:`convergence`). Every function returns a new frame or a frozen
-dataclass and leaves the :class:`~assessment.analysis.Assessment` untouched.
+dataclass and leaves the :class:`~assessment.scoring.analysis.Assessment` untouched.
 """
 
 from __future__ import annotations
@@ -18,10 +18,10 @@ from functools import lru_cache
 import numpy as np
 import pandas as pd
 
-from assessment.analysis import Assessment
-from assessment.equity import sigma_convergence
-from assessment.model import RegionTree
-from assessment.standards import STANDARDS_DIR
+from assessment.catalogue import STANDARDS_DIR
+from assessment.domain.model import RegionTree
+from assessment.scoring.analysis import Assessment
+from assessment.scoring.equity import sigma_convergence
 from assessment.views.analysis_common import (
     arrow_labels,
     indicator_names,
@@ -337,7 +337,7 @@ def trend_summary(result: Assessment, code: str) -> pd.DataFrame:
 
 
 def equity_table(result: Assessment, code: str) -> pd.DataFrame:
-    """The equity measures of the indicator per period (see :mod:`assessment.equity`).
+    """The equity measures of the indicator per period (see :mod:`assessment.scoring.equity`).
 
     Columns: :data:`EQUITY_TABLE_COLUMNS`, oldest period first.
     """

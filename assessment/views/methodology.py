@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from assessment.model import Edition
+from assessment.domain.model import Edition
 
 
 def indicator_table(edition: Edition, lang: str = "zh") -> pd.DataFrame:

@@ -1,6 +1,6 @@
 """Display-ready tables for the overview page (issue 7, page 1). Pure pandas.
 
-Every function takes an :class:`~assessment.analysis.Assessment` and returns a new frame; names
+Every function takes an :class:`~assessment.scoring.analysis.Assessment` and returns a new frame; names
 come in the requested language, codes are kept in ``*_code`` columns for drill-down.
 """
 
@@ -11,8 +11,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from assessment.aggregation import AGGREGATE_STATUSES
-from assessment.analysis import Assessment
+from assessment.scoring.aggregation import AGGREGATE_STATUSES
+from assessment.scoring.analysis import Assessment
 
 ARROW_SYMBOLS = {
     "achieved": "✔",
@@ -164,7 +164,7 @@ def largest_gaps(result: Assessment, period: int, lang: str = "zh", n: int = 15)
 
 def item_matrix(result: Assessment, period: int, aspect_code: str, lang: str = "zh") -> pd.DataFrame:
     """Drill-down of one aspect: counties (rows) x its service items (columns) of item scores, in
-    the shape of :func:`assessment.analysis.aspect_matrix` (statuses in ``attrs``)."""
+    the shape of :func:`assessment.scoring.analysis.aspect_matrix` (statuses in ``attrs``)."""
     aggs = result.aggregates
     items = [
         i
@@ -208,7 +208,7 @@ def heatmap_by_child(result: Assessment) -> bool:
 
 
 def by_child(matrix: pd.DataFrame, result: Assessment, lang: str = "zh") -> pd.DataFrame:
-    """A county heatmap matrix (:func:`assessment.analysis.aspect_matrix` or :func:`item_matrix`)
+    """A county heatmap matrix (:func:`assessment.scoring.analysis.aspect_matrix` or :func:`item_matrix`)
     with its rows grouped by the regions directly under the jurisdiction.
 
     A group's score is the population-weighted mean of its counties' scores (counties without a

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from assessment.analysis import Assessment
+from assessment.scoring.analysis import Assessment
 
 
 def counties(result: Assessment) -> list[str]:

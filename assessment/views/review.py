@@ -14,8 +14,8 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from assessment.i18n import t
-from assessment.model import Edition, RegionTree
+from assessment.domain.i18n import t
+from assessment.domain.model import Edition, RegionTree
 from assessment.store.completeness import COMPLETENESS_STATUSES
 from assessment.store.workflow import Submission
 from assessment.views.upload import column_headers, time_text

@@ -3,7 +3,7 @@
 An evaluator edits the standards of their own jurisdiction in a table (``st.data_editor``). This
 module builds that table from the standards in force (:func:`editor_frame`), turns the edited table
 back into the standards to set (:func:`changes`), checks each one exactly as the store will
-(:func:`precheck`, the same :func:`~assessment.local_standards.check_local_standard` against the
+(:func:`precheck`, the same :func:`~assessment.catalogue.local_standards.check_local_standard` against the
 standards that stay in force), and formats the read-only tables: standards inherited from above,
 standards of the jurisdictions below, and the history.
 
@@ -21,11 +21,11 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 import pandas as pd
 
-from assessment.errors import Problem
-from assessment.i18n import t
-from assessment.local_standards import check_local_standard
-from assessment.model import Edition, LocalStandard, RegionTree
-from assessment.regions import problem
+from assessment.catalogue.local_standards import check_local_standard
+from assessment.catalogue.regions import problem
+from assessment.domain.errors import Problem
+from assessment.domain.i18n import t
+from assessment.domain.model import Edition, LocalStandard, RegionTree
 from assessment.views.upload import column_headers, floor_text, time_text
 
 EDITABLE = ("indicator_code", "threshold", "effective_from", "effective_to", "set_by", "note")
@@ -79,7 +79,7 @@ def editor_frame(standards: Sequence[LocalStandard], jurisdiction: str, edition:
     """The editor's table: the standards ``jurisdiction`` set that are in force, in catalogue order
     then by start year. Machine column names (EDITOR_COLUMNS; the page labels them); the unit and
     the national floor (``*`` = unconfirmed) are read-only context."""
-    from assessment.local_standards import standards_frame
+    from assessment.catalogue.local_standards import standards_frame
 
     own = [s for s in standards if s.jurisdiction_code == jurisdiction]
     frame = standards_frame(own)
@@ -229,7 +229,7 @@ def precheck(
 def _standards_table(
     standards: Sequence[LocalStandard], codes: Sequence[str], tree: RegionTree, edition: Edition, lang: str
 ) -> pd.DataFrame:
-    from assessment.local_standards import standards_frame
+    from assessment.catalogue.local_standards import standards_frame
 
     order = {c: i for i, c in enumerate(codes)}
     chosen = [s for s in standards if s.jurisdiction_code in order]

@@ -2,11 +2,11 @@
 
 The upload page lets an official pick a period, download the template, upload a filled file, read
 every validation message at its cell, and submit. These helpers turn the core's results
-(:class:`~assessment.errors.Problem` tuples, submission lists, an
-:class:`~assessment.analysis.Assessment`) into frames whose column headers are already in the
+(:class:`~assessment.domain.errors.Problem` tuples, submission lists, an
+:class:`~assessment.scoring.analysis.Assessment`) into frames whose column headers are already in the
 user's language; pages only draw them.
 
->>> from assessment.errors import Problem
+>>> from assessment.domain.errors import Problem
 >>> p = Problem("E_NEGATIVE", "不能为负", "must not be negative", sheet="填报", cell="J12", row=12)
 >>> problems_frame([p], "en").iloc[0, :2].tolist()
 ['✖ Error', '填报!J12']
@@ -21,10 +21,10 @@ from pathlib import PurePath
 import numpy as np
 import pandas as pd
 
-from assessment.analysis import Assessment
-from assessment.errors import Problem
-from assessment.i18n import t
-from assessment.model import RegionTree
+from assessment.domain.errors import Problem
+from assessment.domain.i18n import t
+from assessment.domain.model import RegionTree
+from assessment.scoring.analysis import Assessment
 
 # Symbols every common font has (DejaVu, Noto, Microsoft YaHei): no emoji font needed.
 SEVERITY_ICONS = {"error": "✖", "warning": "⚠"}
@@ -158,7 +158,7 @@ def floor_text(floor: pd.Series, confirmed: pd.Series) -> pd.Series:
 
 def status_counts(result: Assessment, region: str, period: int) -> dict[str, int]:
     """How many indicators of ``region`` in ``period`` have each scoring status (all statuses)."""
-    from assessment.scoring import STATUSES
+    from assessment.scoring.indicators import STATUSES
 
     s = result.scores
     rows = s.loc[(s["region_code"] == region) & (s["period"] == period), "status"].astype(str)

@@ -1,0 +1,121 @@
+"""Account administration: create accounts, set passwords, disable, link single sign-on identities.
+
+Every function takes the acting user's name and refuses (:class:`~assessment.domain.access.AccessDenied`)
+unless that user may manage users; the checks and the change share one transaction. Passwords are
+checked and hashed by :mod:`assessment.auth.signin`; there is never a default password (the first
+administrator is created with ``python -m assessment users add NAME --role admin``).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from argon2 import PasswordHasher
+from sqlalchemy.engine import Connection
+
+from assessment.auth.signin import auth_error, hash_password, identity_user
+from assessment.domain import access
+from assessment.store import accounts, reference, users
+from assessment.store.errors import refuse
+from assessment.store.users import User
+
+if TYPE_CHECKING:
+    from assessment.store.service import Store
+
+
+def _manager(conn: Connection, actor: str) -> None:
+    tree = reference.region_tree(conn)
+    access.require(users.require(conn, actor), "manage_users", None, tree)
+
+
+def set_password(
+    store: Store,
+    actor: str,
+    username: str,
+    password: str,
+    *,
+    reason: str = "reset",
+    hasher: PasswordHasher | None = None,
+) -> None:
+    """Give ``username`` a new password (checked, hashed, lock cleared; audited ``user.password``).
+
+    ``actor`` must be allowed to manage users.
+    """
+    pw_hash = hash_password(password, username, hasher=hasher)
+    with store.transaction() as conn:
+        _manager(conn, actor)
+        accounts.set_password_hash(conn, actor, username, pw_hash, reason=reason)
+
+
+def set_disabled(store: Store, actor: str, username: str, disabled: bool = True) -> User:
+    """Disable (or re-enable) an account; ``actor`` must be allowed to manage users. Audited."""
+    with store.transaction() as conn:
+        _manager(conn, actor)
+        return accounts.set_disabled(conn, actor, username, disabled)
+
+
+def link_identity(store: Store, actor: str, username: str, identity: str | None) -> User:
+    """Link an account to a single sign-on identity (None unlinks); ``actor`` manages users."""
+    with store.transaction() as conn:
+        _manager(conn, actor)
+        return accounts.set_identity(conn, actor, username, identity)
+
+
+def check_new_account(
+    store: Store,
+    actor: str,
+    username: str,
+    role: str,
+    scope_region_code: str | None,
+    *,
+    identity: str | None = None,
+) -> None:
+    """Refuse an account that could not be created, before anyone types a password.
+
+    Checks: ``actor`` may manage users; the name is free; officials and evaluators have a scope
+    region in the tree; the single sign-on identity is not linked to another account.
+    """
+    with store.read() as conn:
+        _manager(conn, actor)
+        if users.get(conn, (username or "").strip()) is not None:
+            raise refuse("user_exists", username=username)
+        tree = reference.region_tree(conn)
+    if role in ("official", "evaluator"):
+        if not scope_region_code:
+            raise auth_error("scope_required", role=role)
+        if scope_region_code not in tree:
+            raise auth_error("unknown_scope", code=scope_region_code)
+    identity = (identity or "").strip() or None
+    if identity is not None and identity_user(store, identity) is not None:
+        raise auth_error("identity_taken")
+
+
+def create_account(
+    store: Store,
+    actor: str,
+    username: str,
+    role: str,
+    scope_region_code: str | None,
+    *,
+    display_name: str = "",
+    password: str | None = None,
+    identity: str | None = None,
+    hasher: PasswordHasher | None = None,
+) -> User:
+    """Add a user with an optional local password and/or single sign-on identity.
+
+    Officials and evaluators need a scope region that is in the region tree; the password must pass
+    :func:`password_problems`. ``actor`` must be allowed to manage users (checked by the store).
+    """
+    check_new_account(store, actor, username, role, scope_region_code, identity=identity)
+    pw_hash = hash_password(password, username, hasher=hasher) if password is not None else None
+    identity = (identity or "").strip() or None
+    return store.add_user(
+        actor,
+        username,
+        display_name or username,
+        role,
+        scope_region_code or None,
+        password_hash=pw_hash,
+        external_identity=identity,
+    )

@@ -1,0 +1,378 @@
+"""The region tree as a CSV file, and its loader (DESIGN section 3, issue 2 item 4).
+
+One row per region::
+
+    code,name_zh,name_en,level,parent_code,population,urban,mountainous,ethnic_autonomous,fiscal_capacity_per_head,reports
+    990000,示例省,Sample Province,province,,9120000,no,no,no,,yes
+    990100,示例甲市,Sample Jia City,prefecture,990000,3650000,yes,no,no,16800,yes
+
+``code`` is six digits (GB/T 2260 style); ``level`` is ``province``, ``prefecture`` or ``county``
+(省/市/县 are accepted too); the root (one row, a province or prefecture) has an empty
+``parent_code``. The last five columns are optional: the flags take yes/no (是/否, true/false, 1/0;
+empty means no, except ``reports`` which defaults to yes) and ``fiscal_capacity_per_head`` is CNY
+per resident per year or empty. A region's level must be lower than its parent's (a county may sit
+directly under a province, as directly administered counties do).
+
+A refused file raises :class:`~assessment.domain.errors.DataFileError` listing *every* problem found,
+each naming the file, the row (header = row 1), the column, the value and what to fix.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from pathlib import Path
+
+import pandas as pd
+
+from assessment.domain.errors import DataFileError, Problem
+from assessment.domain.i18n import t
+from assessment.domain.model import LEVELS, Region, RegionTree
+
+REQUIRED_COLUMNS = ("code", "name_zh", "name_en", "level", "parent_code", "population")
+FLAG_COLUMNS = ("urban", "mountainous", "ethnic_autonomous", "reports")
+OPTIONAL_COLUMNS = ("urban", "mountainous", "ethnic_autonomous", "fiscal_capacity_per_head", "reports")
+FLAG_DEFAULTS = {"urban": False, "mountainous": False, "ethnic_autonomous": False, "reports": True}
+
+CODE_RE = re.compile(r"^\d{6}$")
+_TRUE = {"yes", "y", "true", "1", "是", "t"}
+_FALSE = {"no", "n", "false", "0", "否", "f"}
+_LEVEL_ALIASES = {
+    "province": "province",
+    "省": "province",
+    "省级": "province",
+    "prefecture": "prefecture",
+    "市": "prefecture",
+    "地市": "prefecture",
+    "地级": "prefecture",
+    "county": "county",
+    "县": "county",
+    "区县": "county",
+    "县级": "county",
+}
+_LEVEL_ZH = {"province": "省级", "prefecture": "地市级", "county": "县级"}
+_RANK = {level: i for i, level in enumerate(LEVELS)}
+
+
+def problem(
+    key: str, *, file: str, row: int | None = None, column: str = "", value: str = "", **kw: object
+) -> Problem:
+    """A :class:`Problem` whose zh/en text is the locale entry ``key`` filled with ``kw`` (and ``value``).
+
+    A keyword given as a ``(zh, en)`` tuple fills each language with its own text.
+    """
+
+    def fill(lang: int) -> dict[str, object]:
+        own = {k: (v[lang] if isinstance(v, tuple) else v) for k, v in kw.items()}
+        return {"value": value, "column": column, **own}
+
+    return Problem(
+        code=key,
+        message_zh=t(key, "zh", **fill(0)),
+        message_en=t(key, "en", **fill(1)),
+        file=file,
+        row=row,
+        column=column,
+        value=value,
+    )
+
+
+def decode_text(data: bytes | str, filename: str) -> str:
+    """Text of a CSV file: UTF-8 (with or without BOM) or GB18030, as Excel on Chinese Windows saves.
+
+    Raises DataFileError when the bytes are neither.
+    """
+    if isinstance(data, str):
+        return data.removeprefix("\ufeff")
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise DataFileError([problem("regions.file.unreadable", file=filename)])
+
+
+def read_csv_table(
+    data: bytes | str, filename: str, required: tuple[str, ...], optional: tuple[str, ...] = ()
+) -> pd.DataFrame:
+    """Read a small CSV data file into a frame of stripped strings, or refuse it.
+
+    Column names are matched case-insensitively after trimming; unknown columns are ignored,
+    absent optional ones are filled with empty strings. The returned frame has a ``_row``
+    column with the spreadsheet row number (header = 1). Raises DataFileError for an empty or
+    undecodable file, missing required columns, or rows with the wrong number of fields
+    (all of them reported together).
+    """
+    text = decode_text(data, filename)
+    rows = list(csv.reader(io.StringIO(text)))
+    numbered = [(i + 1, r) for i, r in enumerate(rows) if any(cell.strip() for cell in r)]
+    if not numbered:
+        raise DataFileError([problem("regions.file.empty", file=filename, required=", ".join(required))])
+    header_row, header = numbered[0]
+    names = [h.strip().lower().removeprefix("\ufeff") for h in header]
+    problems = [
+        problem(
+            "regions.file.missing_column",
+            file=filename,
+            row=header_row,
+            column=col,
+            required=", ".join(required),
+        )
+        for col in required
+        if col not in names
+    ]
+    problems += [
+        problem("regions.file.field_count", file=filename, row=n, found=len(r), expected=len(names))
+        for n, r in numbered[1:]
+        if len(r) != len(names) and any(cell.strip() for cell in r[len(names) :])
+    ]
+    if problems:
+        raise DataFileError(problems)
+    wanted = [c for c in (*required, *optional) if c in names]
+    index = {c: names.index(c) for c in wanted}
+    body = [[(r[index[c]] if index[c] < len(r) else "").strip() for c in wanted] for _, r in numbered[1:]]
+    frame = pd.DataFrame(body, columns=wanted, dtype="string") if body else pd.DataFrame(columns=wanted)
+    frame = frame.astype("string")
+    for col in optional:
+        if col not in frame.columns:
+            frame[col] = pd.Series([""] * len(frame), dtype="string")
+    frame["_row"] = [n for n, _ in numbered[1:]]
+    return frame
+
+
+def _parse_flags(df: pd.DataFrame, filename: str) -> tuple[dict[str, pd.Series], list[Problem]]:
+    out: dict[str, pd.Series] = {}
+    problems: list[Problem] = []
+    for col in FLAG_COLUMNS:
+        raw = df[col].str.lower()
+        default = FLAG_DEFAULTS[col]
+        out[col] = raw.isin(_TRUE) | ((raw == "") & default)
+        bad = ~(raw.isin(_TRUE) | raw.isin(_FALSE) | (raw == ""))
+        problems += [
+            problem(
+                "regions.bad_flag",
+                file=filename,
+                row=int(r),
+                column=col,
+                value=str(v),
+                default="yes" if default else "no",
+            )
+            for r, v in zip(df.loc[bad, "_row"], df.loc[bad, col], strict=True)
+        ]
+    return out, problems
+
+
+def _parse_numbers(df: pd.DataFrame, filename: str) -> tuple[pd.Series, pd.Series, list[Problem]]:
+    problems: list[Problem] = []
+    pop_text = df["population"].str.replace(",", "", regex=False).str.replace("_", "", regex=False)
+    pop = pd.to_numeric(pop_text, errors="coerce").astype("float64")
+    bad_pop = pop.isna() | (pop <= 0) | (pop != pop.round()) | pop_text.str.contains("e", case=False)
+    problems += [
+        problem("regions.bad_population", file=filename, row=int(r), column="population", value=str(v))
+        for r, v in zip(df.loc[bad_pop, "_row"], df.loc[bad_pop, "population"], strict=True)
+    ]
+    fis_text = df["fiscal_capacity_per_head"].str.replace(",", "", regex=False)
+    fiscal = pd.to_numeric(fis_text, errors="coerce").astype("float64")
+    bad_fis = (fis_text != "") & (fiscal.isna() | (fiscal < 0))
+    problems += [
+        problem(
+            "regions.bad_fiscal", file=filename, row=int(r), column="fiscal_capacity_per_head", value=str(v)
+        )
+        for r, v in zip(df.loc[bad_fis, "_row"], df.loc[bad_fis, "fiscal_capacity_per_head"], strict=True)
+    ]
+    return pop, fiscal, problems
+
+
+def _find_cycles(parent: dict[str, str]) -> list[list[str]]:
+    """Every cycle in a child -> parent map, each once, as the list of its codes."""
+    state: dict[str, int] = {}  # 1 = on the current path, 2 = done
+    cycles: list[list[str]] = []
+    for start in parent:
+        path: list[str] = []
+        cur: str | None = start
+        while cur is not None and cur in parent and state.get(cur) is None:
+            state[cur] = 1
+            path.append(cur)
+            cur = parent[cur]
+        if cur is not None and state.get(cur) == 1:
+            cycles.append(path[path.index(cur) :])
+        for code in path:
+            state[code] = 2
+    return cycles
+
+
+def _tree_problems(df: pd.DataFrame, levels: pd.Series, filename: str) -> list[Problem]:
+    """Duplicates, parents, roots, cycles and level order (rows with a valid code only)."""
+    problems: list[Problem] = []
+    valid = df["code"].str.fullmatch(CODE_RE.pattern).fillna(False)
+    first_row = dict(zip(df.loc[valid, "code"][::-1], df.loc[valid, "_row"][::-1], strict=True))
+    dup = valid & df["code"].duplicated(keep="first")
+    problems += [
+        problem(
+            "regions.duplicate_code",
+            file=filename,
+            row=int(r),
+            column="code",
+            value=str(c),
+            first_row=first_row[c],
+        )
+        for r, c in zip(df.loc[dup, "_row"], df.loc[dup, "code"], strict=True)
+    ]
+    keep = valid & ~dup
+    rows = df.loc[keep]
+    level_of = dict(zip(rows["code"], levels[keep], strict=True))
+    row_of = dict(zip(rows["code"], rows["_row"], strict=True))
+    parent: dict[str, str] = {}
+    roots: list[int] = []
+    for code, par, r in zip(rows["code"], rows["parent_code"], rows["_row"], strict=True):
+        if par == "":
+            roots.append(int(r))
+        elif not CODE_RE.fullmatch(par):
+            problems.append(
+                problem("regions.bad_parent_code", file=filename, row=int(r), column="parent_code", value=par)
+            )
+        elif par not in row_of:
+            problems.append(
+                problem("regions.missing_parent", file=filename, row=int(r), column="parent_code", value=par)
+            )
+        else:
+            parent[code] = par
+    for cycle in _find_cycles(parent):
+        first = min(cycle, key=lambda c: row_of[c])
+        order = cycle[cycle.index(first) :] + cycle[: cycle.index(first)]
+        problems.append(
+            problem(
+                "regions.cycle",
+                file=filename,
+                row=int(row_of[first]),
+                column="parent_code",
+                value=parent[first],
+                cycle=" -> ".join([*order, first]),
+                rows=", ".join(str(row_of[c]) for c in order),
+            )
+        )
+    if not roots and (len(rows) or not len(df)):
+        problems.append(problem("regions.no_root", file=filename, column="parent_code"))
+    elif len(roots) > 1:
+        problems += [
+            problem(
+                "regions.several_roots",
+                file=filename,
+                row=r,
+                column="parent_code",
+                count=len(roots),
+                rows=", ".join(map(str, roots)),
+            )
+            for r in roots[1:]
+        ]
+    for code, par in parent.items():
+        lvl, plvl = level_of[code], level_of[par]
+        if pd.isna(lvl) or pd.isna(plvl):
+            continue
+        if lvl == "province":
+            problems.append(
+                problem(
+                    "regions.province_with_parent",
+                    file=filename,
+                    row=int(row_of[code]),
+                    column="level",
+                    value=lvl,
+                    parent=par,
+                )
+            )
+        elif _RANK[lvl] <= _RANK[plvl]:
+            problems.append(
+                problem(
+                    "regions.level_order",
+                    file=filename,
+                    row=int(row_of[code]),
+                    column="level",
+                    value=lvl,
+                    parent=par,
+                    level=(_LEVEL_ZH[lvl], lvl),
+                    parent_level=(_LEVEL_ZH[plvl], plvl),
+                )
+            )
+    return problems
+
+
+def parse_region_csv(data: bytes | str, filename: str = "regions.csv") -> RegionTree:
+    """Parse a region-tree CSV (bytes or text) into a :class:`RegionTree`, or refuse it.
+
+    Raises DataFileError listing every problem: missing column, bad or duplicate code, missing
+    name, bad level or a level that does not fit the tree, missing parent, cycles, no root or
+    several roots, non-positive or non-integer population, bad yes/no flags, bad fiscal capacity.
+
+    >>> tree = parse_region_csv("code,name_zh,name_en,level,parent_code,population\\n"
+    ...                         "990000,示例省,Sample Province,province,,1000000\\n")
+    >>> tree.root.name_en
+    'Sample Province'
+    """
+    df = read_csv_table(data, filename, REQUIRED_COLUMNS, OPTIONAL_COLUMNS)
+    problems: list[Problem] = []
+    bad_code = ~df["code"].str.fullmatch(CODE_RE.pattern).fillna(False)
+    problems += [
+        problem("regions.bad_code", file=filename, row=int(r), column="code", value=str(c))
+        for r, c in zip(df.loc[bad_code, "_row"], df.loc[bad_code, "code"], strict=True)
+    ]
+    no_name = df["name_zh"] == ""
+    problems += [
+        problem("regions.missing_name", file=filename, row=int(r), column="name_zh")
+        for r in df.loc[no_name, "_row"]
+    ]
+    levels = df["level"].str.lower().map(_LEVEL_ALIASES)
+    bad_level = levels.isna()
+    problems += [
+        problem("regions.bad_level", file=filename, row=int(r), column="level", value=str(v))
+        for r, v in zip(df.loc[bad_level, "_row"], df.loc[bad_level, "level"], strict=True)
+    ]
+    pop, fiscal, number_problems = _parse_numbers(df, filename)
+    flags, flag_problems = _parse_flags(df, filename)
+    problems += number_problems + flag_problems + _tree_problems(df, levels, filename)
+    if problems:
+        problems.sort(key=lambda p: p.row if p.row is not None else 0)
+        raise DataFileError(problems)
+    name_en = df["name_en"].where(df["name_en"] != "", df["name_zh"])
+    regions = tuple(
+        Region(
+            code=str(code),
+            name_zh=str(nzh),
+            name_en=str(nen),
+            level=str(lvl),
+            parent_code=str(par) if par else None,
+            population=int(p),
+            urban=bool(u),
+            mountainous=bool(m),
+            ethnic_autonomous=bool(e),
+            fiscal_capacity_per_head=None if pd.isna(f) else float(f),
+            reports=bool(rep),
+        )
+        for code, nzh, nen, lvl, par, p, u, m, e, f, rep in zip(
+            df["code"],
+            df["name_zh"],
+            name_en,
+            levels,
+            df["parent_code"],
+            pop,
+            flags["urban"],
+            flags["mountainous"],
+            flags["ethnic_autonomous"],
+            fiscal,
+            flags["reports"],
+            strict=True,
+        )
+    )
+    return RegionTree(regions)
+
+
+def load_region_tree(path: Path) -> RegionTree:
+    """Load a region-tree CSV file; see :func:`parse_region_csv`. A missing file is refused cleanly."""
+    path = Path(path)
+    try:
+        data = path.read_bytes()
+    except OSError as err:
+        raise DataFileError(
+            [problem("regions.file.not_found", file=str(path), reason=err.strerror or type(err).__name__)]
+        ) from None
+    return parse_region_csv(data, path.name)

@@ -1,0 +1,300 @@
+"""Read an uploaded template or batch file into tidy values, defensively (issue 3 items 2 and 3).
+
+:func:`read_upload` takes the bytes and returns an :class:`UploadResult`; it never raises on bad
+input. The steps, each refusing with Problems (codes in :mod:`assessment.intake.upload_problems`):
+
+1. :mod:`assessment.intake.safety` looks at the container (size, encryption, macros, zip and XML bombs);
+2. :mod:`assessment.intake.upload_tables` reads the cells with python-calamine (or pandas for csv);
+3. the template's hidden metadata is checked (template version, edition, region, period);
+4. :mod:`assessment.intake.validation` applies the row rules; :mod:`assessment.intake.plausibility` adds the
+   warnings (implausible change, peer outlier, bunching at the standard, denominators over the
+   population, rates typed as fractions).
+
+``values`` is filled only when there is no error, so nothing half-valid can be stored.
+
+>>> from assessment.intake.ingest import read_upload  # doctest: +SKIP
+>>> result = read_upload(data, "990101_2024.xlsx", edition=edition, tree=tree)  # doctest: +SKIP
+>>> result.ok, [p.code for p in result.errors]  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import pandas as pd
+import python_calamine as pc
+
+from assessment.domain.errors import Problem
+from assessment.domain.model import Edition, LocalStandard, RegionTree
+from assessment.intake.cleaning import clean_period
+from assessment.intake.plausibility import plausibility_warnings
+from assessment.intake.safety import ZIP_ERRORS, inspect_upload
+from assessment.intake.upload_problems import cap_problems, make_problem
+from assessment.intake.upload_tables import batch_csv_table, batch_xlsx_table, template_table
+from assessment.intake.validation import Context, RawTable, check_rows
+from assessment.intake.workbook_layout import DATA_SHEET, TEMPLATE_VERSION
+from assessment.intake.xlsx_reader import open_workbook, sheets
+
+log = logging.getLogger(__name__)
+
+# What reading a damaged workbook can raise (defusedxml's refusals are ValueErrors; ElementTree's
+# ParseError is a SyntaxError). Anything else is a bug and becomes E_UNREADABLE.
+READ_ERRORS = (pc.CalamineError, KeyError, IndexError, SyntaxError, *ZIP_ERRORS)
+VALUE_COLUMNS = ("region_code", "period", "indicator_code", "value", "numerator", "denominator", "note")
+DEFAULT_MAX_BYTES = 20 * 1024 * 1024
+
+
+def empty_values() -> pd.DataFrame:
+    """A tidy values frame with no rows and the right dtypes."""
+    return pd.DataFrame(
+        {
+            "region_code": pd.Series(dtype=str),
+            "period": pd.Series(dtype="int64"),
+            "indicator_code": pd.Series(dtype=str),
+            "value": pd.Series(dtype="float64"),
+            "numerator": pd.Series(dtype="float64"),
+            "denominator": pd.Series(dtype="float64"),
+            "note": pd.Series(dtype=str),
+        }
+    )
+
+
+@dataclass(frozen=True)
+class UploadResult:
+    """The verdict on one upload: problems (errors block, warnings do not) and the tidy values."""
+
+    ok: bool
+    problems: tuple[Problem, ...]
+    values: pd.DataFrame
+    kind: str  # "template" | "batch"
+    region_code: str | None
+    period: int | None
+    edition: str
+    sha256: str
+
+    @property
+    def errors(self) -> tuple[Problem, ...]:
+        return tuple(p for p in self.problems if p.severity == "error")
+
+    @property
+    def warnings(self) -> tuple[Problem, ...]:
+        return tuple(p for p in self.problems if p.severity == "warning")
+
+
+def _binding(
+    local_standards: Sequence[LocalStandard], tree: RegionTree, edition: Edition, periods: list[int]
+) -> pd.DataFrame:
+    cols = ["region_code", "period", "indicator_code", "local_standard"]
+    if not local_standards or not periods:
+        return pd.DataFrame({c: pd.Series(dtype=object) for c in cols}).astype({"period": "Int64"})
+    from assessment.catalogue.local_standards import binding_standards
+
+    frames = [binding_standards(local_standards, tree, edition, p).assign(period=p) for p in periods]
+    out = pd.concat(frames, ignore_index=True)[cols]
+    out = out[out["local_standard"].notna()]
+    return out.astype({"region_code": str, "indicator_code": str, "period": "Int64", "local_standard": float})
+
+
+def _meta_problems(
+    raw: RawTable,
+    edition: Edition,
+    tree: RegionTree,
+    ctx_region: str | None,
+    ctx_period: int | None,
+    filename: str,
+) -> tuple[list[Problem], bool]:
+    """Problems of a template's metadata, and whether reading should stop here."""
+    meta = raw.meta
+
+    def at_title(code: str, value: str, **fill: str) -> Problem:  # the title cell names region and period
+        return make_problem(code, file=filename, sheet=DATA_SHEET, cell="A1", row=1, value=value, **fill)
+
+    version = meta.get("template_version", "")
+    if version != TEMPLATE_VERSION:
+        return [at_title("E_TEMPLATE_VERSION", version, expected=TEMPLATE_VERSION)], True
+    found = meta.get("edition", "")
+    if found != edition.id:
+        return [at_title("E_WRONG_EDITION", found, expected=edition.id)], True
+    out: list[Problem] = []
+    region = meta.get("region_code", "")
+    if region not in tree:
+        out.append(at_title("E_UNKNOWN_REGION", region))
+    elif ctx_region and not tree.is_within(region, ctx_region):
+        out.append(at_title("E_WRONG_REGION", region, expected=ctx_region))
+    period = meta.get("period", "")
+    if not period.isdigit():
+        out.append(at_title("E_BAD_PERIOD", period))
+    elif ctx_period is not None and int(period) != ctx_period:
+        out.append(at_title("E_WRONG_PERIOD", period, expected=str(ctx_period)))
+    return out, False
+
+
+def _batch_edition(raw: RawTable, edition: Edition, filename: str) -> list[Problem]:
+    """An optional ``edition`` column of a batch file must name the edition in force."""
+    col = raw.frame["edition"].astype(object)
+    text = col.where(col.notna(), "").astype(str).str.strip()
+    wrong = (text != "") & (text != edition.id)
+    if not wrong.any():
+        return []
+    first = raw.frame.loc[wrong].drop_duplicates("edition")
+    letter = raw.letters.get("edition", "")
+    return [
+        make_problem(
+            "E_WRONG_EDITION",
+            file=filename,
+            sheet=raw.sheet,
+            cell=f"{letter}{row}",
+            row=int(row),
+            column="edition",
+            value=str(val),
+            expected=edition.id,
+        )
+        for val, row in first[["edition", "row"]].itertuples(index=False)
+    ]
+
+
+def _sort_key(p: Problem) -> tuple:
+    return (p.row is not None, p.row or 0, len(p.cell.rstrip("0123456789")), p.cell)
+
+
+def _read_table(data: bytes, filename: str, kind: str) -> tuple[RawTable | None, list[Problem]]:
+    if kind == "csv":
+        return batch_csv_table(data, filename)
+    try:
+        wb = open_workbook(data)
+    except pc.PasswordError:
+        return None, [make_problem("E_ENCRYPTED", file=filename)]
+    except Exception:  # calamine's Zip/Xml errors and anything else from a damaged file
+        return None, [make_problem("E_CORRUPT", file=filename)]
+    try:
+        if DATA_SHEET in [s.name for s in sheets(wb)]:
+            return template_table(wb, data, filename)
+        return batch_xlsx_table(wb, data, filename)
+    except READ_ERRORS:  # a damaged part that calamine or the XML scan could not read
+        return None, [make_problem("E_CORRUPT", file=filename)]
+    finally:
+        wb.close()
+
+
+def _tidy(checked: pd.DataFrame) -> pd.DataFrame:
+    rows = checked[~checked["error"] & checked["value"].notna()]
+    out = rows[list(VALUE_COLUMNS)].reset_index(drop=True)
+    return out.astype(
+        {
+            "region_code": str,
+            "period": "int64",
+            "indicator_code": str,
+            "value": "float64",
+            "numerator": "float64",
+            "denominator": "float64",
+            "note": str,
+        }
+    )
+
+
+def _read(
+    data: bytes,
+    filename: str,
+    edition: Edition,
+    tree: RegionTree,
+    local_standards: Sequence[LocalStandard],
+    expected_region: str | None,
+    expected_period: int | None,
+    history: pd.DataFrame | None,
+    max_bytes: int,
+) -> tuple[list[Problem], pd.DataFrame, str, str | None, int | None]:
+    guess = "batch" if filename.lower().endswith((".csv", ".txt")) else "template"
+    inspection = inspect_upload(data, filename, max_bytes)
+    if inspection.problems:
+        return list(inspection.problems), empty_values(), guess, None, None
+    guess = "batch" if inspection.kind == "csv" else guess
+    raw, problems = _read_table(data, filename, inspection.kind)
+    if raw is None:
+        return problems, empty_values(), guess, None, None
+    region = period = None
+    if raw.kind == "template":
+        meta_problems, stop = _meta_problems(raw, edition, tree, expected_region, expected_period, filename)
+        problems += meta_problems
+        region = raw.meta.get("region_code") or None
+        period = int(raw.meta["period"]) if raw.meta.get("period", "").isdigit() else None
+        if stop:
+            return problems, empty_values(), raw.kind, region, period
+    else:
+        problems += _batch_edition(raw, edition, filename)
+    if raw.kind == "batch":
+        periods = sorted(
+            int(p) for p in clean_period(raw.frame["period"], raw.has_bools)[0].dropna().unique()
+        )
+    else:
+        periods = [period] if period is not None else []
+    binding = _binding(local_standards, tree, edition, periods)
+    ctx = Context(edition, tree, binding, filename, expected_region, expected_period)
+    checked, row_problems = check_rows(raw, ctx)
+    problems += row_problems
+    if not len(checked) and not problems:
+        problems.append(make_problem("E_NO_DATA", file=filename, sheet=raw.sheet))
+    problems += plausibility_warnings(checked, raw, ctx, history)
+    problems = cap_problems(sorted(problems, key=_sort_key))
+    ok = not any(p.severity == "error" for p in problems)
+    values = _tidy(checked) if ok else empty_values()
+    return problems, values, raw.kind, region, period
+
+
+def read_upload(
+    data: bytes,
+    filename: str,
+    *,
+    edition: Edition,
+    tree: RegionTree,
+    local_standards: Sequence[LocalStandard] = (),
+    expected_region: str | None = None,
+    expected_period: int | None = None,
+    history: pd.DataFrame | None = None,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+) -> UploadResult:
+    """Read and validate one uploaded file (template xlsx, batch xlsx or batch csv).
+
+    ``expected_region`` is the uploader's scope: a template must be of that region or one below
+    it, and every batch row must lie within it. ``expected_period`` must match every period.
+    ``history`` (tidy values of earlier periods and of peer regions) feeds the plausibility
+    warnings. Never raises on bad input: every failure is a Problem in the result.
+    """
+    try:
+        data = bytes(data)
+    except TypeError:  # not bytes-like at all: read what it says, it will be refused
+        data = str(data).encode("utf-8", errors="replace")
+    sha = hashlib.sha256(data).hexdigest()
+    try:
+        problems, values, kind, region, period = _read(
+            data,
+            filename,
+            edition,
+            tree,
+            local_standards,
+            expected_region,
+            expected_period,
+            history,
+            max_bytes,
+        )
+    except MemoryError:
+        problems, values, kind, region, period = (
+            [make_problem("E_TOO_LARGE", file=filename, size_mb=f"{len(data) / 1048576:.1f}", limit_mb="-")],
+            empty_values(),
+            "batch",
+            None,
+            None,
+        )
+    except Exception:  # the last line of defence: a bug must not become a traceback for the user
+        log.exception("read_upload failed on %s (sha256 %s)", filename, sha)
+        problems, values, kind, region, period = (
+            [make_problem("E_UNREADABLE", file=filename)],
+            empty_values(),
+            "batch",
+            None,
+            None,
+        )
+    ok = not any(p.severity == "error" for p in problems)
+    return UploadResult(ok, tuple(problems), values, kind, region, period, edition.id, sha)

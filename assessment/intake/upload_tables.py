@@ -1,0 +1,240 @@
+"""Turn an upload's bytes into a :class:`~assessment.intake.validation.RawTable` (cells with positions).
+
+Three shapes are read (DESIGN section 5):
+
+- a **template** (xlsx with a sheet ``填报`` and the hidden sheet ``meta``): one row per indicator;
+  region and period come from the metadata;
+- a **batch** xlsx: the first sheet whose header names ``region_code``, ``period`` and
+  ``indicator_code``;
+- a **batch** csv in UTF-8 (with or without BOM), GB18030/GBK (Excel on Chinese Windows) or
+  UTF-16 (Excel's "Unicode text"), comma-, semicolon- or tab-separated.
+
+Headers are found in the first rows by their machine key or Chinese label, in any column order.
+Problems are structural only (missing sheet or column, bad CSV shape); row rules live in
+:mod:`assessment.intake.validation`.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import python_calamine as pc
+
+from assessment.domain.errors import Problem
+from assessment.intake.upload_problems import make_problem
+from assessment.intake.validation import RawTable
+from assessment.intake.workbook_layout import (
+    BATCH_COLUMNS,
+    BATCH_REQUIRED,
+    DATA_SHEET,
+    META_SHEET,
+    column_letter,
+    header_map,
+)
+from assessment.intake.xlsx_reader import cell_flags, read_grid, sheets
+
+HEADER_SEARCH_ROWS = 30
+FIELDS = ("region_code", "period", "indicator_code", "value", "numerator", "denominator", "note", "edition")
+_CSV_LINE = re.compile(r"line (\d+), saw (\d+)")
+_REF = re.compile(r"^([A-Z]+)(\d+)$")
+
+
+def _find_header(rows: Sequence[Sequence[Any]], needed: tuple[str, ...]) -> tuple[int, dict[str, int]] | None:
+    """(0-based row index, key -> column index) of the first row naming all ``needed`` keys."""
+    for idx, row in enumerate(rows[:HEADER_SEARCH_ROWS]):
+        keys = header_map(list(row))
+        if all(k in keys for k in needed):
+            return idx, keys
+    return None
+
+
+def _frame(body: pd.DataFrame, first_row: int, cols: dict[str, int], fill: dict[str, str]) -> pd.DataFrame:
+    """The FIELDS columns of ``body`` (cells as read, dtype kept) with their spreadsheet rows."""
+    out: dict[str, object] = {}
+    for key in FIELDS:
+        if key in cols and cols[key] in body.columns:
+            out[key] = body[cols[key]].reset_index(drop=True)
+        else:
+            out[key] = pd.Series(np.full(len(body), fill.get(key, ""), dtype=object))
+    frame = pd.DataFrame(out)
+    frame["row"] = np.arange(first_row, first_row + len(body), dtype="int64")
+    return frame
+
+
+def _missing_columns(
+    cols: dict[str, int], needed: tuple[str, ...], filename: str, sheet: str
+) -> list[Problem]:
+    labels = dict(BATCH_COLUMNS)
+    return [
+        make_problem(
+            "E_MISSING_COLUMN", file=filename, sheet=sheet, column=k, field=f"{labels.get(k, k)} {k}"
+        )
+        for k in needed
+        if k not in cols
+    ]
+
+
+def read_meta(grid: Sequence[Sequence[Any]]) -> dict[str, str]:
+    """Key/value rows of the metadata sheet as strings (2024.0 -> '2024')."""
+    meta: dict[str, str] = {}
+    for row in grid:
+        if len(row) >= 2 and isinstance(row[0], str) and row[0].strip():
+            val = row[1]
+            if isinstance(val, float) and val.is_integer():
+                val = int(val)
+            meta[row[0].strip()] = str(val).strip()
+    return meta
+
+
+def template_table(
+    wb: pc.CalamineWorkbook, data: bytes, filename: str
+) -> tuple[RawTable | None, list[Problem]]:
+    """Read a filled template: the 填报 sheet and its hidden metadata."""
+    names = [s.name for s in sheets(wb)]
+    problems: list[Problem] = []
+    if META_SHEET not in names:
+        problems.append(
+            make_problem("E_MISSING_SHEET", file=filename, sheet=META_SHEET, sheet_name=META_SHEET)
+        )
+    grid = read_grid(wb, DATA_SHEET)
+    found = _find_header(grid, ("indicator_code",))
+    if found is None:
+        problems += _missing_columns({}, ("indicator_code", "value"), filename, DATA_SHEET)
+        return None, problems
+    hdr, cols = found
+    problems += _missing_columns(cols, ("value",), filename, DATA_SHEET)
+    if problems:
+        return None, problems
+    meta = read_meta(read_grid(wb, META_SHEET))
+    body = pd.DataFrame(grid[hdr + 1 :], dtype=object)
+    cols = {k: v for k, v in cols.items() if k not in ("region_code", "period", "edition")}
+    frame = _frame(
+        body, hdr + 2, cols, {"region_code": meta.get("region_code", ""), "period": meta.get("period", "")}
+    )
+    flags = cell_flags(data, DATA_SHEET)
+    letters = {k: column_letter(i) for k, i in cols.items()}
+    frame = _apply_percent(frame, flags.percent, letters.get("value", ""), hdr + 2)
+    raw = RawTable("template", frame, DATA_SHEET, letters, flags.formula_no_value, meta)
+    return raw, []
+
+
+def _apply_percent(frame: pd.DataFrame, cells: frozenset[str], letter: str, first_row: int) -> pd.DataFrame:
+    """Numbers shown with a percent format in the value column: 0.95 shown as 95% is read as 95."""
+    hits = []
+    for ref in cells:
+        m = _REF.match(ref)
+        if m and m.group(1) == letter and int(m.group(2)) >= first_row:
+            hits.append(int(m.group(2)) - first_row)
+    if not hits:
+        return frame
+    value = frame["value"].copy()
+    for i in hits:
+        if i < len(value) and isinstance(value.iat[i], int | float) and not isinstance(value.iat[i], bool):
+            value.iat[i] = value.iat[i] * 100.0
+    return frame.assign(value=value)
+
+
+def batch_xlsx_table(
+    wb: pc.CalamineWorkbook, data: bytes, filename: str
+) -> tuple[RawTable | None, list[Problem]]:
+    """Read a batch workbook: the first sheet with a batch header.
+
+    The metadata scan of the sheet's XML (:func:`~assessment.intake.xlsx_reader.cell_flags`: mostly
+    zlib, which releases the GIL) runs in a thread while calamine parses the same sheet."""
+    infos = sorted(sheets(wb), key=lambda s: not s.visible)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        scans = {infos[0].name: pool.submit(cell_flags, data, infos[0].name)} if infos else {}
+        for info in infos:
+            sheet = wb.get_sheet_by_name(info.name)  # calamine parses the whole sheet here, once
+            head = sheet.to_python(skip_empty_area=False, nrows=HEADER_SEARCH_ROWS)
+            found = _find_header(head, ("indicator_code",))
+            if found is None or not ({"region_code", "period"} & set(found[1])):
+                continue
+            hdr, cols = found
+            problems = _missing_columns(cols, BATCH_REQUIRED, filename, info.name)
+            if problems:
+                return None, problems
+            grid = sheet.to_python(skip_empty_area=False)
+            body = pd.DataFrame(grid[hdr + 1 :], dtype=object)
+            del grid, sheet
+            frame = _frame(body, hdr + 2, cols, {})
+            scan = scans.get(info.name) or pool.submit(cell_flags, data, info.name)
+            flags = scan.result()
+            letters = {k: column_letter(i) for k, i in cols.items()}
+            frame = _apply_percent(frame, flags.percent, letters["value"], hdr + 2)
+            raw = RawTable(
+                "batch", frame, info.name, letters, flags.formula_no_value, has_bools=flags.has_bools
+            )
+            return raw, []
+    return None, [make_problem("E_MISSING_SHEET", file=filename, sheet=DATA_SHEET, sheet_name=DATA_SHEET)]
+
+
+def decode_csv(data: bytes) -> str | None:
+    """The text of a CSV upload, or None when no known encoding fits."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError:
+            return None
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    return None
+
+
+def _separator(text: str) -> str:
+    first = next((line for line in text[:65536].splitlines() if line.strip()), "")
+    counts = {sep: first.count(sep) for sep in (",", "\t", ";")}
+    return max(counts, key=lambda s: counts[s]) if any(counts.values()) else ","
+
+
+def read_csv_frame(data: bytes) -> pd.DataFrame | str:
+    """All cells of a CSV as strings (header=None, blank lines kept so row i is line i + 1),
+    or an error code string ("E_BAD_ENCODING" or "E_CSV_SHAPE:<line>")."""
+    text = decode_csv(data)
+    if text is None:
+        return "E_BAD_ENCODING"
+    try:
+        return pd.read_csv(
+            io.StringIO(text),
+            sep=_separator(text),
+            header=None,
+            dtype=str,
+            keep_default_na=False,
+            skip_blank_lines=False,
+            engine="c",
+        )
+    except pd.errors.EmptyDataError:
+        return pd.DataFrame()
+    except pd.errors.ParserError as err:
+        m = _CSV_LINE.search(str(err))
+        return f"E_CSV_SHAPE:{m.group(1) if m else ''}"
+
+
+def batch_csv_table(data: bytes, filename: str) -> tuple[RawTable | None, list[Problem]]:
+    """Read a batch CSV file."""
+    df = read_csv_frame(data)
+    if isinstance(df, str):
+        code, _, line = df.partition(":")
+        row = int(line) if line else None
+        return None, [make_problem(code, file=filename, row=row)]
+    head = df.head(HEADER_SEARCH_ROWS).to_numpy().tolist() if len(df) else []
+    found = _find_header(head, ("indicator_code",))
+    if found is None:
+        return None, _missing_columns({}, BATCH_REQUIRED, filename, "")
+    hdr, cols = found
+    problems = _missing_columns(cols, BATCH_REQUIRED, filename, "")
+    if problems:
+        return None, problems
+    body = df.iloc[hdr + 1 :].reset_index(drop=True)
+    frame = _frame(body, hdr + 2, cols, {})
+    letters = {k: column_letter(i) for k, i in cols.items()}
+    return RawTable("batch", frame, "", letters, has_bools=False), []

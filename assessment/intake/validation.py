@@ -1,0 +1,362 @@
+"""Row rules of an upload (issue 3 item 3): every problem of every row, collected in one report.
+
+Input is a :class:`RawTable` (cells as read, with their spreadsheet row and column letters);
+output is the checked frame (one row per non-blank input row, numbers parsed, ``error`` True where
+a rule failed) plus the Problems. Each rule is a vectorised mask over the whole table.
+
+Rules, per row:
+
+- the indicator code is known to the edition (``E_UNKNOWN_INDICATOR``), present when the row has
+  data (``E_NO_INDICATOR_CODE``) and not repeated for the same region and period
+  (``E_DUPLICATE_INDICATOR``);
+- batch rows name a region of the tree (``E_UNKNOWN_REGION``) within the uploader's scope
+  (``E_OUT_OF_SCOPE``), a year (``E_BAD_PERIOD``), the expected period (``E_WRONG_PERIOD``);
+- value, numerator and denominator are numbers (``E_NOT_NUMBER``; the tolerant parser of
+  :mod:`assessment.intake.numbers`), not formulas without a saved result (``E_FORMULA_NO_VALUE``), not
+  negative (``E_NEGATIVE``); a boolean is 0 or 1 (``E_NOT_BOOLEAN``; 是/否, yes/no are read too);
+- rates: value at most 100 (``E_RATE_OVER_100``), numerator and denominator both or neither
+  (``E_HALF_RATIO``), numerator <= denominator (``E_NUM_OVER_DEN``), denominator not 0 when a
+  numerator is given (``E_ZERO_DENOMINATOR``), and a stated value within ``RATE_TOLERANCE``
+  percentage points of 100 x numerator / denominator (``E_RATE_MISMATCH``);
+- **required values** (``E_REQUIRED``): an indicator with a national floor, or with a local
+  standard binding on the region for the period, must have a value (for a rate: a value, or
+  numerator and denominator). Its row must be present for every region and period in the file.
+  A non-rate row with numerator or denominator but no value is also refused, since its value
+  cannot be computed. Other indicators may be left empty (no data).
+
+The value kept for a rate is the stated one; when it is empty it is computed from numerator and
+denominator (DESIGN section 4 scores from numerator/denominator anyway).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+
+import numpy as np
+import pandas as pd
+
+from assessment.domain.errors import Problem
+from assessment.domain.model import Edition, RegionTree
+from assessment.intake.cleaning import (
+    clean_code,
+    clean_period,
+    clean_region,
+    clean_text,
+    lookup,
+    parse_column,
+)
+from assessment.intake.upload_problems import fmt_number, make_problem
+
+RATE_TOLERANCE = 0.5  # percentage points between a stated rate and 100 x numerator / denominator
+_BOOL_WORDS = {
+    "是": 1.0,
+    "否": 0.0,
+    "yes": 1.0,
+    "no": 0.0,
+    "y": 1.0,
+    "n": 0.0,
+    "true": 1.0,
+    "false": 0.0,
+    "有": 1.0,
+    "无": 0.0,
+    "√": 1.0,
+    "×": 0.0,
+}
+
+
+@dataclass(frozen=True)
+class RawTable:
+    """Cells as read from one upload. ``frame`` has region_code, period, indicator_code, value,
+    numerator, denominator, note (raw cell objects) and ``row`` (spreadsheet row number)."""
+
+    kind: str  # "template" | "batch"
+    frame: pd.DataFrame
+    sheet: str  # "" for csv
+    letters: dict[str, str]  # machine key -> column letter
+    formula_cells: frozenset[str] = frozenset()
+    meta: dict[str, str] = field(default_factory=dict)
+    has_bools: bool = True  # False when no cell can be TRUE/FALSE (csv, or none in the sheet)
+
+
+@dataclass(frozen=True)
+class Context:
+    """What an upload is checked against."""
+
+    edition: Edition
+    tree: RegionTree
+    binding: pd.DataFrame  # region_code, period, indicator_code, local_standard
+    filename: str
+    expected_region: str | None = None
+    expected_period: int | None = None
+
+    @cached_property
+    def indicators(self) -> pd.DataFrame:
+        """``edition.indicator_frame()`` indexed by indicator_code, built once per check."""
+        return self.edition.indicator_frame().set_index("indicator_code")
+
+
+class ProblemSink:
+    """Collects problems for masked rows of the table."""
+
+    def __init__(self, raw: RawTable, ctx: Context, df: pd.DataFrame) -> None:
+        self.raw, self.ctx, self.df = raw, ctx, df
+        self.problems: list[Problem] = []
+        self.error = np.zeros(len(df), dtype=bool)
+
+    def cell_text(self, key: str, pos: np.ndarray) -> list[str]:
+        col = self.df[f"raw_{key}"].to_numpy()[pos] if f"raw_{key}" in self.df else [""] * len(pos)
+        out = []
+        for v in col:
+            if v is None or (isinstance(v, float) and np.isnan(v)):
+                out.append("")
+            elif isinstance(v, float | int) and not isinstance(v, bool):
+                out.append(fmt_number(v))
+            else:
+                out.append(str(v))
+        return out
+
+    def add(
+        self, mask: pd.Series | np.ndarray, code: str, key: str, *, msg: str | None = None, **fills
+    ) -> None:
+        """One problem per masked row at column ``key``; ``fills`` are constants or Series whose
+        index holds (at least) the labels of the masked rows."""
+        mask = np.asarray(mask, dtype=bool)
+        if not mask.any():
+            return
+        if not code.startswith("W_"):
+            self.error |= mask
+        pos = np.flatnonzero(mask)
+        rows = self.df["row"].to_numpy()[pos]
+        texts = self.cell_text(key, pos)
+        letter = self.raw.letters.get(key, "")
+        labels = self.df.index[pos]
+        extra = {  # a Series fill is looked up by row label, so it may cover a subset of the rows
+            k: (v.reindex(labels).to_numpy() if isinstance(v, pd.Series) else [v] * len(pos))
+            for k, v in fills.items()
+        }
+        for i, (row, text) in enumerate(zip(rows, texts, strict=True)):
+            fill = {k: (fmt_number(v[i]) if isinstance(v[i], float) else v[i]) for k, v in extra.items()}
+            self.problems.append(
+                make_problem(
+                    code,
+                    file=self.ctx.filename,
+                    sheet=self.raw.sheet,
+                    cell=f"{letter}{row}" if letter else "",
+                    row=int(row),
+                    column=key,
+                    value=text,
+                    key=msg,
+                    **fill,
+                )
+            )
+
+
+def _flagged(df: pd.DataFrame, letter: str, cells: frozenset[str]) -> np.ndarray:
+    if not cells or not letter:
+        return np.zeros(len(df), dtype=bool)
+    return (letter + df["row"].astype(str)).isin(cells).to_numpy()
+
+
+def _prepare(raw: RawTable, ctx: Context) -> pd.DataFrame:
+    """Parsed columns next to the raw ones; blank rows dropped."""
+    src = raw.frame
+    df = pd.DataFrame({"row": src["row"].astype("int64").to_numpy()}, index=src.index)
+    for key in ("region_code", "period", "indicator_code", "value", "numerator", "denominator", "note"):
+        df[f"raw_{key}"] = src[key]
+    bools = raw.has_bools
+    df["indicator_code"] = clean_code(src["indicator_code"], bools)
+    df["note"] = clean_text(src["note"], bools)
+    df["region_code"] = clean_region(src["region_code"], bools)
+    df["period"], df["period_bad"] = clean_period(src["period"], bools)
+    kinds = ctx.indicators["kind"]
+    df["kind"] = lookup(df["indicator_code"], kinds, categorical=True)
+    value_src = src["value"]
+    is_bool = (df["kind"] == "boolean").to_numpy()
+    if is_bool.any():
+        value_src = value_src.astype(object)
+        sub = value_src[is_bool]
+        words = clean_text(sub).str.lower().map(_BOOL_WORDS)
+        flags = sub.map(lambda v: float(v) if isinstance(v, bool) else np.nan)
+        mapped = words.fillna(flags)
+        value_src = value_src.copy()
+        value_src.loc[mapped.index[mapped.notna()]] = mapped[mapped.notna()]
+    for key, col in (
+        ("value", value_src),
+        ("numerator", src["numerator"]),
+        ("denominator", src["denominator"]),
+    ):
+        parsed = parse_column(col, raw.has_bools)
+        df[key] = parsed.values.to_numpy()
+        df[f"{key}_bad"] = parsed.bad.to_numpy()
+        df[f"{key}_formula"] = _flagged(df, raw.letters.get(key, ""), raw.formula_cells)
+        df[f"{key}_blank"] = parsed.blank.to_numpy() & ~df[f"{key}_formula"].to_numpy()
+    df["code_blank"] = (df["indicator_code"] == "").to_numpy()  # compared once: object arrays are slow
+    df["note_blank"] = (df["note"] == "").to_numpy()
+    df["region_blank"] = (df["region_code"] == "").to_numpy()
+    empty = df["value_blank"] & df["numerator_blank"] & df["denominator_blank"]
+    blank = df["code_blank"] & empty & df["note_blank"]
+    if raw.kind == "batch":
+        blank &= df["region_blank"] & df["period"].isna() & ~df["period_bad"]
+    return df.loc[~blank].reset_index(drop=True)
+
+
+def _key_id(df: pd.DataFrame) -> np.ndarray:
+    """One int per distinct (region_code, period, indicator_code), missing values included."""
+    gid = np.zeros(len(df), dtype="int64")
+    for col in ("region_code", "period", "indicator_code"):
+        codes, uniques = pd.factorize(df[col], use_na_sentinel=False)
+        gid = gid * (len(uniques) + 1) + codes
+    return gid
+
+
+def _key_rules(sink: ProblemSink, df: pd.DataFrame, raw: RawTable, ctx: Context) -> None:
+    """Region, period and indicator code of each row."""
+    code = df["indicator_code"]
+    code_blank = df["code_blank"]
+    has_data = ~(df["value_blank"] & df["numerator_blank"] & df["denominator_blank"] & df["note_blank"])
+    sink.add(code_blank & has_data, "E_NO_INDICATOR_CODE", "indicator_code")
+    known = code.isin(list(ctx.edition.indicator_by_code))
+    sink.add(~code_blank & ~known, "E_UNKNOWN_INDICATOR", "indicator_code", edition=ctx.edition.id)
+    key = pd.Series(_key_id(df), index=df.index)
+    dup = key.duplicated(keep="first") & ~code_blank
+    if dup.any():
+        first_row = df["row"].groupby(key).transform("min")
+        sink.add(dup, "E_DUPLICATE_INDICATOR", "indicator_code", first_row=first_row.astype(str))
+    if raw.kind != "batch":
+        return
+    region = df["region_code"]
+    has_region = ~df["region_blank"]
+    sink.add(~has_region, "E_MISSING_KEY", "region_code", field="地区代码 region_code")
+    uniq = pd.unique(region[has_region])
+    in_tree = {r: r in ctx.tree for r in uniq}
+    known_region = lookup(region, in_tree, False).fillna(False).astype(bool)
+    sink.add(has_region & ~known_region, "E_UNKNOWN_REGION", "region_code")
+    if ctx.expected_region:
+        inside = {r: in_tree[r] and ctx.tree.is_within(r, ctx.expected_region) for r in uniq}
+        out = has_region & known_region & ~lookup(region, inside, False).fillna(False).astype(bool)
+        sink.add(out, "E_OUT_OF_SCOPE", "region_code", scope=ctx.expected_region)
+    period = df["period"]
+    sink.add(period.isna() & ~df["period_bad"], "E_MISSING_KEY", "period", field="期间 period")
+    sink.add(df["period_bad"], "E_BAD_PERIOD", "period")
+    if ctx.expected_period is not None:
+        wrong = period.notna() & (period != ctx.expected_period)
+        sink.add(wrong.fillna(False), "E_WRONG_PERIOD", "period", expected=str(ctx.expected_period))
+
+
+def _number_rules(sink: ProblemSink, df: pd.DataFrame) -> None:
+    """Numbers, signs, booleans, rates and their numerator/denominator."""
+    for key in ("value", "numerator", "denominator"):
+        sink.add(df[f"{key}_formula"] & ~df[f"{key}_bad"], "E_FORMULA_NO_VALUE", key)
+        sink.add(df[f"{key}_bad"], "E_NOT_NUMBER", key)
+        sink.add(df[key] < 0, "E_NEGATIVE", key)
+    kind = df["kind"]
+    val, num, den = df["value"], df["numerator"], df["denominator"]
+    is_bool = (kind == "boolean").to_numpy()
+    sink.add(is_bool & val.notna() & ~val.isin([0.0, 1.0]), "E_NOT_BOOLEAN", "value")
+    rate = (kind == "rate").to_numpy()
+    sink.add(rate & (val > 100), "E_RATE_OVER_100", "value")
+    num_in = ~df["numerator_blank"] | df["numerator_formula"]
+    den_in = ~df["denominator_blank"] | df["denominator_formula"]
+    sink.add(rate & num_in & ~den_in, "E_HALF_RATIO", "denominator")
+    sink.add(rate & den_in & ~num_in, "E_HALF_RATIO", "numerator")
+    pair = num.notna() & den.notna() & (num >= 0) & (den >= 0)
+    sink.add(pair & (den == 0), "E_ZERO_DENOMINATOR", "denominator")
+    sink.add(rate & pair & (num > den) & (den > 0), "E_NUM_OVER_DEN", "numerator", denominator=den)
+    ok_pair = rate & pair & (den > 0) & (num <= den)
+    computed = (100.0 * num / den.where(den > 0)).round(4)
+    off = ok_pair & val.notna() & (val >= 0) & ((val - computed).abs() > RATE_TOLERANCE)
+    fraction = off & ((val * 100 - computed).abs() <= RATE_TOLERANCE)
+    tol = fmt_number(RATE_TOLERANCE)
+    sink.add(off & ~fraction, "E_RATE_MISMATCH", "value", computed=computed, tolerance=tol)
+    sink.add(
+        fraction, "E_RATE_MISMATCH", "value", msg="E_RATE_MISMATCH_FRACTION", computed=computed, tolerance=tol
+    )
+    # A non-rate value cannot be computed from numerator/denominator.
+    no_value = df["value_blank"] & ~rate & (num_in | den_in) & (kind.notna()).to_numpy()
+    sink.add(no_value, "E_REQUIRED", "value", indicator=df["indicator_code"])
+
+
+KEYS = ["region_code", "period", "indicator_code"]
+
+
+def key_frame(frame: pd.DataFrame, cols: list[str] = KEYS) -> pd.DataFrame:
+    """Key columns as plain objects (categorical or arrow strings do not merge with each other)."""
+    out = frame[cols].copy()
+    for c in cols:
+        out[c] = out[c].astype("Int64") if c == "period" else out[c].astype(object)
+    return out
+
+
+def _required(df: pd.DataFrame, ctx: Context) -> pd.Series:
+    """Per row: is a value required (national floor, or a binding local standard)?"""
+    floors = ctx.indicators["national_floor"]
+    req = lookup(df["indicator_code"], floors.notna(), False).fillna(False).astype(bool)
+    if len(ctx.binding):
+        b = ctx.binding[["region_code", "period", "indicator_code"]].drop_duplicates()
+        b = b.assign(_local=True, period=b["period"].astype("Int64"))
+        merged = key_frame(df).merge(key_frame(b).assign(_local=True), how="left", on=KEYS)
+        req = req | merged["_local"].fillna(False).astype(bool).to_numpy()
+    return req
+
+
+def _required_rules(sink: ProblemSink, df: pd.DataFrame, raw: RawTable, ctx: Context) -> list[Problem]:
+    """Required values that are empty, and required rows that are absent."""
+    req = _required(df, ctx)
+    empty = df["value_blank"] & df["numerator_blank"] & df["denominator_blank"]
+    empty &= ~df["numerator_formula"] & ~df["denominator_formula"]
+    sink.add(req & empty, "E_REQUIRED", "value", indicator=df["indicator_code"])
+    # Absent rows: every (region, period) present must carry each required indicator.
+    groups = key_frame(df.loc[~df["region_blank"] & df["period"].notna()], ["region_code", "period"])
+    groups = groups.drop_duplicates()
+    if raw.kind == "batch":
+        groups = groups[groups["region_code"].isin([r.code for r in ctx.tree])]
+    else:  # a template: its region and period, even when every row was deleted
+        meta_period = str(raw.meta.get("period", ""))
+        groups = pd.DataFrame(
+            {
+                "region_code": [str(raw.meta.get("region_code", ""))],
+                "period": pd.array([int(meta_period) if meta_period.isdigit() else None], dtype="Int64"),
+            }
+        )
+        groups = groups[groups["region_code"].isin([r.code for r in ctx.tree]) & groups["period"].notna()]
+    if not len(groups):
+        return []
+    ind = ctx.indicators
+    national = pd.DataFrame({"indicator_code": ind.index[ind["national_floor"].notna()].astype(object)})
+    need = groups.merge(national, how="cross")
+    if len(ctx.binding):
+        local = groups.merge(key_frame(ctx.binding), on=["region_code", "period"])
+        need = pd.concat([need, local]).drop_duplicates()
+    have = key_frame(df).drop_duplicates().assign(_have=True)
+    need = need.merge(have, how="left", on=KEYS)
+    missing = need[need["_have"].isna()].sort_values(KEYS)
+    return [
+        make_problem(
+            "E_REQUIRED",
+            file=ctx.filename,
+            sheet=raw.sheet,
+            column="indicator_code",
+            value=code,
+            key="E_REQUIRED_ROW",
+            indicator=code,
+            region=region,
+            period=str(period),
+        )
+        for region, period, code in missing[KEYS].itertuples(index=False)
+    ]
+
+
+def check_rows(raw: RawTable, ctx: Context) -> tuple[pd.DataFrame, list[Problem]]:
+    """Apply every row rule. Returns the checked frame (``error`` marks rows that failed a rule;
+    ``value`` filled from numerator/denominator for rates where empty) and the problems."""
+    df = _prepare(raw, ctx)
+    sink = ProblemSink(raw, ctx, df)
+    _key_rules(sink, df, raw, ctx)
+    _number_rules(sink, df)
+    absent = _required_rules(sink, df, raw, ctx)
+    df = df.assign(error=sink.error)
+    rate = df["kind"] == "rate"
+    computed = 100.0 * df["numerator"] / df["denominator"].where(df["denominator"] > 0)
+    df["value"] = df["value"].where(~(rate & df["value"].isna()), computed)
+    return df, absent + sink.problems

@@ -1,0 +1,310 @@
+"""Aggregation item -> category -> aspect -> overall, ranks and quintiles (issue 5 item 2).
+
+From the indicator scores of :func:`assessment.scoring.indicators.score_indicators`, per region and period:
+
+* **score**: an item's score is the weighted mean of its indicators' scores (catalogue weights);
+  a category's is the mean of its items' scores, an aspect's the mean of its categories', the
+  overall score the mean of the aspects' (every aspect counts the same, as in the SDG Index). Each
+  mean is over the children that have a score, so a missing indicator neither counts as 0 nor
+  blocks the rest; ``coverage`` says how much is behind the figure.
+* **counts**: ``n_indicators`` (rows of the score table under the node), ``n_reported`` (status
+  not ``no_data``), ``n_below_floor``, ``n_below_local``; ``coverage = n_reported / n_indicators``.
+* **status**: the worst child's, in the order below_floor > below_local > meets > no_standard >
+  no_data (no_data only when nothing under the node was reported): one indicator below the national
+  floor makes its item, category, aspect and the overall status ``below_floor`` whatever the
+  average, so a failed bottom line is never averaged away.
+* **insufficient data**: where more than ``missing_threshold`` (20%) of the indicators are missing,
+  the overall row has no score and the status ``insufficient_data`` (the counts still tell how many
+  are below the floor). Items, categories and aspects keep their partial scores with their
+  coverage.
+* **ranks**: ``rank_in_parent`` among regions with the same parent region and ``rank_in_level``
+  among all regions of the table, for the same level, code and period; 1 = highest score, ties
+  share the best rank ("min"), no rank without a score. ``quintile`` 1-5 over the same set, 5 = the
+  top fifth: ``floor(5 · (r − ½) / n) + 1`` with r the ascending rank (ties averaged) and n the
+  regions with a score; so 5 regions get 1..5 and regions that all tie sit in quintile 3.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from assessment.domain.model import Edition, RegionTree
+from assessment.scoring.indicators import STATUSES
+from assessment.scoring.inputs import index_codes, indicator_table, missing_columns_error
+from assessment.scoring.rollup import parent_codes
+
+__all__ = ["AGGREGATE_COLUMNS", "AGGREGATE_STATUSES", "LEVELS", "aggregate"]
+
+LEVELS = ("item", "category", "aspect", "overall")
+OVERALL_CODE = "overall"
+# severity order: index = severity (higher is worse)
+AGGREGATE_STATUSES = ("no_data", "no_standard", "meets", "below_local", "below_floor", "insufficient_data")
+_SEVERITY = {s: AGGREGATE_STATUSES.index(s) for s in STATUSES}
+AGGREGATE_COLUMNS = (
+    "edition",
+    "region_code",
+    "parent_code",
+    "period",
+    "level",
+    "code",
+    "score",
+    "status",
+    "n_indicators",
+    "n_reported",
+    "n_below_floor",
+    "n_below_local",
+    "coverage",
+    "rank_in_parent",
+    "rank_in_level",
+    "quintile",
+)
+_NEEDED = ("region_code", "period", "indicator_code", "status", "score")
+
+
+def _sum(key: np.ndarray, size: int, weights: np.ndarray | None = None) -> np.ndarray:
+    return np.bincount(key, weights=weights, minlength=size).astype("float64")
+
+
+def _worst(key: np.ndarray, size: int, severity: np.ndarray) -> np.ndarray:
+    """Highest severity per key (0 where the key has no rows)."""
+    out = np.zeros(size, dtype=np.int8)
+    for level in range(1, len(AGGREGATE_STATUSES)):
+        present = np.bincount(key, weights=(severity == level).astype("float64"), minlength=size) > 0
+        out[present] = level
+    return out
+
+
+def aggregate(
+    scores: pd.DataFrame,
+    edition: Edition,
+    tree: RegionTree,
+    *,
+    missing_threshold: float = 0.2,
+) -> pd.DataFrame:
+    """Item, category, aspect and overall rows per region and period (see the module docstring).
+
+    Returns a new frame with :data:`AGGREGATE_COLUMNS`, ordered by level, region, period and
+    catalogue order of codes; ``level`` is one of :data:`LEVELS`, ``code`` the item, category or
+    aspect code (``"overall"`` for the overall row). Rows of
+    ``scores`` for indicators outside ``edition`` are ignored. Raises
+    :class:`~assessment.domain.errors.DataFileError` when ``scores`` lacks a needed column.
+    """
+    missing = [c for c in _NEEDED if c not in scores.columns]
+    if missing:
+        raise missing_columns_error("scoring.what_scores", missing)
+    ind = indicator_table(edition)
+    items = pd.Index(ind["item_code"].drop_duplicates().astype("string"))
+    cats = pd.Index(ind["category_code"].drop_duplicates().astype("string"))
+    aspects = pd.Index(ind["aspect_code"].drop_duplicates().astype("string"))
+    item_of_ind = index_codes(ind["item_code"], items)
+    cat_of_item = index_codes(ind.drop_duplicates("item_code")["category_code"], cats)
+    asp_of_cat = index_codes(ind.drop_duplicates("category_code")["aspect_code"], aspects)
+
+    ii = index_codes(scores["indicator_code"], pd.Index(ind["indicator_code"].astype("string")))
+    keep = ii >= 0
+    s = scores.loc[keep] if not keep.all() else scores
+    ii = ii[keep]
+    region_ids, region_index = pd.factorize(s["region_code"], sort=True)
+    periods = s["period"].to_numpy(dtype="int64")
+    period_index = np.unique(periods)
+    period_ids = np.searchsorted(period_index, periods)
+    n_per = len(period_index)
+    n_groups = len(region_index) * n_per
+    g = region_ids.astype(np.int64) * n_per + period_ids
+
+    # a fixed row order (region, period, indicator) makes every sum independent of the input order
+    row_key = g * len(ind) + ii
+    order = None
+    if len(row_key) > 1 and not np.all(row_key[1:] >= row_key[:-1]):
+        order = np.argsort(row_key, kind="stable")
+        g, ii = g[order], ii[order]
+    status_codes = index_codes(s["status"], pd.Index(list(STATUSES), dtype="string"))
+    sev_map = np.array([_SEVERITY[x] for x in STATUSES], dtype=np.int8)
+    severity = np.where(status_codes >= 0, sev_map[np.maximum(status_codes, 0)], 0).astype(np.int8)
+    score = s["score"].to_numpy(dtype="float64", na_value=np.nan)
+    if order is not None:
+        severity, score = severity[order], score[order]
+    weight = ind["weight"].to_numpy(dtype="float64")[ii]
+    has = ~np.isnan(score)
+    counts = {
+        "n_indicators": np.ones(len(score)),
+        "n_reported": (severity > 0).astype("float64"),
+        "n_below_floor": (severity == _SEVERITY["below_floor"]).astype("float64"),
+        "n_below_local": (severity == _SEVERITY["below_local"]).astype("float64"),
+    }
+
+    # item level: weighted mean of the indicators
+    n_items = len(items)
+    key = g * n_items + item_of_ind[ii]
+    size = n_groups * n_items
+    wsum = _sum(key, size, np.where(has, weight * score, 0.0))
+    wtot = _sum(key, size, np.where(has, weight, 0.0))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        level_score = np.where(wtot > 0, wsum / wtot, np.nan)
+    level_counts = {k: _sum(key, size, v) for k, v in counts.items()}
+    level_sev = _worst(key, size, severity)
+
+    parts: list[dict[str, np.ndarray]] = []
+    code_offset = 0
+    all_codes: list[str] = []
+    n_children = n_items
+    levels = [("item", items, None), ("category", cats, cat_of_item), ("aspect", aspects, asp_of_cat)]
+    for level_no, (level, index, parent_of_child) in enumerate(
+        [*levels, ("overall", pd.Index([OVERALL_CODE]), None)]
+    ):
+        if level != "item":
+            # roll the previous level up: unweighted mean of the children that have a score
+            gg, child = np.divmod(np.arange(len(level_score)), n_children)
+            parent = parent_of_child[child] if parent_of_child is not None else np.zeros_like(child)
+            n_parent = len(index)
+            key = gg * n_parent + parent
+            size = n_groups * n_parent
+            present = level_counts["n_indicators"] > 0
+            has_s = present & ~np.isnan(level_score)
+            ssum = _sum(key[has_s], size, level_score[has_s])
+            scount = _sum(key[has_s], size)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                new_score = np.where(scount > 0, ssum / scount, np.nan)
+            level_counts = {k: _sum(key[present], size, v[present]) for k, v in level_counts.items()}
+            level_sev = _worst(key[present], size, level_sev[present])
+            level_score = new_score
+            n_children = n_parent
+        cells = np.flatnonzero(level_counts["n_indicators"] > 0)
+        group, code = np.divmod(cells, len(index))
+        part = {
+            "level": np.full(len(cells), level_no, dtype=np.int8),
+            "group": group,
+            "code": code + code_offset,
+            "score": level_score[cells],
+            "severity": level_sev[cells],
+        }
+        part.update({k: v[cells].astype("int64") for k, v in level_counts.items()})
+        parts.append(part)
+        code_offset += len(index)
+        all_codes.extend(str(c) for c in index)
+    cols = {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
+    return _finish(cols, region_index, period_index, all_codes, edition, tree, missing_threshold)
+
+
+def _ranks(
+    row: np.ndarray, col: np.ndarray, score: np.ndarray, n_rows: int, n_cols: int, parent_of_col: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Ranks of ``score`` among the cells of each row of a (row x region) matrix.
+
+    Returns, per input cell: the rank within the row by score descending (ties share the best
+    rank), the quintile (5 = top fifth, from the ascending average rank) and the rank among the
+    columns with the same parent. NaN scores get NaN. Sorting each row separately (a few thousand
+    regions) is much faster than one sort of every cell.
+    """
+    m = np.full((n_rows, n_cols), np.nan)
+    m[row, col] = score
+    rank_level, quintile, dense = _row_ranks(m)
+    rank_parent = _parent_ranks(dense, parent_of_col, np.isnan(m))
+    return rank_level[row, col], quintile[row, col], rank_parent[row, col]
+
+
+def _row_ranks(m: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per row: descending rank (ties share the best), quintile, and dense rank (0 = best)."""
+    n_cols = m.shape[1]
+    order = np.argsort(-m, axis=1)  # NaN last
+    sv = np.take_along_axis(m, order, axis=1)
+    valid = ~np.isnan(sv)
+    j = np.broadcast_to(np.arange(n_cols), sv.shape)
+    new_run = np.ones_like(valid)
+    new_run[:, 1:] = sv[:, 1:] != sv[:, :-1]
+    run_start = np.maximum.accumulate(np.where(new_run, j, 0), axis=1)
+    last = np.ones_like(valid)
+    last[:, :-1] = new_run[:, 1:]
+    run_end = np.minimum.accumulate(np.where(last, j, n_cols)[:, ::-1], axis=1)[:, ::-1]
+    n_valid = valid.sum(axis=1, keepdims=True).astype("float64")
+    with np.errstate(invalid="ignore", divide="ignore"):
+        avg_asc = n_valid - (run_start + run_end) / 2.0
+        quint = np.clip(np.floor(5.0 * (avg_asc - 0.5) / n_valid) + 1.0, 1.0, 5.0)
+    rank_level = np.empty_like(m)
+    quintile = np.empty_like(m)
+    dense = np.empty(m.shape, dtype=np.int64)
+    np.put_along_axis(rank_level, order, np.where(valid, run_start + 1.0, np.nan), axis=1)
+    np.put_along_axis(quintile, order, np.where(valid, quint, np.nan), axis=1)
+    np.put_along_axis(dense, order, np.cumsum(new_run, axis=1) - 1, axis=1)
+    return rank_level, quintile, dense
+
+
+def _parent_ranks(dense: np.ndarray, parent_of_col: np.ndarray, missing: np.ndarray) -> np.ndarray:
+    """Per row, the rank among the columns with the same parent: sort by (parent, dense rank)."""
+    n_cols = dense.shape[1]
+    key = (parent_of_col.astype(np.int64) + 1)[None, :] * (n_cols + 1) + dense
+    order = np.argsort(key, axis=1)
+    sk = np.take_along_axis(key, order, axis=1)
+    sp = sk // (n_cols + 1)
+    j = np.broadcast_to(np.arange(n_cols), sk.shape)
+    new_group = np.ones(sk.shape, dtype=bool)
+    new_group[:, 1:] = sp[:, 1:] != sp[:, :-1]
+    new_run = new_group.copy()
+    new_run[:, 1:] |= sk[:, 1:] != sk[:, :-1]
+    group_start = np.maximum.accumulate(np.where(new_group, j, 0), axis=1)
+    run_start = np.maximum.accumulate(np.where(new_run, j, 0), axis=1)
+    rank = np.empty(dense.shape)
+    np.put_along_axis(rank, order, (run_start - group_start + 1).astype("float64"), axis=1)
+    return np.where(missing, np.nan, rank)
+
+
+def _finish(
+    cols: dict[str, np.ndarray],
+    region_index: pd.Index,
+    period_index: np.ndarray,
+    all_codes: list[str],
+    edition: Edition,
+    tree: RegionTree,
+    missing_threshold: float,
+) -> pd.DataFrame:
+    n_per = len(period_index)
+    region_pos, period_pos = np.divmod(cols["group"], n_per)
+    coverage = cols["n_reported"] / np.maximum(cols["n_indicators"], 1)
+    overall = cols["level"] == LEVELS.index("overall")
+    insufficient = overall & (1.0 - coverage > missing_threshold + 1e-12)
+    score = np.where(insufficient, np.nan, cols["score"])
+    sev = np.where(insufficient, AGGREGATE_STATUSES.index("insufficient_data"), cols["severity"]).astype(
+        np.int8
+    )
+    regions = np.asarray(region_index, dtype=object)
+    parents = parent_codes(tree)
+    parent_of_region = np.array([parents.get(r) for r in regions], dtype=object)
+    parent_ids, parent_index = pd.factorize(parent_of_region)
+    row_parent = parent_ids[region_pos]
+    n_codes = int(cols["code"].max(initial=-1)) + 1
+    rank_level, quintile, rank_parent = _ranks(
+        cols["code"].astype(np.int64) * n_per + period_pos,
+        region_pos,
+        score,
+        n_codes * n_per,
+        len(regions),
+        parent_ids,
+    )
+
+    def cat(codes: np.ndarray, categories: list | np.ndarray) -> pd.Categorical:
+        return pd.Categorical.from_codes(codes, categories=pd.Index(categories, dtype="string"))
+
+    out = pd.DataFrame(
+        {
+            "edition": cat(np.zeros(len(score), dtype=np.int8), [edition.id]),
+            "region_code": cat(region_pos, regions),
+            "parent_code": cat(row_parent, np.asarray(parent_index, dtype=object)),
+            "period": period_index[period_pos],
+            "level": pd.Categorical.from_codes(cols["level"], categories=list(LEVELS)),
+            "code": cat(cols["code"], all_codes),
+            "score": score,
+            "status": pd.Categorical.from_codes(sev, categories=list(AGGREGATE_STATUSES)),
+            "n_indicators": cols["n_indicators"],
+            "n_reported": cols["n_reported"],
+            "n_below_floor": cols["n_below_floor"],
+            "n_below_local": cols["n_below_local"],
+            "coverage": coverage,
+            "rank_in_parent": pd.array(rank_parent, dtype="Float64").astype("Int64"),
+            "rank_in_level": pd.array(rank_level, dtype="Float64").astype("Int64"),
+            "quintile": pd.array(quintile, dtype="Float64").astype("Int64"),
+        },
+        copy=False,  # fresh arrays: no consolidation copy (built in AGGREGATE_COLUMNS order)
+    )
+    assert tuple(out.columns) == AGGREGATE_COLUMNS
+    return out

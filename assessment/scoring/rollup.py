@@ -1,0 +1,152 @@
+"""Region-tree frames for scoring, and roll-up of county values to prefectures and provinces.
+
+* :func:`ancestry` lists every (region, ancestor) pair of the tree, the region itself included at
+  distance 0: the one join that answers "which jurisdictions is this county under?" for every
+  county at once (binding local standards, equity within a jurisdiction, roll-ups).
+* :func:`scope_regions` says which regions a score table covers: the leaves (counties) under the
+  given jurisdictions, or the regions of one level under them.
+* :func:`rollup_values` turns county values into prefecture and province values so that a
+  prefecture can be scored exactly like a county:
+
+  - ``rate`` indicators: ``100 · Σ numerator / Σ denominator`` over the counties below that
+    reported both (the numerator and denominator are kept, so the Wilson interval works at every
+    level); counties that gave only a value are averaged as below when no county gave both;
+  - every other kind (``per_capita``, ``amount``, ``count``, ``boolean``): the population-weighted
+    mean of the reporting counties' values (so a count compares with the same per-county floor, and
+    a boolean becomes the share of residents living in a county that provides the service).
+
+  ``n_regions`` says how many counties contributed; counties that did not report are left out,
+  never counted as zero.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import numpy as np
+import pandas as pd
+
+from assessment.domain.errors import DataFileError, Problem
+from assessment.domain.i18n import t
+from assessment.domain.model import Edition, RegionTree
+
+__all__ = ["ancestry", "parent_codes", "population", "rollup_values", "scope_regions"]
+
+
+def ancestry(tree: RegionTree) -> pd.DataFrame:
+    """Every (region_code, ancestor_code, distance) pair; the region itself at distance 0."""
+    frame = tree.frame()
+    parent = dict(zip(frame["region_code"], frame["parent_code"], strict=True))
+    codes = frame["region_code"].to_numpy(dtype=object)
+    pairs = [pd.DataFrame({"region_code": codes, "ancestor_code": codes, "distance": 0})]
+    current = codes
+    distance = 0
+    while True:
+        distance += 1
+        up = np.array([parent.get(c) for c in current], dtype=object)
+        has = np.array([isinstance(u, str) and u != "" for u in up], dtype=bool)
+        if not has.any() or distance > len(codes):
+            break
+        step = pd.DataFrame({"region_code": codes[has], "ancestor_code": up[has], "distance": distance})
+        pairs.append(step)
+        codes, current = codes[has], up[has]
+    out = pd.concat(pairs, ignore_index=True)
+    out["distance"] = out["distance"].astype("int64")
+    return out
+
+
+def parent_codes(tree: RegionTree) -> dict[str, str | None]:
+    """``{region_code: parent_code}`` (None for the root)."""
+    return {r.code: r.parent_code for r in tree}
+
+
+def population(tree: RegionTree) -> dict[str, float]:
+    """``{region_code: resident population}``."""
+    return {r.code: float(r.population) for r in tree}
+
+
+def _unknown_region(code: str) -> Problem:
+    return Problem(
+        code="scoring.unknown_region",
+        message_zh=t("scoring.unknown_region", "zh", code=code),
+        message_en=t("scoring.unknown_region", "en", code=code),
+        column="region_code",
+        value=code,
+    )
+
+
+def scope_regions(
+    tree: RegionTree, regions: Iterable[str] | None = None, level: str | None = None
+) -> list[str]:
+    """Codes of the regions a score table covers, sorted.
+
+    ``regions``: jurisdictions (any level) to look under; None = the whole tree. ``level``: None =
+    the leaves (counties, or whatever has no children), else the regions of that level (a region
+    given in ``regions`` counts itself when it is of that level). Unknown codes raise
+    :class:`DataFileError` naming them.
+    """
+    wanted = list(dict.fromkeys(regions)) if regions is not None else None
+    if wanted is not None:
+        problems = [_unknown_region(c) for c in wanted if c not in tree]
+        if problems:
+            raise DataFileError(problems)
+    pool = {r.code for r in tree.leaves()} if level is None else {r.code for r in tree if r.level == level}
+    if wanted is None:
+        return sorted(pool)
+    anc = ancestry(tree)
+    inside = set(anc.loc[anc["ancestor_code"].isin(wanted), "region_code"])
+    return sorted(pool & inside)
+
+
+def rollup_values(values: pd.DataFrame, tree: RegionTree, edition: Edition) -> pd.DataFrame:
+    """Values of every non-leaf region computed from the leaves below it (see the module doc).
+
+    ``values``: tidy leaf values (region_code, period, indicator_code, value, numerator,
+    denominator; extra columns ignored). Returns the same columns plus ``n_regions`` for every
+    (non-leaf region, period, indicator) with at least one reporting leaf below it. The input is not
+    changed.
+    """
+    cols = ["region_code", "period", "indicator_code", "value", "numerator", "denominator"]
+    out_cols = [*cols, "n_regions"]
+    leaves = {r.code for r in tree.leaves()}
+    v = values.loc[values["region_code"].isin(leaves)]
+    v = v.reindex(columns=cols)
+    if v.empty:
+        return pd.DataFrame({c: pd.Series(dtype="float64") for c in out_cols}).astype(
+            {"region_code": "string", "indicator_code": "string", "period": "int64", "n_regions": "int64"}
+        )
+    for c in ("value", "numerator", "denominator"):
+        v[c] = pd.to_numeric(v[c], errors="coerce").astype("float64")
+    v = v.loc[v["value"].notna() | (v["numerator"].notna() & v["denominator"].notna())]
+    kinds = edition.indicator_frame().set_index("indicator_code")["kind"]
+    pop = population(tree)
+    anc = ancestry(tree)
+    anc = anc.loc[anc["distance"] > 0, ["region_code", "ancestor_code"]]
+    x = v.merge(anc, on="region_code", how="inner")
+    x["kind"] = x["indicator_code"].map(kinds)
+    x["pop"] = x["region_code"].map(pop).astype("float64")
+    both = x["numerator"].notna() & x["denominator"].notna() & (x["denominator"] > 0)
+    is_rate = (x["kind"] == "rate").to_numpy()
+    stated = x["value"].to_numpy(dtype="float64")
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+        computed = 100.0 * x["numerator"].to_numpy() / x["denominator"].to_numpy()
+    x["v"] = np.where(is_rate & both.to_numpy(), computed, stated)
+    x["has_v"] = x["v"].notna()
+    x["wv"] = np.where(x["has_v"], x["pop"] * x["v"], 0.0)
+    x["w"] = np.where(x["has_v"], x["pop"], 0.0)
+    x["num"] = np.where(both, x["numerator"], 0.0)
+    x["den"] = np.where(both, x["denominator"], 0.0)
+    x["n_both"] = both.astype("int64")
+    g = x.groupby(["ancestor_code", "period", "indicator_code"], sort=True, observed=True)
+    agg = g[["wv", "w", "num", "den", "n_both"]].sum()
+    agg["n_regions"] = g["has_v"].sum().astype("int64")
+    agg = agg.reset_index().rename(columns={"ancestor_code": "region_code"})
+    rate = agg["indicator_code"].map(kinds).eq("rate").to_numpy() & (agg["n_both"] > 0).to_numpy()
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+        mean = np.where(agg["w"] > 0, agg["wv"] / agg["w"], np.nan)
+        pooled = 100.0 * agg["num"].to_numpy() / agg["den"].to_numpy()
+    agg["value"] = np.where(rate, pooled, mean)
+    agg["numerator"] = np.where(rate, agg["num"], np.nan)
+    agg["denominator"] = np.where(rate, agg["den"], np.nan)
+    agg["period"] = agg["period"].astype("int64")
+    return agg.loc[:, out_cols]
