@@ -33,26 +33,31 @@ def url_select(
     key: str,
     param: str,
     format_func: Callable[[T], str] = str,
-    unknown_key: str = "analysis.url_unknown",
+    unknown_key: str | None = "analysis.url_unknown",
     show: bool = True,
+    default: T | None = None,
+    where: Any = st,
 ) -> T:
-    """A select box whose choice is read from and written to ``?param=`` (``show=False``: no widget,
-    the first option or the URL's). A session value that is not an option is dropped and the first
-    option shown (the URL then only echoes the old choice, so it is not consulted)."""
+    """A select box (in the container ``where``) whose choice is read from and written to
+    ``?param=`` so that a view can be shared (``show=False``: no widget, the default or the URL's).
+    Without a usable URL value the ``default`` option is shown (else the first); an unknown URL
+    value is explained with ``unknown_key`` (``None``: silently). A session value that is not an
+    option is dropped and the default shown (the URL then only echoes the old choice, so it is not
+    consulted)."""
     options = list(options)
     stale = key in st.session_state and st.session_state[key] not in options
     if stale:  # the options changed (another filter) or the session value was crafted
         del st.session_state[key]
-    index = 0
+    index = options.index(default) if default is not None and default in options else 0
     if key not in st.session_state and not stale:
         asked = st.query_params.get(param)
         found = pick(asked, options)
         if found is not None:
             index = options.index(found)
-        elif asked:
-            st.warning(tr(unknown_key, value=_safe(asked), shown=format_func(options[0])))
+        elif asked and unknown_key:
+            st.warning(tr(unknown_key, value=_safe(asked), shown=format_func(options[index])))
     if show:
-        value = st.selectbox(label, options, index=index, format_func=format_func, key=key)
+        value = where.selectbox(label, options, index=index, format_func=format_func, key=key)
     else:
         value = st.session_state.get(key, options[index])
     st.query_params[param] = str(value)

@@ -16,6 +16,7 @@ from assessment.catalogue import DEFAULT_EDITION, load_edition
 from assessment.domain.model import Edition
 from assessment.intake.ingest import UploadResult, read_upload
 from ui.data import data_version, region_tree, store
+from ui.data_analysis import url_select
 
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -123,20 +124,6 @@ def recheck_submission(actor: str, submission_id: int) -> UploadResult:
     return _recheck(actor, submission_id, data_version())
 
 
-def url_select(
-    label: str, options: Sequence, key: str, default: object, param: str, where: object = st, **kwargs: object
-) -> object:
-    """A selectbox (in the container ``where``) whose choice is kept in the URL (``?param=``) so a
-    view can be shared; an unknown value in the URL falls back to ``default``."""
-    asked = st.query_params.get(param)
-    by_text = {str(o): i for i, o in enumerate(options)}
-    index = by_text.get(str(asked), by_text.get(str(default), 0))
-    choice = where.selectbox(label, options, index=index, key=key, **kwargs)  # type: ignore[attr-defined]
-    if choice is not None and st.query_params.get(param) != str(choice):
-        st.query_params[param] = str(choice)
-    return choice
-
-
 def standards_columns(edition: Edition, lang: str) -> dict[str, object]:
     """Column settings of the local-standards editor (labels in ``lang``; context read-only)."""
     from assessment.domain.i18n import t
@@ -175,4 +162,6 @@ def period_select(label: str, key: str, known: Sequence[int], span: int, where: 
 
     options = period_options(this_year(), [int(p) for p in known], span)
     default = default_period(options, deadlines(options))
-    return int(url_select(label, options, key, default, "period", where))
+    return int(
+        url_select(label, options, key=key, param="period", default=default, unknown_key=None, where=where)
+    )
