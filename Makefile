@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint bench demo clean
+.PHONY: run test test-fast lint typecheck bench demo clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -19,14 +19,22 @@ run: $(STAMP)
 	ASSESSMENT_DEMO=$${ASSESSMENT_DEMO-1} $(BIN)/python -m assessment demo --if-empty
 	ASSESSMENT_DEMO=$${ASSESSMENT_DEMO-1} $(BIN)/streamlit run dashboard.py --server.port $${PORT:-8501}
 
-## test: the whole suite (PostgreSQL tests skip with a reason when no server is reachable)
-test: $(STAMP)
-	$(BIN)/ruff check .
-	$(BIN)/ruff format --check .
+## test: lint, type check and the whole suite (PostgreSQL tests skip with a reason when no server is reachable)
+test: lint typecheck
 	$(BIN)/python -m pytest
 
+## test-fast: the unit layer only (pure core, no files or database; under 30 s)
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest tests/unit -q
+
+## lint: ruff lint and format check
 lint: $(STAMP)
-	$(BIN)/ruff check . && $(BIN)/ruff format --check .
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+## typecheck: mypy on the core (assessment/)
+typecheck: $(STAMP)
+	$(BIN)/mypy
 
 ## bench: speed figures (medians), printed, not asserted
 bench: $(STAMP)
