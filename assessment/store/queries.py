@@ -92,8 +92,8 @@ def typed(frame: pd.DataFrame) -> pd.DataFrame:
     return frame.astype(casts)
 
 
-def _ints(values: Iterable[object]) -> list[int]:
-    return sorted({int(v) for v in values})  # type: ignore[call-overload]
+def _ints(values: Iterable[int]) -> list[int]:
+    return sorted({int(v) for v in values})
 
 
 def list_submissions(
@@ -199,7 +199,7 @@ def _counting(
 ) -> list[sa.ColumnElement[bool]]:
     s = submissions
     statuses = ("approved", "submitted") if include_pending else ("approved",)
-    where = [s.c.status.in_(statuses)]
+    where: list[sa.ColumnElement[bool]] = [s.c.status.in_(statuses)]
     if periods is not None:
         where.append(s.c.period.in_(_ints(periods)))
     if region_codes is not None:
