@@ -26,8 +26,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from assessment.domain.errors import DataFileError, Problem
-from assessment.domain.i18n import t
+from assessment.domain.errors import DataFileError, Problem, localized_problem
 from assessment.domain.model import LEVELS, Region, RegionTree
 
 REQUIRED_COLUMNS = ("code", "name_zh", "name_en", "level", "parent_code", "population")
@@ -63,19 +62,11 @@ def problem(
     A keyword given as a ``(zh, en)`` tuple fills each language with its own text.
     """
 
-    def fill(lang: int) -> dict[str, object]:
-        own = {k: (v[lang] if isinstance(v, tuple) else v) for k, v in kw.items()}
-        return {"value": value, "column": column, **own}
-
-    return Problem(
-        code=key,
-        message_zh=t(key, "zh", **fill(0)),
-        message_en=t(key, "en", **fill(1)),
-        file=file,
-        row=row,
-        column=column,
-        value=value,
-    )
+    fill = {"value": value, "column": column, **{k: v for k, v in kw.items() if not isinstance(v, tuple)}}
+    per_lang = {
+        lang: {k: v[i] for k, v in kw.items() if isinstance(v, tuple)} for i, lang in enumerate(("zh", "en"))
+    }
+    return localized_problem(key, fill, per_lang=per_lang, file=file, row=row, column=column, value=value)
 
 
 def decode_text(data: bytes | str, filename: str) -> str:

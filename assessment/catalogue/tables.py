@@ -15,8 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from assessment.domain.errors import Problem
-from assessment.domain.i18n import t
+from assessment.domain.errors import Problem, localized_problem
 
 YES, NO = "yes", "no"
 
@@ -26,14 +25,8 @@ def problem(
 ) -> Problem:
     """A catalogue problem whose zh/en text is ``catalogue.<code>`` in locales/catalogue.toml."""
     fmt = {"file": file, "row": row, "column": column, "value": value, **kw}
-    return Problem(
-        code=code,
-        message_zh=t(f"catalogue.{code}", "zh", **fmt),
-        message_en=t(f"catalogue.{code}", "en", **fmt),
-        file=file,
-        row=row,
-        column=column,
-        value=value,
+    return localized_problem(
+        code, fmt, key=f"catalogue.{code}", file=file, row=row, column=column, value=value
     )
 
 

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from assessment.domain.errors import DataFileError, Problem
+from assessment.domain.errors import DataFileError, Problem, localized_problem
 from assessment.domain.i18n import t
 from assessment.domain.model import DIRECTIONS, KINDS, Edition
 
@@ -43,28 +43,15 @@ VALUE_COLUMNS = ("region_code", "period", "indicator_code", "value")
 
 def problem(key: str, *, at_column: str = "", at_value: str = "", file: str = "", **fmt: object) -> Problem:
     """A :class:`Problem` whose zh/en messages come from ``assessment/locales/scoring.toml``."""
-    return Problem(
-        code=key,
-        message_zh=t(key, "zh", **fmt),
-        message_en=t(key, "en", **fmt),
-        file=file,
-        column=at_column,
-        value=at_value,
-    )
+    return localized_problem(key, fmt, file=file, column=at_column, value=at_value)
 
 
 def missing_columns_error(what_key: str, missing: Sequence[str]) -> DataFileError:
     """The DataFileError for a table that lacks columns (used by every scoring module)."""
     cols = ", ".join(missing)
+    what = {lang: {"what": t(what_key, lang)} for lang in ("zh", "en")}
     return DataFileError(
-        [
-            Problem(
-                code="scoring.missing_columns",
-                message_zh=t("scoring.missing_columns", "zh", what=t(what_key, "zh"), columns=cols),
-                message_en=t("scoring.missing_columns", "en", what=t(what_key, "en"), columns=cols),
-                column=cols,
-            )
-        ]
+        [localized_problem("scoring.missing_columns", {"columns": cols}, per_lang=what, column=cols)]
     )
 
 
