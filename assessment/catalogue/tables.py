@@ -51,9 +51,14 @@ class Table:
     complete: bool = False
 
 
-def _decode(data: bytes, name: str, problems: list[Problem]) -> str | None:
+def _read_text(folder: Path, name: str, problems: list[Problem]) -> str | None:
+    """The text of ``folder/name`` (UTF-8, a BOM is accepted), or None with the problem recorded."""
+    path = folder / name
+    if not path.is_file():
+        problems.append(problem("missing_file", name))
+        return None
     try:
-        return data.decode("utf-8-sig")
+        return path.read_bytes().decode("utf-8-sig")
     except UnicodeDecodeError:
         problems.append(problem("unreadable", name))
         return None
@@ -65,11 +70,7 @@ def read_table(folder: Path, name: str, columns: tuple[str, ...], problems: list
     Extra columns are ignored; blank lines are skipped but still counted in the row numbers.
     """
     table = Table(name)
-    path = folder / name
-    if not path.is_file():
-        problems.append(problem("missing_file", name))
-        return table
-    text = _decode(path.read_bytes(), name, problems)
+    text = _read_text(folder, name, problems)
     if text is None:
         return table
     records = list(csv.reader(io.StringIO(text, newline="")))
@@ -98,11 +99,7 @@ def read_table(folder: Path, name: str, columns: tuple[str, ...], problems: list
 
 def read_toml(folder: Path, name: str, problems: list[Problem]) -> dict[str, Any] | None:
     """Parse ``folder/name`` as TOML, or record why it could not be read."""
-    path = folder / name
-    if not path.is_file():
-        problems.append(problem("missing_file", name))
-        return None
-    text = _decode(path.read_bytes(), name, problems)
+    text = _read_text(folder, name, problems)
     if text is None:
         return None
     try:

@@ -65,32 +65,28 @@ def indicator_table(edition: Edition) -> pd.DataFrame:
     missing = [c for c in INDICATOR_FIELDS if c not in ind.columns]
     if missing:
         raise missing_columns_error("scoring.what_catalogue", missing)
+    checks: list[tuple[str, str, pd.Series, dict[str, str]]] = [
+        ("scoring.bad_catalogue_choice", col, ~ind[col].isin(allowed), {"allowed": " / ".join(allowed)})
+        for col, allowed in (("kind", KINDS), ("direction", DIRECTIONS))
+    ]
+    checks += [
+        ("scoring.bad_catalogue_number", col, pd.to_numeric(ind[col], errors="coerce").isna(), {})
+        for col in ("optimum", "lower_bound", "weight")
+    ]
     problems = []
-    for col, allowed in (("kind", KINDS), ("direction", DIRECTIONS)):
-        bad = ind.loc[~ind[col].isin(allowed), "indicator_code"].tolist()
+    for key, col, is_bad, extra in checks:
+        bad = ind.loc[is_bad, "indicator_code"].tolist()
         if bad:
+            codes = ", ".join(map(str, bad[:5]))
             problems.append(
                 problem(
-                    "scoring.bad_catalogue_choice",
+                    key,
                     at_column=col,
                     at_value=str(bad[0]),
                     file="indicators.csv",
-                    codes=", ".join(map(str, bad[:5])),
+                    codes=codes,
                     field=col,
-                    allowed=" / ".join(allowed),
-                )
-            )
-    for col in ("optimum", "lower_bound", "weight"):
-        bad = ind.loc[pd.to_numeric(ind[col], errors="coerce").isna(), "indicator_code"].tolist()
-        if bad:
-            problems.append(
-                problem(
-                    "scoring.bad_catalogue_number",
-                    at_column=col,
-                    at_value=str(bad[0]),
-                    file="indicators.csv",
-                    codes=", ".join(map(str, bad[:5])),
-                    field=col,
+                    **extra,
                 )
             )
     if problems:
