@@ -29,8 +29,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
 from assessment.domain.access import SYSTEM_USER
-from assessment.domain.errors import DataFileError, Problem
-from assessment.domain.i18n import t
+from assessment.domain.errors import DataFileError, Problem, localized_problem
 from assessment.store import accounts, users
 from assessment.store.users import User
 
@@ -57,10 +56,7 @@ class AuthError(DataFileError):
 
 def auth_error(key: str, **kwargs: object) -> AuthError:
     """An AuthError for the locale key ``auth.<key>`` (texts in ``assessment/locales/auth.toml``)."""
-    code = f"auth.{key}"
-    return AuthError(
-        [Problem(code=code, message_zh=t(code, "zh", **kwargs), message_en=t(code, "en", **kwargs))]
-    )
+    return AuthError([localized_problem(f"auth.{key}", kwargs)])
 
 
 def _now(now: datetime | None) -> datetime:
@@ -80,12 +76,7 @@ def password_problems(password: str, username: str = "") -> list[Problem]:
         out.append(("weak_password_long", {"max": MAX_PASSWORD}))
     if username and password.strip().lower() == username.strip().lower():
         out.append(("weak_password_username", {}))
-    return [
-        Problem(
-            code=f"auth.{k}", message_zh=t(f"auth.{k}", "zh", **kw), message_en=t(f"auth.{k}", "en", **kw)
-        )
-        for k, kw in out
-    ]
+    return [localized_problem(f"auth.{k}", kw) for k, kw in out]
 
 
 def hash_password(password: str, username: str = "", *, hasher: PasswordHasher | None = None) -> str:

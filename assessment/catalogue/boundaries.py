@@ -21,8 +21,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from assessment.domain.errors import DataFileError, Problem
-from assessment.domain.i18n import t
+from assessment.domain.errors import DataFileError, Problem, localized_problem
 from assessment.domain.model import RegionTree
 
 MAX_BYTES = 64 * 1024 * 1024  # a whole country's counties, simplified, is 10-30 MB
@@ -51,14 +50,7 @@ class BoundarySet:
 
 
 def _problem(key: str, *, file: str = "", column: str = "", warning: bool = False, **fmt: object) -> Problem:
-    return Problem(
-        code=key,
-        message_zh=t(key, "zh", **fmt),
-        message_en=t(key, "en", **fmt),
-        file=file,
-        column=column,
-        severity="warning" if warning else "error",
-    )
+    return localized_problem(key, fmt, file=file, column=column, severity="warning" if warning else "error")
 
 
 def _code_of(props: Mapping[str, Any]) -> tuple[str | None, str]:

@@ -179,26 +179,34 @@ def _read_meta(path: Path, problems: list[Problem]) -> _Meta | None:
 # -- one builder per CSV file ---------------------------------------------------------------------
 
 
-def _aspects(table: Table, problems: list[Problem]) -> list[Aspect]:
+def _ordered_rows(
+    table: Table, problems: list[Problem], columns: tuple[str, ...]
+) -> list[tuple[int, list[str]]]:
+    """The order and the texts of ``columns`` of each row whose order is a positive integer (every
+    bad cell is recorded in ``problems``)."""
     cells = Cells(table.name, problems)
     out = []
     for row in table.rows:
         order = cells.integer(row, "order")
-        code, zh, en = (cells.text(row, c) for c in ("code", "name_zh", "name_en"))
+        texts = [cells.text(row, c) for c in columns]
         if order is not None:
-            out.append(Aspect(code=code, order=order, name_zh=zh, name_en=en))
+            out.append((order, texts))
     return out
+
+
+def _aspects(table: Table, problems: list[Problem]) -> list[Aspect]:
+    return [
+        Aspect(code=code, order=order, name_zh=zh, name_en=en)
+        for order, (code, zh, en) in _ordered_rows(table, problems, ("code", "name_zh", "name_en"))
+    ]
 
 
 def _categories(table: Table, problems: list[Problem]) -> list[Category]:
-    cells = Cells(table.name, problems)
-    out = []
-    for row in table.rows:
-        order = cells.integer(row, "order")
-        code, aspect, zh, en = (cells.text(row, c) for c in ("code", "aspect_code", "name_zh", "name_en"))
-        if order is not None:
-            out.append(Category(code=code, aspect_code=aspect, order=order, name_zh=zh, name_en=en))
-    return out
+    columns = ("code", "aspect_code", "name_zh", "name_en")
+    return [
+        Category(code=code, aspect_code=aspect, order=order, name_zh=zh, name_en=en)
+        for order, (code, aspect, zh, en) in _ordered_rows(table, problems, columns)
+    ]
 
 
 def _items(table: Table, problems: list[Problem]) -> list[ServiceItem]:

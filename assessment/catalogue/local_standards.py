@@ -28,7 +28,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from assessment.catalogue.regions import problem, read_csv_table
+from assessment.catalogue.regions import problem, read_csv_table, read_data_file
 from assessment.domain.errors import DataFileError, Problem
 from assessment.domain.model import Edition, Indicator, LocalStandard, RegionTree
 
@@ -260,13 +260,7 @@ def parse_local_standards(
 def load_local_standards(path: Path, edition: Edition, tree: RegionTree) -> tuple[LocalStandard, ...]:
     """Load a local-standards CSV file; see :func:`parse_local_standards`."""
     path = Path(path)
-    try:
-        data = path.read_bytes()
-    except OSError as err:
-        raise DataFileError(
-            [problem("regions.file.not_found", file=str(path), reason=err.strerror or type(err).__name__)]
-        ) from None
-    return parse_local_standards(data, edition, tree, path.name)
+    return parse_local_standards(read_data_file(path), edition, tree, path.name)
 
 
 def standards_frame(standards: Sequence[LocalStandard]) -> pd.DataFrame:

@@ -26,8 +26,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from assessment.domain.errors import DataFileError, Problem
-from assessment.domain.i18n import t
+from assessment.domain.errors import DataFileError, Problem, localized_problem
 from assessment.domain.model import LEVELS, Region, RegionTree
 
 REQUIRED_COLUMNS = ("code", "name_zh", "name_en", "level", "parent_code", "population")
@@ -63,19 +62,11 @@ def problem(
     A keyword given as a ``(zh, en)`` tuple fills each language with its own text.
     """
 
-    def fill(lang: int) -> dict[str, object]:
-        own = {k: (v[lang] if isinstance(v, tuple) else v) for k, v in kw.items()}
-        return {"value": value, "column": column, **own}
-
-    return Problem(
-        code=key,
-        message_zh=t(key, "zh", **fill(0)),
-        message_en=t(key, "en", **fill(1)),
-        file=file,
-        row=row,
-        column=column,
-        value=value,
-    )
+    fill = {"value": value, "column": column, **{k: v for k, v in kw.items() if not isinstance(v, tuple)}}
+    per_lang = {
+        lang: {k: v[i] for k, v in kw.items() if isinstance(v, tuple)} for i, lang in enumerate(("zh", "en"))
+    }
+    return localized_problem(key, fill, per_lang=per_lang, file=file, row=row, column=column, value=value)
 
 
 def decode_text(data: bytes | str, filename: str) -> str:
@@ -270,30 +261,16 @@ def _tree_problems(df: pd.DataFrame, levels: pd.Series, filename: str) -> list[P
         lvl, plvl = level_of[code], level_of[par]
         if pd.isna(lvl) or pd.isna(plvl):
             continue
+        names: dict[str, tuple[str, str]] = {}
         if lvl == "province":
-            problems.append(
-                problem(
-                    "regions.province_with_parent",
-                    file=filename,
-                    row=int(row_of[code]),
-                    column="level",
-                    value=lvl,
-                    parent=par,
-                )
-            )
+            key = "regions.province_with_parent"
         elif _RANK[lvl] <= _RANK[plvl]:
-            problems.append(
-                problem(
-                    "regions.level_order",
-                    file=filename,
-                    row=int(row_of[code]),
-                    column="level",
-                    value=lvl,
-                    parent=par,
-                    level=(_LEVEL_ZH[lvl], lvl),
-                    parent_level=(_LEVEL_ZH[plvl], plvl),
-                )
-            )
+            key = "regions.level_order"
+            names = {"level": (_LEVEL_ZH[lvl], lvl), "parent_level": (_LEVEL_ZH[plvl], plvl)}
+        else:
+            continue
+        row = int(row_of[code])
+        problems.append(problem(key, file=filename, row=row, column="level", value=lvl, parent=par, **names))
     return problems
 
 
@@ -366,13 +343,17 @@ def parse_region_csv(data: bytes | str, filename: str = "regions.csv") -> Region
     return RegionTree(regions)
 
 
-def load_region_tree(path: Path) -> RegionTree:
-    """Load a region-tree CSV file; see :func:`parse_region_csv`. A missing file is refused cleanly."""
-    path = Path(path)
+def read_data_file(path: Path) -> bytes:
+    """The bytes of a data file; a missing or unreadable one is refused cleanly (DataFileError)."""
     try:
-        data = path.read_bytes()
+        return Path(path).read_bytes()
     except OSError as err:
         raise DataFileError(
             [problem("regions.file.not_found", file=str(path), reason=err.strerror or type(err).__name__)]
         ) from None
-    return parse_region_csv(data, path.name)
+
+
+def load_region_tree(path: Path) -> RegionTree:
+    """Load a region-tree CSV file; see :func:`parse_region_csv`. A missing file is refused cleanly."""
+    path = Path(path)
+    return parse_region_csv(read_data_file(path), path.name)

@@ -15,8 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from assessment.domain.errors import Problem
-from assessment.domain.i18n import t
+from assessment.domain.errors import Problem, localized_problem
 
 YES, NO = "yes", "no"
 
@@ -26,14 +25,8 @@ def problem(
 ) -> Problem:
     """A catalogue problem whose zh/en text is ``catalogue.<code>`` in locales/catalogue.toml."""
     fmt = {"file": file, "row": row, "column": column, "value": value, **kw}
-    return Problem(
-        code=code,
-        message_zh=t(f"catalogue.{code}", "zh", **fmt),
-        message_en=t(f"catalogue.{code}", "en", **fmt),
-        file=file,
-        row=row,
-        column=column,
-        value=value,
+    return localized_problem(
+        code, fmt, key=f"catalogue.{code}", file=file, row=row, column=column, value=value
     )
 
 
@@ -58,9 +51,14 @@ class Table:
     complete: bool = False
 
 
-def _decode(data: bytes, name: str, problems: list[Problem]) -> str | None:
+def _read_text(folder: Path, name: str, problems: list[Problem]) -> str | None:
+    """The text of ``folder/name`` (UTF-8, a BOM is accepted), or None with the problem recorded."""
+    path = folder / name
+    if not path.is_file():
+        problems.append(problem("missing_file", name))
+        return None
     try:
-        return data.decode("utf-8-sig")
+        return path.read_bytes().decode("utf-8-sig")
     except UnicodeDecodeError:
         problems.append(problem("unreadable", name))
         return None
@@ -72,11 +70,7 @@ def read_table(folder: Path, name: str, columns: tuple[str, ...], problems: list
     Extra columns are ignored; blank lines are skipped but still counted in the row numbers.
     """
     table = Table(name)
-    path = folder / name
-    if not path.is_file():
-        problems.append(problem("missing_file", name))
-        return table
-    text = _decode(path.read_bytes(), name, problems)
+    text = _read_text(folder, name, problems)
     if text is None:
         return table
     records = list(csv.reader(io.StringIO(text, newline="")))
@@ -105,11 +99,7 @@ def read_table(folder: Path, name: str, columns: tuple[str, ...], problems: list
 
 def read_toml(folder: Path, name: str, problems: list[Problem]) -> dict[str, Any] | None:
     """Parse ``folder/name`` as TOML, or record why it could not be read."""
-    path = folder / name
-    if not path.is_file():
-        problems.append(problem("missing_file", name))
-        return None
-    text = _decode(path.read_bytes(), name, problems)
+    text = _read_text(folder, name, problems)
     if text is None:
         return None
     try:

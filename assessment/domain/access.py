@@ -33,7 +33,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Protocol
 
-from assessment.domain.errors import DataFileError, Problem
+from assessment.domain.errors import DataFileError, localized_problem
 from assessment.domain.i18n import t
 from assessment.domain.model import RegionTree
 
@@ -153,27 +153,18 @@ def allowed(user: UserLike | None, action: str, region_code: str | None, tree: R
 
 def denied(action: str, region_code: str | None = None) -> AccessDenied:
     """The refusal for ``action`` (on ``region_code``), in Chinese and English."""
-    texts = {}
-    for lang in ("zh", "en"):
-        name = t(f"access.action.{action}", lang)
-        key = "access.denied_region" if region_code else "access.denied"
-        texts[lang] = t(key, lang, action=name, region=region_code or "")
-    return AccessDenied([Problem(code="access.denied", message_zh=texts["zh"], message_en=texts["en"])])
+    key = "access.denied_region" if region_code else "access.denied"
+    names = {lang: {"action": t(f"access.action.{action}", lang)} for lang in ("zh", "en")}
+    return AccessDenied(
+        [localized_problem("access.denied", {"region": region_code or ""}, key=key, per_lang=names)]
+    )
 
 
 def require(user: UserLike | None, action: str, region_code: str | None, tree: RegionTree) -> None:
     """Return quietly when :func:`allowed`, else raise :class:`AccessDenied`."""
     if not allowed(user, action, region_code, tree):
         if user is not None and user.disabled:
-            raise AccessDenied(
-                [
-                    Problem(
-                        code="access.disabled",
-                        message_zh=t("access.disabled", "zh"),
-                        message_en=t("access.disabled", "en"),
-                    )
-                ]
-            )
+            raise AccessDenied([localized_problem("access.disabled")])
         raise denied(action, region_code)
 
 

@@ -8,7 +8,10 @@ Entry points (CLI, pages) print ``err.messages(lang)``; they never show a traceb
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+
+from assessment.domain.i18n import t
 
 
 @dataclass(frozen=True)
@@ -44,6 +47,43 @@ class Problem:
         text = self.message_zh if lang == "zh" else self.message_en
         where = self.where()
         return f"[{self.code}] {where}: {text}" if where else f"[{self.code}] {text}"
+
+
+def localized_problem(
+    code: str,
+    fill: Mapping[str, object] | None = None,
+    *,
+    key: str | None = None,
+    per_lang: Mapping[str, Mapping[str, object]] | None = None,
+    file: str = "",
+    row: int | None = None,
+    column: str = "",
+    value: str = "",
+    sheet: str = "",
+    cell: str = "",
+    severity: str = "error",
+) -> Problem:
+    """A :class:`Problem` whose zh and en messages are the locale entry ``key`` (default: ``code``)
+    with its placeholders filled from ``fill``.
+
+    ``per_lang`` gives placeholder values that differ by language (``{"zh": {...}, "en": {...}}``);
+    they win over ``fill``. The place fields (``file``, ``row``...) are not placeholders: put them in
+    ``fill`` too when the text names them.
+    """
+    own = per_lang or {}
+    zh, en = (t(key or code, lang, **{**(fill or {}), **own.get(lang, {})}) for lang in ("zh", "en"))
+    return Problem(
+        code=code,
+        message_zh=zh,
+        message_en=en,
+        file=file,
+        row=row,
+        column=column,
+        value=value,
+        sheet=sheet,
+        cell=cell,
+        severity=severity,
+    )
 
 
 @dataclass

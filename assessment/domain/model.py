@@ -17,6 +17,8 @@ KINDS = ("rate", "per_capita", "amount", "count", "boolean")
 DIRECTIONS = ("higher", "lower")
 LEVELS = ("province", "prefecture", "county")
 ROLES = ("admin", "evaluator", "official")
+# The columns of one reported value: an upload's tidy values, stored per submission, read back for scoring.
+VALUE_COLUMNS = ("region_code", "period", "indicator_code", "value", "numerator", "denominator", "note")
 
 
 @dataclass(frozen=True)

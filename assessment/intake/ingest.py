@@ -28,7 +28,7 @@ import pandas as pd
 import python_calamine as pc
 
 from assessment.domain.errors import Problem
-from assessment.domain.model import Edition, LocalStandard, RegionTree
+from assessment.domain.model import VALUE_COLUMNS, Edition, LocalStandard, RegionTree
 from assessment.intake.cleaning import clean_period
 from assessment.intake.plausibility import plausibility_warnings
 from assessment.intake.safety import ZIP_ERRORS, inspect_upload
@@ -43,7 +43,6 @@ log = logging.getLogger(__name__)
 # What reading a damaged workbook can raise (defusedxml's refusals are ValueErrors; ElementTree's
 # ParseError is a SyntaxError). Anything else is a bug and becomes E_UNREADABLE.
 READ_ERRORS = (pc.CalamineError, KeyError, IndexError, SyntaxError, *ZIP_ERRORS)
-VALUE_COLUMNS = ("region_code", "period", "indicator_code", "value", "numerator", "denominator", "note")
 DEFAULT_MAX_BYTES = 20 * 1024 * 1024
 
 

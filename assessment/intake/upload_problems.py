@@ -9,8 +9,7 @@ from __future__ import annotations
 
 import math
 
-from assessment.domain.errors import Problem
-from assessment.domain.i18n import t
+from assessment.domain.errors import Problem, localized_problem
 
 # Refusals of the file as a container: nothing inside it was read.
 CONTAINER_CODES = frozenset(
@@ -90,12 +89,10 @@ def make_problem(
     **fill: object,
 ) -> Problem:
     """A Problem with its zh/en texts from ``ingest.<key or code>``; ``value`` also fills ``{found}``."""
-    msg_key = f"ingest.{key or code}"
-    fill = {"found": value, **fill}
-    return Problem(
-        code=code,
-        message_zh=t(msg_key, "zh", **fill),
-        message_en=t(msg_key, "en", **fill),
+    return localized_problem(
+        code,
+        {"found": value, **fill},
+        key=f"ingest.{key or code}",
         file=file,
         row=row,
         column=column,

@@ -48,7 +48,8 @@ def put_value(cell: Cell, value: object) -> Cell:
         cell.value = None
         return cell
     if isinstance(value, numbers.Real) and not isinstance(value, bool):
-        cell.value = float(value) if isinstance(value, float) else int(value)  # numpy scalars too
+        # numpy scalars too; only integers are written as int (a float32 1.5 stays 1.5)
+        cell.value = int(value) if isinstance(value, numbers.Integral) else float(value)
         return cell
     return put_text(cell, str(value))
 

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from assessment.domain.errors import DataFileError, Problem
+from assessment.domain.errors import DataFileError, Problem, localized_problem
 from assessment.domain.i18n import t
 from assessment.domain.model import DIRECTIONS, KINDS, Edition
 
@@ -43,28 +43,15 @@ VALUE_COLUMNS = ("region_code", "period", "indicator_code", "value")
 
 def problem(key: str, *, at_column: str = "", at_value: str = "", file: str = "", **fmt: object) -> Problem:
     """A :class:`Problem` whose zh/en messages come from ``assessment/locales/scoring.toml``."""
-    return Problem(
-        code=key,
-        message_zh=t(key, "zh", **fmt),
-        message_en=t(key, "en", **fmt),
-        file=file,
-        column=at_column,
-        value=at_value,
-    )
+    return localized_problem(key, fmt, file=file, column=at_column, value=at_value)
 
 
 def missing_columns_error(what_key: str, missing: Sequence[str]) -> DataFileError:
     """The DataFileError for a table that lacks columns (used by every scoring module)."""
     cols = ", ".join(missing)
+    what = {lang: {"what": t(what_key, lang)} for lang in ("zh", "en")}
     return DataFileError(
-        [
-            Problem(
-                code="scoring.missing_columns",
-                message_zh=t("scoring.missing_columns", "zh", what=t(what_key, "zh"), columns=cols),
-                message_en=t("scoring.missing_columns", "en", what=t(what_key, "en"), columns=cols),
-                column=cols,
-            )
-        ]
+        [localized_problem("scoring.missing_columns", {"columns": cols}, per_lang=what, column=cols)]
     )
 
 
@@ -78,32 +65,28 @@ def indicator_table(edition: Edition) -> pd.DataFrame:
     missing = [c for c in INDICATOR_FIELDS if c not in ind.columns]
     if missing:
         raise missing_columns_error("scoring.what_catalogue", missing)
+    checks: list[tuple[str, str, pd.Series, dict[str, str]]] = [
+        ("scoring.bad_catalogue_choice", col, ~ind[col].isin(allowed), {"allowed": " / ".join(allowed)})
+        for col, allowed in (("kind", KINDS), ("direction", DIRECTIONS))
+    ]
+    checks += [
+        ("scoring.bad_catalogue_number", col, pd.to_numeric(ind[col], errors="coerce").isna(), {})
+        for col in ("optimum", "lower_bound", "weight")
+    ]
     problems = []
-    for col, allowed in (("kind", KINDS), ("direction", DIRECTIONS)):
-        bad = ind.loc[~ind[col].isin(allowed), "indicator_code"].tolist()
+    for key, col, is_bad, extra in checks:
+        bad = ind.loc[is_bad, "indicator_code"].tolist()
         if bad:
+            codes = ", ".join(map(str, bad[:5]))
             problems.append(
                 problem(
-                    "scoring.bad_catalogue_choice",
+                    key,
                     at_column=col,
                     at_value=str(bad[0]),
                     file="indicators.csv",
-                    codes=", ".join(map(str, bad[:5])),
+                    codes=codes,
                     field=col,
-                    allowed=" / ".join(allowed),
-                )
-            )
-    for col in ("optimum", "lower_bound", "weight"):
-        bad = ind.loc[pd.to_numeric(ind[col], errors="coerce").isna(), "indicator_code"].tolist()
-        if bad:
-            problems.append(
-                problem(
-                    "scoring.bad_catalogue_number",
-                    at_column=col,
-                    at_value=str(bad[0]),
-                    file="indicators.csv",
-                    codes=", ".join(map(str, bad[:5])),
-                    field=col,
+                    **extra,
                 )
             )
     if problems:

@@ -26,8 +26,7 @@ from collections.abc import Iterable
 import numpy as np
 import pandas as pd
 
-from assessment.domain.errors import DataFileError, Problem
-from assessment.domain.i18n import t
+from assessment.domain.errors import DataFileError, Problem, localized_problem
 from assessment.domain.model import Edition, RegionTree
 
 __all__ = ["ancestry", "parent_codes", "population", "rollup_values", "scope_regions"]
@@ -66,13 +65,7 @@ def population(tree: RegionTree) -> dict[str, float]:
 
 
 def _unknown_region(code: str) -> Problem:
-    return Problem(
-        code="scoring.unknown_region",
-        message_zh=t("scoring.unknown_region", "zh", code=code),
-        message_en=t("scoring.unknown_region", "en", code=code),
-        column="region_code",
-        value=code,
-    )
+    return localized_problem("scoring.unknown_region", {"code": code}, column="region_code", value=code)
 
 
 def scope_regions(

@@ -12,8 +12,10 @@ schema managed by Alembic (run automatically when a :class:`Store` opens). Modul
 * :mod:`.reference`, :mod:`.standards`, :mod:`.users`: regions, editions, settings, deadlines,
   local standards with history, users;
 * :mod:`.audit`: the append-only audit trail;
-* :mod:`.seed`: the demo province;
-* :mod:`.service`: the :class:`Store` facade that ties them together.
+* :mod:`.service`: the :class:`Store` facade that ties them together (its plumbing), with its read
+  methods in :mod:`.service_reads` and its write methods in :mod:`.service_writes`.
+
+(The demo province is seeded by :mod:`assessment.demo.seed`.)
 """
 
 from assessment.store.errors import StoreError, UploadRejected

@@ -13,8 +13,7 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from assessment.domain.errors import Problem
-from assessment.domain.i18n import t
+from assessment.domain.errors import localized_problem
 from assessment.store import audit
 from assessment.store.errors import StoreError, refuse
 from assessment.store.schema import SYSTEM_USER, users
@@ -30,8 +29,7 @@ def clip(name: str) -> str:
 
 def _refuse(key: str) -> StoreError:
     """A refusal whose texts live in ``assessment/locales/auth.toml`` (``auth.<key>``)."""
-    code = f"auth.{key}"
-    return StoreError([Problem(code=code, message_zh=t(code, "zh"), message_en=t(code, "en"))])
+    return StoreError([localized_problem(f"auth.{key}")])
 
 
 def _existing(conn: Connection, username: str) -> User:

@@ -10,8 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from assessment.domain.errors import DataFileError, Problem
-from assessment.domain.i18n import t
+from assessment.domain.errors import DataFileError, Problem, localized_problem
 
 
 class StoreError(DataFileError):
@@ -37,19 +36,14 @@ def problem(
 
     ``per_lang`` gives placeholder values that differ by language (``{"zh": {...}, "en": {...}}``).
     """
-    full = f"store.{key}"
-    per_lang = per_lang or {}
-    return Problem(
-        code=full,
-        message_zh=t(full, "zh", **{**kwargs, **per_lang.get("zh", {})}),
-        message_en=t(full, "en", **{**kwargs, **per_lang.get("en", {})}),
-        file=file,
-    )
+    return localized_problem(f"store.{key}", kwargs, per_lang=per_lang, file=file)
 
 
-def refuse(key: str, **kwargs: object) -> StoreError:
+def refuse(
+    key: str, *, file: str = "", per_lang: dict[str, dict[str, object]] | None = None, **kwargs: object
+) -> StoreError:
     """A StoreError for one locale key (``store.<key>``) with its placeholders filled."""
-    return StoreError([problem(key, **kwargs)])  # type: ignore[arg-type]
+    return StoreError([problem(key, file=file, per_lang=per_lang, **kwargs)])
 
 
 def rejected(problems: Iterable[Problem], filename: str) -> UploadRejected:

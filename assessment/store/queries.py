@@ -14,6 +14,7 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from assessment.domain.model import VALUE_COLUMNS
 from assessment.store.errors import refuse
 from assessment.store.schema import reviews, submissions, upload_blobs
 from assessment.store.schema import submission_values as values_table
@@ -38,19 +39,8 @@ SUBMISSION_COLUMNS = [
     "reason_code",
     "superseded_by_id",
 ]
-VALUES_COLUMNS = [
-    "region_code",
-    "period",
-    "indicator_code",
-    "value",
-    "numerator",
-    "denominator",
-    "note",
-    "submission_id",
-    "version",
-    "status",
-    "edition",
-]
+# a stored value row: the reported value and the submission version it belongs to
+VALUES_COLUMNS = [*VALUE_COLUMNS, "submission_id", "version", "status", "edition"]
 DIFF_COLUMNS = [
     "indicator_code",
     "change",
@@ -92,8 +82,8 @@ def typed(frame: pd.DataFrame) -> pd.DataFrame:
     return frame.astype(casts)
 
 
-def _ints(values: Iterable[object]) -> list[int]:
-    return sorted({int(v) for v in values})  # type: ignore[call-overload]
+def _ints(values: Iterable[int]) -> list[int]:
+    return sorted({int(v) for v in values})
 
 
 def list_submissions(
@@ -199,7 +189,7 @@ def _counting(
 ) -> list[sa.ColumnElement[bool]]:
     s = submissions
     statuses = ("approved", "submitted") if include_pending else ("approved",)
-    where = [s.c.status.in_(statuses)]
+    where: list[sa.ColumnElement[bool]] = [s.c.status.in_(statuses)]
     if periods is not None:
         where.append(s.c.period.in_(_ints(periods)))
     if region_codes is not None:

@@ -33,12 +33,12 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
+from assessment.domain.model import VALUE_COLUMNS
 from assessment.store import audit, reference
 from assessment.store.errors import refuse, rejected
 from assessment.store.outcome import ImportedSubmission, ImportOutcome, UploadResultLike
 from assessment.store.schema import regions, submission_values, submissions, upload_blobs
 
-VALUE_COLUMNS = ["region_code", "period", "indicator_code", "value", "numerator", "denominator", "note"]
 NUMBERS = ["value", "numerator", "denominator"]
 
 
@@ -54,7 +54,7 @@ def _tidy(result: UploadResultLike, filename: str) -> pd.DataFrame:
         frame = frame.assign(period=result.period)
     if "note" not in frame.columns:
         frame = frame.assign(note=None)
-    frame = frame[VALUE_COLUMNS]
+    frame = frame[list(VALUE_COLUMNS)]
     if frame.empty:
         raise refuse("no_values", file=filename)
     period = pd.to_numeric(frame["period"], errors="coerce")

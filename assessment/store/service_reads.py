@@ -1,0 +1,234 @@
+"""The read side of :class:`~assessment.store.service.Store`: every method that only reads.
+
+Users, settings, the region tree and boundaries, local standards, deadlines, submission lists and
+versions, the values scoring uses (through the per-period snapshots), diffs, review history,
+completeness, the audit trail and the access checks. Region data is read for an acting user and
+limited to the user's regions by :mod:`.scope`, in the same read transaction.
+
+:class:`StoreReads` is a mixin: it needs the connection plumbing that
+:class:`~assessment.store.service.Store` provides (``engine``, ``dialect``, :meth:`read`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from contextlib import AbstractContextManager
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import DBAPIError
+
+from assessment.domain.model import LocalStandard, RegionTree
+from assessment.store import audit, engine, queries, reference, scope, snapshots, standards, users
+from assessment.store.schema import local_standards, regions, submissions
+from assessment.store.users import User
+from assessment.store.workflow import Submission
+
+
+class StoreReads:
+    """Read methods of the store (mixed into :class:`~assessment.store.service.Store`)."""
+
+    engine: Engine
+
+    if TYPE_CHECKING:  # provided by Store
+
+        @property
+        def dialect(self) -> str: ...
+
+        def read(self) -> AbstractContextManager[Connection]: ...
+
+    # -- users and settings -----------------------------------------------------------------
+    def get_user(self, username: str) -> User | None:
+        """The user called ``username``, or None."""
+        with self.read() as conn:
+            return users.get(conn, username)
+
+    def users(self) -> tuple[User, ...]:
+        """Every user."""
+        with self.read() as conn:
+            return users.all_users(conn)
+
+    def setting(self, key: str) -> str | None:
+        """A stored setting's value, or None."""
+        with self.read() as conn:
+            return reference.get_setting(conn, key)
+
+    def is_demo(self) -> bool:
+        """True when the database was seeded as the demo province."""
+        return self.setting("demo") == "1"
+
+    def data_version(self) -> int:
+        """A number that grows with every write (the newest audit event id): caches key on it, so
+        an upload or a review shows on every page at once."""
+        with self.read() as conn:
+            return int(
+                conn.execute(sa.select(sa.func.coalesce(sa.func.max(audit.audit_log.c.id), 0))).scalar_one()
+            )
+
+    def is_empty(self) -> bool:
+        """True when there are no regions, local standards or submissions yet (users do not count)."""
+        with self.read() as conn:
+            return not any(
+                conn.execute(sa.select(sa.literal(1)).select_from(t).limit(1)).first()
+                for t in (regions, local_standards, submissions)
+            )
+
+    # -- reference data ---------------------------------------------------------------------
+    def region_tree(self) -> RegionTree:
+        """The active region tree."""
+        with self.read() as conn:
+            return reference.region_tree(conn)
+
+    def boundaries(self) -> dict[str, dict[str, Any]]:
+        """The stored map boundary (GeoJSON geometry) of every active region that has one."""
+        with self.read() as conn:
+            return reference.boundaries(conn)
+
+    def local_standards(self) -> tuple[LocalStandard, ...]:
+        """The local standards in force (each with its effective period)."""
+        with self.read() as conn:
+            return standards.in_force(conn)
+
+    def local_standard_history(self) -> pd.DataFrame:
+        """Every local standard ever set, superseded ones included."""
+        with self.read() as conn:
+            return standards.history(conn)
+
+    def deadline(self, period: int) -> datetime | None:
+        """The stored reporting deadline of a period, or None."""
+        with self.read() as conn:
+            return reference.get_deadline(conn, period)
+
+    # -- submissions ------------------------------------------------------------------------
+    def submission(self, actor: str, submission_id: int) -> Submission:
+        """One submission version."""
+        with self.read() as conn:
+            return scope.submission(conn, actor, submission_id)
+
+    def submissions(
+        self,
+        actor: str,
+        region_code: str | None = None,
+        period: int | None = None,
+        status: str | None = None,
+        *,
+        region_codes: Iterable[str] | None = None,
+    ) -> pd.DataFrame:
+        """Submission versions, newest first per region and period, filtered by any argument (and to
+        the actor's regions: asking for one outside them is refused)."""
+        codes = list(region_codes) if region_codes is not None else None
+        if region_code is not None:
+            codes = [region_code] if codes is None else [c for c in codes if c == region_code]
+        with self.read() as conn:
+            codes = scope.region_filter(conn, actor, codes)
+            return queries.list_submissions(
+                conn, codes, None if period is None else [period], None if status is None else [status]
+            )
+
+    def review_queue(self, actor: str, region_codes: Iterable[str] | None = None) -> pd.DataFrame:
+        """Versions waiting for a decision, oldest upload first."""
+        frame = self.submissions(actor, status="submitted", region_codes=region_codes)
+        return frame.sort_values(["uploaded_at", "id"], ignore_index=True)
+
+    def submission_values(self, actor: str, submission_id: int) -> pd.DataFrame:
+        """The values of one version."""
+        with self.read() as conn:
+            scope.submission(conn, actor, submission_id)
+            return queries.submission_values(conn, submission_id)
+
+    def original_file(self, actor: str, submission_id: int) -> tuple[str, bytes]:
+        """The uploaded file's name and exact bytes."""
+        with self.read() as conn:
+            scope.submission(conn, actor, submission_id)
+            return queries.original_file(conn, submission_id)
+
+    def values(
+        self,
+        actor: str,
+        periods: Iterable[int] | None = None,
+        include_pending: bool = False,
+        region_codes: Iterable[str] | None = None,
+    ) -> pd.DataFrame:
+        """Tidy values for scoring: the approved version per region and period (or newest pending), of
+        the actor's regions (asking for one outside them is refused).
+
+        Many versions (a province or more) are read through the per-period snapshots of
+        :mod:`~assessment.store.snapshots`, patched and written back when stale; a few row by row.
+        """
+        with self.read() as conn:
+            codes = scope.region_filter(conn, actor, region_codes)
+            chosen = queries.chosen_submissions(conn, periods, include_pending, codes)
+            if len(chosen) < snapshots.MIN_SUBMISSIONS:
+                return queries.assemble(chosen, snapshots.fetch_rows(conn, chosen["submission_id"].tolist()))
+            rows, stale = snapshots.rows(conn, chosen["period"].unique().tolist(), chosen["submission_id"])
+        if stale:
+            self._save_snapshots(stale)
+        return queries.assemble(chosen, rows)
+
+    def _save_snapshots(self, stale: Sequence[snapshots.Stale]) -> None:
+        """Write patched value snapshots, best effort: a cache write never waits long for a lock
+        and never fails the read that produced it (the next read patches again)."""
+        try:
+            with self.engine.connect() as conn:
+                sqlite = self.dialect == "sqlite"
+                if sqlite:  # before BEGIN IMMEDIATE: give up after 0.2 s instead of the usual 15 s
+                    conn.connection.dbapi_connection.execute("PRAGMA busy_timeout=200")  # type: ignore[union-attr]
+                try:
+                    with conn.begin():
+                        if not sqlite:
+                            conn.exec_driver_sql("SET LOCAL lock_timeout = '200ms'")
+                        snapshots.save(conn, stale)
+                finally:
+                    if sqlite:
+                        conn.connection.dbapi_connection.execute(  # type: ignore[union-attr]
+                            f"PRAGMA busy_timeout={engine.BUSY_TIMEOUT_MS}"
+                        )
+        except DBAPIError as err:
+            snapshots.log.info("value snapshot not saved (%s); the next read rebuilds it", err)
+
+    def diff(self, actor: str, submission_id_a: int, submission_id_b: int) -> pd.DataFrame:
+        """Indicators added, removed or changed from version a (old) to version b (new)."""
+        with self.read() as conn:
+            scope.submission(conn, actor, submission_id_a)
+            scope.submission(conn, actor, submission_id_b)
+            return queries.diff(conn, submission_id_a, submission_id_b)
+
+    def reviews(self, actor: str, submission_id: int | None = None) -> pd.DataFrame:
+        """Review decisions, oldest first."""
+        with self.read() as conn:
+            return scope.review_history(conn, actor, submission_id)
+
+    def completeness(
+        self,
+        actor: str,
+        period: int,
+        deadline: datetime | None = None,
+        regions: RegionTree | None = None,
+        *,
+        jurisdiction: str | None = None,
+    ) -> pd.DataFrame:
+        """Who reported for ``period``, who was late, who is missing, who never reported (the actor's
+        regions only; ``jurisdiction`` defaults to a scoped actor's scope)."""
+        with self.read() as conn:
+            return scope.completeness(conn, actor, period, deadline, regions, jurisdiction)
+
+    # -- audit and access -------------------------------------------------------------------
+    def audit_log(self, **filters: Any) -> pd.DataFrame:
+        """Audit events, oldest first; filters: actor, action, object_type, object_id, region_code,
+        since, limit."""
+        with self.read() as conn:
+            return audit.read(conn, **filters)
+
+    def authorize(self, actor: str, action: str, region_code: str | None = None) -> User:
+        """The acting user when it may do ``action`` (on ``region_code``), else AccessDenied: for
+        work done outside the store (templates, exports); then record it with :meth:`audit`."""
+        with self.read() as conn:
+            return scope.authorize(conn, actor, action, region_code)
+
+    def visible_regions(self, actor: str) -> set[str]:
+        """The codes of the regions ``actor`` may see."""
+        with self.read() as conn:
+            return scope.visible_regions(conn, actor)
