@@ -1,7 +1,7 @@
 """Catalogue editions of the National Basic Public Service Standards, as versioned data.
 
-One folder per edition under ``editions/`` (``CN-2021/``: edition.toml, aspects/categories/items/indicators/sources CSV,
-SOURCES.md). Other modules code against this API::
+One folder per edition under ``editions/`` (``CN-2021/``: edition.toml, aspects, categories,
+items, indicators and sources as CSV, SOURCES.md). Other modules code against this API::
 
     from assessment.catalogue import DEFAULT_EDITION, load_edition, summary
     edition = load_edition()            # cached assessment.domain.model.Edition
