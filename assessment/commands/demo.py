@@ -15,14 +15,13 @@ from __future__ import annotations
 import argparse
 import sys
 
+from assessment.commands._common import summarised_parser
 from assessment.domain.i18n import both
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the ``demo`` sub-command."""
-    parser = subparsers.add_parser(
-        "demo", help="seed the demo province / 导入演示省数据", description=__doc__.split("\n\n")[1]
-    )
+    parser = summarised_parser(subparsers, "demo", "seed the demo province / 导入演示省数据", __doc__)
     mode = parser.add_mutually_exclusive_group()
     mode.add_argument(
         "--force", action="store_true", help="seed even if the database is not empty / 强制导入"

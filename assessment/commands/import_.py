@@ -17,6 +17,7 @@ import os
 import sys
 from pathlib import Path
 
+from assessment.commands._common import summarised_parser
 from assessment.domain.i18n import both
 
 DEFAULT_ACTOR = "system"
@@ -29,10 +30,11 @@ def default_actor() -> str:
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the ``import`` sub-command."""
-    parser = subparsers.add_parser(
+    parser = summarised_parser(
+        subparsers,
         "import",
-        help="validate and store a filled template or batch file / 校验并保存填报文件",
-        description=__doc__.split("\n\n")[1],
+        "validate and store a filled template or batch file / 校验并保存填报文件",
+        __doc__,
     )
     parser.add_argument("file", type=Path, help="xlsx template or batch file (xlsx/csv) / 填报文件")
     parser.add_argument("--as", dest="actor", default=None, metavar="USERNAME", help="acting user / 操作用户")

@@ -17,39 +17,27 @@ from __future__ import annotations
 
 import argparse
 import sys
-from dataclasses import dataclass
-from datetime import UTC, datetime
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
-import pandas as pd
-
+from assessment.catalogue import DEFAULT_EDITION
+from assessment.commands._common import documented_parser
 from assessment.domain.errors import DataFileError
 from assessment.domain.i18n import LANGS, t
-from assessment.domain.model import Edition, LocalStandard, RegionTree
-from assessment.reports import (
-    EXPORTS,
-    FORMATS,
-    evaluation_workbook,
-    export_frame,
-    feedback_workbook,
-    suggested_filename,
-    tidy_export,
-)
+from assessment.reports import EXPORTS, FORMATS, tidy_export
 from assessment.reports.context import report_problem
+from assessment.reports.service import (
+    Source,
+    audit_export,
+    demo_source,
+    export_table,
+    report_workbook,
+    store_source,
+)
+from assessment.store import Store
 
-__all__ = ["Source", "load_source", "register", "run_export", "run_report"]
-
-
-@dataclass(frozen=True)
-class Source:
-    """What a report is made from."""
-
-    values: pd.DataFrame
-    edition: Edition
-    tree: RegionTree
-    standards: tuple[LocalStandard, ...]
-    completeness: pd.DataFrame | None
-    data_as_of: datetime
+__all__ = ["register", "run_export", "run_report"]
 
 
 def _data_options(parser: argparse.ArgumentParser) -> None:
@@ -66,11 +54,11 @@ def _data_options(parser: argparse.ArgumentParser) -> None:
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the report and export sub-commands."""
-    p = subparsers.add_parser(
+    p = documented_parser(
+        subparsers,
         "report",
-        help="evaluation report or region feedback workbook (xlsx) / 评估报告或地区反馈工作簿",
-        description=__doc__,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        "evaluation report or region feedback workbook (xlsx) / 评估报告或地区反馈工作簿",
+        __doc__,
     )
     target = p.add_mutually_exclusive_group(required=True)
     target.add_argument("--jurisdiction", metavar="CODE", help="evaluation report of this jurisdiction")
@@ -81,11 +69,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     _data_options(p)
     p.set_defaults(func=run_report)
 
-    p = subparsers.add_parser(
-        "export",
-        help="tidy scores, equity or trends (csv/parquet) / 整洁数据导出",
-        description=__doc__,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+    p = documented_parser(
+        subparsers, "export", "tidy scores, equity or trends (csv/parquet) / 整洁数据导出", __doc__
     )
     p.add_argument("--what", choices=EXPORTS, required=True)
     p.add_argument("--format", choices=FORMATS, default="csv", help="csv (UTF-8 with BOM) or parquet")
@@ -98,54 +83,26 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run_export)
 
 
-def _edition(edition_id: str | None) -> Edition:
-    """The edition asked for; an unknown id is refused by the loader with the editions available."""
-    from assessment import catalogue as standards
-
-    return standards.load_edition(edition_id or standards.DEFAULT_EDITION)
-
-
-def load_source(
-    args: argparse.Namespace, period: int | None = None, jurisdiction: str | None = None
-) -> Source:
-    """Values, catalogue, tree, local standards and completeness from the demo or the database."""
-    edition = _edition(args.edition)
-    now = datetime.now(UTC).replace(microsecond=0)
+@contextmanager
+def _source(
+    args: argparse.Namespace, code: str | None, period: int | None = None
+) -> Iterator[tuple[Source, Store | None]]:
+    """The data from the demo (no store) or, as ``--as``, from the database (the store stays open
+    for the audit record). See :func:`assessment.reports.service.store_source`."""
+    edition_id = args.edition or DEFAULT_EDITION
     if args.demo:
-        from assessment.demo import demo_local_standards, demo_tree, synthetic_values
-
-        tree = demo_tree()
-        stds = tuple(demo_local_standards(edition))
-        return Source(synthetic_values(edition, tree), edition, tree, stds, None, now)
-    from assessment.store import Store
-
-    with Store() as store:
-        tree = store.region_tree()
-        if len(tree) == 0:
-            raise DataFileError([report_problem("store_empty")])
-        scope = jurisdiction or getattr(args, "region", None) or getattr(args, "jurisdiction", None)
-        # access lives in the core: exporting needs the export right over the region asked for
-        store.authorize(args.actor, "export", scope if scope in tree else tree.root.code)
-        stds = tuple(store.local_standards())
-        values = store.values(args.actor, include_pending=args.include_pending)
-        completeness = None
-        if period is not None and jurisdiction is not None and jurisdiction in tree:
-            completeness = store.completeness(args.actor, period, jurisdiction=jurisdiction)
-    as_of = now
-    uploads = completeness["latest_uploaded_at"] if completeness is not None else None
-    if uploads is not None and uploads.notna().any():
-        as_of = pd.Timestamp(uploads.max()).to_pydatetime()
-    return Source(values, edition, tree, stds, completeness, as_of)
-
-
-def _audit(args: argparse.Namespace, kind: str, code: str | None, details: dict[str, object]) -> None:
-    """Every export goes to the audit log with the acting user (not for --demo, which has no store)."""
-    if args.demo:
+        yield demo_source(edition_id), None
         return
-    from assessment.store import Store
-
     with Store() as store:
-        store.audit(args.actor, "export", kind, code or "", details, region_code=code)
+        src = store_source(
+            store,
+            args.actor,
+            code,
+            period=period,
+            include_pending=args.include_pending,
+            edition_id=edition_id,
+        )
+        yield src, store
 
 
 def _write(path: str, data: bytes) -> None:
@@ -158,44 +115,27 @@ def _write(path: str, data: bytes) -> None:
 
 def run_report(args: argparse.Namespace) -> int:
     """``report --jurisdiction CODE | --region CODE --period YEAR``."""
+    kind = "evaluation" if args.jurisdiction else "feedback"
     code = args.jurisdiction or args.region
-    src = load_source(args, args.period, code)
-    common = {"period": args.period, "lang": args.lang, "data_as_of": src.data_as_of}
-    if args.jurisdiction:
-        kind = "evaluation"
-        data = evaluation_workbook(
-            src.values,
-            src.edition,
-            src.tree,
-            src.standards,
-            jurisdiction=code,
-            completeness=src.completeness,
-            **common,
-        )
-    else:
-        kind = "feedback"
-        data = feedback_workbook(src.values, src.edition, src.tree, src.standards, region=code, **common)
-    output = args.output or suggested_filename(kind, code, args.period, src.edition.id, args.lang)
-    _write(output, data)
-    _audit(args, kind, code, {"period": args.period, "lang": args.lang, "file": Path(output).name})
+    with _source(args, code, args.period) as (src, store):
+        name, data = report_workbook(kind, src, code, args.period, args.lang)
+        output = args.output or name
+        _write(output, data)
+        if store is not None:  # every export is audited with the acting user (--demo has no store)
+            details: dict[str, object] = {"period": args.period, "lang": args.lang, "file": Path(output).name}
+            audit_export(store, args.actor, kind, code, details)
     _done(output, f"reports.cli.kind_{kind}", {}, src.edition.id)
     return 0
 
 
 def run_export(args: argparse.Namespace) -> int:
     """``export --what scores|equity|trends --format csv|parquet -o FILE``."""
-    src = load_source(args)
-    frame = export_frame(
-        args.what,
-        src.values,
-        src.edition,
-        src.tree,
-        src.standards,
-        jurisdiction=args.jurisdiction,
-        periods=args.period,
-    )
-    _write(args.output, tidy_export(frame, args.format))
-    _audit(args, "export", args.jurisdiction, {"what": args.what, "format": args.format, "rows": len(frame)})
+    with _source(args, args.jurisdiction) as (src, store):
+        frame = export_table(args.what, src, args.jurisdiction, args.period)
+        _write(args.output, tidy_export(frame, args.format))
+        if store is not None:
+            details = {"what": args.what, "format": args.format, "rows": len(frame)}
+            audit_export(store, args.actor, "export", args.jurisdiction, details)
     _done(args.output, "reports.cli.kind_export", {"rows": len(frame)}, src.edition.id)
     return 0
 

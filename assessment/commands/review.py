@@ -13,16 +13,15 @@ from __future__ import annotations
 
 import argparse
 
+from assessment.commands._common import summarised_parser
 from assessment.domain.i18n import t
 from assessment.store.workflow import REASON_CODES
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the ``review`` sub-command."""
-    parser = subparsers.add_parser(
-        "review",
-        help="approve, return or reopen a submission / 审核报送",
-        description=__doc__.split("\n\n")[1],
+    parser = summarised_parser(
+        subparsers, "review", "approve, return or reopen a submission / 审核报送", __doc__
     )
     parser.add_argument("id", type=int, help="submission id / 报送编号")
     decision = parser.add_mutually_exclusive_group(required=True)

@@ -25,46 +25,29 @@ import pandas as pd
 from assessment.domain.errors import DataFileError, Problem
 from assessment.domain.i18n import both
 from assessment.domain.model import Edition, LocalStandard, RegionTree
-from assessment.scoring.aggregation import aggregate
+from assessment.scoring.aggregation import AGGREGATE_COLUMNS, aggregate
 from assessment.scoring.costing import cost_to_close
 from assessment.scoring.equity import equity, sigma_convergence
-from assessment.scoring.indicators import score_indicators
+from assessment.scoring.indicators import SCORE_COLUMNS, score_indicators
 from assessment.scoring.inputs import problem
 from assessment.scoring.rollup import rollup_values, scope_regions
+from assessment.scoring.stats import INEQUALITY_COLUMNS
 from assessment.scoring.trends import trends
 
-INDICATOR_COLUMNS = (
-    "edition",
-    "region_code",
-    "period",
-    "indicator_code",
-    "value",
-    "numerator",
-    "denominator",
-    "national_floor",
-    "local_standard",
-    "standard",
-    "status",
-    "gap_floor",
-    "gap_standard",
-    "score",
-    "ci_low",
-    "ci_high",
-    "evidence",
-    "floor_confirmed",
+# score_indicators' columns less who set the local standard, the relative gaps, the evidence
+# against the standard and the small-numbers flag
+INDICATOR_COLUMNS = tuple(
+    c
+    for c in SCORE_COLUMNS
+    if c not in {"local_set_by", "rel_gap_floor", "rel_gap_standard", "evidence_standard", "small_numbers"}
 )
+# aggregate()'s columns without parent_code, ranks and coverage in the order this output has always had
 LEVEL_COLUMNS = (
-    "edition",
-    "region_code",
-    "period",
-    "level",
-    "code",
-    "score",
-    "status",
-    "n_indicators",
-    "n_reported",
-    "n_below_floor",
-    "n_below_local",
+    *(
+        c
+        for c in AGGREGATE_COLUMNS
+        if c not in {"parent_code", "coverage", "rank_in_parent", "rank_in_level", "quintile"}
+    ),
     "rank_in_parent",
     "quintile",
     "coverage",
@@ -74,14 +57,7 @@ EQUITY_OUTPUT = (
     "edition",
     "period",
     "code",
-    "n_regions",
-    "mean",
-    "weighted_mean",
-    "cv",
-    "gini",
-    "theil",
-    "theil_between",
-    "theil_within",
+    *(c for c in INEQUALITY_COLUMNS if c not in {"sd", "max_min_ratio", "sd_log"}),
     "n_below_floor",
     "pop_share_below_floor",
     "max_min_ratio",

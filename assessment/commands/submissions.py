@@ -16,6 +16,7 @@ import sys
 
 import pandas as pd
 
+from assessment.commands._common import summarised_parser
 from assessment.commands.import_ import default_actor
 from assessment.domain.i18n import both
 from assessment.store.schema import STATUSES
@@ -41,11 +42,7 @@ JSON_FIELDS = (
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the ``submissions`` sub-command."""
-    parser = subparsers.add_parser(
-        "submissions",
-        help="list submission versions / 列出报送版本",
-        description=__doc__.split("\n\n")[1],
-    )
+    parser = summarised_parser(subparsers, "submissions", "list submission versions / 列出报送版本", __doc__)
     parser.add_argument("--region", metavar="CODE", help="only this region / 仅此地区")
     parser.add_argument("--period", type=int, metavar="YEAR", help="only this period / 仅此报告期")
     parser.add_argument("--status", choices=STATUSES, help="only this status / 仅此状态")

@@ -12,17 +12,15 @@ import argparse
 import sys
 from pathlib import Path
 
+from assessment.commands._common import documented_parser
 from assessment.commands.validate import add_source_args, load_reference
 from assessment.domain.i18n import both
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the ``template`` sub-command."""
-    parser = subparsers.add_parser(
-        "template",
-        help="write a region's Excel template / 生成地区填报模板",
-        description=__doc__,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+    parser = documented_parser(
+        subparsers, "template", "write a region's Excel template / 生成地区填报模板", __doc__
     )
     parser.add_argument("--region", required=True, metavar="CODE", help="region code / 地区代码")
     parser.add_argument("--period", required=True, type=int, metavar="YEAR", help="period / 期间（年度）")

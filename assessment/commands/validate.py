@@ -20,6 +20,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from assessment.commands._common import documented_parser
 from assessment.domain.errors import Problem
 from assessment.domain.i18n import both
 from assessment.domain.model import Edition, LocalStandard, RegionTree
@@ -77,11 +78,8 @@ def problem_dict(p: Problem) -> dict[str, object]:
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the ``validate`` sub-command."""
-    parser = subparsers.add_parser(
-        "validate",
-        help="check a filled template or batch file / 检查填报文件",
-        description=__doc__,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+    parser = documented_parser(
+        subparsers, "validate", "check a filled template or batch file / 检查填报文件", __doc__
     )
     parser.add_argument("file", help="the .xlsx or .csv file / 要检查的文件")
     parser.add_argument("--region", metavar="CODE", help="the region (or jurisdiction) reporting / 填报地区")

@@ -168,6 +168,15 @@ def _check_period(
     return [p for p in everywhere if p <= period]
 
 
+def _checked_periods(values: pd.DataFrame, tree: RegionTree, code: str, period: int, lang: str) -> list[int]:
+    """Every check a report's input goes through (language, value columns, region, period), in
+    that order; the periods with data up to ``period``."""
+    _check_lang(lang)
+    period_num = _check_values(values)
+    _check_region(tree, code)
+    return _check_period(tree, values, period_num, code, period)
+
+
 def region_frame(tree: RegionTree, lang: str) -> pd.DataFrame:
     """The tree as a frame with ``name`` and ``parent_name`` in ``lang`` and ``order`` (tree order)."""
     frame = tree.frame()
@@ -256,10 +265,7 @@ def evaluation_data(
     data_as_of: datetime | None = None,
 ) -> ReportData:
     """The counties under ``jurisdiction`` scored for ``period`` (and the earlier periods)."""
-    _check_lang(lang)
-    period_num = _check_values(values)
-    _check_region(tree, jurisdiction)
-    periods = _check_period(tree, values, period_num, jurisdiction, int(period))
+    periods = _checked_periods(values, tree, jurisdiction, int(period), lang)
     return _build(
         values,
         edition,
@@ -300,10 +306,7 @@ def feedback_data(
     A county is scored from its own values; a prefecture or province from the values of the
     counties below it, rolled up (:func:`assessment.scoring.rollup.rollup_values`).
     """
-    _check_lang(lang)
-    period_num = _check_values(values)
-    _check_region(tree, region)
-    periods = _check_period(tree, values, period_num, region, int(period))
+    periods = _checked_periods(values, tree, region, int(period), lang)
     reg = tree.get(region)
     leaf = not tree.children(region)
     scope = peer_scope(tree, region)

@@ -28,8 +28,16 @@ from assessment.domain.i18n import t
 from assessment.domain.model import Edition, LocalStandard, RegionTree
 from assessment.reports import summary as sm
 from assessment.reports import tables as tb
+from assessment.reports.columns import (
+    col,
+    cost_cols,
+    indicator_cols,
+    place_cols,
+    shortfall_cols,
+    standard_cols,
+)
 from assessment.reports.context import ReportData, evaluation_data
-from assessment.reports.layout import Report, col, cover_sheet, status_table_sheet
+from assessment.reports.layout import Report, cover_sheet, keyed_status_sheet, status_table_sheet
 from assessment.reports.workbook import (
     FMT_COUNT,
     FMT_MONEY,
@@ -197,9 +205,7 @@ def _ranking(report: Report, frame: pd.DataFrame) -> None:
     aspects = list(data.edition.aspects)
     cols = [
         col("rank", lang, FMT_COUNT, width=7),
-        col("region_code", lang, width=10),
-        col("region", lang, width=18),
-        col("parent", lang, width=16),
+        *place_cols(lang, 18, 16),
         col("overall_score", lang, FMT_SCORE, width=10),
         col("status", lang, width=22),
         col("quintile", lang, FMT_COUNT, width=10),
@@ -233,9 +239,7 @@ def _aspect(report: Report, aspect_code: str, frame: pd.DataFrame, items: list[s
     name = aspect.name_zh if lang == "zh" else aspect.name_en
     marks = tb.item_marks(data)
     cols = [
-        col("region_code", lang, width=10),
-        col("region", lang, width=18),
-        col("parent", lang, width=16),
+        *place_cols(lang, 18, 16),
         Column("score", t("reports.col.score", lang) + f"\n{aspect_code}", FMT_SCORE, 10),
         col("rank", lang, FMT_COUNT, width=8),
     ]
@@ -267,39 +271,18 @@ def _aspect(report: Report, aspect_code: str, frame: pd.DataFrame, items: list[s
 def _gaps(report: Report, frame: pd.DataFrame) -> None:
     lang = report.lang
     cols = [
-        col("region_code", lang, width=10),
-        col("region", lang, width=14),
-        col("parent", lang, width=14),
-        col("aspect", lang, width=12),
-        col("item", lang, width=18, wrap=True),
-        col("indicator_code", lang, width=9),
-        col("indicator", lang, width=30, wrap=True),
-        col("unit", lang, width=9),
+        *place_cols(lang, 14, 14),
+        *indicator_cols(lang, item=18, indicator=30),
         col("value", lang, FMT_VALUE, 10),
-        col("national_floor", lang, FMT_VALUE, 10),
-        col("floor_confirmed", lang, width=10),
-        col("local_standard", lang, FMT_VALUE, 10),
+        *standard_cols(lang),
         col("standard", lang, FMT_VALUE, 10),
         col("status", lang, width=14),
-        col("gap_floor", lang, FMT_VALUE, 10),
-        col("gap_standard", lang, FMT_VALUE, 10),
-        col("rel_gap_standard", lang, FMT_SHARE, 9),
-        col("evidence", lang, width=11),
+        *shortfall_cols(lang),
         col("cost_floor", lang, FMT_MONEY, 14),
-        col("cost_total", lang, FMT_MONEY, 14),
-        col("cost_central", lang, FMT_MONEY, 14),
-        col("cost_local", lang, FMT_MONEY, 14),
+        *cost_cols(lang, 14),
         col("cost_basis", lang, width=20, wrap=True),
     ]
-    w = status_table_sheet(
-        report,
-        "gaps",
-        frame,
-        cols,
-        ["status_key"],
-        freeze="D",
-        formatting=[(14, 14, len(cols) + 1, True)],
-    )
+    w = keyed_status_sheet(report, "gaps", frame, cols, freeze="D", coloured=[(14, 14)])
     w.blank()
     money = {c.key: i for i, c in enumerate(cols) if c.key.startswith("cost_") and c.fmt}
     totals: list[object] = [None] * len(cols)
@@ -337,9 +320,7 @@ def _equity(report: Report, frame: pd.DataFrame) -> None:
 def _completeness(report: Report, comp: pd.DataFrame, derived: bool) -> None:
     lang = report.lang
     cols = [
-        col("region_code", lang, width=10),
-        col("region", lang, width=18),
-        col("parent", lang, width=16),
+        *place_cols(lang, 18, 16),
         col("completeness", lang, width=16),
         col("first_uploaded_at", lang, width=18),
         col("days_late", lang, FMT_VALUE, 10),
@@ -354,11 +335,7 @@ def _completeness(report: Report, comp: pd.DataFrame, derived: bool) -> None:
 def _indicators(report: Report, frame: pd.DataFrame) -> None:
     lang = report.lang
     cols = [
-        col("aspect", lang, width=14),
-        col("item", lang, width=24, wrap=True),
-        col("indicator_code", lang, width=9),
-        col("indicator", lang, width=40, wrap=True),
-        col("unit", lang, width=12),
+        *indicator_cols(lang, aspect=14, item=24, indicator=40, unit=12),
         col("direction", lang, width=10),
         col("national_floor", lang, FMT_VALUE, 10),
         col("floor_confirmed", lang, width=11),
@@ -391,12 +368,4 @@ def _data(report: Report, frame: pd.DataFrame) -> None:
         col("status", lang, width=16),
         col("score", lang, FMT_SCORE, 8),
     ]
-    status_table_sheet(
-        report,
-        "data",
-        frame,
-        cols,
-        ["status_key"],
-        freeze="C",
-        formatting=[(10, 11, len(cols) + 1, True)],
-    )
+    keyed_status_sheet(report, "data", frame, cols, freeze="C", coloured=[(10, 11)])

@@ -23,9 +23,10 @@ import pandas as pd
 from assessment.domain.i18n import t
 from assessment.domain.model import Edition, LocalStandard, RegionTree
 from assessment.reports import tables as tb
+from assessment.reports.columns import col, cost_cols, indicator_cols, shortfall_cols, standard_cols
 from assessment.reports.context import ReportData, feedback_data, label_map
-from assessment.reports.layout import Report, col, cover_sheet, status_table_sheet
-from assessment.reports.workbook import FMT_COUNT, FMT_MONEY, FMT_SCORE, FMT_SHARE, FMT_VALUE, Column
+from assessment.reports.layout import Report, cover_sheet, keyed_status_sheet
+from assessment.reports.workbook import FMT_COUNT, FMT_SCORE, FMT_SHARE, FMT_VALUE, Column
 from assessment.scoring.indicators import EVIDENCE
 from assessment.scoring.trends import ARROWS, trends
 
@@ -248,42 +249,20 @@ def write_feedback(data: ReportData, *, target_year: int = 2025) -> bytes:
     return report.book.to_bytes()
 
 
-def _indicator_cols(lang: str) -> list[Column]:
-    return [
-        col("aspect", lang, width=12),
-        col("item", lang, width=20, wrap=True),
-        col("indicator_code", lang, width=9),
-        col("indicator", lang, width=34, wrap=True),
-        col("unit", lang, width=9),
-    ]
-
-
 def _priorities(report: Report, frame: pd.DataFrame) -> None:
     lang = report.lang
     cols = [
         col("priority", lang, FMT_COUNT, 7),
         col("tier", lang, width=18, wrap=True),
-        *_indicator_cols(lang),
+        *indicator_cols(lang),
         col("value", lang, FMT_VALUE, 10),
         col("standard", lang, FMT_VALUE, 10),
         col("floor_confirmed", lang, width=10),
-        col("gap_standard", lang, FMT_VALUE, 10),
-        col("rel_gap_standard", lang, FMT_SHARE, 9),
-        col("evidence", lang, width=11),
+        *shortfall_cols(lang, floor=False),
         col("arrow", lang, width=12),
-        col("cost_total", lang, FMT_MONEY, 13),
-        col("cost_central", lang, FMT_MONEY, 13),
-        col("cost_local", lang, FMT_MONEY, 13),
+        *cost_cols(lang, 13),
     ]
-    status_table_sheet(
-        report,
-        "priorities",
-        frame,
-        cols,
-        ["status_key"],
-        freeze="C",
-        formatting=[(2, 2, len(cols) + 1, True)],
-    )
+    keyed_status_sheet(report, "priorities", frame, cols, freeze="C", coloured=[(2, 2)])
 
 
 def _scores(report: Report, frame: pd.DataFrame) -> None:
@@ -305,28 +284,18 @@ def _scores(report: Report, frame: pd.DataFrame) -> None:
         col("n_below_local", lang, FMT_COUNT, 9),
         col("coverage", lang, FMT_SHARE, 9),
     ]
-    status_table_sheet(
-        report,
-        "scores",
-        frame,
-        cols,
-        ["status_key"],
-        freeze="C",
-        note=t("reports.floor.marker_note", lang),
-        formatting=[(3, 4, len(cols) + 1, True)],
-    )
+    note = t("reports.floor.marker_note", lang)
+    keyed_status_sheet(report, "scores", frame, cols, freeze="C", coloured=[(3, 4)], note=note)
 
 
 def _detail(report: Report, frame: pd.DataFrame) -> None:
     lang = report.lang
     cols = [
-        *_indicator_cols(lang),
+        *indicator_cols(lang),
         col("value", lang, FMT_VALUE, 10),
         col("numerator", lang, FMT_VALUE, 10),
         col("denominator", lang, FMT_VALUE, 10),
-        col("national_floor", lang, FMT_VALUE, 10),
-        col("floor_confirmed", lang, width=10),
-        col("local_standard", lang, FMT_VALUE, 10),
+        *standard_cols(lang),
         col("local_set_by", lang, width=12),
         col("standard", lang, FMT_VALUE, 10),
         col("status", lang, width=15),
@@ -338,38 +307,21 @@ def _detail(report: Report, frame: pd.DataFrame) -> None:
         col("evidence", lang, width=11),
         col("note", lang, width=24, wrap=True),
     ]
-    status_table_sheet(
-        report,
-        "detail",
-        frame,
-        cols,
-        ["status_key"],
-        freeze="E",
-        formatting=[(14, 14, len(cols) + 1, True), (17, 17, len(cols) + 1, True)],
-    )
+    keyed_status_sheet(report, "detail", frame, cols, freeze="E", coloured=[(14, 14), (17, 17)])
 
 
 def _gaps(report: Report, frame: pd.DataFrame) -> None:
     lang = report.lang
     cols = [
-        *_indicator_cols(lang),
+        *indicator_cols(lang),
         col("value", lang, FMT_VALUE, 10),
-        col("national_floor", lang, FMT_VALUE, 10),
-        col("floor_confirmed", lang, width=10),
-        col("local_standard", lang, FMT_VALUE, 10),
+        *standard_cols(lang),
         col("status", lang, width=15),
-        col("gap_floor", lang, FMT_VALUE, 10),
-        col("gap_standard", lang, FMT_VALUE, 10),
-        col("rel_gap_standard", lang, FMT_SHARE, 9),
-        col("evidence", lang, width=11),
-        col("cost_total", lang, FMT_MONEY, 13),
-        col("cost_central", lang, FMT_MONEY, 13),
-        col("cost_local", lang, FMT_MONEY, 13),
+        *shortfall_cols(lang),
+        *cost_cols(lang, 13),
         col("cost_basis", lang, width=20, wrap=True),
     ]
-    status_table_sheet(
-        report, "gaps", frame, cols, ["status_key"], freeze="E", formatting=[(10, 10, len(cols) + 1, True)]
-    )
+    keyed_status_sheet(report, "gaps", frame, cols, freeze="E", coloured=[(10, 10)])
 
 
 def _trends(report: Report, frame: pd.DataFrame) -> None:
@@ -378,7 +330,7 @@ def _trends(report: Report, frame: pd.DataFrame) -> None:
         Column(f"p_{p}", t("reports.col.period_value", lang, period=p), FMT_VALUE, 10) for p in data.periods
     ]
     cols = [
-        *_indicator_cols(lang),
+        *indicator_cols(lang),
         *periods,
         col("target", lang, FMT_VALUE, 10),
         col("floor_confirmed", lang, width=10),
@@ -389,12 +341,4 @@ def _trends(report: Report, frame: pd.DataFrame) -> None:
         col("projected_year", lang, "0", 10),
     ]
     current = 5 + len(periods)  # the report period's value column
-    status_table_sheet(
-        report,
-        "trends",
-        frame,
-        cols,
-        ["status_key"],
-        freeze="E",
-        formatting=[(current, current, len(cols) + 1, True)],
-    )
+    keyed_status_sheet(report, "trends", frame, cols, freeze="E", coloured=[(current, current)])

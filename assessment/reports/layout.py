@@ -20,7 +20,14 @@ from assessment.reports.context import ReportData
 from assessment.reports.workbook import LEGEND_STATUSES, STATUS_COLOURS, STATUS_FONT_COLOURS, Column
 from assessment.reports.writer import ReportBook, SheetWriter
 
-__all__ = ["SHEET_KEYS", "Formatting", "Report", "col", "cover_sheet", "status_table_sheet"]
+__all__ = [
+    "SHEET_KEYS",
+    "Formatting",
+    "Report",
+    "cover_sheet",
+    "keyed_status_sheet",
+    "status_table_sheet",
+]
 
 SHEET_KEYS = (
     "cover",
@@ -40,11 +47,6 @@ SHEET_KEYS = (
 # every table row by the key in the status column; absolute = every target column reads the same
 # key column, else the key column moves with the target column (a matrix of keys).
 Formatting = tuple[int, int, int, bool]
-
-
-def col(key: str, lang: str, fmt: str | None = None, width: float = 12.0, *, wrap: bool = False) -> Column:
-    """A :class:`Column` labelled ``reports.col.<key>`` in ``lang``."""
-    return Column(key, t(f"reports.col.{key}", lang), fmt, width, wrap)
 
 
 def as_of_text(when: datetime | None, lang: str) -> str:
@@ -148,6 +150,30 @@ def status_table_sheet(
             w.status_formatting(target, ref)
     w.finish(header_row=h, last_col=len(columns))
     return w
+
+
+def keyed_status_sheet(
+    report: Report,
+    key: str,
+    frame: pd.DataFrame,
+    columns: Sequence[Column],
+    *,
+    freeze: str,
+    coloured: Sequence[tuple[int, int]],
+    note: str | None = None,
+) -> SheetWriter:
+    """:func:`status_table_sheet` with one hidden ``status_key`` column after the table that colours
+    the columns of every ``(first, last)`` span in ``coloured`` (1-based, inclusive)."""
+    return status_table_sheet(
+        report,
+        key,
+        frame,
+        columns,
+        ["status_key"],
+        freeze=freeze,
+        note=note,
+        formatting=[(first, last, len(columns) + 1, True) for first, last in coloured],
+    )
 
 
 def cover_sheet(

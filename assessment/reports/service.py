@@ -2,22 +2,54 @@
 
 The web page and automation call :func:`build_report` / :func:`build_export` with the acting
 user; the store refuses out-of-scope work (``AccessDenied``) before anything is computed, and every
-file produced is recorded in the audit log with the user.
+file produced is recorded in the audit log with the user. The ``report`` and ``export`` commands
+use the same steps (:func:`store_source` or :func:`demo_source`, :func:`report_workbook` or
+:func:`export_table`, :func:`audit_export`) around writing the file.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 import pandas as pd
 
 from assessment.catalogue import DEFAULT_EDITION, load_edition
+from assessment.domain.errors import DataFileError
+from assessment.domain.model import Edition, LocalStandard, RegionTree
+from assessment.reports.context import report_problem
 from assessment.reports.evaluation import evaluation_workbook
 from assessment.reports.feedback import feedback_workbook
 from assessment.reports.tidy import export_frame, suggested_filename, tidy_export
 from assessment.store import Store
 
+__all__ = [
+    "KINDS",
+    "Source",
+    "audit_export",
+    "build_export",
+    "build_report",
+    "demo_source",
+    "export_table",
+    "report_workbook",
+    "store_source",
+]
+
 KINDS = ("evaluation", "feedback")
+
+
+@dataclass(frozen=True)
+class Source:
+    """What a report or export is made from."""
+
+    values: pd.DataFrame
+    edition: Edition
+    tree: RegionTree
+    standards: tuple[LocalStandard, ...]
+    completeness: pd.DataFrame | None
+    data_as_of: datetime
 
 
 def _as_of(completeness: pd.DataFrame | None) -> datetime:
@@ -26,6 +58,80 @@ def _as_of(completeness: pd.DataFrame | None) -> datetime:
         if uploads.notna().any():
             return pd.Timestamp(uploads.max()).to_pydatetime()
     return datetime.now(UTC).replace(microsecond=0)
+
+
+def demo_source(edition_id: str = DEFAULT_EDITION) -> Source:
+    """The fictional demo province's synthetic values (no database: nothing to authorize or audit)."""
+    from assessment.demo import demo_local_standards, demo_tree, synthetic_values
+
+    edition = load_edition(edition_id)
+    tree = demo_tree()
+    return Source(
+        synthetic_values(edition, tree), edition, tree, demo_local_standards(edition), None, _as_of(None)
+    )
+
+
+def store_source(
+    store: Store,
+    actor: str,
+    code: str | None = None,
+    *,
+    period: int | None = None,
+    include_pending: bool = False,
+    edition_id: str = DEFAULT_EDITION,
+) -> Source:
+    """The data ``actor`` may export about ``code`` (None: the whole tree).
+
+    Refuses a store without a region tree and an actor without the export right over ``code``.
+    With a ``period``, the completeness of ``code`` for it too; data are as of the newest upload
+    in it (else now).
+    """
+    tree = store.region_tree()
+    if len(tree) == 0:
+        raise DataFileError([report_problem("store_empty")])
+    store.authorize(actor, "export", code or tree.root.code)
+    edition = load_edition(edition_id)
+    standards = tuple(store.local_standards())
+    values = store.values(actor, include_pending=include_pending)
+    completeness = None
+    if period is not None and code is not None and code in tree:
+        completeness = store.completeness(actor, period, jurisdiction=code)
+    return Source(values, edition, tree, standards, completeness, _as_of(completeness))
+
+
+def report_workbook(kind: str, src: Source, code: str, period: int, lang: str = "zh") -> tuple[str, bytes]:
+    """The evaluation workbook of jurisdiction ``code`` (kind "evaluation") or the feedback
+    workbook of region ``code`` (kind "feedback") for ``period``: (suggested file name, xlsx bytes)."""
+    if kind not in KINDS:
+        raise ValueError(f"kind must be one of {KINDS}")
+    common: dict[str, Any] = {"period": period, "lang": lang, "data_as_of": src.data_as_of}
+    if kind == "evaluation":
+        data = evaluation_workbook(
+            src.values,
+            src.edition,
+            src.tree,
+            src.standards,
+            jurisdiction=code,
+            completeness=src.completeness,
+            **common,
+        )
+    else:
+        data = feedback_workbook(src.values, src.edition, src.tree, src.standards, region=code, **common)
+    return suggested_filename(kind, code, period, src.edition.id, lang), data
+
+
+def export_table(
+    what: str, src: Source, jurisdiction: str | None = None, periods: Sequence[int] | None = None
+) -> pd.DataFrame:
+    """The tidy table ``what`` (scores, equity or trends) of the regions under ``jurisdiction``."""
+    return export_frame(
+        what, src.values, src.edition, src.tree, src.standards, jurisdiction=jurisdiction, periods=periods
+    )
+
+
+def audit_export(store: Store, actor: str, kind: str, code: str | None, details: dict[str, object]) -> None:
+    """Record an exported file in the audit log with the acting user."""
+    store.audit(actor, "export", kind, code or "", details, region_code=code)
 
 
 def build_report(
@@ -39,34 +145,14 @@ def build_report(
     include_pending: bool = False,
     edition_id: str = DEFAULT_EDITION,
 ) -> tuple[str, bytes]:
-    """The evaluation workbook of jurisdiction ``code`` (kind "evaluation") or the feedback
-    workbook of region ``code`` (kind "feedback") for ``period``: (file name, xlsx bytes)."""
+    """:func:`report_workbook` from :func:`store_source`, audited: (file name, xlsx bytes)."""
     if kind not in KINDS:
         raise ValueError(f"kind must be one of {KINDS}")
-    store.authorize(actor, "export", code)
-    edition = load_edition(edition_id)
-    tree = store.region_tree()
-    values = store.values(actor, include_pending=include_pending)
-    standards = tuple(store.local_standards())
-    if kind == "evaluation":
-        completeness = store.completeness(actor, period, jurisdiction=code)
-        data = evaluation_workbook(
-            values,
-            edition,
-            tree,
-            standards,
-            jurisdiction=code,
-            period=period,
-            lang=lang,
-            completeness=completeness,
-            data_as_of=_as_of(completeness),
-        )
-    else:
-        data = feedback_workbook(
-            values, edition, tree, standards, region=code, period=period, lang=lang, data_as_of=_as_of(None)
-        )
-    name = suggested_filename(kind, code, period, edition.id, lang)
-    store.audit(actor, "export", kind, code, {"period": period, "lang": lang, "file": name}, region_code=code)
+    src = store_source(
+        store, actor, code, period=period, include_pending=include_pending, edition_id=edition_id
+    )
+    name, data = report_workbook(kind, src, code, period, lang)
+    audit_export(store, actor, kind, code, {"period": period, "lang": lang, "file": name})
     return name, data
 
 
@@ -81,16 +167,8 @@ def build_export(
     edition_id: str = DEFAULT_EDITION,
 ) -> tuple[str, bytes]:
     """A tidy table (scores, equity or trends) of the regions under ``code``: (file name, bytes)."""
-    store.authorize(actor, "export", code)
-    edition = load_edition(edition_id)
-    frame = export_frame(
-        what,
-        store.values(actor, include_pending=include_pending),
-        edition,
-        store.region_tree(),
-        tuple(store.local_standards()),
-        jurisdiction=code,
-    )
-    name = suggested_filename(what, code, None, edition.id, None, ext=fmt)
-    store.audit(actor, "export", what, code, {"format": fmt, "rows": len(frame)}, region_code=code)
+    src = store_source(store, actor, code, include_pending=include_pending, edition_id=edition_id)
+    frame = export_table(what, src, code)
+    name = suggested_filename(what, code, None, src.edition.id, None, ext=fmt)
+    audit_export(store, actor, what, code, {"format": fmt, "rows": len(frame)})
     return name, tidy_export(frame, fmt)

@@ -60,7 +60,7 @@ def escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-def _number(value: float | int) -> str:
+def _number(value: float | np.integer | np.floating) -> str:
     return str(int(value)) if isinstance(value, int | np.integer) else repr(float(value))
 
 

@@ -22,6 +22,7 @@ from assessment.catalogue import STANDARDS_DIR
 from assessment.domain.model import RegionTree
 from assessment.scoring.analysis import Assessment
 from assessment.scoring.equity import sigma_convergence
+from assessment.scoring.stats import INEQUALITY_COLUMNS
 from assessment.views.analysis_common import (
     arrow_labels,
     indicator_names,
@@ -77,15 +78,7 @@ RANKED_COLUMNS = (
 )
 EQUITY_TABLE_COLUMNS = (
     "period",
-    "n_regions",
-    "mean",
-    "weighted_mean",
-    "cv",
-    "gini",
-    "theil",
-    "theil_between",
-    "theil_within",
-    "max_min_ratio",
+    *(c for c in INEQUALITY_COLUMNS if c not in {"sd", "sd_log"}),
     "n_below_floor",
     "pop_share_below_floor",
 )

@@ -14,15 +14,6 @@ import pandas as pd
 from assessment.scoring.aggregation import AGGREGATE_STATUSES
 from assessment.scoring.analysis import Assessment
 
-ARROW_SYMBOLS = {
-    "achieved": "✔",
-    "on_track": "↑",
-    "moderately_improving": "↗",
-    "stagnating": "→",
-    "deteriorating": "↓",
-    "insufficient_data": "·",
-}
-
 
 @dataclass(frozen=True)
 class Headline:
