@@ -24,6 +24,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for mod in sorted(pkgutil.iter_modules(commands.__path__), key=lambda m: m.name):
+        if mod.name.startswith("_"):  # shared helpers of the commands, not a command
+            continue
         module = importlib.import_module(f"{commands.__name__}.{mod.name}")
         module.register(sub)
     return parser

@@ -8,11 +8,7 @@ from __future__ import annotations
 
 import argparse
 
-__all__ = ["documented_parser", "register", "summarised_parser"]
-
-
-def register(subparsers: argparse._SubParsersAction) -> None:
-    """Nothing to add: the CLI calls ``register`` on every module of this package."""
+__all__ = ["documented_parser", "summarised_parser"]
 
 
 def documented_parser(
