@@ -1,14 +1,15 @@
-"""Helpers shared by the sub-command modules (not a sub-command itself: :func:`register` adds nothing).
+"""Helpers shared by the sub-command modules (not a sub-command: the CLI skips modules named ``_*``).
 
 A sub-command's help page is its module docstring: :func:`documented_parser` shows all of it as
 written, :func:`summarised_parser` only its second paragraph (the first repeats the usage line).
+:func:`actor_argument` is the one ``--as USERNAME`` option: who is acting, for the store's checks.
 """
 
 from __future__ import annotations
 
 import argparse
 
-__all__ = ["documented_parser", "summarised_parser"]
+__all__ = ["actor_argument", "documented_parser", "summarised_parser"]
 
 
 def documented_parser(
@@ -29,3 +30,21 @@ def summarised_parser(
         name, help=help_text, description=(doc or "").split("\n\n")[1]
     )
     return parser
+
+
+def actor_argument(
+    parser: argparse.ArgumentParser | argparse._ArgumentGroup,
+    *,
+    default: str | None = None,
+    required: bool = False,
+) -> None:
+    """Add ``--as USERNAME`` (stored as ``args.actor``): the acting user whose rights the store checks."""
+    suffix = f" (default {default})" if default else ""
+    parser.add_argument(
+        "--as",
+        dest="actor",
+        metavar="USERNAME",
+        default=default,
+        required=required,
+        help=f"acting user / 操作用户{suffix}",
+    )

@@ -17,7 +17,7 @@ import os
 import sys
 from pathlib import Path
 
-from assessment.commands._common import summarised_parser
+from assessment.commands._common import actor_argument, summarised_parser
 from assessment.domain.i18n import both
 
 DEFAULT_ACTOR = "system"
@@ -37,7 +37,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         __doc__,
     )
     parser.add_argument("file", type=Path, help="xlsx template or batch file (xlsx/csv) / 填报文件")
-    parser.add_argument("--as", dest="actor", default=None, metavar="USERNAME", help="acting user / 操作用户")
+    actor_argument(parser)
     parser.add_argument("--region", metavar="CODE", help="expected region code / 预期地区代码")
     parser.add_argument("--period", type=int, metavar="YEAR", help="expected period / 预期报告期")
     parser.add_argument("--edition", metavar="ID", help="catalogue edition (default: current) / 标准版本")

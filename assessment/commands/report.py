@@ -22,7 +22,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from assessment.catalogue import DEFAULT_EDITION
-from assessment.commands._common import documented_parser
+from assessment.commands._common import actor_argument, documented_parser
 from assessment.domain.errors import DataFileError
 from assessment.domain.i18n import LANGS, t
 from assessment.reports import EXPORTS, FORMATS, tidy_export
@@ -47,9 +47,7 @@ def _data_options(parser: argparse.ArgumentParser) -> None:
     src.add_argument(
         "--include-pending", action="store_true", help="include submissions not yet approved (newest version)"
     )
-    src.add_argument(
-        "--as", dest="actor", metavar="USERNAME", default="system", help="acting user (default system)"
-    )
+    actor_argument(src, default="system")
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

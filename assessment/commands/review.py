@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import argparse
 
-from assessment.commands._common import summarised_parser
+from assessment.commands._common import actor_argument, summarised_parser
 from assessment.domain.i18n import t
 from assessment.store.workflow import REASON_CODES
 
@@ -30,9 +30,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     decision.add_argument("--reopen", dest="decision", action="store_const", const="reopen", help="重新打开")
     parser.add_argument("--comment", default="", metavar="TEXT", help="comment / 审核意见")
     parser.add_argument("--reason", choices=REASON_CODES, help="return reason code / 退回原因")
-    parser.add_argument(
-        "--as", dest="actor", required=True, metavar="USERNAME", help="acting user / 操作用户"
-    )
+    actor_argument(parser, required=True)
     parser.set_defaults(func=run)
 
 

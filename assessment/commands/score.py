@@ -16,16 +16,17 @@ import argparse
 import json
 import sys
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from assessment.commands._common import actor_argument
 from assessment.domain.errors import DataFileError, Problem
 from assessment.domain.i18n import both
-from assessment.domain.model import Edition, LocalStandard, RegionTree
+from assessment.domain.model import Edition, RegionTree
 from assessment.scoring.aggregation import AGGREGATE_COLUMNS, aggregate
+from assessment.scoring.analysis import ScoringInputs
 from assessment.scoring.costing import cost_to_close
 from assessment.scoring.equity import equity, sigma_convergence
 from assessment.scoring.indicators import SCORE_COLUMNS, score_indicators
@@ -65,14 +66,7 @@ EQUITY_OUTPUT = (
 )
 
 
-@dataclass(frozen=True)
-class Inputs:
-    """Everything a scoring command needs."""
-
-    values: pd.DataFrame
-    edition: Edition
-    tree: RegionTree
-    standards: tuple[LocalStandard, ...]
+Inputs = ScoringInputs  # everything a scoring command needs
 
 
 def _common(parser: argparse.ArgumentParser) -> None:
@@ -87,9 +81,7 @@ def _common(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="score the newest pending submissions, not only approved",
     )
-    src.add_argument(
-        "--as", dest="actor", metavar="USERNAME", default="system", help="acting user (default system)"
-    )
+    actor_argument(src, default="system")
     out = parser.add_argument_group("output / 输出")
     out.add_argument("--format", choices=("csv", "json", "parquet"), default="csv")
     out.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of stdout")

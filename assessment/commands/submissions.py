@@ -16,7 +16,7 @@ import sys
 
 import pandas as pd
 
-from assessment.commands._common import summarised_parser
+from assessment.commands._common import actor_argument, summarised_parser
 from assessment.commands.import_ import default_actor
 from assessment.domain.i18n import both
 from assessment.store.schema import STATUSES
@@ -46,7 +46,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--region", metavar="CODE", help="only this region / 仅此地区")
     parser.add_argument("--period", type=int, metavar="YEAR", help="only this period / 仅此报告期")
     parser.add_argument("--status", choices=STATUSES, help="only this status / 仅此状态")
-    parser.add_argument("--as", dest="actor", default=None, metavar="USERNAME", help="acting user / 操作用户")
+    actor_argument(parser)
     parser.add_argument("--json", action="store_true", help="print JSON / 以 JSON 输出")
     parser.set_defaults(func=run)
 

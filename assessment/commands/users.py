@@ -20,6 +20,7 @@ import getpass
 import json
 import sys
 
+from assessment.commands._common import actor_argument
 from assessment.domain.i18n import both
 from assessment.store.schema import ROLES
 
@@ -35,7 +36,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.set_defaults(func=lambda args: (parser.print_help(), 2)[1])
 
     def common(p: argparse.ArgumentParser) -> None:
-        p.add_argument("--as", dest="actor", default=None, metavar="USERNAME", help="acting user / 操作用户")
+        actor_argument(p)
 
     add = actions.add_parser("add", help="add an account / 添加账户")
     add.add_argument("username", help="user name / 用户名")

@@ -18,11 +18,11 @@ import pandas as pd
 
 from assessment.catalogue import DEFAULT_EDITION, load_edition
 from assessment.domain.errors import DataFileError
-from assessment.domain.model import Edition, LocalStandard, RegionTree
 from assessment.reports.context import report_problem
 from assessment.reports.evaluation import evaluation_workbook
 from assessment.reports.feedback import feedback_workbook
 from assessment.reports.tidy import export_frame, suggested_filename, tidy_export
+from assessment.scoring.analysis import ScoringInputs
 from assessment.store import Store
 
 __all__ = [
@@ -41,13 +41,9 @@ KINDS = ("evaluation", "feedback")
 
 
 @dataclass(frozen=True)
-class Source:
-    """What a report or export is made from."""
+class Source(ScoringInputs):
+    """What a report or export is made from: the scoring inputs, who reported when, and as of when."""
 
-    values: pd.DataFrame
-    edition: Edition
-    tree: RegionTree
-    standards: tuple[LocalStandard, ...]
     completeness: pd.DataFrame | None
     data_as_of: datetime
 

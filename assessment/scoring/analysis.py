@@ -24,6 +24,17 @@ BASES = ("floor", "standard")  # score against the national floor only, or the b
 
 
 @dataclass(frozen=True)
+class ScoringInputs:
+    """What scoring is computed from: the tidy values, the edition, the region tree and the local
+    standards (the arguments of :func:`assess`), however they were loaded."""
+
+    values: pd.DataFrame
+    edition: Edition
+    tree: RegionTree
+    standards: tuple[LocalStandard, ...]
+
+
+@dataclass(frozen=True)
 class Assessment:
     """Scores of the counties under ``jurisdiction`` for ``periods`` (DESIGN section 4)."""
 
