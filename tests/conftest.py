@@ -39,27 +39,6 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
     return [f"ASSESSMENT_TEST_PG_URL={os.environ.get('ASSESSMENT_TEST_PG_URL', '(default)')}"]
 
 
-def app_as(username: str | None, lang: str = "zh", page: str | None = None, timeout: float = 90):
-    """An AppTest of dashboard.py signed in as ``username`` (a demo account), run once.
-
-    ``page``: a file under pages/ to switch to after the first run (e.g. "region.py").
-    Needs the ``demo_env`` fixture active.
-    """
-    from streamlit.testing.v1 import AppTest
-
-    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=timeout)
-    at.query_params["lang"] = lang
-    if username:
-        from datetime import UTC, datetime
-
-        at.session_state["user"] = username
-        at.session_state["auth_last_seen"] = datetime.now(UTC)
-    if page:  # start on the page itself: no widget state of another page is carried over
-        at.switch_page(str(ROOT / "pages" / page))
-    at.run()
-    return at
-
-
 @pytest.fixture(autouse=True)
 def _restore_main_module() -> Iterator[None]:
     """AppTest runs a script as ``__main__`` and leaves it in ``sys.modules``; a process spawned

@@ -1,0 +1,1 @@
+"""Tests in layers: unit, integration, app (Streamlit AppTest), e2e (browser)."""

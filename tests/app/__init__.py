@@ -1,0 +1,1 @@
+"""The Streamlit pages through streamlit.testing (AppTest) against a seeded demo database."""

@@ -1,0 +1,34 @@
+"""AppTest: the region profile for an evaluator (any county below) and an official (own only)."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.fixtures import app_as
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_region_profile_renders_spine_and_trend(demo_env: str, lang: str) -> None:
+    at = app_as("demo-province", lang, page="region.py")
+    assert not at.exception, [e.value for e in at.exception]
+    assert len(at.get("plotly_chart")) == 2, "spine chart and trend lines"
+    assert at.selectbox(key="region_code").options, "an evaluator chooses among the counties"
+
+
+def test_evaluator_can_switch_region_and_aspect(demo_env: str) -> None:
+    at = app_as("demo-province", "zh", page="region.py")
+    at.selectbox(key="region_code").set_value("990321").run()
+    at.selectbox(key="region_aspect").set_value("A4").run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert "丙山县" in at.title[0].value
+
+
+def test_official_sees_only_own_region_even_with_crafted_state(demo_env: str) -> None:
+    at = app_as("demo-990102", "en", page="region.py")
+    assert not at.exception, [e.value for e in at.exception]
+    assert "Jiacheng" in at.title[0].value
+    assert not at.get("selectbox") or all(s.key != "region_code" for s in at.selectbox)
+    # a crafted widget value for another county changes nothing
+    at.session_state["region_code"] = "990321"
+    at.run()
+    assert "Jiacheng" in at.title[0].value and "Bingshan" not in at.title[0].value

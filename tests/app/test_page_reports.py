@@ -1,0 +1,33 @@
+"""AppTest: reports are generated on click, offered for download and audited."""
+
+from __future__ import annotations
+
+from io import BytesIO
+
+import openpyxl
+import pytest
+
+from assessment.store import Store
+from tests.fixtures import app_as
+
+
+def test_evaluator_generates_the_evaluation_workbook(demo_env: str) -> None:
+    at = app_as("demo-jia", "zh", page="reports.py")
+    assert not at.exception, [e.value for e in at.exception]
+    assert not at.get("download_button"), "nothing is generated before a click"
+    at.button(key="reports_make_evaluation").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    made = at.session_state["reports_file_evaluation"]
+    assert made[0].startswith("evaluation_990100_2024_CN-2021")
+    wb = openpyxl.load_workbook(BytesIO(made[1]))
+    assert len(wb.sheetnames) >= 5
+    with Store(demo_env) as store:
+        log = store.audit_log(action="export")
+    assert (log["actor"] == "demo-jia").any()
+
+
+def test_official_has_no_reports_page(demo_env: str) -> None:
+    at = app_as("demo-990102", "en")
+    assert not at.exception
+    with pytest.raises(ValueError, match="Could not find a navigation page"):
+        at.switch_page("pages/reports.py").run()

@@ -1,0 +1,149 @@
+"""AppTest of the review page (pages/review.py) as the demo evaluators.
+
+Decisions are taken on a copy of the seeded demo database; the read-only tests use the shared one.
+The demo leaves three 2024 reports pending (990223, 990325, 990381) and 990123's returned.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from assessment.store import Store
+from tests.app.test_page_upload import clear_caches, copy_demo_db, open_page, table, texts
+
+PROVINCE, JIA = "demo-province", "demo-jia"
+
+
+@pytest.fixture(autouse=True)
+def fresh_caches() -> Iterator[None]:
+    clear_caches()
+    yield
+    clear_caches()
+
+
+@pytest.fixture
+def db_copy(demo_db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    return copy_demo_db(demo_db_url, tmp_path, monkeypatch)
+
+
+def _id(url: str, region: str, period: int = 2024) -> int:
+    with Store(url) as store:
+        return int(store.submissions("system", region_code=region, period=period)["id"].iloc[0])
+
+
+@pytest.mark.parametrize(
+    ("lang", "title", "metric"),
+    [("zh", "审核：示例省", "按时报送"), ("en", "Review: Sample Province", "Reported on time")],
+)
+def test_page_renders_completeness_queue_and_a_submission(
+    demo_env: str, lang: str, title: str, metric: str
+) -> None:
+    at = open_page(PROVINCE, lang, "review.py")
+    assert not at.exception, [e.value for e in at.exception]
+    assert [t.value for t in at.title] == [title]
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics[metric] == "17" and sum(int(v) for v in metrics.values()) == 20
+    queue = table(at, "文件名" if lang == "zh" else "File")
+    assert len(queue) == 3
+    assert len(at.selectbox(key="review_pick").options) > 3, "the queue, then the period's other versions"
+    values = table(at, "上年数值" if lang == "zh" else "Last year")
+    assert len(values) == 115
+    assert at.radio(key="review_decision").options == (
+        ["通过", "退回修改"] if lang == "zh" else ["Approve", "Return for correction"]
+    )
+
+
+def test_a_prefecture_evaluator_sees_only_its_own_regions(demo_env: str) -> None:
+    at = open_page(JIA, "en", "review.py")
+    assert not at.exception
+    regions = table(at, "Parent region")["Region"].tolist()
+    assert len(regions) == 7 and all("(9901" in r for r in regions)
+    assert "Nothing to review" in texts(at, "info"), "no Jia City report is pending in the demo"
+    picks = at.selectbox(key="review_pick").options
+    assert picks and all("(9901" in p for p in picks)
+
+
+def test_a_shared_link_to_another_jurisdictions_submission_is_refused(demo_env: str) -> None:
+    other = _id(demo_env, "990223")  # Yi City: outside Jia City
+    at = open_page(JIA, "en", "review.py", query={"submission": str(other)})
+    assert not at.exception
+    assert f"no submission {other}" in texts(at, "error")
+    assert all(f"#{other} " not in p for p in at.selectbox(key="review_pick").options)
+    assert "990223" not in " ".join(str(d.value.to_dict()) for d in at.dataframe)
+
+
+def test_a_shared_link_opens_that_submission(demo_env: str) -> None:
+    sub = _id(demo_env, "990323", 2023)
+    at = open_page(PROVINCE, "en", "review.py", query={"submission": str(sub)})
+    assert at.selectbox(key="review_pick").value == sub
+    assert "This version is approved" not in texts(at, "info"), "an approved latest version can be reopened"
+    assert at.radio(key="review_decision").options == ["Reopen (withdraw the decision)"]
+
+
+def test_approve_moves_it_out_of_the_queue(db_copy: str) -> None:
+    sub = _id(db_copy, "990381")
+    # zh: AppTest formats radio values in the default language when it sends them
+    at = open_page(PROVINCE, "zh", "review.py", query={"submission": str(sub)})
+    at.radio(key="review_decision").set_value("approve")
+    at.button(key="review_submit").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert "已处理：#" in texts(at, "success") and "已通过" in texts(at, "success")
+    assert len(table(at, "文件名")) == 2
+    with Store(db_copy) as store:
+        assert store.submission("system", sub).status == "approved"
+    assert at.radio(key="review_decision").options == ["重新打开（撤回已作出的决定）"]
+
+
+def test_return_needs_a_comment_then_records_the_reason(db_copy: str) -> None:
+    sub = _id(db_copy, "990325")
+    at = open_page(PROVINCE, "zh", "review.py", query={"submission": str(sub)})
+    at.radio(key="review_decision").set_value("return").run()
+    at.button(key="review_submit").click().run()
+    assert "必须填写意见" in texts(at, "error")
+    with Store(db_copy) as store:
+        assert store.submission("system", sub).status == "submitted", "nothing changed"
+    at.selectbox(key="review_reason").select("missing_evidence")
+    at.text_area(key="review_comment").input("请补充佐证材料")
+    at.button(key="review_submit").click().run()
+    assert not at.error, texts(at, "error")
+    with Store(db_copy) as store:
+        done = store.submission("system", sub)
+    assert (done.status, done.reason_code, done.review_comment) == (
+        "returned",
+        "missing_evidence",
+        "请补充佐证材料",
+    )
+    history = table(at, "意见")
+    assert history["原因"].tolist() == ["缺少佐证材料"]
+    at.radio(key="review_decision").set_value("reopen")
+    at.text_area(key="review_comment").input("误退，重新打开")
+    at.button(key="review_submit").click().run()
+    with Store(db_copy) as store:
+        assert store.submission("system", sub).status == "submitted"
+
+
+def test_a_second_version_is_shown_against_the_first(db_copy: str) -> None:
+    from assessment.catalogue import load_edition
+    from assessment.intake.ingest import read_upload
+    from assessment.intake.template import build_template
+
+    first = _id(db_copy, "990223")
+    with Store(db_copy) as store:
+        values = store.submission_values("system", first).assign(region_code="990223", period=2024)
+        values.loc[values["indicator_code"] == "S79.1", "value"] = 3.3
+        edition, tree = load_edition(), store.region_tree()
+        data = build_template(edition, tree, "990223", 2024, store.local_standards(), "zh", values)
+        result = read_upload(
+            data, "990223_2024_v2.xlsx", edition=edition, tree=tree, expected_region="990223"
+        )
+        second = store.import_upload("demo-990223", data, "990223_2024_v2.xlsx", result).submission_id
+    at = open_page(PROVINCE, "en", "review.py", query={"submission": str(second)})
+    assert not at.exception, [e.value for e in at.exception]
+    diff = table(at, "Old value")
+    assert diff[["Change", "New value"]].values.tolist() == [["changed", 3.3]]
+    assert diff["Indicator"].iloc[0].startswith("S79.1 ")
+    assert "Version 1 -> version 2: 1 indicators" in texts(at, "caption")
+    assert all(f"#{first} " not in p for p in at.selectbox(key="review_pick").options), "superseded"

@@ -1,0 +1,1 @@
+"""Real files, real SQLite and PostgreSQL, CLI entry points and subprocesses."""

@@ -1,0 +1,96 @@
+"""Sign-in (issue 6 items 2-5), the pure half: password hashing and rules, idle expiry and single
+sign-on claims. The database half is in tests/integration/test_auth_store.py."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from argon2 import PasswordHasher
+
+from assessment.auth import signin as auth
+from assessment.auth.signin import (
+    AuthError,
+    claim_identities,
+    hash_password,
+    password_problems,
+    session_expired,
+    verify_password,
+)
+
+FAST = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+PASSWORD = "correct horse battery"
+T0 = datetime(2025, 3, 1, 9, 0, tzinfo=UTC)
+
+
+@pytest.fixture(autouse=True)
+def fast_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Cheap Argon2 parameters in tests (one test below checks the real ones and the upgrade)."""
+    monkeypatch.setattr(auth, "HASHER", FAST)
+    auth._dummy_hash.cache_clear()
+
+
+# -- passwords --------------------------------------------------------------------------------------
+def test_hash_is_argon2id_and_verifies_only_the_right_password() -> None:
+    hashed = hash_password(PASSWORD)
+    assert hashed.startswith("$argon2id$")
+    assert verify_password(hashed, PASSWORD)
+    assert not verify_password(hashed, PASSWORD.upper())
+    assert not verify_password("not-a-hash", PASSWORD)
+    assert hash_password(PASSWORD) != hashed  # salted
+
+
+@pytest.mark.parametrize(
+    ("password", "username", "codes"),
+    [
+        ("short", "", ["auth.weak_password_short"]),
+        ("x" * 9, "", ["auth.weak_password_short"]),
+        ("x" * 10, "", []),
+        ("x" * 1025, "", ["auth.weak_password_long"]),
+        ("wang.fang.1", "Wang.Fang.1", ["auth.weak_password_username"]),
+        ("一二三四五六七八九十", "", []),  # any characters count
+    ],
+)
+def test_password_rules(password: str, username: str, codes: list[str]) -> None:
+    problems = password_problems(password, username)
+    assert [p.code for p in problems] == codes
+    assert all(p.message_zh and p.message_en for p in problems)
+    if codes:
+        with pytest.raises(AuthError):
+            hash_password(password, username)
+
+
+@pytest.mark.parametrize(
+    ("last_seen", "now", "expired"),
+    [
+        (None, T0, True),
+        (T0, T0, False),
+        (T0, T0 + timedelta(minutes=29, seconds=59), False),
+        (T0, T0 + timedelta(minutes=30), True),
+        (T0.replace(tzinfo=None), T0 + timedelta(minutes=31), True),  # naive is UTC
+        (T0, T0 - timedelta(minutes=5), False),  # clock skew: not expired
+    ],
+)
+def test_session_expiry(last_seen: datetime | None, now: datetime, expired: bool) -> None:
+    assert session_expired(last_seen, now) is expired
+    assert session_expired(T0, T0 + timedelta(minutes=5), timedelta(minutes=5)) is True
+
+
+def test_session_expired_message_is_clear() -> None:
+    err = auth.session_expired_error()
+    assert "30" in err.problems[0].message_en and "sign in again" in err.problems[0].message_en
+
+
+# -- single sign-on ---------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("claims", "expected"),
+    [
+        ({"sub": "abc", "email": "a@x.cn", "email_verified": True}, ["abc", "a@x.cn"]),
+        ({"sub": "abc", "email": "a@x.cn"}, ["abc"]),  # unverified e-mail is not an identity
+        ({"sub": "abc", "email": "a@x.cn", "email_verified": "true"}, ["abc"]),
+        ({"email": "a@x.cn", "email_verified": True}, ["a@x.cn"]),
+        ({"sub": "  ", "is_logged_in": True}, []),
+    ],
+)
+def test_claim_identities(claims: dict, expected: list[str]) -> None:
+    assert claim_identities(claims) == expected
