@@ -5,6 +5,9 @@ region tree (``regions.csv``: 1 province, 3 prefectures, 20 counties of varied p
 county profiles (``profiles.csv``), the higher local standards (``local_standards.csv``), the
 boundaries (``boundaries.geojson``, made by ``scripts/make_demo_boundaries.py``) and the values
 (:func:`synthetic_values`, deterministic from a seed). See ``README.md`` in this folder.
+:mod:`.seed` loads it, the sample reports and the demo sign-ins into a store
+(``python -m assessment demo``). The demo sits above the store and sign-in, so it may import
+domain, catalogue, intake, store and auth; only views, reports and commands may import it.
 
 >>> tree = demo_tree()
 >>> tree.root.code, len(tree.children("990000"))
