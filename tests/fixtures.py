@@ -877,3 +877,65 @@ def app_as(username: str | None, lang: str = "zh", page: str | None = None, time
         at.switch_page(str(ROOT / "pages" / page))
     at.run()
     return at
+
+
+# ================================================================================================
+# A small national tree (region trees of any depth): several provinces under one national root,
+# skipped levels, townships
+# ================================================================================================
+NATIONAL_ROOT = "100000"
+# nation -> 2 provinces -> prefectures -> counties; 999001 is a county directly under its province
+# (省直辖县级行政单位). Codes 99xxxx carry the SCORING_EDITION's values like SCORING_TREE's.
+NATIONAL_TREE = RegionTree(
+    (
+        Region(NATIONAL_ROOT, "全国", "Nation", "national", None, 1_800_000),
+        Region("990000", "测试省", "Test Province", "province", NATIONAL_ROOT, 1_200_000),
+        Region("990100", "甲市", "City A", "prefecture", "990000", 600_000),
+        Region("990101", "甲一县", "County A1", "county", "990100", 100_000),
+        Region("990102", "甲二县", "County A2", "county", "990100", 500_000),
+        Region("990200", "乙市", "City B", "prefecture", "990000", 400_000),
+        Region("990201", "乙一县", "County B1", "county", "990200", 300_000),
+        Region("990202", "乙二县", "County B2", "county", "990200", 100_000),
+        Region("999001", "直管市", "Direct City", "county", "990000", 200_000),
+        Region("980000", "第二省", "Second Province", "province", NATIONAL_ROOT, 600_000),
+        Region("980100", "丙市", "City C", "prefecture", "980000", 600_000),
+        Region("980101", "丙一县", "County C1", "county", "980100", 250_000),
+        Region("980102", "丙二县", "County C2", "county", "980100", 350_000),
+    )
+)
+NATIONAL_LEAVES = ("990101", "990102", "990201", "990202", "999001", "980101", "980102")
+
+
+def national_values(period: int = 2024) -> pd.DataFrame:
+    """Every leaf of NATIONAL_TREE reports every SCORING_EDITION indicator, each leaf a little better
+    than the one before (so every rank is distinct), rates with numerator and denominator."""
+    rows = []
+    for i, code in enumerate(NATIONAL_LEAVES):
+        rows += [
+            (code, period, "S01.1", None, 86.0 + i, 100.0),
+            (code, period, "S01.2", 1.5 + i / 4),
+            (code, period, "S02.1", None, 12.0 - i, 100.0),
+            (code, period, "S03.1", 70.0 + 3 * i),
+            (code, period, "S03.2", 1.0),
+        ]
+    return values_frame(rows)
+
+
+def regions_csv(tree: RegionTree) -> str:
+    """A region tree as the text of a region-tree CSV file (header included)."""
+    lines = [
+        f"{r.code},{r.name_zh},{r.name_en},{r.level},{r.parent_code or ''},{r.population},,,,," for r in tree
+    ]
+    return REGIONS_CSV_HEADER + "\n".join(lines) + "\n"
+
+
+# NATIONAL_TREE plus a third province-level region: a 直辖市 whose districts sit directly under it,
+# one with two townships (nine-digit codes), written with Chinese level names.
+NATIONAL_CSV = regions_csv(NATIONAL_TREE) + (
+    "970000,丁直辖市,Ding Municipality,直辖市,100000,500000,yes,,,,\n"
+    "970101,丁一区,Ding District 1,区,970000,300000,yes,,,,\n"
+    "970102,丁二区,Ding District 2,区,970000,200000,,,,,\n"
+    "970102001,丁二街道,Ding Subdistrict,街道,970102,120000,,,,,\n"
+    "970102100,丁二镇,Ding Town,镇,970102,80000,,,,,\n"
+)
+NATIONAL_CSV_ROWS = NATIONAL_CSV.count("\n")  # header included: the last row's number

@@ -30,7 +30,7 @@ import pandas as pd
 
 from assessment.catalogue.regions import problem, read_csv_table, read_data_file
 from assessment.domain.errors import DataFileError, Problem
-from assessment.domain.model import Edition, Indicator, LocalStandard, RegionTree
+from assessment.domain.model import LEVEL_RANK, Edition, Indicator, LocalStandard, RegionTree
 
 REQUIRED_COLUMNS = ("jurisdiction_code", "indicator_code", "threshold", "effective_from")
 OPTIONAL_COLUMNS = ("effective_to", "set_by", "note")
@@ -71,13 +71,18 @@ def _p(key: str, column: str, value: object, **kw: object) -> Problem:
     return problem(f"local_standards.{key}", file="", row=None, column=column, value=str(value), **kw)
 
 
+def _below_prefecture(level: str) -> bool:
+    """Counties and townships set no local standard (only provinces and prefectures do)."""
+    return LEVEL_RANK.get(level, 0) >= LEVEL_RANK["county"]
+
+
 def _own_problems(std: LocalStandard, edition: Edition, tree: RegionTree) -> list[Problem]:
     """Rules that need only the standard itself, the edition and the tree."""
     out: list[Problem] = []
     jur = std.jurisdiction_code
     if jur not in tree:
         out.append(_p("unknown_jurisdiction", "jurisdiction_code", jur))
-    elif tree.get(jur).level == "county":
+    elif _below_prefecture(tree.get(jur).level):
         name = (tree.get(jur).name_zh, tree.get(jur).name_en)
         out.append(_p("county_jurisdiction", "jurisdiction_code", jur, name=name))
     if std.effective_to is not None and std.effective_to < std.effective_from:
@@ -132,7 +137,11 @@ def _ancestor_problems(
 ) -> list[Problem]:
     """``std`` weaker than a standard an ancestor jurisdiction set over an overlapping period."""
     ind = edition.indicator_by_code.get(std.indicator_code)
-    if ind is None or std.jurisdiction_code not in tree or tree.get(std.jurisdiction_code).level == "county":
+    if (
+        ind is None
+        or std.jurisdiction_code not in tree
+        or _below_prefecture(tree.get(std.jurisdiction_code).level)
+    ):
         return []
     ancestors = {a.code: a for a in tree.ancestors(std.jurisdiction_code)}
     out: list[Problem] = []

@@ -6,15 +6,27 @@ One row per region::
     990000,示例省,Sample Province,province,,9120000,no,no,no,,yes
     990100,示例甲市,Sample Jia City,prefecture,990000,3650000,yes,no,no,16800,yes
 
-``code`` is six digits (GB/T 2260 style); ``level`` is ``province``, ``prefecture`` or ``county``
-(省/市/县 are accepted too); the root (one row, a province or prefecture) has an empty
-``parent_code``. The last five columns are optional: the flags take yes/no (是/否, true/false, 1/0;
-empty means no, except ``reports`` which defaults to yes) and ``fiscal_capacity_per_head`` is CNY
-per resident per year or empty. A region's level must be lower than its parent's (a county may sit
-directly under a province, as directly administered counties do).
+``level`` is one of :data:`~assessment.domain.model.LEVELS`, highest first: ``national`` (全国),
+``province`` (省、自治区、直辖市), ``prefecture`` (地级市、地区、自治州、盟), ``county`` (县、市辖区、
+县级市、旗) and ``township`` (乡、镇、街道); the Chinese names in :data:`LEVEL_ALIASES` (省, 市, 县,
+乡镇...) are accepted too and stored as the English key. The tree has exactly one root (one row
+with an empty ``parent_code``): a national row with several provinces under it, or a province
+(or any lower region) on its own. A region's level must be strictly deeper than its parent's, but
+levels may be skipped where the administration does: a district directly under a 直辖市, a
+省直辖县级行政单位 directly under its province, the townships of a prefecture city without counties.
+A national row cannot have a parent; a province's parent can only be the national row.
+
+``code`` is six digits (GB/T 2260 style) at every level but the township, whose code is nine
+digits: its county's six followed by the three-digit township number, i.e. the first nine digits
+of the 12-digit 统计用区划代码 (the last three of which number villages, not used here). The
+national row takes a six-digit code too, conventionally ``100000`` as in common boundary files.
+The last five columns are optional: the flags take yes/no (是/否, true/false, 1/0; empty means no,
+except ``reports`` which defaults to yes) and ``fiscal_capacity_per_head`` is CNY per resident per
+year or empty. The reporting units are the leaves (``RegionTree.leaf_codes``), whatever their level.
 
 A refused file raises :class:`~assessment.domain.errors.DataFileError` listing *every* problem found,
-each naming the file, the row (header = row 1), the column, the value and what to fix.
+each naming the file, the row (header = row 1), the column, the value and what to fix; nothing is
+returned, so nothing can be stored.
 """
 
 from __future__ import annotations
@@ -27,31 +39,70 @@ from pathlib import Path
 import pandas as pd
 
 from assessment.domain.errors import DataFileError, Problem, localized_problem
-from assessment.domain.model import LEVELS, Region, RegionTree
+from assessment.domain.model import LEVEL_RANK, Region, RegionTree
 
 REQUIRED_COLUMNS = ("code", "name_zh", "name_en", "level", "parent_code", "population")
 FLAG_COLUMNS = ("urban", "mountainous", "ethnic_autonomous", "reports")
 OPTIONAL_COLUMNS = ("urban", "mountainous", "ethnic_autonomous", "fiscal_capacity_per_head", "reports")
 FLAG_DEFAULTS = {"urban": False, "mountainous": False, "ethnic_autonomous": False, "reports": True}
 
-CODE_RE = re.compile(r"^\d{6}$")
+CODE_RE = re.compile(r"^\d{6}$")  # every level but the township
+TOWNSHIP_CODE_RE = re.compile(r"^\d{9}$")
+ANY_CODE_RE = re.compile(r"^(?:\d{6}|\d{9})$")  # a parent code, or the code of a row whose level is bad
 _TRUE = {"yes", "y", "true", "1", "是", "t"}
 _FALSE = {"no", "n", "false", "0", "否", "f"}
-_LEVEL_ALIASES = {
+LEVEL_ALIASES = {
+    "national": "national",
+    "全国": "national",
+    "国家": "national",
+    "国家级": "national",
     "province": "province",
     "省": "province",
     "省级": "province",
+    "自治区": "province",
+    "直辖市": "province",
     "prefecture": "prefecture",
     "市": "prefecture",
     "地市": "prefecture",
     "地级": "prefecture",
+    "地级市": "prefecture",
+    "地区": "prefecture",
+    "自治州": "prefecture",
+    "盟": "prefecture",
     "county": "county",
     "县": "county",
     "区县": "county",
     "县级": "county",
+    "区": "county",
+    "县级市": "county",
+    "旗": "county",
+    "自治县": "county",
+    "township": "township",
+    "乡镇": "township",
+    "乡镇街道": "township",
+    "乡": "township",
+    "镇": "township",
+    "街道": "township",
+    "苏木": "township",
+    "乡级": "township",
 }
-_LEVEL_ZH = {"province": "省级", "prefecture": "地市级", "county": "县级"}
-_RANK = {level: i for i, level in enumerate(LEVELS)}
+_LEVEL_ZH = {
+    "national": "全国",
+    "province": "省级",
+    "prefecture": "地市级",
+    "county": "县级",
+    "township": "乡镇级",
+}
+
+
+def _code_ok(codes: pd.Series, levels: pd.Series) -> pd.Series:
+    """Whether each code has the digits of its level: nine for a township, six for the others, either
+    when the level itself is not valid (that problem is reported once, as a bad level)."""
+    six = codes.str.fullmatch(CODE_RE.pattern).fillna(False).astype(bool)
+    nine = codes.str.fullmatch(TOWNSHIP_CODE_RE.pattern).fillna(False).astype(bool)
+    township = (levels == "township").fillna(False).astype(bool)
+    unknown = levels.isna()
+    return (six & ~township) | (nine & township) | ((six | nine) & unknown)
 
 
 def problem(
@@ -196,7 +247,7 @@ def _find_cycles(parent: dict[str, str]) -> list[list[str]]:
 def _tree_problems(df: pd.DataFrame, levels: pd.Series, filename: str) -> list[Problem]:
     """Duplicates, parents, roots, cycles and level order (rows with a valid code only)."""
     problems: list[Problem] = []
-    valid = df["code"].str.fullmatch(CODE_RE.pattern).fillna(False)
+    valid = _code_ok(df["code"], levels)
     first_row = dict(zip(df.loc[valid, "code"][::-1], df.loc[valid, "_row"][::-1], strict=True))
     dup = valid & df["code"].duplicated(keep="first")
     problems += [
@@ -219,7 +270,7 @@ def _tree_problems(df: pd.DataFrame, levels: pd.Series, filename: str) -> list[P
     for code, par, r in zip(rows["code"], rows["parent_code"], rows["_row"], strict=True):
         if par == "":
             roots.append(int(r))
-        elif not CODE_RE.fullmatch(par):
+        elif not ANY_CODE_RE.fullmatch(par):
             problems.append(
                 problem("regions.bad_parent_code", file=filename, row=int(r), column="parent_code", value=par)
             )
@@ -261,17 +312,28 @@ def _tree_problems(df: pd.DataFrame, levels: pd.Series, filename: str) -> list[P
         lvl, plvl = level_of[code], level_of[par]
         if pd.isna(lvl) or pd.isna(plvl):
             continue
-        names: dict[str, tuple[str, str]] = {}
-        if lvl == "province":
-            key = "regions.province_with_parent"
-        elif _RANK[lvl] <= _RANK[plvl]:
-            key = "regions.level_order"
-            names = {"level": (_LEVEL_ZH[lvl], lvl), "parent_level": (_LEVEL_ZH[plvl], plvl)}
-        else:
+        key = _level_problem(str(lvl), str(plvl))
+        if key is None:
             continue
+        names = {"level": (_LEVEL_ZH[lvl], lvl), "parent_level": (_LEVEL_ZH[plvl], plvl)}
         row = int(row_of[code])
         problems.append(problem(key, file=filename, row=row, column="level", value=lvl, parent=par, **names))
     return problems
+
+
+def _level_problem(level: str, parent_level: str) -> str | None:
+    """The locale key of what is wrong with a ``level`` region under a ``parent_level`` one, or None.
+
+    The national row is always the root; a province sits only under the national row; every other
+    region sits strictly deeper than its parent (levels may be skipped).
+    """
+    if level == "national":
+        return "regions.national_with_parent"
+    if level == "province" and parent_level != "national":
+        return "regions.province_with_parent"
+    if LEVEL_RANK[level] <= LEVEL_RANK[parent_level]:
+        return "regions.level_order"
+    return None
 
 
 def parse_region_csv(data: bytes | str, filename: str = "regions.csv") -> RegionTree:
@@ -288,17 +350,25 @@ def parse_region_csv(data: bytes | str, filename: str = "regions.csv") -> Region
     """
     df = read_csv_table(data, filename, REQUIRED_COLUMNS, OPTIONAL_COLUMNS)
     problems: list[Problem] = []
-    bad_code = ~df["code"].str.fullmatch(CODE_RE.pattern).fillna(False)
+    levels = df["level"].str.lower().map(LEVEL_ALIASES)
+    bad_code = ~_code_ok(df["code"], levels)
     problems += [
-        problem("regions.bad_code", file=filename, row=int(r), column="code", value=str(c))
-        for r, c in zip(df.loc[bad_code, "_row"], df.loc[bad_code, "code"], strict=True)
+        problem(
+            "regions.bad_township_code" if lvl == "township" else "regions.bad_code",
+            file=filename,
+            row=int(r),
+            column="code",
+            value=str(c),
+        )
+        for r, c, lvl in zip(
+            df.loc[bad_code, "_row"], df.loc[bad_code, "code"], levels[bad_code], strict=True
+        )
     ]
     no_name = df["name_zh"] == ""
     problems += [
         problem("regions.missing_name", file=filename, row=int(r), column="name_zh")
         for r in df.loc[no_name, "_row"]
     ]
-    levels = df["level"].str.lower().map(_LEVEL_ALIASES)
     bad_level = levels.isna()
     problems += [
         problem("regions.bad_level", file=filename, row=int(r), column="level", value=str(v))

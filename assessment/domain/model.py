@@ -15,7 +15,12 @@ import pandas as pd
 
 KINDS = ("rate", "per_capita", "amount", "count", "boolean")
 DIRECTIONS = ("higher", "lower")
-LEVELS = ("province", "prefecture", "county")
+# The administrative levels, highest first: 全国; 省、自治区、直辖市; 地级市、地区、自治州、盟;
+# 县、市辖区、县级市、旗; 乡、镇、街道. A tree may skip levels (a district directly under a 直辖市, a
+# 省直辖县级行政单位, a prefecture city without counties) but a region always sits strictly deeper than
+# its parent; the reporting units are the leaves, whatever their level.
+LEVELS = ("national", "province", "prefecture", "county", "township")
+LEVEL_RANK = {level: depth for depth, level in enumerate(LEVELS)}  # 0 = national
 ROLES = ("admin", "evaluator", "official")
 # The columns of one reported value: an upload's tidy values, stored per submission, read back for scoring.
 VALUE_COLUMNS = ("region_code", "period", "indicator_code", "value", "numerator", "denominator", "note")
@@ -158,10 +163,10 @@ class Edition:
 
 @dataclass(frozen=True)
 class Region:
-    code: str  # six digits, GB/T 2260 style
+    code: str  # six digits, GB/T 2260 style (nine for a township)
     name_zh: str
     name_en: str
-    level: str  # one of LEVELS
+    level: str  # one of LEVELS, strictly deeper than the parent's
     parent_code: str | None
     population: int  # resident population
     urban: bool = False
@@ -226,6 +231,11 @@ class RegionTree:
     def is_within(self, code: str, jurisdiction: str) -> bool:
         """True when ``code`` is ``jurisdiction`` or lies below it."""
         return code == jurisdiction or any(a.code == jurisdiction for a in self.ancestors(code))
+
+    def levels(self) -> list[str]:
+        """The levels present in the tree, highest first (a subset of :data:`LEVELS`)."""
+        present = {r.level for r in self.regions}
+        return [lvl for lvl in LEVELS if lvl in present]
 
     def leaves(self) -> list[Region]:
         return [r for r in self.regions if r.code not in self._children]

@@ -150,10 +150,11 @@ def score_indicators(
     ``values``: tidy region_code, period, indicator_code, value[, numerator, denominator] (extra
     columns are ignored; rows for regions, periods or indicators outside the table are ignored).
     ``periods``: default = the periods present in ``values``. ``regions``: jurisdictions to cover
-    (default: the whole tree). ``level``: None = leaves (counties), or "prefecture"/"province" to
-    score rolled-up values. Returns a new frame with :data:`SCORE_COLUMNS`, sorted by region,
-    period and catalogue order of indicators. Raises :class:`DataFileError` on missing columns,
-    non-numeric values, duplicate rows or unknown region codes.
+    (default: the whole tree). ``level``: None = leaves (counties), or any level of the tree
+    ("prefecture", "province", "national"...) to score rolled-up values. Returns a new frame with
+    :data:`SCORE_COLUMNS`, sorted by region, period and catalogue order of indicators. Raises
+    :class:`DataFileError` on missing columns, non-numeric values, duplicate rows or unknown region
+    codes.
     """
     if level is not None and level not in {r.level for r in tree}:
         allowed = ", ".join(sorted({r.level for r in tree}))

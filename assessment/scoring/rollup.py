@@ -1,4 +1,8 @@
-"""Region-tree frames for scoring, and roll-up of county values to prefectures and provinces.
+"""Region-tree frames for scoring, and roll-up of leaf values to every region above them.
+
+Nothing here depends on the number of levels: a tree may run from the nation to the townships and
+skip levels (a county directly under its province), every non-leaf region gets the values of the
+leaves below it.
 
 * :func:`ancestry` lists every (region, ancestor) pair of the tree, the region itself included at
   distance 0: the one join that answers "which jurisdictions is this county under?" for every
