@@ -2,12 +2,17 @@
 
 Data come from the database (``ASSESSMENT_DB_URL``: approved submissions, the region tree and the
 local standards in force), from the demo province with ``--demo`` (synthetic values, no database),
-or from a tidy values file with ``--values FILE`` (csv or parquet; the tree and local standards
-still come from the database, or from the demo with ``--demo``). Output is csv (default), json
-(an array of objects) or parquet, to stdout or ``-o FILE``; every row carries the edition id.
+or from a tidy values file with ``--values FILE`` (csv, xlsx or parquet; the tree and local standards
+still come from the database, or from the demo with ``--demo``). The file is read and checked exactly
+as ``validate`` checks a batch file: any error (unknown indicator or region, negative value, a rate
+over 100, numerator over denominator...) refuses it with every problem and its row and nothing is
+scored; warnings go to stderr; indicators or regions the file lacks are scored as no data.
 
-Exit codes: 0 ok, 1 invalid input (unknown region, period or edition, unreadable file: the message
-says what to do, in Chinese and English), 2 usage.
+Output is csv (default), json (an array of objects) or parquet, to stdout or ``-o FILE``; every row
+carries the edition id.
+
+Exit codes: 0 ok, 1 invalid input (unknown region, period or edition, unreadable or refused values
+file: the message says what to do, in Chinese and English), 2 usage.
 """
 
 from __future__ import annotations
@@ -24,7 +29,7 @@ import pandas as pd
 from assessment.commands._common import actor_argument
 from assessment.domain.errors import DataFileError, Problem
 from assessment.domain.i18n import both
-from assessment.domain.model import Edition, RegionTree
+from assessment.domain.model import Edition, LocalStandard, RegionTree
 from assessment.scoring.aggregation import AGGREGATE_COLUMNS, aggregate
 from assessment.scoring.analysis import ScoringInputs
 from assessment.scoring.costing import cost_to_close
@@ -73,7 +78,9 @@ def _common(parser: argparse.ArgumentParser) -> None:
     src = parser.add_argument_group("data / 数据")
     src.add_argument("--demo", action="store_true", help="use the demo province (synthetic, no database)")
     src.add_argument(
-        "--values", metavar="FILE", help="tidy values file (csv or parquet) instead of the database's"
+        "--values",
+        metavar="FILE",
+        help="tidy values file (csv, xlsx or parquet), checked like validate, instead of the database's",
     )
     src.add_argument("--edition", metavar="ID", help="catalogue edition (default: the current one)")
     src.add_argument(
@@ -139,15 +146,42 @@ def _edition(edition_id: str | None) -> Edition:
     return standards.load_edition(edition_id or standards.DEFAULT_EDITION)
 
 
-def _read_values_file(path: str) -> pd.DataFrame:
+def _read_values_file(
+    path: str, edition: Edition, tree: RegionTree, standards: Sequence[LocalStandard]
+) -> pd.DataFrame:
+    """The values of a ``--values`` file, checked exactly as ``validate`` checks a batch file.
+
+    The bytes go through :func:`assessment.intake.ingest.read_upload` (csv, batch xlsx or a
+    template; a parquet file is turned into the same csv first, so its row ``n`` is data row
+    ``n - 1``). Every error is refused with its row (``DataFileError``: exit 1, nothing scored);
+    warnings (a region lacking indicators, implausible values) are printed to stderr and do not
+    block. Missing indicators are scored as no data.
+    """
+    from assessment.intake.ingest import read_upload
+
+    name = Path(path).name
     try:
+        data = Path(path).read_bytes()
         if path.lower().endswith(".parquet"):
-            df = pd.read_parquet(path)
-        else:
-            df = pd.read_csv(path, dtype={"region_code": "string", "indicator_code": "string"})
+            data = _parquet_as_csv(data)
     except (OSError, ValueError, ImportError) as err:
         raise DataFileError([_file_problem(path, err)]) from None
-    return df
+    result = read_upload(data, name, edition=edition, tree=tree, local_standards=standards)
+    for w in result.warnings:
+        print(f"{w.message('zh')}\n    {w.message('en')}", file=sys.stderr)
+    counts = {"rows": len(result.values), "errors": len(result.errors), "warnings": len(result.warnings)}
+    print(both("ingest.cli.valid" if result.ok else "ingest.cli.invalid", **counts), file=sys.stderr)
+    if not result.ok:
+        raise DataFileError(list(result.errors))
+    return result.values
+
+
+def _parquet_as_csv(data: bytes) -> bytes:
+    """A parquet table as csv bytes (header in line 1), for the same reading and checks as a csv."""
+    import io
+
+    frame = pd.read_parquet(io.BytesIO(data))
+    return frame.to_csv(index=False).encode("utf-8")
 
 
 def _file_problem(path: str, err: Exception) -> Problem:
@@ -163,19 +197,19 @@ def load_inputs(args: argparse.Namespace) -> Inputs:
 
         tree = demo_tree()
         stds = tuple(demo_local_standards(edition))
-        values = synthetic_values(edition, tree) if not args.values else _read_values_file(args.values)
-        return Inputs(values, edition, tree, stds)
+        if args.values:
+            return Inputs(_read_values_file(args.values, edition, tree, stds), edition, tree, stds)
+        return Inputs(synthetic_values(edition, tree), edition, tree, stds)
     from assessment.store import Store
 
     with Store() as store:
         tree = store.region_tree()
         stds = tuple(store.local_standards())
-        if args.values:
-            values = _read_values_file(args.values)
-        else:
-            values = store.values(args.actor, include_pending=args.include_pending)
+        values = None if args.values else store.values(args.actor, include_pending=args.include_pending)
     if len(tree) == 0:
         raise DataFileError([problem("scoring.no_periods")])
+    if values is None:
+        values = _read_values_file(args.values, edition, tree, stds)
     return Inputs(values, edition, tree, stds)
 
 

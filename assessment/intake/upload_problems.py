@@ -61,6 +61,7 @@ WARNING_CODES = frozenset(
         "W_BUNCHED_AT_STANDARD",
         "W_DENOMINATOR_OVER_POPULATION",
         "W_RATE_AS_FRACTION",
+        "W_MISSING_INDICATORS",
     }
 )
 # At most this many problems of one code are listed one by one; the rest are counted.

@@ -18,11 +18,17 @@ Rules, per row:
   (``E_HALF_RATIO``), numerator <= denominator (``E_NUM_OVER_DEN``), denominator not 0 when a
   numerator is given (``E_ZERO_DENOMINATOR``), and a stated value within ``RATE_TOLERANCE``
   percentage points of 100 x numerator / denominator (``E_RATE_MISMATCH``);
-- **required values** (``E_REQUIRED``): an indicator with a national floor, or with a local
-  standard binding on the region for the period, must have a value (for a rate: a value, or
-  numerator and denominator). Its row must be present for every region and period in the file.
-  A non-rate row with numerator or denominator but no value is also refused, since its value
-  cannot be computed. Other indicators may be left empty (no data).
+- **required values** (``E_REQUIRED``) in a region's own **template**: an indicator with a
+  national floor, or with a local standard binding on the region for the period, must have a value
+  (for a rate: a value, or numerator and denominator), and its row must be there. Other indicators
+  may be left empty (no data).
+- **partial batch files** (``W_MISSING_INDICATORS``): a batch file may carry any subset of
+  indicators and regions (a statistics bureau's extract, one department's items). What it lacks,
+  required or not, is no data for scoring, not an error: one warning per region and period of the
+  file that lacks indicators (how many, how many of them with a standard, which aspects, the first
+  codes). A region absent from the file is simply not reported by it.
+- everywhere, a non-rate row with numerator or denominator but no value is refused
+  (``E_REQUIRED``), since its value cannot be computed.
 
 The value kept for a rate is the stated one; when it is empty it is computed from numerator and
 denominator (DESIGN section 4 scores from numerator/denominator anyway).
@@ -36,7 +42,7 @@ from functools import cached_property
 import numpy as np
 import pandas as pd
 
-from assessment.domain.errors import Problem
+from assessment.domain.errors import Problem, localized_problem
 from assessment.domain.model import Edition, RegionTree
 from assessment.intake.cleaning import (
     clean_code,
@@ -301,33 +307,26 @@ def _required(df: pd.DataFrame, ctx: Context) -> pd.Series:
 
 
 def _required_rules(sink: ProblemSink, df: pd.DataFrame, raw: RawTable, ctx: Context) -> list[Problem]:
-    """Required values that are empty, and required rows that are absent."""
+    """A template's required values that are empty, and its required rows that are absent; for a
+    batch file, one warning per region and period that lacks indicators (:func:`_lacking`)."""
+    if raw.kind == "batch":
+        return _lacking(df, raw, ctx)
     req = _required(df, ctx)
     empty = df["value_blank"] & df["numerator_blank"] & df["denominator_blank"]
     empty &= ~df["numerator_formula"] & ~df["denominator_formula"]
     sink.add(req & empty, "E_REQUIRED", "value", indicator=df["indicator_code"])
-    # Absent rows: every (region, period) present must carry each required indicator.
-    groups = key_frame(df.loc[~df["region_blank"] & df["period"].notna()], ["region_code", "period"])
-    groups = groups.drop_duplicates()
-    if raw.kind == "batch":
-        groups = groups[groups["region_code"].isin([r.code for r in ctx.tree])]
-    else:  # a template: its region and period, even when every row was deleted
-        meta_period = str(raw.meta.get("period", ""))
-        groups = pd.DataFrame(
-            {
-                "region_code": [str(raw.meta.get("region_code", ""))],
-                "period": pd.array([int(meta_period) if meta_period.isdigit() else None], dtype="Int64"),
-            }
-        )
-        groups = groups[groups["region_code"].isin([r.code for r in ctx.tree]) & groups["period"].notna()]
+    # Absent rows: the template's region and period, even when every row was deleted.
+    meta_period = str(raw.meta.get("period", ""))
+    groups = pd.DataFrame(
+        {
+            "region_code": [str(raw.meta.get("region_code", ""))],
+            "period": pd.array([int(meta_period) if meta_period.isdigit() else None], dtype="Int64"),
+        }
+    )
+    groups = groups[groups["region_code"].isin([r.code for r in ctx.tree]) & groups["period"].notna()]
     if not len(groups):
         return []
-    ind = ctx.indicators
-    national = pd.DataFrame({"indicator_code": ind.index[ind["national_floor"].notna()].astype(object)})
-    need = groups.merge(national, how="cross")
-    if len(ctx.binding):
-        local = groups.merge(key_frame(ctx.binding), on=["region_code", "period"])
-        need = pd.concat([need, local]).drop_duplicates()
+    need = _needed(groups, ctx, required_only=True)
     have = key_frame(df).drop_duplicates().assign(_have=True)
     need = need.merge(have, how="left", on=KEYS)
     missing = need[need["_have"].isna()].sort_values(KEYS)
@@ -345,6 +344,91 @@ def _required_rules(sink: ProblemSink, df: pd.DataFrame, raw: RawTable, ctx: Con
         )
         for region, period, code in missing[KEYS].itertuples(index=False)
     ]
+
+
+def _needed(groups: pd.DataFrame, ctx: Context, *, required_only: bool) -> pd.DataFrame:
+    """(region_code, period, indicator_code) expected for each (region_code, period) of ``groups``:
+    every indicator of the edition, or only those with a national floor or a binding local standard;
+    column ``_required`` says which are required."""
+    ind = ctx.indicators
+    floor = ind["national_floor"].notna()
+    codes = ind.index[floor] if required_only else ind.index
+    frame = pd.DataFrame({"indicator_code": codes.astype(object)})
+    frame["_required"] = floor.reindex(codes).to_numpy(dtype=bool)
+    need = groups.merge(frame, how="cross")
+    if len(ctx.binding):
+        local = groups.merge(key_frame(ctx.binding), on=["region_code", "period"]).drop_duplicates()
+        local = local.assign(_local=True)
+        if required_only:
+            need = pd.concat([need, local.drop(columns="_local").assign(_required=True)])
+            need = need.drop_duplicates(KEYS)
+        else:
+            need = need.merge(local, how="left", on=KEYS)
+            need["_required"] = need["_required"] | need["_local"].notna().to_numpy()
+            need = need.drop(columns="_local")
+    return need.reset_index(drop=True)
+
+
+MAX_LISTED_CODES = 10  # indicator codes named in one W_MISSING_INDICATORS warning
+
+
+def _lacking(df: pd.DataFrame, raw: RawTable, ctx: Context) -> list[Problem]:
+    """W_MISSING_INDICATORS: per region and period of a batch file, the indicators it does not report.
+
+    Only regions of the tree with a valid period are looked at (other rows are refused anyway);
+    an indicator counts as reported when its row has a value, a numerator or a denominator."""
+    ok = ~df["region_blank"] & df["period"].notna()
+    ok &= df["region_code"].isin([r.code for r in ctx.tree]).to_numpy()
+    if not ok.any():
+        return []
+    rows = df.loc[ok]
+    groups = key_frame(rows, ["region_code", "period"]).assign(_row=rows["row"].to_numpy())
+    first = groups.groupby(["region_code", "period"], as_index=False, sort=True)["_row"].min()
+    given = ~(rows["value_blank"] & rows["numerator_blank"] & rows["denominator_blank"])
+    have = key_frame(rows.loc[given]).drop_duplicates().assign(_have=True)
+    need = _needed(first[["region_code", "period"]], ctx, required_only=False)
+    need = need.merge(have, how="left", on=KEYS)
+    missing = need.loc[need["_have"].isna()]
+    if not len(missing):
+        return []
+    order = {code: i for i, code in enumerate(ctx.indicators.index)}
+    aspect_of = ctx.indicators["aspect_code"]
+    aspects = {a.code: a for a in ctx.edition.aspects}
+    letter = raw.letters.get("region_code", "")
+    first_row = {(r, int(p)): int(n) for r, p, n in first.itertuples(index=False)}
+    out: list[Problem] = []
+    for (region, period), grp in missing.groupby(["region_code", "period"], sort=True):
+        codes = sorted(grp["indicator_code"], key=lambda c: order.get(c, len(order)))
+        listed = ", ".join(codes[:MAX_LISTED_CODES]) + (" …" if len(codes) > MAX_LISTED_CODES else "")
+        in_aspects = [aspects[a] for a in dict.fromkeys(aspect_of.reindex(codes)) if a in aspects]
+        row = first_row[(region, int(period))]
+        fill = {
+            "region": str(region),
+            "period": str(period),
+            "count": len(codes),
+            "total": len(order),
+            "required": int(grp["_required"].sum()),
+            "codes": listed,
+        }
+        out.append(
+            localized_problem(  # make_problem's fills are one per language; the aspect names are not
+                "W_MISSING_INDICATORS",
+                {"found": str(region), **fill},
+                key="ingest.W_MISSING_INDICATORS",
+                per_lang={
+                    "zh": {"aspects": "、".join(a.name_zh for a in in_aspects)},
+                    "en": {"aspects": ", ".join(a.name_en for a in in_aspects)},
+                },
+                file=ctx.filename,
+                sheet=raw.sheet,
+                cell=f"{letter}{row}" if letter else "",
+                row=row,
+                column="region_code",
+                value=str(region),
+                severity="warning",
+            )
+        )
+    return out
 
 
 def check_rows(raw: RawTable, ctx: Context) -> tuple[pd.DataFrame, list[Problem]]:

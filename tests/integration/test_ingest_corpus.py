@@ -345,6 +345,13 @@ CASES = [
         "W_RATE_AS_FRACTION",
         "J5",
     ),
+    Case(
+        "batch lacking indicators of a region (partial data)",
+        lambda: batch_xlsx([r for r in ROWS if r[2] not in ("S01.1", "S02.1")]),
+        "W_MISSING_INDICATORS",
+        "A2",
+        filename="b.xlsx",
+    ),
 ]
 
 

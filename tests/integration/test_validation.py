@@ -191,12 +191,15 @@ def test_batch_header_with_chinese_labels_in_any_order() -> None:
     assert read(batch_csv(rows, header=header), "b.csv").ok
 
 
-def test_batch_missing_required_rows_per_region() -> None:
+def test_batch_missing_required_rows_per_region_are_one_warning() -> None:
+    # Was an E_REQUIRED per absent row; a batch file may carry any subset (partial data).
     rows = good_batch_rows(("990101", "990102"))
     rows = [r for r in rows if not (r[0] == "990102" and r[2] == "S02.1")]
     result = read(batch_csv(rows), "b.csv")
-    assert [(p.code, p.value, p.cell) for p in result.errors] == [("E_REQUIRED", "S02.1", "")]
-    assert "990102" in result.errors[0].message_en
+    assert result.ok and not result.errors
+    (w,) = result.warnings
+    assert (w.code, w.value, w.row, w.column) == ("W_MISSING_INDICATORS", "990102", 9, "region_code")
+    assert "990102" in w.message_en and "S02.1" in w.message_en and "S02.1" in w.message_zh
 
 
 def test_problems_of_one_kind_are_capped() -> None:
