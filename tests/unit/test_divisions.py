@@ -119,3 +119,13 @@ def test_the_maker_script_romanises_names_as_documented() -> None:
     assert mod.english("222400", "延边朝鲜族自治州", "prefecture") == "Yanbian Autonomous Prefecture"
     assert mod.english("140428", "长子县", "county") == "Zhangzi County"
     assert mod.english("500000", "重庆市", "province") == "Chongqing"
+
+
+def test_the_whole_national_list_loads_as_one_region_tree() -> None:
+    frame = division_tree_frame(NATIONAL_CODE).assign(population="100000")
+    tree = parse_region_csv(frame.to_csv(index=False), "national.csv")
+    assert tree.root.code == NATIONAL_CODE and tree.root.level == "national"
+    assert len(tree) == 3340
+    assert len(tree.children(NATIONAL_CODE)) == 31
+    beijing = tree.children("110000")
+    assert {r.level for r in beijing} == {"county"}  # districts directly under the municipality
