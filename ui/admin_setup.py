@@ -19,6 +19,8 @@ from ui.data_workflow import deadlines, this_year
 from ui.state import tr
 
 FLASH = "admin_deadline_flash"
+# Streamlit's bundled icon font: no emoji font needed on the viewer's machine
+DONE, TODO, OPTIONAL = ":material/check_circle:", ":material/radio_button_unchecked:", ":material/remove:"
 
 
 def deadline_periods() -> list[int]:
@@ -51,13 +53,17 @@ def checklist(store: Store, tree: RegionTree, lang: str) -> list[view.SetupStep]
             )
         lines = []
         for s in steps:
-            mark = "✅" if s.done else ("➖" if s.optional else "⬜")
-            status = (
-                tr("onboarding.done")
-                if s.done
-                else tr("onboarding.optional" if s.optional else "onboarding.todo")
+            mark = DONE if s.done else (OPTIONAL if s.optional else TODO)
+            status = tr(
+                "onboarding.done" if s.done else "onboarding.optional" if s.optional else "onboarding.todo"
             )
-            line = f"{mark} **{tr(f'onboarding.step.{s.key}')}** ({status}): {s.state}"
+            line = tr(
+                "onboarding.line",
+                mark=mark,
+                step=tr(f"onboarding.step.{s.key}"),
+                status=status,
+                state=s.state,
+            )
             if s.next_step:
                 line += f"  \n　　→ {s.next_step}"
             lines.append(f"- {line}")

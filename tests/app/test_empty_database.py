@@ -16,6 +16,7 @@ from assessment.auth import signin as auth
 from assessment.demo import DEMO_DIR, demo_tree
 from assessment.domain.i18n import t
 from assessment.store import Store
+from ui.admin_setup import DONE
 from ui.pages import page_files
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -83,7 +84,7 @@ def test_admin_page_on_an_empty_database_shows_the_checklist(empty_db: str, lang
     text = _markdown(at)
     for step in ("region_tree", "boundaries", "editions", "local_standards", "accounts", "deadlines"):
         assert t(f"onboarding.step.{step}", lang) in text
-    assert text.count("✅") == 1, "only the shipped editions are done"
+    assert text.count(DONE) == 1, "only the shipped editions are done"
     assert t("onboarding.next.region_tree", lang) in text
     infos = [i.value for i in at.info]
     assert t("onboarding.regions_empty", lang) in infos
@@ -101,7 +102,7 @@ def test_admin_loads_the_region_tree_then_the_pages_open(empty_db: str) -> None:
     _clean(at)
     assert any("24 added" in s.value for s in at.success), [s.value for s in at.success]
     text = _markdown(at)
-    assert text.count("✅") == 2, text
+    assert text.count(DONE) == 2, text
     assert t("onboarding.next.boundaries", "en") in text
     assert t("onboarding.regions_empty", "en") not in [i.value for i in at.info]
     with Store(empty_db) as store:
