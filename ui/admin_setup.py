@@ -46,7 +46,9 @@ def checklist(store: Store, tree: RegionTree, lang: str) -> list[view.SetupStep]
     done = sum(s.done for s in required)
     with st.expander(tr("onboarding.checklist_title"), expanded=done < len(required)):
         if done == len(required):
-            st.success(tr("onboarding.checklist_complete"))
+            st.markdown(
+                f"{DONE} {tr('onboarding.checklist_complete')}"
+            )  # not an alert: the tabs' own come first
         else:
             st.progress(
                 done / len(required), text=tr("onboarding.checklist_progress", done=done, total=len(required))
