@@ -1,4 +1,5 @@
-"""Administration (admin): users, the region tree and map boundaries, editions, the audit log."""
+"""Administration (admin): the first-run checklist, users, the region tree and map boundaries,
+editions, the audit log, reporting deadlines. Works on an empty database (no region tree yet)."""
 
 from __future__ import annotations
 
@@ -6,11 +7,12 @@ import streamlit as st
 
 from assessment.auth import accounts
 from assessment.catalogue import list_editions, load_edition
-from assessment.catalogue.regions import parse_region_csv
 from assessment.domain.errors import DataFileError
 from assessment.views import admin as view
 from ui import data, tables
 from ui.admin_boundaries import boundaries_tab
+from ui.admin_regions import regions_tab
+from ui.admin_setup import checklist, deadlines_tab
 from ui.auth import guard
 from ui.state import lang, tr
 
@@ -19,13 +21,15 @@ user = guard("manage_users", roles=("admin",))
 store = data.store()
 tree = data.region_tree()
 st.title(tr("admin.title"))
-t_users, t_regions, t_bounds, t_editions, t_audit = st.tabs(
+checklist(store, tree, L)
+t_users, t_regions, t_bounds, t_editions, t_audit, t_deadlines = st.tabs(
     [
         tr("admin.tab_users"),
         tr("admin.tab_regions"),
         tr("admin.tab_boundaries"),
         tr("admin.tab_editions"),
         tr("admin.tab_audit"),
+        tr("onboarding.tab_deadlines"),
     ]
 )
 
@@ -83,36 +87,13 @@ with t_users:
             st.error(err.messages(L))
 
 with t_regions:
-    tables.show(
-        view.region_frame(tree, L),
-        {
-            "region_code": "col.code",
-            "name": "col.region",
-            "level": "col.level",
-            "parent_code": "col.parent_code",
-            "population": "col.population",
-        },
-        key="admin_regions",
-        height=420,
-    )
-    uploaded = st.file_uploader(tr("admin.region_upload"), type=["csv"], key="admin_region_csv")
-    if uploaded is not None and st.button(tr("admin.create"), key="admin_region_save"):
-        try:
-            new_tree = parse_region_csv(uploaded.getvalue(), uploaded.name)
-            counts = store.save_region_tree(user.username, new_tree)
-            st.success(
-                tr(
-                    "admin.region_saved",
-                    added=counts.get("added", 0),
-                    updated=counts.get("updated", 0),
-                    retired=counts.get("retired", 0),
-                )
-            )
-        except DataFileError as err:
-            st.error(err.messages(L))
+    regions_tab(store, user, tree, L)
 
 with t_bounds:
-    boundaries_tab(store, user, tree, L)
+    if len(tree):
+        boundaries_tab(store, user, tree, L)
+    else:
+        st.info(tr("onboarding.boundaries_need_tree"))
 
 with t_editions:
     tables.show(
@@ -144,3 +125,6 @@ with t_audit:
         key="admin_audit",
         height=420,
     )
+
+with t_deadlines:
+    deadlines_tab(store, user, L)

@@ -248,9 +248,19 @@ def home_region() -> str:
     """The signed-in user's own region or jurisdiction (admins: the root of the tree)."""
     user = current_user()
     tree = data.region_tree()
+    if not len(tree):
+        no_region_tree(user)
     if user is not None and user.scope_region_code and user.scope_region_code in tree:
         return user.scope_region_code
     return tree.root.code
+
+
+def no_region_tree(user: User | None) -> None:
+    """An empty database (no region tree yet): the next step instead of the page, then stop the run.
+    Administrators are told where to load the tree; everyone else whom to ask."""
+    admin = user is not None and user.role == "admin"
+    st.info(tr("onboarding.no_tree_admin" if admin else "onboarding.no_tree_user"))
+    st.stop()
 
 
 def can(user: User, action: str, region_code: str | None = None) -> bool:

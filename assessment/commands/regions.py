@@ -1,0 +1,136 @@
+"""``python -m assessment regions import FILE | export [-o FILE] | list [--json]``: the region tree.
+
+* ``regions import FILE [--as USERNAME]``: check a region-tree CSV (``code, name_zh, name_en, level,
+  parent_code, population`` and optionally ``urban, mountainous, ethnic_autonomous,
+  fiscal_capacity_per_head, reports``; see ``assessment/demo/regions.csv``) and save it: new regions
+  are added, known ones updated, absent ones retired. A file with any problem is refused whole
+  (every problem printed with its row and column) and nothing is stored. Administrators only.
+* ``regions export [-o FILE]``: the stored tree in the same CSV format (stdout without ``-o``); on an
+  empty database only the header, a template to fill in.
+* ``regions list [--json]``: the stored regions in tree order.
+
+The database is ``ASSESSMENT_DB_URL``. Exit codes: 0 done, 1 refused (messages in Chinese and
+English), 2 usage.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+from assessment.commands._common import actor_argument, documented_parser
+from assessment.domain.i18n import both
+
+
+def usage(parser: argparse.ArgumentParser) -> Callable[[argparse.Namespace], int]:
+    """Without an action: the help page, exit 2 (usage)."""
+
+    def show(args: argparse.Namespace) -> int:
+        parser.print_help()
+        return 2
+
+    return show
+
+
+def no_tree(what: str, filename: str) -> Exception:
+    """The refusal of a file that needs the region tree when there is none yet."""
+    from assessment.domain.errors import DataFileError, localized_problem
+    from assessment.domain.i18n import t
+
+    return DataFileError(
+        [
+            localized_problem(
+                "deploy.no_tree",
+                per_lang={lang: {"what": t(f"deploy.what_{what}", lang)} for lang in ("zh", "en")},
+                file=filename,
+            )
+        ]
+    )
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add the ``regions`` sub-command and its actions."""
+    parser = documented_parser(subparsers, "regions", both("deploy.regions_help"), __doc__)
+    actions = parser.add_subparsers(dest="regions_action", metavar="ACTION")
+    parser.set_defaults(func=usage(parser))
+
+    imp = actions.add_parser("import", help="check and save a region-tree CSV / 导入行政区划表")
+    imp.add_argument("file", type=Path, help="region-tree CSV / 行政区划表")
+    actor_argument(imp)
+    imp.set_defaults(func=run_import)
+
+    exp = actions.add_parser("export", help="the stored tree as CSV / 导出行政区划表")
+    exp.add_argument("-o", "--output", type=Path, help="output file (default stdout) / 输出文件")
+    exp.set_defaults(func=run_export)
+
+    lst = actions.add_parser("list", help="list the stored regions / 列出地区")
+    lst.add_argument("--json", action="store_true", help="print JSON / 以 JSON 输出")
+    lst.set_defaults(func=run_list)
+
+
+def run_import(args: argparse.Namespace) -> int:
+    """Check ``args.file`` whole, then save it as ``args.actor`` (DataFileError: exit 1 via the CLI)."""
+    from assessment.catalogue.regions import load_region_tree
+    from assessment.commands.import_ import default_actor
+    from assessment.store import Store
+
+    tree = load_region_tree(args.file)
+    with Store() as store:
+        counts = store.save_region_tree(args.actor or default_actor(), tree)
+    print(
+        both(
+            "deploy.tree_saved",
+            file=args.file.name,
+            added=counts.get("added", 0),
+            updated=counts.get("updated", 0),
+            retired=counts.get("retired", 0),
+            count=len(tree),
+        )
+    )
+    return 0
+
+
+def run_export(args: argparse.Namespace) -> int:
+    """Write the stored tree as CSV (header only when there is none yet)."""
+    from assessment.store import Store
+    from assessment.views.admin import region_csv
+
+    with Store() as store:
+        tree = store.region_tree()
+    data = region_csv(tree)
+    if args.output is None:
+        sys.stdout.write(data.decode("utf-8"))
+        if not len(tree):
+            print(both("deploy.tree_empty_hint"), file=sys.stderr)
+        return 0
+    args.output.write_bytes(data)
+    key = "deploy.tree_exported" if len(tree) else "deploy.tree_exported_empty"
+    print(both(key, count=len(tree), file=args.output), file=sys.stderr)
+    return 0
+
+
+def run_list(args: argparse.Namespace) -> int:
+    """Print the stored regions (or, with none, the next step)."""
+    from assessment.store import Store
+    from assessment.views.admin import tree_order
+
+    with Store() as store:
+        tree = store.region_tree()
+    order = tree_order(tree)
+    if args.json:
+        rows = [{"code": r.code, **{k: v for k, v in r.__dict__.items() if k != "code"}} for r in order]
+        print(json.dumps(rows, ensure_ascii=False, indent=2))
+        if not order:
+            print(both("deploy.tree_empty_hint"), file=sys.stderr)
+        return 0
+    if not order:
+        print(both("deploy.tree_empty_hint"))
+        return 0
+    depth = {"province": 0, "prefecture": 1, "county": 2}
+    for r in order:
+        indent = "  " * depth.get(r.level, 0)
+        print(f"{r.code}  {indent}{r.name_zh} / {r.name_en}  ({r.level}, {r.population:,})")
+    return 0
