@@ -21,6 +21,7 @@ codes, names, levels and parents filled and the population left to fill in.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
 
@@ -54,6 +55,8 @@ __all__ = [
     "division_tree_frame",
     "known_codes",
     "load_divisions",
+    "starting_points",
+    "unlisted_codes",
 ]
 
 
@@ -66,6 +69,20 @@ def load_divisions() -> pd.DataFrame:
 def known_codes() -> frozenset[str]:
     """Every code of the list (to warn about a tree's regions that are not on it)."""
     return frozenset(load_divisions()["code"])
+
+
+def unlisted_codes(codes: Iterable[str]) -> list[str]:
+    """The six-digit codes of ``codes`` that are not on the list (new or test regions: allowed, with
+    a warning); nine-digit township codes are not on the list and not reported."""
+    known = known_codes()
+    return sorted(c for c in codes if len(c) == 6 and c not in known)
+
+
+def starting_points() -> list[tuple[str, str, str]]:
+    """What a new tree can start from: the nation, then the 31 provinces, as (code, zh, en)."""
+    d = load_divisions()
+    top = d[d["level"].isin(["national", "province"])]
+    return list(zip(top["code"], top["name_zh"], top["name_en"], strict=True))
 
 
 def division_tree_frame(code: str = NATIONAL_CODE) -> pd.DataFrame:

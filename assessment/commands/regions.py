@@ -8,6 +8,9 @@
 * ``regions export [-o FILE]``: the stored tree in the same CSV format (stdout without ``-o``); on an
   empty database only the header, a template to fill in.
 * ``regions list [--json]``: the stored regions in tree order.
+* ``regions template [--from CODE] [-o FILE]``: the region tree of the nation (default, ``100000``)
+  or of a province from the built-in national division list (NBS statistical codes as of
+  2023-06-30), codes, names, levels and parents filled in: fill the populations, then import it.
 
 The database is ``ASSESSMENT_DB_URL``. Exit codes: 0 done, 1 refused (messages in Chinese and
 English), 2 usage.
@@ -70,6 +73,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     lst.add_argument("--json", action="store_true", help="print JSON / 以 JSON 输出")
     lst.set_defaults(func=run_list)
 
+    tpl = actions.add_parser("template", help=both("divisions.template_help"))
+    tpl.add_argument(
+        "--from", dest="code", default="100000", metavar="CODE", help="100000 or a province code"
+    )
+    tpl.add_argument("-o", "--output", type=Path, help="output file (default stdout) / 输出文件")
+    tpl.set_defaults(func=run_template)
+
 
 def run_import(args: argparse.Namespace) -> int:
     """Check ``args.file`` whole, then save it as ``args.actor`` (DataFileError: exit 1 via the CLI)."""
@@ -78,6 +88,7 @@ def run_import(args: argparse.Namespace) -> int:
     from assessment.store import Store
 
     tree = load_region_tree(args.file)
+    _warn_unlisted([r.code for r in tree])
     with Store() as store:
         counts = store.save_region_tree(args.actor or default_actor(), tree)
     print(
@@ -90,6 +101,33 @@ def run_import(args: argparse.Namespace) -> int:
             count=len(tree),
         )
     )
+    return 0
+
+
+def _warn_unlisted(codes: list[str]) -> None:
+    """Say which codes are not on the national division list (allowed: new or test regions)."""
+    from assessment.catalogue.divisions import DIVISIONS_AS_OF, unlisted_codes
+
+    unlisted = unlisted_codes(codes)
+    if unlisted:
+        shown = ", ".join(unlisted[:20]) + (" …" if len(unlisted) > 20 else "")
+        print(
+            both("divisions.unlisted", count=len(unlisted), codes=shown, as_of=DIVISIONS_AS_OF),
+            file=sys.stderr,
+        )
+
+
+def run_template(args: argparse.Namespace) -> int:
+    """Write the division subtree of ``args.code`` as a region-tree CSV to fill in."""
+    from assessment.catalogue.divisions import division_tree_csv
+
+    data = division_tree_csv(args.code)
+    count = data.count(b"\n") - 1
+    if args.output is None:
+        sys.stdout.write(data.decode("utf-8-sig"))
+        return 0
+    args.output.write_bytes(data)
+    print(both("divisions.template_written", count=count, code=args.code, file=args.output), file=sys.stderr)
     return 0
 
 
@@ -114,6 +152,7 @@ def run_export(args: argparse.Namespace) -> int:
 
 def run_list(args: argparse.Namespace) -> int:
     """Print the stored regions (or, with none, the next step)."""
+    from assessment.domain.model import LEVEL_RANK
     from assessment.store import Store
     from assessment.views.admin import tree_order
 
@@ -129,8 +168,8 @@ def run_list(args: argparse.Namespace) -> int:
     if not order:
         print(both("deploy.tree_empty_hint"))
         return 0
-    depth = {"province": 0, "prefecture": 1, "county": 2}
+    top = min(LEVEL_RANK[r.level] for r in order)
     for r in order:
-        indent = "  " * depth.get(r.level, 0)
+        indent = "  " * (LEVEL_RANK[r.level] - top)
         print(f"{r.code}  {indent}{r.name_zh} / {r.name_en}  ({r.level}, {r.population:,})")
     return 0

@@ -12,7 +12,7 @@ from datetime import datetime
 import pandas as pd
 
 from assessment.domain.i18n import t
-from assessment.domain.model import Edition, LocalStandard, Region, RegionTree
+from assessment.domain.model import LEVEL_RANK, Edition, LocalStandard, Region, RegionTree
 
 REGION_CSV_COLUMNS = (
     "code",
@@ -56,7 +56,8 @@ def users_frame(users: tuple, tree: RegionTree, lang: str = "zh") -> pd.DataFram
 
 def region_frame(tree: RegionTree, lang: str = "zh") -> pd.DataFrame:
     """The region tree as a table, in tree order, with indentation by level."""
-    indent = {"province": "", "prefecture": "　", "county": "　　"}
+    top = min((LEVEL_RANK[r.level] for r in tree), default=0)
+    indent = {level: "　" * (rank - top) for level, rank in LEVEL_RANK.items()}
     order = tree_order(tree)
     return pd.DataFrame(
         {
