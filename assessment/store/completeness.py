@@ -8,6 +8,14 @@ one is given, plus any other region that did submit for the period. Status per r
 * ``missing``: nothing for this period, but the region has reported for another period;
 * ``never_reported``: the region has never submitted anything.
 
+How much was reported (partial batch files, see :mod:`assessment.store.submissions`):
+``indicators_reported`` is the number of values in the latest version (``latest_version``; its
+stored ``value_count``: a merged version counts what it kept too), ``indicators_expected`` the
+edition's number of indicators when the caller passes it (the store does not know the editions'
+contents), and ``partial`` is True when a region reported fewer indicators than expected. Without
+an expected count, ``indicators_expected`` is empty and ``partial`` False. Partial is a flag beside
+the status, not a status of its own: a partial report is still ``reported`` or ``late``.
+
 Timeliness counts the first upload: a county that reported on time and was asked to correct its
 figures after the deadline is still on time. The deadline is the one passed in, else the one stored
 for the period (:meth:`Store.set_deadline`), else none.
@@ -42,6 +50,9 @@ COLUMNS = [
     "latest_uploaded_at",
     "approved_version",
     "deadline",
+    "indicators_reported",
+    "indicators_expected",
+    "partial",
 ]
 
 
@@ -51,8 +62,12 @@ def completeness(
     deadline: datetime | None,
     tree: RegionTree,
     jurisdiction: str | None = None,
+    expected_indicators: int | None = None,
 ) -> pd.DataFrame:
-    """One row per region expected to report for ``period``, in tree order. Columns: COLUMNS."""
+    """One row per region expected to report for ``period``, in tree order. Columns: COLUMNS.
+
+    ``expected_indicators``: the edition's number of indicators (``len(edition.indicators)``), for
+    ``indicators_expected`` and ``partial``."""
     if deadline is not None and deadline.tzinfo is None:
         deadline = deadline.replace(tzinfo=UTC)
     if jurisdiction is not None and jurisdiction not in tree:
@@ -64,9 +79,11 @@ def completeness(
     )
     s = submissions
     rows = conn.execute(
-        sa.select(s.c.region_code, s.c.version, s.c.status, s.c.uploaded_at).where(s.c.period == int(period))
+        sa.select(s.c.region_code, s.c.version, s.c.status, s.c.uploaded_at, s.c.value_count).where(
+            s.c.period == int(period)
+        )
     ).all()
-    subs = pd.DataFrame(rows, columns=["region_code", "version", "status", "uploaded_at"])
+    subs = pd.DataFrame(rows, columns=["region_code", "version", "status", "uploaded_at", "value_count"])
     subs = subs.loc[subs["region_code"].isin(within)]
     ever = set(conn.execute(sa.select(s.c.region_code).distinct()).scalars())
     expected = {r.code for r in tree.leaves()} & within
@@ -82,7 +99,12 @@ def completeness(
     )
     latest = subs.sort_values("version").drop_duplicates("region_code", keep="last")
     latest = latest.rename(
-        columns={"version": "latest_version", "status": "latest_status", "uploaded_at": "latest_uploaded_at"}
+        columns={
+            "version": "latest_version",
+            "status": "latest_status",
+            "uploaded_at": "latest_uploaded_at",
+            "value_count": "indicators_reported",
+        }
     )
     approved = subs.loc[subs["status"] == "approved", ["region_code", "version"]].rename(
         columns={"version": "approved_version"}
@@ -114,18 +136,39 @@ def completeness(
         approved_version=out["approved_version"].astype("Int64"),
         latest_status=out["latest_status"].astype("string"),
         deadline=pd.Timestamp(deadline) if deadline is not None else pd.NaT,
+        indicators_reported=out["indicators_reported"].astype("Int64"),
     )
-    return out[COLUMNS].reset_index(drop=True)
+    return mark_partial(out, expected_indicators)[COLUMNS].reset_index(drop=True)
+
+
+def mark_partial(frame: pd.DataFrame, expected_indicators: int | None) -> pd.DataFrame:
+    """``indicators_expected`` and ``partial`` of a completeness frame for an expected count (the
+    edition's number of indicators; None: unknown, so nothing is flagged)."""
+    if expected_indicators is not None and int(expected_indicators) < 0:
+        raise ValueError(f"expected_indicators must not be negative: {expected_indicators}")
+    reported = frame["indicators_reported"].astype("Int64")
+    expected = pd.Series(
+        pd.NA if expected_indicators is None else int(expected_indicators), index=frame.index, dtype="Int64"
+    )
+    partial = (reported < expected).fillna(False).astype(bool)
+    return frame.assign(indicators_reported=reported, indicators_expected=expected, partial=partial)
 
 
 def summary(frame: pd.DataFrame) -> pd.DataFrame:
-    """Counts and shares per completeness status (every status listed, zero included)."""
+    """Counts and shares per completeness status (every status listed, zero included), and how many
+    of each were partial reports (column ``partial``; 0 when the frame has no such column)."""
     counts = frame["status"].value_counts().reindex(list(COMPLETENESS_STATUSES), fill_value=0)
     total = int(counts.sum())
+    if "partial" in frame.columns:
+        flagged = frame.loc[frame["partial"].fillna(False).astype(bool), "status"].value_counts()
+    else:
+        flagged = pd.Series(dtype="int64")
+    partial = flagged.reindex(list(COMPLETENESS_STATUSES), fill_value=0)
     return pd.DataFrame(
         {
             "status": pd.Series(COMPLETENESS_STATUSES, dtype="string"),
             "count": counts.to_numpy(dtype="int64"),
             "share": counts.to_numpy(dtype="float64") / total if total else np.zeros(len(counts)),
+            "partial": partial.to_numpy(dtype="int64"),
         }
     )

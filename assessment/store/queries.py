@@ -16,7 +16,8 @@ from sqlalchemy.engine import Connection
 
 from assessment.domain.model import VALUE_COLUMNS
 from assessment.store.errors import refuse
-from assessment.store.schema import reviews, submissions, upload_blobs
+from assessment.store.outcome import MergeOrigin
+from assessment.store.schema import audit_log, reviews, submissions, upload_blobs
 from assessment.store.schema import submission_values as values_table
 from assessment.store.workflow import get
 
@@ -263,6 +264,24 @@ def diff(conn: Connection, submission_a: int, submission_b: int) -> pd.DataFrame
     )
     out = out.loc[out["change"] != ""].sort_values("indicator_code", ignore_index=True)
     return out[DIFF_COLUMNS]
+
+
+def merged_from(conn: Connection, submission_id: int) -> MergeOrigin | None:
+    """The version a submission was merged onto (a batch file lacking some indicators, see
+    :mod:`assessment.store.submissions`), or None when all its values are its own file's. Read from
+    the import's audit event, so a reviewer can diff against that version and say so."""
+    sub = get(conn, submission_id)
+    details = conn.execute(
+        sa.select(audit_log.c.details)
+        .where(
+            audit_log.c.action == "submission.import",
+            audit_log.c.object_type == "submission",
+            audit_log.c.object_id == str(sub.id),
+        )
+        .order_by(audit_log.c.id)
+        .limit(1)
+    ).scalar_one_or_none()
+    return MergeOrigin.from_details(details)
 
 
 def review_history(conn: Connection, submission_id: int | None = None) -> pd.DataFrame:

@@ -23,6 +23,8 @@ from sqlalchemy.exc import DBAPIError
 
 from assessment.domain.model import LocalStandard, RegionTree
 from assessment.store import audit, engine, queries, reference, scope, snapshots, standards, users
+from assessment.store import completeness as reporting
+from assessment.store.outcome import MergeOrigin
 from assessment.store.schema import local_standards, regions, submissions
 from assessment.store.users import User
 from assessment.store.workflow import Submission
@@ -196,6 +198,12 @@ class StoreReads:
             scope.submission(conn, actor, submission_id_b)
             return queries.diff(conn, submission_id_a, submission_id_b)
 
+    def merged_from(self, actor: str, submission_id: int) -> MergeOrigin | None:
+        """The version a partial batch upload was merged onto (diff against it), else None."""
+        with self.read() as conn:
+            scope.submission(conn, actor, submission_id)
+            return queries.merged_from(conn, submission_id)
+
     def reviews(self, actor: str, submission_id: int | None = None) -> pd.DataFrame:
         """Review decisions, oldest first."""
         with self.read() as conn:
@@ -209,11 +217,14 @@ class StoreReads:
         regions: RegionTree | None = None,
         *,
         jurisdiction: str | None = None,
+        expected_indicators: int | None = None,
     ) -> pd.DataFrame:
         """Who reported for ``period``, who was late, who is missing, who never reported (the actor's
-        regions only; ``jurisdiction`` defaults to a scoped actor's scope)."""
+        regions only; ``jurisdiction`` defaults to a scoped actor's scope). ``expected_indicators``
+        (the edition's number of indicators) fills ``indicators_expected`` and flags ``partial``."""
         with self.read() as conn:
-            return scope.completeness(conn, actor, period, deadline, regions, jurisdiction)
+            frame = scope.completeness(conn, actor, period, deadline, regions, jurisdiction)
+        return reporting.mark_partial(frame, expected_indicators)
 
     # -- audit and access -------------------------------------------------------------------
     def audit_log(self, **filters: Any) -> pd.DataFrame:

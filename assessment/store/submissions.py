@@ -19,6 +19,30 @@ Rules, as an official or an evaluator would expect them:
   transaction: either every one is stored or none is. Its bytes are stored once.
 * The original bytes are kept in ``upload_blobs``, addressed by SHA-256, written in the same
   transaction as the submission.
+
+Partial batch files merge instead of erasing (a department's or a statistics bureau's extract):
+
+* What is partial is decided by the upload's kind (``result.kind`` of
+  :func:`assessment.intake.ingest.read_upload`): a region's own **template** is a complete form and
+  replaces the whole version, as before; a **batch** file may carry any subset of indicators
+  (intake warns ``W_MISSING_INDICATORS`` for what it lacks), so each of its region-periods is
+  *merged*: the new version's values are those of the **base** version updated by the file's rows.
+  Indicators the file carries replace the base's (a row of the file always counts, whatever its
+  value); indicators it lacks keep the base's values. A complete batch thus replaces every value.
+* The base is the version that counts today when pending figures are included
+  (:func:`assessment.store.queries.chosen_submissions` with ``include_pending``): the newest version
+  of the region and period that is ``submitted`` or ``approved``. Taking a pending version rather than
+  the approved one is deliberate: the new version supersedes the pending one, so two departments
+  uploading one after the other both keep their items. Returned and superseded versions are never a
+  base. A base of another edition is not merged (the indicator codes may differ): the file alone is
+  the new version. With no base, the version holds the file's indicators only.
+* The merged values are what is stored (``submission_values``, ``value_count``, ``values_sha256``),
+  so scoring, snapshots and :func:`assessment.store.queries.diff` need nothing new: the diff against
+  the base shows only the indicators the file changed. The import's audit event records
+  ``merged_from`` (the base's id and version), ``from_file`` and ``kept`` (counts), and the outcome
+  item carries them; :func:`assessment.store.queries.merged_from` reads them back for reviewers.
+* Idempotency is unchanged: the same bytes find their version; a file whose *merged* values equal
+  the latest version's (the same partial file re-saved, say) makes no new version.
 """
 
 from __future__ import annotations
@@ -36,7 +60,7 @@ from sqlalchemy.engine import Connection
 from assessment.domain.model import VALUE_COLUMNS
 from assessment.store import audit, reference
 from assessment.store.errors import refuse, rejected
-from assessment.store.outcome import ImportedSubmission, ImportOutcome, UploadResultLike
+from assessment.store.outcome import ImportedSubmission, ImportOutcome, MergeOrigin, UploadResultLike
 from assessment.store.schema import regions, submission_values, submissions, upload_blobs
 
 NUMBERS = ["value", "numerator", "denominator"]
@@ -117,7 +141,7 @@ def _store_blob(conn: Connection, sha: str, data: bytes, now: datetime) -> None:
 def _existing(conn: Connection, groups: pd.DataFrame) -> pd.DataFrame:
     cols = [
         submissions.c[c]
-        for c in ("id", "region_code", "period", "version", "status", "sha256", "values_sha256")
+        for c in ("id", "region_code", "period", "version", "status", "sha256", "values_sha256", "edition")
     ]
     query = sa.select(*cols).where(
         submissions.c.region_code.in_(sorted(set(groups["region_code"]))),
@@ -146,7 +170,7 @@ def import_upload(
         raise refuse("sha_mismatch", file=filename)
     kind = result.kind if result.kind in ("template", "batch") else "template"
     frame = _tidy(result, filename)
-    groups = _values_hashes(frame, result.edition)
+    groups = frame[["region_code", "period"]].drop_duplicates(ignore_index=True)
     codes = sorted(set(groups["region_code"]))
     unknown = sorted(set(codes) - reference.active_codes(conn, set(codes)))
     if unknown:
@@ -155,7 +179,10 @@ def import_upload(
     _lock_regions(conn, codes)
     now = now or audit.utcnow()
     existing = _existing(conn, groups)
-    plan = _plan(groups, existing, sha)
+    bases = _bases(existing if kind == "batch" else existing.iloc[:0], result.edition)
+    frame, merges = _merge(conn, frame, bases)
+    groups = _values_hashes(frame, result.edition)
+    plan = _plan(groups, existing, sha).merge(merges, on=["region_code", "period"], how="left")
     to_create = plan.loc[plan["create"]]
     warnings = tuple(p for p in result.problems if p.severity != "error")
     new_ids: list[int] = []
@@ -233,10 +260,11 @@ def import_upload(
                     "sha256": sha,
                     "values": row["value_count"],
                     "edition": result.edition,
+                    **merge,
                 },
                 at=now,
             )
-            for new_id, row in zip(new_ids, rows, strict=True)
+            for new_id, row, merge in zip(new_ids, rows, _merge_details(to_create), strict=True)
         ]
         audit.record(conn, events)
     return ImportOutcome(
@@ -269,6 +297,81 @@ def _plan(groups: pd.DataFrame, existing: pd.DataFrame, sha: str) -> pd.DataFram
     return plan.sort_values(keys, ignore_index=True)
 
 
+_MERGE_COLUMNS = ["region_code", "period", "base_id", "base_version", "from_file", "kept"]
+
+
+def _bases(existing: pd.DataFrame, edition: str) -> pd.DataFrame:
+    """Per region and period, the version a batch file merges onto (see the module docstring):
+    the newest ``submitted`` or ``approved`` version, when it is of the same edition."""
+    live = existing.loc[existing["status"].isin(["submitted", "approved"])]
+    live = live.sort_values("version").drop_duplicates(["region_code", "period"], keep="last")
+    live = live.loc[live["edition"] == edition]
+    out = live[["region_code", "period", "id", "version"]].rename(
+        columns={"id": "base_id", "version": "base_version"}
+    )
+    return out.astype({"base_id": "int64", "base_version": "int64"}).reset_index(drop=True)
+
+
+def _merge(conn: Connection, frame: pd.DataFrame, bases: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The file's rows plus, per region and period with a base, the base's rows for the indicators
+    the file lacks; and per region and period the counts (columns _MERGE_COLUMNS; ``kept`` 0 and no
+    base when nothing was taken from one)."""
+    keys = ["region_code", "period"]
+    from_file = frame.groupby(keys, as_index=False, sort=False).size().rename(columns={"size": "from_file"})
+    if bases.empty:
+        merges = from_file.assign(base_id=pd.NA, base_version=pd.NA, kept=0)
+        return frame, merges[_MERGE_COLUMNS]
+    cols = ["submission_id", "indicator_code", "value", "numerator", "denominator", "note"]
+    ids = [int(i) for i in bases["base_id"]]
+    rows = conn.execute(
+        sa.select(*(submission_values.c[c] for c in cols)).where(submission_values.c.submission_id.in_(ids))
+    ).all()
+    old = pd.DataFrame(rows, columns=cols)
+    old = old.merge(
+        bases.rename(columns={"base_id": "submission_id"})[[*keys, "submission_id"]], on="submission_id"
+    )
+    old = old.astype(
+        {
+            "region_code": "string",
+            "period": "int64",
+            "indicator_code": "string",
+            "note": "string",
+            **dict.fromkeys(NUMBERS, "float64"),
+        }
+    )
+    carried = frame[[*keys, "indicator_code"]].assign(_in_file=True)
+    old = old.merge(carried, on=[*keys, "indicator_code"], how="left")
+    kept = old.loc[old["_in_file"].isna(), list(VALUE_COLUMNS)]
+    merged = pd.concat([frame, kept], ignore_index=True) if len(kept) else frame
+    merged = merged.sort_values([*keys, "indicator_code"], ignore_index=True)
+    counts = kept.groupby(keys, as_index=False, sort=False).size().rename(columns={"size": "kept"})
+    merges = from_file.merge(counts, on=keys, how="left").merge(bases, on=keys, how="left")
+    merges["kept"] = merges["kept"].fillna(0).astype("int64")
+    none = merges["kept"] == 0  # a base that lent nothing is no merge: the file replaced it all
+    merges["base_id"] = merges["base_id"].astype("Int64").mask(none)
+    merges["base_version"] = merges["base_version"].astype("Int64").mask(none)
+    return merged, merges[_MERGE_COLUMNS]
+
+
+def _merge_details(plan: pd.DataFrame) -> list[dict[str, Any]]:
+    """Per row of ``plan``: the audit details of a merge ({} when the version was not merged)."""
+    out: list[dict[str, Any]] = []
+    for base_id, base_version, from_file, kept in zip(
+        plan["base_id"], plan["base_version"], plan["from_file"], plan["kept"], strict=True
+    ):
+        if pd.isna(base_id):
+            out.append({})
+        else:
+            out.append(
+                {
+                    "merged_from": {"id": int(base_id), "version": int(base_version)},
+                    "from_file": int(from_file),
+                    "kept": int(kept),
+                }
+            )
+    return out
+
+
 def _items(plan: pd.DataFrame, new_ids: list[int], existing: pd.DataFrame) -> tuple[ImportedSubmission, ...]:
     live = existing.loc[existing["status"].isin(["submitted", "returned"])]
     superseded: dict[tuple[str, int], list[int]] = {}
@@ -280,13 +383,14 @@ def _items(plan: pd.DataFrame, new_ids: list[int], existing: pd.DataFrame) -> tu
     }
     new_iter = iter(new_ids)
     out = []
-    for region, period, create, version, found_id, same_as in zip(
+    for region, period, create, version, found_id, same_as, merge in zip(
         plan["region_code"],
         plan["period"],
         plan["create"],
         plan["next_version"],
         plan["found_id"],
         plan["same_as"],
+        _merge_details(plan),
         strict=True,
     ):
         key = (str(region), int(period))
@@ -299,6 +403,7 @@ def _items(plan: pd.DataFrame, new_ids: list[int], existing: pd.DataFrame) -> tu
                 status="submitted",
                 created=True,
                 superseded=tuple(superseded.get(key, ())),
+                merged_from=MergeOrigin.from_details(merge),
             )
         else:
             old_version, old_status = found[int(found_id)]
