@@ -24,6 +24,28 @@ The last five columns are optional: the flags take yes/no (是/否, true/false, 
 except ``reports`` which defaults to yes) and ``fiscal_capacity_per_head`` is CNY per resident per
 year or empty. The reporting units are the leaves (``RegionTree.leaf_codes``), whatever their level.
 
+**Populations per year.** ``population`` is the base resident population, used for every year
+without a figure of its own. Columns ``population_YYYY`` (any number, any order, after or among the
+others), e.g. ``population_2022,population_2023``, give the resident population of that year; an
+empty cell means no figure for that region and year::
+
+    code,name_zh,name_en,level,parent_code,population,population_2022,population_2023
+    990101,甲一区,Jia District 1,county,990100,600000,596000,603500
+
+Scoring weighs and divides by the population *of the period*: that year's figure, else the latest
+earlier year's carried forward, else the base; in a tree with per-year figures, a figure that is
+not the period's own is marked as carried forward (:meth:`~assessment.domain.model.RegionTree.population`
+and ``population_frame``; a tree with the base alone marks nothing, as before). A figure must be
+a positive whole number of persons; a column named ``population_`` + anything but a four-digit year
+(1900-2199) is refused.
+
+**Figures in 万人 (10,000s).** Statistical yearbooks give populations in 万人; a figure copied from
+one is 10,000 times too small. A county under 1,000 residents or a province under 100,000
+(:data:`MIN_PERSONS`) is refused, at its row and column, asking for persons rather than 10,000s.
+The rule applies to every per-year figure and, in a file that has per-year columns, to the base too;
+a file with the base column alone (the format before per-year populations, which small test trees
+use) is not checked for it.
+
 A refused file raises :class:`~assessment.domain.errors.DataFileError` listing *every* problem found,
 each naming the file, the row (header = row 1), the column, the value and what to fix; nothing is
 returned, so nothing can be stored.
@@ -46,6 +68,12 @@ FLAG_COLUMNS = ("urban", "mountainous", "ethnic_autonomous", "reports")
 OPTIONAL_COLUMNS = ("urban", "mountainous", "ethnic_autonomous", "fiscal_capacity_per_head", "reports")
 FLAG_DEFAULTS = {"urban": False, "mountainous": False, "ethnic_autonomous": False, "reports": True}
 
+# A population column: the base ``population`` or ``population_YYYY``; the year must be four digits.
+POPULATION_COLUMN_RE = re.compile(r"population_.*")
+YEAR_COLUMN_RE = re.compile(r"population_((?:19|20|21)\d\d)")
+# Fewer residents than this at this level means the figure was almost surely given in 万人 (10,000s):
+# the smallest real county has several thousand residents, the smallest province over three million.
+MIN_PERSONS = {"county": 1_000, "province": 100_000}
 CODE_RE = re.compile(r"^\d{6}$")  # every level but the township
 TOWNSHIP_CODE_RE = re.compile(r"^\d{9}$")
 ANY_CODE_RE = re.compile(r"^(?:\d{6}|\d{9})$")  # a parent code, or the code of a row whose level is bad
@@ -136,12 +164,18 @@ def decode_text(data: bytes | str, filename: str) -> str:
 
 
 def read_csv_table(
-    data: bytes | str, filename: str, required: tuple[str, ...], optional: tuple[str, ...] = ()
+    data: bytes | str,
+    filename: str,
+    required: tuple[str, ...],
+    optional: tuple[str, ...] = (),
+    *,
+    extra: re.Pattern[str] | None = None,
 ) -> pd.DataFrame:
     """Read a small CSV data file into a frame of stripped strings, or refuse it.
 
     Column names are matched case-insensitively after trimming; unknown columns are ignored,
-    absent optional ones are filled with empty strings. The returned frame has a ``_row``
+    absent optional ones are filled with empty strings; columns whose (lower-case) name matches
+    ``extra`` in full are kept too, after the others in file order. The returned frame has a ``_row``
     column with the spreadsheet row number (header = 1). Raises DataFileError for an empty or
     undecodable file, missing required columns, or rows with the wrong number of fields
     (all of them reported together).
@@ -172,6 +206,8 @@ def read_csv_table(
     if problems:
         raise DataFileError(problems)
     wanted = [c for c in (*required, *optional) if c in names]
+    if extra is not None:
+        wanted += [c for c in dict.fromkeys(names) if extra.fullmatch(c) and c not in wanted]
     index = {c: names.index(c) for c in wanted}
     body = [[(r[index[c]] if index[c] < len(r) else "").strip() for c in wanted] for _, r in numbered[1:]]
     frame = pd.DataFrame(body, columns=wanted, dtype="string") if body else pd.DataFrame(columns=wanted)
@@ -205,15 +241,61 @@ def _parse_flags(df: pd.DataFrame, filename: str) -> tuple[dict[str, pd.Series],
     return out, problems
 
 
-def _parse_numbers(df: pd.DataFrame, filename: str) -> tuple[pd.Series, pd.Series, list[Problem]]:
-    problems: list[Problem] = []
-    pop_text = df["population"].str.replace(",", "", regex=False).str.replace("_", "", regex=False)
-    pop = pd.to_numeric(pop_text, errors="coerce").astype("float64")
-    bad_pop = pop.isna() | (pop <= 0) | (pop != pop.round()) | pop_text.str.contains("e", case=False)
-    problems += [
-        problem("regions.bad_population", file=filename, row=int(r), column="population", value=str(v))
-        for r, v in zip(df.loc[bad_pop, "_row"], df.loc[bad_pop, "population"], strict=True)
+def _parse_population(
+    df: pd.DataFrame,
+    column: str,
+    levels: pd.Series,
+    filename: str,
+    *,
+    optional: bool = False,
+    magnitude: bool = True,
+) -> tuple[pd.Series, list[Problem]]:
+    """The figures of a population column (NaN where bad, or empty in an ``optional`` one) and the
+    problems: not a positive whole number, or (with ``magnitude``) a figure that looks like 10,000s
+    (:data:`MIN_PERSONS`)."""
+    text = df[column].str.replace(",", "", regex=False).str.replace("_", "", regex=False)
+    pop = pd.to_numeric(text, errors="coerce").astype("float64")
+    empty = (text == "") & optional
+    bad = ~empty & (pop.isna() | (pop <= 0) | (pop != pop.round()) | text.str.contains("e", case=False))
+    problems = [
+        problem("regions.bad_population", file=filename, row=int(r), column=column, value=str(v))
+        for r, v in zip(df.loc[bad, "_row"], df.loc[bad, column], strict=True)
     ]
+    minimum = levels.map(MIN_PERSONS).astype("float64")
+    small = ~bad & ~empty & minimum.notna() & (pop < minimum) & magnitude
+    problems += [
+        problem(
+            "regions.population_in_10k",
+            file=filename,
+            row=int(r),
+            column=column,
+            value=str(v),
+            minimum=f"{int(m):,}",
+            level=(_LEVEL_ZH[str(lvl)], str(lvl)),
+        )
+        for r, v, m, lvl in zip(
+            df.loc[small, "_row"], df.loc[small, column], minimum[small], levels[small], strict=True
+        )
+    ]
+    return pop.where(~bad & ~empty), problems
+
+
+def _parse_numbers(
+    df: pd.DataFrame, levels: pd.Series, filename: str
+) -> tuple[pd.Series, dict[int, pd.Series], pd.Series, list[Problem]]:
+    """The base population, the populations of particular years, the fiscal capacity, the problems."""
+    problems: list[Problem] = []
+    yearly: dict[int, pd.Series] = {}
+    for col in (c for c in df.columns if str(c).startswith("population_")):
+        match = YEAR_COLUMN_RE.fullmatch(str(col))
+        if match is None:
+            problems.append(problem("regions.bad_population_column", file=filename, row=1, column=str(col)))
+            continue
+        yearly[int(match.group(1))], more = _parse_population(df, str(col), levels, filename, optional=True)
+        problems += more
+    # the base alone (the file format before per-year populations) is not checked for 10,000s
+    pop, more = _parse_population(df, "population", levels, filename, magnitude=bool(yearly))
+    problems = more + problems
     fis_text = df["fiscal_capacity_per_head"].str.replace(",", "", regex=False)
     fiscal = pd.to_numeric(fis_text, errors="coerce").astype("float64")
     bad_fis = (fis_text != "") & (fiscal.isna() | (fiscal < 0))
@@ -223,7 +305,7 @@ def _parse_numbers(df: pd.DataFrame, filename: str) -> tuple[pd.Series, pd.Serie
         )
         for r, v in zip(df.loc[bad_fis, "_row"], df.loc[bad_fis, "fiscal_capacity_per_head"], strict=True)
     ]
-    return pop, fiscal, problems
+    return pop, dict(sorted(yearly.items())), fiscal, problems
 
 
 def _find_cycles(parent: dict[str, str]) -> list[list[str]]:
@@ -348,7 +430,7 @@ def parse_region_csv(data: bytes | str, filename: str = "regions.csv") -> Region
     >>> tree.root.name_en
     'Sample Province'
     """
-    df = read_csv_table(data, filename, REQUIRED_COLUMNS, OPTIONAL_COLUMNS)
+    df = read_csv_table(data, filename, REQUIRED_COLUMNS, OPTIONAL_COLUMNS, extra=POPULATION_COLUMN_RE)
     problems: list[Problem] = []
     levels = df["level"].str.lower().map(LEVEL_ALIASES)
     bad_code = ~_code_ok(df["code"], levels)
@@ -374,13 +456,21 @@ def parse_region_csv(data: bytes | str, filename: str = "regions.csv") -> Region
         problem("regions.bad_level", file=filename, row=int(r), column="level", value=str(v))
         for r, v in zip(df.loc[bad_level, "_row"], df.loc[bad_level, "level"], strict=True)
     ]
-    pop, fiscal, number_problems = _parse_numbers(df, filename)
+    pop, yearly, fiscal, number_problems = _parse_numbers(df, levels, filename)
     flags, flag_problems = _parse_flags(df, filename)
     problems += number_problems + flag_problems + _tree_problems(df, levels, filename)
     if problems:
         problems.sort(key=lambda p: p.row if p.row is not None else 0)
         raise DataFileError(problems)
     name_en = df["name_en"].where(df["name_en"] != "", df["name_zh"])
+    figures = (
+        [
+            tuple((year, int(v)) for year, v in zip(yearly, row, strict=True) if not pd.isna(v))
+            for row in zip(*yearly.values(), strict=True)
+        ]
+        if yearly
+        else [()] * len(df)
+    )
     regions = tuple(
         Region(
             code=str(code),
@@ -394,8 +484,9 @@ def parse_region_csv(data: bytes | str, filename: str = "regions.csv") -> Region
             ethnic_autonomous=bool(e),
             fiscal_capacity_per_head=None if pd.isna(f) else float(f),
             reports=bool(rep),
+            populations=years,
         )
-        for code, nzh, nen, lvl, par, p, u, m, e, f, rep in zip(
+        for code, nzh, nen, lvl, par, p, u, m, e, f, rep, years in zip(
             df["code"],
             df["name_zh"],
             name_en,
@@ -407,6 +498,7 @@ def parse_region_csv(data: bytes | str, filename: str = "regions.csv") -> Region
             flags["ethnic_autonomous"],
             fiscal,
             flags["reports"],
+            figures,
             strict=True,
         )
     )

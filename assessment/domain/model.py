@@ -7,10 +7,11 @@ Loaders build these from data files; scoring works on DataFrames made from them
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
 
+import numpy as np
 import pandas as pd
 
 KINDS = ("rate", "per_capita", "amount", "count", "boolean")
@@ -168,12 +169,15 @@ class Region:
     name_en: str
     level: str  # one of LEVELS, strictly deeper than the parent's
     parent_code: str | None
-    population: int  # resident population
+    population: int  # resident population: the base, for every year without a figure of its own
     urban: bool = False
     mountainous: bool = False
     ethnic_autonomous: bool = False
     fiscal_capacity_per_head: float | None = None  # CNY per resident per year
     reports: bool = True  # demo only: False for a region that never reports
+    # (year, resident population) of the years with a figure of their own, ascending, years unique;
+    # see RegionTree.population for how a period without one is filled
+    populations: tuple[tuple[int, int], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -248,10 +252,73 @@ class RegionTree:
         return [r.code for r in self.descendants(code) if r.code not in self._children]
 
     def frame(self) -> pd.DataFrame:
-        """Columns: region_code, name_zh, name_en, level, parent_code, population, urban,
-        mountainous, ethnic_autonomous, fiscal_capacity_per_head, reports."""
+        """Columns: region_code, name_zh, name_en, level, parent_code, population (the base), urban,
+        mountainous, ethnic_autonomous, fiscal_capacity_per_head, reports. The populations of
+        particular years are in :meth:`population_frame`."""
         df = pd.DataFrame([r.__dict__ for r in self.regions]).rename(columns={"code": "region_code"})
-        return df.drop(columns=[c for c in df.columns if c.startswith("_")])
+        return df.drop(columns=[c for c in df.columns if c.startswith("_") or c == "populations"])
+
+    # ---- resident population per period -------------------------------------------------------
+    # A region's population in a period is its figure of that year; without one, the latest
+    # earlier year's figure, carried forward; without any earlier one, the base ``population``.
+    # The figure is *carried forward* when it is not the period's own: an earlier year's, or the
+    # base of a tree that holds figures of particular years (in a tree with the base alone, as
+    # before per-year populations existed, the base is every year's figure and nothing is marked).
+
+    @cached_property
+    def has_yearly_populations(self) -> bool:
+        """Whether any region has the population of a particular year."""
+        return any(r.populations for r in self.regions)
+
+    def population(self, code: str, period: int) -> tuple[int, bool]:
+        """``(resident population of region code in period, carried_forward)`` (see above)."""
+        reg = self._by_code[code]
+        earlier = [(year, pop) for year, pop in reg.populations if year <= int(period)]
+        if earlier:
+            year, pop = earlier[-1]
+            return pop, year != int(period)
+        return reg.population, self.has_yearly_populations
+
+    def population_frame(self, periods: Iterable[int]) -> pd.DataFrame:
+        """The population of every region in every period, vectorised: one row per (region,
+        period), regions in tree order, with columns region_code, period (int64), population
+        (float64), population_year (Int64: the year of the figure, NA for the base) and
+        population_carried_forward (bool), as :meth:`population` says."""
+        years = sorted({int(p) for p in periods})
+        codes = [r.code for r in self.regions]
+        grid = pd.DataFrame(
+            {
+                "region_code": np.repeat(np.asarray(codes, dtype=object), len(years)),
+                "period": np.tile(np.asarray(years, dtype="int64"), len(codes)),
+            }
+        )
+        base = np.repeat(np.array([float(r.population) for r in self.regions], dtype="float64"), len(years))
+        figures = [(r.code, y, float(p)) for r in self.regions for y, p in r.populations]
+        if not figures or grid.empty:
+            return grid.assign(
+                population=base,
+                population_year=pd.array([pd.NA] * len(grid), dtype="Int64"),
+                population_carried_forward=np.zeros(len(grid), dtype=bool),
+            )
+        right = pd.DataFrame(figures, columns=["region_code", "population_year", "_pop"])
+        right = right.astype({"population_year": "int64"})
+        left = grid.assign(_order=np.arange(len(grid)))
+        merged = pd.merge_asof(
+            left.sort_values("period", kind="stable"),
+            right.sort_values("population_year", kind="stable"),
+            left_on="period",
+            right_on="population_year",
+            by="region_code",
+            direction="backward",
+        ).sort_values("_order")
+        pop = merged["_pop"].to_numpy(dtype="float64", na_value=np.nan)
+        year = merged["population_year"].to_numpy(dtype="float64", na_value=np.nan)
+        own = year == merged["period"].to_numpy(dtype="float64")
+        return grid.assign(
+            population=np.where(np.isnan(pop), base, pop),
+            population_year=pd.array(np.where(np.isnan(year), None, year), dtype="Int64"),
+            population_carried_forward=~own,
+        )
 
 
 @dataclass(frozen=True)

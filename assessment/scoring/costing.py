@@ -19,6 +19,11 @@ standard by default, or the national floor with ``against="floor"``):
 * ``cost_central = cost_total · central_share`` of the item's expenditure responsibility and
   ``cost_local = cost_total − cost_central``.
 
+The resident population is the region's *of the period*
+(:meth:`~assessment.domain.model.RegionTree.population_frame`); ``population_carried_forward`` is
+True on a row costed on the population (``cost_basis = "amount_population"``) whose figure is not
+that period's own but carried forward.
+
 Where a figure is missing (no denominator, no unit cost), the cost is NaN and ``cost_basis``
 says why, rather than a guess. Unit costs in the catalogue are indicative (see its SOURCES.md).
 """
@@ -30,7 +35,7 @@ import pandas as pd
 
 from assessment.domain.model import Edition, RegionTree
 from assessment.scoring.inputs import index_codes, indicator_table, missing_columns_error
-from assessment.scoring.rollup import population
+from assessment.scoring.rollup import period_population
 
 __all__ = ["COST_BASES", "COST_COLUMNS", "annual_factor", "cost_to_close"]
 
@@ -61,6 +66,7 @@ COST_COLUMNS = (
     "cost_central",
     "cost_local",
     "cost_basis",
+    "population_carried_forward",
 )
 
 
@@ -109,8 +115,7 @@ def cost_to_close(
     kind = ind["kind"].to_numpy(dtype=object)[ii]
     unit = ind["unit"].fillna("").astype(str).to_numpy(dtype=object)[ii]
     den = s["denominator"].to_numpy(dtype="float64", na_value=np.nan)
-    pops = population(tree)
-    pop = np.array([pops.get(str(r), np.nan) for r in s["region_code"]], dtype="float64")
+    pop, carried = period_population(tree, s["region_code"], s["period"])
     unit_cost = ind["unit_cost"].to_numpy(dtype="float64", na_value=np.nan)[ii]
     central = ind["central_share"].to_numpy(dtype="float64", na_value=np.nan)[ii]
     factor = np.array([annual_factor(u) if k == "amount" else 1.0 for k, u in zip(kind, unit, strict=True)])
@@ -175,6 +180,7 @@ def cost_to_close(
             "cost_central": cost * central,
             "cost_local": cost - cost * central,
             "cost_basis": pd.Categorical(basis, categories=list(COST_BASES)),
+            "population_carried_forward": carried & (basis == "amount_population"),
         },
         copy=False,  # fresh arrays: no consolidation copy
     )

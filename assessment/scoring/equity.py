@@ -9,6 +9,9 @@ For every indicator (or aspect) and period, over the regions of a score table th
   ``theil``, ``theil_between`` and ``theil_within`` (decomposed over the parent region, or over the
   ancestor at ``group_level``), ``max_min_ratio`` and ``sd_log``; population-weighted unless
   ``weighted=False``. Formulas: :mod:`assessment.scoring.stats`.
+* ``population_carried_forward``: True when the population of a region counted in the row is not
+  that period's own figure but carried forward (the populations are those *of the period*:
+  :meth:`~assessment.domain.model.RegionTree.population_frame`).
 
 The measured quantity is the indicator's ``value`` (in its own unit) for ``by="indicator"`` and
 the aspect ``score`` (0-100) for ``by="aspect"``. Inequality measures are relative (they say how
@@ -29,7 +32,7 @@ import pandas as pd
 from assessment.domain.model import Edition, RegionTree
 from assessment.scoring.aggregation import aggregate
 from assessment.scoring.inputs import missing_columns_error
-from assessment.scoring.rollup import ancestry, parent_codes, population, scope_regions
+from assessment.scoring.rollup import ancestry, parent_codes, period_population, scope_regions
 from assessment.scoring.stats import INEQUALITY_COLUMNS, inequality
 
 __all__ = ["EQUITY_COLUMNS", "SIGMA_COLUMNS", "equity", "sigma_convergence"]
@@ -38,6 +41,7 @@ EQUITY_COLUMNS = (
     *("edition", "period", "by", "code"),
     *INEQUALITY_COLUMNS,
     *("n_below_floor", "pop_share_below_floor"),
+    "population_carried_forward",
 )
 SIGMA_COLUMNS = (
     "edition",
@@ -66,16 +70,13 @@ def _group_of(tree: RegionTree, group_level: str | None) -> dict[str, str]:
     return dict(zip(anc["region_code"], anc["ancestor_code"], strict=True))
 
 
-def _per_region(
-    codes: pd.Series, pop: dict[str, float], group: dict[str, str]
-) -> tuple[np.ndarray, np.ndarray]:
-    """Population and subgroup number of every row, looked up once per distinct region."""
+def _per_region(codes: pd.Series, group: dict[str, str]) -> np.ndarray:
+    """Subgroup number of every row, looked up once per distinct region."""
     rid, uniq = pd.factorize(codes)
     names = [str(u) for u in np.asarray(uniq, dtype=object)]
-    pop_u = np.array([pop.get(n, np.nan) for n in names] + [np.nan], dtype="float64")
     grp_u, _ = pd.factorize(np.array([group.get(n) for n in names] + [None], dtype=object))
     at = np.where(rid >= 0, rid, len(names))
-    return pop_u[at], grp_u[at].astype(np.int64)
+    return grp_u[at].astype(np.int64)
 
 
 def equity(
@@ -117,7 +118,8 @@ def equity(
         anc = ancestry(tree)
         inside = anc.loc[anc["ancestor_code"] == within, "region_code"]
         frame = frame.loc[frame["region_code"].isin(set(inside))]
-    pop, group = _per_region(frame["region_code"], population(tree), _group_of(tree, group_level))
+    group = _per_region(frame["region_code"], _group_of(tree, group_level))
+    pop, carried = period_population(tree, frame["region_code"], frame["period"])
     reported = frame[measure].notna().to_numpy()
     below = (frame["status"] == "below_floor").to_numpy(dtype=bool, na_value=False) & reported
     frame = frame.assign(
@@ -126,10 +128,11 @@ def equity(
         _below=below.astype("int64"),
         _pop_rep=np.where(reported, pop, 0.0),
         _pop_below=np.where(below, pop, 0.0),
+        _carried=(carried & reported).astype("int64"),
     )
     stats = inequality(frame, ["period", "code"], value=measure, weight="population", subgroup="_group")
     counts = frame.groupby(["period", "code"], observed=True, sort=True)[
-        ["_below", "_pop_rep", "_pop_below"]
+        ["_below", "_pop_rep", "_pop_below", "_carried"]
     ].sum()
     counts = counts.reset_index()
     out = counts.merge(stats, on=["period", "code"], how="left")
@@ -139,6 +142,7 @@ def equity(
         out["pop_share_below_floor"] = np.where(
             out["_pop_rep"] > 0, out["_pop_below"] / out["_pop_rep"], np.nan
         )
+    out["population_carried_forward"] = out["_carried"].to_numpy() > 0
     out["by"] = by
     out["edition"] = edition.id
     out["period"] = out["period"].astype("int64")

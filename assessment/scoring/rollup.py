@@ -21,6 +21,12 @@ leaves below it.
 
   ``n_regions`` says how many counties contributed; counties that did not report are left out,
   never counted as zero.
+
+  The weights are the counties' resident populations *of the period*
+  (:meth:`~assessment.domain.model.RegionTree.population_frame`: that year's figure, else the latest
+  earlier one carried forward, else the base); ``population_carried_forward`` is True on a
+  population-weighted row where a contributing county's population was carried forward (always
+  False on a pooled rate, which uses no population).
 """
 
 from __future__ import annotations
@@ -33,7 +39,7 @@ import pandas as pd
 from assessment.domain.errors import DataFileError, Problem, localized_problem
 from assessment.domain.model import Edition, RegionTree
 
-__all__ = ["ancestry", "parent_codes", "population", "rollup_values", "scope_regions"]
+__all__ = ["ancestry", "parent_codes", "period_population", "population", "rollup_values", "scope_regions"]
 
 
 def ancestry(tree: RegionTree) -> pd.DataFrame:
@@ -64,8 +70,35 @@ def parent_codes(tree: RegionTree) -> dict[str, str | None]:
 
 
 def population(tree: RegionTree) -> dict[str, float]:
-    """``{region_code: resident population}``."""
+    """``{region_code: resident population}`` (the base, whatever the period: see
+    :func:`period_population` for the population of a period)."""
     return {r.code: float(r.population) for r in tree}
+
+
+def period_population(
+    tree: RegionTree, codes: pd.Series | np.ndarray, periods: pd.Series | np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """The resident population of every (region, period) row and whether it was carried forward.
+
+    Vectorised over the rows (:meth:`RegionTree.population_frame` once for the distinct periods):
+    returns ``(population float64, carried_forward bool)``, NaN and False for a code not in the
+    tree. A tree without populations of particular years gives the base population, never carried
+    forward, exactly as before per-year populations existed.
+    """
+    code_arr = np.asarray(codes, dtype=object)
+    if not tree.has_yearly_populations:
+        base = population(tree)
+        rid, uniq = pd.factorize(code_arr)
+        lookup = np.array([base.get(str(c), np.nan) for c in uniq] + [np.nan], dtype="float64")
+        return lookup[np.where(rid >= 0, rid, len(uniq))], np.zeros(len(code_arr), dtype=bool)
+    period_arr = np.asarray(periods, dtype="int64")
+    frame = tree.population_frame(np.unique(period_arr).tolist())
+    index = pd.MultiIndex.from_arrays([frame["region_code"].astype(object), frame["period"]])
+    at = index.get_indexer(pd.MultiIndex.from_arrays([code_arr, period_arr]))
+    found = at >= 0
+    pop = np.where(found, frame["population"].to_numpy(dtype="float64")[at], np.nan)
+    carried = found & frame["population_carried_forward"].to_numpy(dtype=bool)[at]
+    return pop, carried
 
 
 def _unknown_region(code: str) -> Problem:
@@ -99,29 +132,34 @@ def rollup_values(values: pd.DataFrame, tree: RegionTree, edition: Edition) -> p
     """Values of every non-leaf region computed from the leaves below it (see the module doc).
 
     ``values``: tidy leaf values (region_code, period, indicator_code, value, numerator,
-    denominator; extra columns ignored). Returns the same columns plus ``n_regions`` for every
-    (non-leaf region, period, indicator) with at least one reporting leaf below it. The input is not
-    changed.
+    denominator; extra columns ignored). Returns the same columns plus ``n_regions`` and
+    ``population_carried_forward`` for every (non-leaf region, period, indicator) with at least one
+    reporting leaf below it. The input is not changed.
     """
     cols = ["region_code", "period", "indicator_code", "value", "numerator", "denominator"]
-    out_cols = [*cols, "n_regions"]
+    out_cols = [*cols, "n_regions", "population_carried_forward"]
     leaves = {r.code for r in tree.leaves()}
     v = values.loc[values["region_code"].isin(leaves)]
     v = v.reindex(columns=cols)
     if v.empty:
         return pd.DataFrame({c: pd.Series(dtype="float64") for c in out_cols}).astype(
-            {"region_code": "string", "indicator_code": "string", "period": "int64", "n_regions": "int64"}
+            {
+                "region_code": "string",
+                "indicator_code": "string",
+                "period": "int64",
+                "n_regions": "int64",
+                "population_carried_forward": "bool",
+            }
         )
     for c in ("value", "numerator", "denominator"):
         v[c] = pd.to_numeric(v[c], errors="coerce").astype("float64")
     v = v.loc[v["value"].notna() | (v["numerator"].notna() & v["denominator"].notna())]
     kinds = edition.indicator_frame().set_index("indicator_code")["kind"]
-    pop = population(tree)
     anc = ancestry(tree)
     anc = anc.loc[anc["distance"] > 0, ["region_code", "ancestor_code"]]
     x = v.merge(anc, on="region_code", how="inner")
     x["kind"] = x["indicator_code"].map(kinds)
-    x["pop"] = x["region_code"].map(pop).astype("float64")
+    x["pop"], carried = period_population(tree, x["region_code"], x["period"])
     both = x["numerator"].notna() & x["denominator"].notna() & (x["denominator"] > 0)
     is_rate = (x["kind"] == "rate").to_numpy()
     stated = x["value"].to_numpy(dtype="float64")
@@ -134,8 +172,9 @@ def rollup_values(values: pd.DataFrame, tree: RegionTree, edition: Edition) -> p
     x["num"] = np.where(both, x["numerator"], 0.0)
     x["den"] = np.where(both, x["denominator"], 0.0)
     x["n_both"] = both.astype("int64")
+    x["cf"] = (x["has_v"].to_numpy() & carried).astype("int64")
     g = x.groupby(["ancestor_code", "period", "indicator_code"], sort=True, observed=True)
-    agg = g[["wv", "w", "num", "den", "n_both"]].sum()
+    agg = g[["wv", "w", "num", "den", "n_both", "cf"]].sum()
     agg["n_regions"] = g["has_v"].sum().astype("int64")
     agg = agg.reset_index().rename(columns={"ancestor_code": "region_code"})
     rate = agg["indicator_code"].map(kinds).eq("rate").to_numpy() & (agg["n_both"] > 0).to_numpy()
@@ -145,5 +184,6 @@ def rollup_values(values: pd.DataFrame, tree: RegionTree, edition: Edition) -> p
     agg["value"] = np.where(rate, pooled, mean)
     agg["numerator"] = np.where(rate, agg["num"], np.nan)
     agg["denominator"] = np.where(rate, agg["den"], np.nan)
+    agg["population_carried_forward"] = ~rate & (agg["cf"].to_numpy() > 0)
     agg["period"] = agg["period"].astype("int64")
     return agg.loc[:, out_cols]

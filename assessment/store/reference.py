@@ -4,6 +4,11 @@ reporting deadlines.
 Regions are never deleted (submissions point at them): saving a tree adds new regions, updates the
 ones it names, and marks the ones it no longer names inactive. :func:`region_tree` returns the
 active regions in the order they were saved.
+
+The populations of particular years (``Region.populations``, the tree CSV's ``population_YYYY``
+columns) live in ``region_populations``: saving a tree replaces the figures of every region it
+names by the tree's (a retired region keeps its own), and :func:`region_tree` reads them back onto
+the regions.
 """
 
 from __future__ import annotations
@@ -19,7 +24,14 @@ from sqlalchemy.engine import Connection
 from assessment.domain.model import Edition, Region, RegionTree
 from assessment.store import audit
 from assessment.store.errors import refuse
-from assessment.store.schema import editions, region_boundaries, regions, reporting_deadlines, settings
+from assessment.store.schema import (
+    editions,
+    region_boundaries,
+    region_populations,
+    regions,
+    reporting_deadlines,
+    settings,
+)
 
 REGION_FIELDS = (
     "name_zh",
@@ -40,8 +52,25 @@ def region_tree(conn: Connection) -> RegionTree:
     rows = conn.execute(
         sa.select(regions).where(regions.c.active.is_(True)).order_by(regions.c.sort_order)
     ).mappings()
+    yearly: dict[str, list[tuple[int, int]]] = {}
+    for code, period, pop in conn.execute(
+        sa.select(
+            region_populations.c.region_code, region_populations.c.period, region_populations.c.population
+        )
+        .select_from(region_populations.join(regions, regions.c.code == region_populations.c.region_code))
+        .where(regions.c.active.is_(True))
+        .order_by(region_populations.c.region_code, region_populations.c.period)
+    ):
+        yearly.setdefault(str(code), []).append((int(period), int(pop)))
     return RegionTree(
-        tuple(Region(code=r["code"], **{f: r[f] for f in REGION_FIELDS}) for r in rows),
+        tuple(
+            Region(
+                code=r["code"],
+                **{f: r[f] for f in REGION_FIELDS},
+                populations=tuple(yearly.get(r["code"], ())),
+            )
+            for r in rows
+        ),
     )
 
 
@@ -80,17 +109,37 @@ def save_region_tree(conn: Connection, actor: str, tree: RegionTree) -> dict[str
         conn.execute(
             sa.update(regions).where(regions.c.code == sa.bindparam("b_code")).values(values), old_rows
         )
+    n_yearly = _save_populations(conn, tree, now)
     retired = sorted(existing - {r.code for r in tree.regions})
     if retired:
         conn.execute(
             sa.update(regions).where(regions.c.code.in_(retired)).values(active=False, updated_at=now)
         )
     counts = {"added": len(new_rows), "updated": len(old_rows), "retired": len(retired)}
+    details = {**counts, "yearly_populations": n_yearly} if n_yearly else counts
     audit.record(
         conn,
-        [audit.event(actor, "regions.save", "region_tree", tree.root.code, details=counts, at=now)],
+        [audit.event(actor, "regions.save", "region_tree", tree.root.code, details=details, at=now)],
     )
     return counts
+
+
+def _save_populations(conn: Connection, tree: RegionTree, now: datetime) -> int:
+    """Replace the per-year populations of the regions of ``tree`` by its own; returns how many."""
+    codes = [r.code for r in tree.regions]
+    held = conn.execute(sa.select(region_populations.c.region_code).limit(1)).first() is not None
+    # bounded IN lists: a national tree has some 45,000 regions
+    for start in range(0, len(codes) if held else 0, 1000):
+        chunk = codes[start : start + 1000]
+        conn.execute(sa.delete(region_populations).where(region_populations.c.region_code.in_(chunk)))
+    rows = [
+        {"region_code": r.code, "period": int(year), "population": int(pop), "updated_at": now}
+        for r in tree.regions
+        for year, pop in r.populations
+    ]
+    if rows:
+        conn.execute(sa.insert(region_populations), rows)
+    return len(rows)
 
 
 def save_boundaries(

@@ -243,6 +243,18 @@ region_boundaries = sa.Table(
     sa.Column("updated_at", UTCDateTime, nullable=False),
 )
 
+# The resident population of a region in a particular year (the region tree's population_YYYY
+# columns); a year without a row takes the latest earlier one, else regions.population (the base).
+region_populations = sa.Table(
+    "region_populations",
+    metadata,
+    sa.Column("region_code", sa.String(12), sa.ForeignKey("regions.code"), primary_key=True),
+    sa.Column("period", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("population", sa.BigInteger, nullable=False),
+    sa.Column("updated_at", UTCDateTime, nullable=False),
+    sa.CheckConstraint("population > 0", name="population"),
+)
+
 # Per-period snapshots of the values that can count (a cache, see assessment.store.snapshots):
 # rebuilt from submission_values whenever they do not match; deleting rows loses nothing.
 value_snapshots = sa.Table(
