@@ -132,8 +132,9 @@ def _number(value: float | None) -> str:
 
 
 def region_csv(tree: RegionTree) -> bytes:
-    """The region tree as the CSV the loader reads (UTF-8, tree order; only a header when empty):
-    ``parse_region_csv(region_csv(tree))`` gives back the same regions."""
+    """The region tree as the CSV the loader reads (UTF-8, tree order; only a header when empty),
+    with a ``population_YYYY`` column per year that has figures: ``parse_region_csv(region_csv(tree))``
+    gives back the same regions."""
     frame = pd.DataFrame(
         [
             {
@@ -153,6 +154,13 @@ def region_csv(tree: RegionTree) -> bytes:
         ],
         columns=list(REGION_CSV_COLUMNS),
     )
+    years = sorted({year for r in tree for year, _ in r.populations})
+    if years:  # the yearly populations too, so that export -> edit -> import keeps them
+        by_region = {r.code: dict(r.populations) for r in tree}
+        for year in years:
+            frame[f"population_{year}"] = [
+                str(int(by_region[code][year])) if year in by_region[code] else "" for code in frame["code"]
+            ]
     return frame.to_csv(index=False, lineterminator="\n").encode("utf-8")
 
 
