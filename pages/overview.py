@@ -91,7 +91,7 @@ st.caption(tr("overview.heatmap_caption") + " " + tr("app.edition_short", editio
 left, right = st.columns([2, 3])
 with left:
     st.subheader(tr("overview.map_title"))
-    map_rows, geo = view.map_frame(result, period, L), data.boundaries()
+    map_rows, geo = view.map_frame(result, period, L), data.boundaries_within(root)
     if data.has_boundaries(geo, map_rows["region_code"].tolist()):
         borders = view.outline_levels(result)
         fig_map = charts.choropleth(
