@@ -26,13 +26,23 @@ def national_db_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     yield url
 
 
+def _clear_caches() -> None:
+    import streamlit as st
+
+    st.cache_data.clear()
+    st.cache_resource.clear()  # the process-wide store too: it must open this database
+
+
 @pytest.fixture
-def national_env(national_db_url: str, monkeypatch: pytest.MonkeyPatch) -> str:
-    """Point the app at the seeded national demo for one test."""
+def national_env(national_db_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """Point the app at the seeded national demo for one test (the app's caches cleared before and
+    after, so neither this test nor the next reads another test's database)."""
     monkeypatch.setenv("ASSESSMENT_DB_URL", national_db_url)
     monkeypatch.setenv("ASSESSMENT_DEMO", "1")
     monkeypatch.chdir(ROOT)
-    return national_db_url
+    _clear_caches()
+    yield national_db_url
+    _clear_caches()
 
 
 def foreign_counties() -> dict[str, str]:
