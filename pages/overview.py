@@ -10,6 +10,7 @@ from assessment.views import overview as view
 from ui import charts, data, tables
 from ui.auth import can, guard, home_region
 from ui.data_analysis import jurisdiction_select, period_select
+from ui.national import national_panel
 from ui.state import lang, tr
 
 L = lang()
@@ -63,6 +64,8 @@ k4.metric(
     ),
 )
 
+if root == home:  # a provincial evaluator's province against the country's provinces (core-computed)
+    national_panel(user.username, period, basis)
 st.subheader(tr("overview.heatmap_title"))
 aspects = {a.code: (a.name_zh if L == "zh" else a.name_en) for a in result.edition.aspects}
 drill = st.selectbox(
@@ -88,10 +91,11 @@ st.caption(tr("overview.heatmap_caption") + " " + tr("app.edition_short", editio
 left, right = st.columns([2, 3])
 with left:
     st.subheader(tr("overview.map_title"))
-    map_rows, geo = view.map_frame(result, period, L), data.boundaries()
+    map_rows, geo = view.map_frame(result, period, L), data.boundaries_within(root)
     if data.has_boundaries(geo, map_rows["region_code"].tolist()):
+        borders = view.outline_levels(result)
         fig_map = charts.choropleth(
-            map_rows, geo, score_label=tr("overview.score"), status_labels=status_labels
+            map_rows, geo, score_label=tr("overview.score"), status_labels=status_labels, outlines=borders
         )
         st.plotly_chart(fig_map, width="stretch", key="overview_map")
     else:

@@ -9,6 +9,7 @@ from assessment.views import region as view
 from ui import charts, data, tables
 from ui.auth import guard, home_region
 from ui.data_analysis import period_select, url_select
+from ui.national import national_panel
 from ui.state import lang, tr
 
 L = lang()
@@ -54,6 +55,7 @@ if head.get("rank_in_level"):
 k4.metric(tr("region.kpi_failures"), f"{head.get('n_below_floor', 0)} / {head.get('n_below_local', 0)}")
 if head.get("score") is None:
     st.warning(tr("region.no_score"))
+national_panel(user.username, period)  # only for a provincial evaluator of a national tree
 
 st.subheader(tr("region.aspects_title"))
 tables.show(

@@ -25,10 +25,10 @@ from datetime import UTC, datetime
 import streamlit as st
 
 from assessment.auth.signin import (
-    DEMO_ACCOUNTS,
     AuthError,
     authenticate,
     claim_identities,
+    demo_accounts,
     demo_active,
     demo_sign_in,
     session_expired,
@@ -174,7 +174,7 @@ def _demo_section(store: Store) -> None:
         return
     st.info(tr("auth.ui.demo_banner"))
     cols = st.columns(2)
-    for i, acc in enumerate(DEMO_ACCOUNTS):
+    for i, acc in enumerate(demo_accounts(store)):
         name = acc.display_name.split(" / ")[0 if lang() == "zh" else -1]
         if cols[i % 2].button(tr("auth.ui.demo_button", name=name), key=DEMO_PREFIX + acc.username):
             try:

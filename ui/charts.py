@@ -147,6 +147,7 @@ def choropleth(
     score_label: str,
     status_labels: dict[str, str],
     height: int = 460,
+    outlines: tuple[str, ...] = ("prefecture",),
 ) -> go.Figure:
     """Counties coloured by score, drawn as filled polygons on plain axes.
 
@@ -155,17 +156,19 @@ def choropleth(
     Unreported counties are grey, so they are not mistaken for low scores. The shapes are grouped
     into one trace per colour (scores coloured in steps of 2.5 points, finer than the eye can tell
     on this scale), so a whole country's 2,850 counties make a few dozen traces rather than
-    thousands; hover works through an invisible marker at each county's centre.
+    thousands; hover works through an invisible marker at each county's centre. ``outlines``: the
+    levels whose borders are drawn on top, the first thick (provinces in a country, prefectures in
+    a province), the next thin.
     """
     rows = frame.set_index("region_code")
     fills: dict[str, RingPath] = {}
-    prefectures: RingPath = ([], [])
+    borders: dict[str, RingPath] = {level: ([], []) for level in outlines}
     hover_x, hover_y, hover_text = [], [], []
     for feature in geojson.get("features", []):
         props = feature.get("properties", {})
         rings = _rings(feature.get("geometry") or {})
-        if props.get("level") == "prefecture":  # outlines on top, thicker
-            _add_rings(prefectures, rings)
+        if props.get("level") in borders:  # outlines on top
+            _add_rings(borders[props["level"]], rings)
         code = props.get("code")
         if code not in rows.index or not rings:
             continue
@@ -198,7 +201,14 @@ def choropleth(
                 showlegend=False,
             )
         )
-    _outline(fig, prefectures, "#34495e", 2)
+    for depth, path in enumerate(reversed(list(borders.values()))):  # the thick one last, on top
+        thick = depth == len(borders) - 1
+        _outline(
+            fig,
+            path,
+            "#2c3e50" if thick else "#5d6d7e",
+            2.4 if thick and len(borders) > 1 else 2 if thick else 0.9,
+        )
     fig.add_trace(
         go.Scatter(
             x=hover_x,

@@ -269,6 +269,9 @@ def distribution_box(frame: pd.DataFrame, info: IndicatorInfo, lang: str) -> go.
     return stamp(fig, info.edition, lang)
 
 
+MAX_MAP_LABELS = 40
+
+
 def status_map(
     frame: pd.DataFrame, shapes: list[Outline], borders: list[Outline], info: IndicatorInfo, lang: str
 ) -> go.Figure:
@@ -310,7 +313,8 @@ def status_map(
     centre = [by_code[c].centre for c in rows["region_code"]]
     value = [f"{v:.2f} {info.unit}" if pd.notna(v) else "–" for v in rows["value"]]
     total = sum(o.area for o in shapes) or 1.0
-    room = 0.008 if lang == "zh" else 0.02  # smallest area share that fits a label
+    # smallest area share that fits a label; none over MAX_MAP_LABELS counties (a country): hover names them
+    room = (0.008 if lang == "zh" else 0.02) if len(shapes) <= MAX_MAP_LABELS else 2.0
     fig.add_scatter(
         x=[c[0] for c in centre],
         y=[c[1] for c in centre],

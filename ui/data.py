@@ -86,6 +86,23 @@ def boundaries() -> dict:
     return _boundaries(data_version())
 
 
+@st.cache_resource(show_spinner=False, max_entries=8)
+def _boundaries_within(code: str, version: str) -> dict:
+    tree = _region_tree(version)
+    features = [
+        f
+        for f in _boundaries(version).get("features", [])
+        if (c := f.get("properties", {}).get("code")) in tree and tree.is_within(c, code)
+    ]
+    return {"type": "FeatureCollection", "features": features}
+
+
+def boundaries_within(code: str) -> dict:
+    """The boundaries of ``code`` and the regions below it only (a province's map draws no other
+    province's borders). Shared, never mutated."""
+    return _boundaries_within(code, data_version())
+
+
 def has_boundaries(geojson: dict, codes: list[str]) -> bool:
     """Whether any of ``codes`` has a boundary to draw."""
     wanted = set(codes)

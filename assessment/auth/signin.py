@@ -246,6 +246,12 @@ DEMO_ACCOUNTS = (
     DemoAccount("demo-990381", "丙州市填报员（演示） / Bingzhou City official (demo)", "official", "990381"),
     DemoAccount("demo-admin", "管理员（演示） / Administrator (demo)", "admin", None),
 )
+# the fictional national demo (``python -m assessment demo --national``) adds an evaluator of the
+# whole country 示例国 900000; its other sign-ins are the provincial demo's (示例省 is one province)
+NATIONAL_DEMO_ACCOUNTS = (
+    DemoAccount("demo-national", "国家评估员（演示） / National evaluator (demo)", "evaluator", "900000"),
+)
+ALL_DEMO_ACCOUNTS = NATIONAL_DEMO_ACCOUNTS + DEMO_ACCOUNTS
 
 
 def demo_active(store: Store, environ: Mapping[str, str] | None = None) -> bool:
@@ -254,8 +260,10 @@ def demo_active(store: Store, environ: Mapping[str, str] | None = None) -> bool:
     return env.get(DEMO_ENV) == "1" and store.is_demo()
 
 
-def seed_demo_accounts(store: Store, actor: str = SYSTEM_USER) -> tuple[str, ...]:
-    """Create the demo accounts that do not exist yet (no passwords: demo sign-in is one click).
+def seed_demo_accounts(
+    store: Store, actor: str = SYSTEM_USER, accounts: tuple[DemoAccount, ...] = DEMO_ACCOUNTS
+) -> tuple[str, ...]:
+    """Create the demo ``accounts`` that do not exist yet (no passwords: demo sign-in is one click).
 
     Refused (``auth.not_demo``) unless the database was seeded as a demo. Returns the new names.
     """
@@ -264,11 +272,17 @@ def seed_demo_accounts(store: Store, actor: str = SYSTEM_USER) -> tuple[str, ...
     created = []
     with store.transaction() as conn:
         users.require(conn, actor)
-        for acc in DEMO_ACCOUNTS:
+        for acc in accounts:
             if users.get(conn, acc.username) is None:
                 users.add(conn, actor, acc.username, acc.display_name, acc.role, acc.scope_region_code)
                 created.append(acc.username)
     return tuple(created)
+
+
+def demo_accounts(store: Store) -> tuple[DemoAccount, ...]:
+    """The demo sign-ins this database holds (the national evaluator only in the national demo)."""
+    with store.read() as conn:
+        return tuple(a for a in ALL_DEMO_ACCOUNTS if users.get(conn, a.username) is not None)
 
 
 def demo_sign_in(
@@ -276,7 +290,7 @@ def demo_sign_in(
 ) -> User:
     """One-click sign-in as a demo account; refused (``auth.not_demo``) outside demo mode or for
     any account that is not a demo account."""
-    if not demo_active(store, environ) or username not in {a.username for a in DEMO_ACCOUNTS}:
+    if not demo_active(store, environ) or username not in {a.username for a in ALL_DEMO_ACCOUNTS}:
         raise auth_error("not_demo")
     with store.read() as conn:
         user = users.get(conn, username)

@@ -1,4 +1,8 @@
-"""``python -m assessment demo [--force | --if-empty]``: seed the fictional demo province.
+"""``python -m assessment demo [--national] [--force | --if-empty]``: seed the fictional demo.
+
+Without ``--national``, the demo province 示例省 (990000). With ``--national``, the fictional country
+示例国 Sample Country (900000) over four fictional provinces, 示例省 among them, with a national
+evaluator sign-in (``demo-national``); see ``assessment/demo/seed_national.py``.
 
 Loads the demo region tree, local standards and every sample report (``sample_reports/*.xlsx``,
 validated and imported, most approved, a few pending or returned, some late) into the database
@@ -27,25 +31,34 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--force", action="store_true", help="seed even if the database is not empty / 强制导入"
     )
     mode.add_argument("--if-empty", action="store_true", help="seed only an empty database / 仅空库时导入")
+    parser.add_argument(
+        "--national",
+        action="store_true",
+        help="seed the fictional country of four provinces instead / 导入虚构的全国演示数据（四个省）",
+    )
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     from assessment.demo.seed import seed_demo
+    from assessment.demo.seed_national import seed_national_demo
     from assessment.store import Store
 
     with Store() as store:
         if args.if_empty and not store.is_empty():
             print(both("store.cli.skipped_not_empty", url=store.url.render_as_string(hide_password=True)))
             return 0
-        summary = seed_demo(store, "system", force=args.force)
+        if args.national:
+            summary = seed_national_demo(store, "system", force=args.force)
+        else:
+            summary = seed_demo(store, "system", force=args.force)
     if summary.rejected:
         print(both("store.cli.rejected_samples", files=", ".join(summary.rejected)), file=sys.stderr)
         for p in summary.problems:
             print(f"  {p.message('zh')}\n    {p.message('en')}", file=sys.stderr)
     print(
         both(
-            "store.cli.seeded",
+            "national.cli.seeded" if args.national else "store.cli.seeded",
             regions=summary.regions,
             standards=summary.standards,
             submissions=summary.submissions,

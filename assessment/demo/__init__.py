@@ -5,8 +5,11 @@ region tree (``regions.csv``: 1 province, 3 prefectures, 20 counties of varied p
 county profiles (``profiles.csv``), the higher local standards (``local_standards.csv``), the
 boundaries (``boundaries.geojson``, made by ``scripts/make_demo_boundaries.py``) and the values
 (:func:`synthetic_values`, deterministic from a seed). See ``README.md`` in this folder.
-:mod:`.seed` loads it, the sample reports and the demo sign-ins into a store
-(``python -m assessment demo``). The demo sits above the store and sign-in, so it may import
+The fictional national demo (``national/``: 示例国 Sample Country 900000 over four fictional
+provinces, 示例省 among them, made by ``scripts/make_national_demo.py``) has its loaders here too
+(:func:`national_tree`, :func:`national_boundaries`). :mod:`.seed` loads the province, the sample
+reports and the demo sign-ins into a store (``python -m assessment demo``), :mod:`.seed_national`
+the country (``demo --national``). The demo sits above the store and sign-in, so it may import
 domain, catalogue, intake, store and auth; only views, reports and commands may import it.
 
 >>> tree = demo_tree()
@@ -26,17 +29,24 @@ from assessment.demo.synthetic import DEMO_PERIODS, DEMO_SEED, demo_profiles, sy
 from assessment.domain.model import Edition, LocalStandard, RegionTree
 
 DEMO_DIR = Path(__file__).resolve().parent
+NATIONAL_DIR = DEMO_DIR / "national"
 PROVINCE_CODE = "990000"
+NATION_CODE = "900000"
 
 __all__ = [
     "DEMO_DIR",
     "DEMO_PERIODS",
     "DEMO_SEED",
+    "NATIONAL_DIR",
+    "NATION_CODE",
     "PROVINCE_CODE",
     "demo_boundaries",
     "demo_local_standards",
     "demo_profiles",
     "demo_tree",
+    "national_boundaries",
+    "national_local_standards",
+    "national_tree",
     "synthetic_values",
 ]
 
@@ -66,3 +76,20 @@ def demo_boundaries() -> dict:
     ``choropleth(geojson=demo_boundaries(), locations=codes, featureidkey="properties.code")``.
     """
     return json.loads(_boundaries_text())
+
+
+@lru_cache(maxsize=1)
+def national_tree() -> RegionTree:
+    """The fictional country's region tree (``national/regions.csv``): 示例国 900000 over four
+    provinces (910000, 920000, 930000 and the demo province 990000), 11 prefectures, 65 counties."""
+    return load_region_tree(NATIONAL_DIR / "regions.csv")
+
+
+def national_local_standards(edition: Edition) -> tuple[LocalStandard, ...]:
+    """The demo province's fictional local standards (``local_standards.csv``) in the national tree."""
+    return load_local_standards(DEMO_DIR / "local_standards.csv", edition, national_tree())
+
+
+def national_boundaries() -> dict:
+    """The national demo's fictional boundaries (``national/boundaries.geojson``), a fresh dict."""
+    return json.loads((NATIONAL_DIR / "boundaries.geojson").read_text(encoding="utf-8"))

@@ -57,7 +57,8 @@ class Assessment:
 
     @cached_property
     def equity_aspect(self) -> pd.DataFrame:
-        """equity.equity(by="aspect"), from the aggregates already computed."""
+        """equity.equity(by="aspect"), from the aggregates already computed; Theil T split between
+        and within the provinces for a national jurisdiction, the counties' parents otherwise."""
         return equity(
             self.scores,
             self.tree,
@@ -65,7 +66,14 @@ class Assessment:
             by="aspect",
             within=self.jurisdiction,
             aggregates=self.aggregates,
+            group_level=self.theil_group_level,
         )
+
+    @property
+    def theil_group_level(self) -> str | None:
+        """The level the Theil decomposition groups the counties by: ``"province"`` under a national
+        jurisdiction, None (each county's parent) below it."""
+        return "province" if self.tree.get(self.jurisdiction).level == "national" else None
 
 
 def assess(

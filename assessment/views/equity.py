@@ -107,8 +107,13 @@ def decomposition(result: Assessment, period: int, lang: str) -> pd.DataFrame:
 
 
 def decomposition_basis(result: Assessment) -> DecompositionBasis:
-    """The parent regions the decomposition groups the counties by (see :class:`DecompositionBasis`)."""
+    """The regions the decomposition groups the counties by (see :class:`DecompositionBasis`): the
+    provinces under a national jurisdiction, else the counties' parents."""
     tree = result.tree
+    if result.theil_group_level:  # a national jurisdiction: the provinces
+        level = result.theil_group_level
+        groups = tuple(r.code for r in tree.descendants(result.jurisdiction) if r.level == level)
+        return DecompositionBasis(groups, level)
     parents: list[str] = []
     for code in leaf_codes(tree, result.jurisdiction):
         parent = tree.get(code).parent_code

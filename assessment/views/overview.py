@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from assessment.domain.model import LEVEL_RANK
 from assessment.scoring.aggregation import AGGREGATE_STATUSES
 from assessment.scoring.analysis import Assessment
 
@@ -184,6 +185,17 @@ def map_frame(result: Assessment, period: int, lang: str = "zh") -> pd.DataFrame
     """Per county: overall score, status and failures for the choropleth."""
     table = league_table(result, period, lang)
     return table[["region_code", "name", "score", "status", "n_below_floor", "n_below_local"]]
+
+
+def outline_levels(result: Assessment) -> tuple[str, ...]:
+    """The levels whose borders the map draws over the counties: the two highest levels below the
+    jurisdiction that have regions below them (provinces and prefectures in a country; prefectures
+    in a province), or prefectures when there is none (a prefecture's own map)."""
+    tree = result.tree
+    top = LEVEL_RANK[tree.get(result.jurisdiction).level]
+    inner = {r.level for r in tree.descendants(result.jurisdiction) if tree.children(r.code)}
+    levels = [lvl for lvl in tree.levels() if LEVEL_RANK[lvl] > top and lvl in inner]
+    return tuple(levels[:2]) or ("prefecture",)
 
 
 MAX_HEATMAP_COUNTIES = 60  # more counties than this: the heatmap's rows are the regions one level down
