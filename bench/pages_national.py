@@ -9,10 +9,9 @@ batch CSV per period read by :func:`assessment.intake.ingest.read_upload` and st
 :meth:`Store.import_upload`, then every submission approved. The file is reused while its marker
 setting says it is complete and of this recipe; anything else is rebuilt from scratch.
 
-The generator's tree has 31 roots (no national node) and the region model knows three levels
-(province, prefecture, county): a national evaluator needs one root, so a bench-only node
-``000000`` (level ``province``, which ``assessment.catalogue.regions`` would refuse as a parent of provinces;
-the store does not check tree shape) is put above the provinces. Two evaluators are added:
+The generator's tree has 31 roots; a national node ``000000`` (level ``national``, as region trees of any
+depth allow since issue 13) is put above the provinces, so the national evaluator's root is a real
+national level. Two evaluators are added:
 ``bench-national`` (scope: that node, the whole country) and ``bench-province`` (the province with
 the most counties: the largest jurisdiction a real three-level tree has).
 
@@ -45,7 +44,7 @@ from assessment.domain.model import Edition, LocalStandard, Region, RegionTree  
 OUT = ROOT / "bench" / "out"
 DB_PATH = OUT / "pages_national.db"
 MARKER_KEY = "bench.pages_national"
-MARKER = "v1 national_tree() 31/340/2850, periods 2020-2024, standards, all approved, 000000 root"
+MARKER = "v2 national_tree() 31/340/2850, periods 2020-2024, standards, all approved, 000000 national root"
 NATION = "000000"
 NATIONAL_USER = "bench-national"
 PROVINCE_USER = "bench-province"
@@ -75,7 +74,7 @@ def national_tree_with_root() -> RegionTree:
     tree = national_tree()
     provinces = [r for r in tree if r.parent_code is None]
     nation = Region(
-        NATION, "全国（基准）", "Nation (bench)", "province", None, sum(p.population for p in provinces)
+        NATION, "全国（基准）", "Nation (bench)", "national", None, sum(p.population for p in provinces)
     )
     regions = [nation, *(replace(r, parent_code=NATION) if r.parent_code is None else r for r in tree)]
     return RegionTree(tuple(regions))

@@ -38,6 +38,9 @@ def run(args: argparse.Namespace) -> int:
     if isinstance(ref, str):
         print(ref, file=sys.stderr)
         return 2
+    if not len(ref.tree):  # an empty database: say what to do first
+        print(both("deploy.tree_empty_hint"), file=sys.stderr)
+        return 1
     if args.region not in ref.tree:
         print(both("ingest.cli.unknown_region", code=args.region), file=sys.stderr)
         return 2

@@ -163,3 +163,21 @@ def test_commands_without_an_action_print_their_help(db: str, capsys: pytest.Cap
     for name in ("regions", "boundaries", "standards"):
         code, out, _ = run(capsys, name)
         assert code == 2 and "import" in out
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ("template", "--region", "990101", "--period", "2024", "-o", "{tmp}/t.xlsx"),
+        ("validate", "{samples}/990102_2024.xlsx"),
+    ],
+)
+def test_template_and_validate_name_the_next_step_on_an_empty_database(
+    db: str, capsys: pytest.CaptureFixture[str], tmp_path: Path, argv: tuple[str, ...]
+) -> None:
+    samples = Path(__file__).resolve().parents[2] / "sample_reports"
+    args = [a.format(tmp=tmp_path, samples=samples) for a in argv]
+    code, _, err = run(capsys, *args)
+    assert code == 1
+    assert "regions import" in err
+    assert not (tmp_path / "t.xlsx").exists()
