@@ -3,7 +3,8 @@
 Administrators upload the boundaries of their regions as a GeoJSON ``FeatureCollection`` (what
 QGIS, ArcGIS, mapshaper and the DataV/Aliyun download of Chinese divisions produce): one feature per
 region, its code in a property called ``code``, ``region_code``, ``adcode`` or ``gb`` (six digits,
-as in the region tree), a ``Polygon`` or ``MultiPolygon`` geometry in longitude/latitude degrees.
+nine for a township, as in the region tree), a ``Polygon`` or ``MultiPolygon`` geometry in
+longitude/latitude degrees.
 :func:`parse_boundaries` refuses the whole file, storing nothing, when any feature is unusable, and
 says which feature, what is wrong and what to do, in Chinese and English. Coordinates are kept to 5
 decimals (about one metre), which also shrinks what the maps send to the browser.
@@ -29,7 +30,7 @@ MAX_PROBLEMS = 30  # listed one by one; the rest are counted
 CODE_PROPERTIES = ("code", "region_code", "adcode", "gb")
 PRECISION = 5
 GEOMETRY_TYPES = ("Polygon", "MultiPolygon")
-_CODE = re.compile(r"\d{6}")
+_CODE = re.compile(r"\d{6}|\d{9}")  # nine digits: a township (its county's six + three)
 
 
 @dataclass(frozen=True)

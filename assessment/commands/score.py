@@ -6,7 +6,9 @@ or from a tidy values file with ``--values FILE`` (csv, xlsx or parquet; the tre
 still come from the database, or from the demo with ``--demo``). The file is read and checked exactly
 as ``validate`` checks a batch file: any error (unknown indicator or region, negative value, a rate
 over 100, numerator over denominator...) refuses it with every problem and its row and nothing is
-scored; warnings go to stderr; indicators or regions the file lacks are scored as no data.
+scored; warnings go to stderr; indicators or regions the file lacks are scored as no data. The file
+may be up to 512 MB (``VALUES_MAX_BYTES``: a whole country's values, about a million rows), not the
+20 MB limit of a web upload.
 
 Output is csv (default), json (an array of objects) or parquet, to stdout or ``-o FILE``; every row
 carries the edition id.
@@ -69,7 +71,16 @@ EQUITY_OUTPUT = (
     "max_min_ratio",
     "sd_log",
 )
+# The size limit of a --values file: a national values file (about a million rows) is well over the
+# 20 MB that web uploads keep (intake.ingest.DEFAULT_MAX_BYTES); the command line reads a file the
+# user already has, so it allows more. The zip checks of an xlsx (intake.safety) apply unchanged.
+VALUES_MAX_BYTES = 512 * 1024 * 1024
 
+# --region-level values scored from the reported values as they are (no roll-up), and the level
+# score_indicators gets: "county" (the default, as always) is the leaves of the tree, whatever their
+# level (counties, or townships where the tree has them); "township" is the townships only (the
+# lowest level, so always leaves; a tree without townships is refused with the levels it has).
+LEAF_LEVELS: dict[str, str | None] = {"county": None, "township": "township"}
 
 Inputs = ScoringInputs  # everything a scoring command needs
 
@@ -80,7 +91,10 @@ def _common(parser: argparse.ArgumentParser) -> None:
     src.add_argument(
         "--values",
         metavar="FILE",
-        help="tidy values file (csv, xlsx or parquet), checked like validate, instead of the database's",
+        help=(
+            "tidy values file (csv, xlsx or parquet, up to 512 MB), checked like validate, "
+            "instead of the database's"
+        ),
     )
     src.add_argument("--edition", metavar="ID", help="catalogue edition (default: the current one)")
     src.add_argument(
@@ -104,9 +118,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     p.add_argument(
         "--region-level",
-        choices=("county", "prefecture", "province"),
+        choices=("national", "province", "prefecture", "county", "township"),
         default="county",
-        help="score counties (default) or roll values up to prefectures/provinces",
+        help=(
+            "county (default): the reporting units, the leaves of the tree (counties, or the townships "
+            "of a tree that has them); township: only the townships (refused when the tree has none); "
+            "prefecture/province/national: roll the values up to that level"
+        ),
     )
     p.add_argument("--confidence", type=float, default=0.95, help="Wilson interval level (0.95 or 0.998)")
     _common(p)
@@ -166,7 +184,9 @@ def _read_values_file(
             data = _parquet_as_csv(data)
     except (OSError, ValueError, ImportError) as err:
         raise DataFileError([_file_problem(path, err)]) from None
-    result = read_upload(data, name, edition=edition, tree=tree, local_standards=standards)
+    result = read_upload(
+        data, name, edition=edition, tree=tree, local_standards=standards, max_bytes=VALUES_MAX_BYTES
+    )
     for w in result.warnings:
         print(f"{w.message('zh')}\n    {w.message('en')}", file=sys.stderr)
     counts = {"rows": len(result.values), "errors": len(result.errors), "warnings": len(result.warnings)}
@@ -250,9 +270,15 @@ def _within(
 def _scores(
     inp: Inputs, periods: Sequence[int], region_level: str = "county", confidence: float = 0.95
 ) -> pd.DataFrame:
-    if region_level == "county":
+    if region_level in LEAF_LEVELS:  # the reported values themselves, no roll-up
         return score_indicators(
-            inp.values, inp.edition, inp.tree, inp.standards, periods=periods, confidence=confidence
+            inp.values,
+            inp.edition,
+            inp.tree,
+            inp.standards,
+            periods=periods,
+            level=LEAF_LEVELS[region_level],
+            confidence=confidence,
         )
     rolled = rollup_values(inp.values, inp.tree, inp.edition)
     return score_indicators(
@@ -325,7 +351,7 @@ def run_score(args: argparse.Namespace) -> int:
         )
     inp = load_inputs(args)
     _check_period(inp.values, args.period)
-    level = None if args.region_level == "county" else args.region_level
+    level = LEAF_LEVELS.get(args.region_level, args.region_level)
     if args.region is not None:
         scope_regions(inp.tree, [args.region])  # unknown code: clear message, exit 1
     scores = _scores(inp, [args.period], args.region_level, confidence=args.confidence)
@@ -374,4 +400,12 @@ def run_cost(args: argparse.Namespace) -> int:
     return write_frame(_within(costs, inp.tree, args.region), args.format, args.output, inp.edition.id)
 
 
-__all__ = ["INDICATOR_COLUMNS", "LEVEL_COLUMNS", "Inputs", "load_inputs", "register", "write_frame"]
+__all__ = [
+    "INDICATOR_COLUMNS",
+    "LEVEL_COLUMNS",
+    "VALUES_MAX_BYTES",
+    "Inputs",
+    "load_inputs",
+    "register",
+    "write_frame",
+]

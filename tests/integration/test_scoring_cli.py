@@ -13,6 +13,7 @@ from assessment.catalogue import load_edition
 from assessment.cli import main
 from assessment.commands.score import INDICATOR_COLUMNS, LEVEL_COLUMNS
 from assessment.demo import demo_tree, synthetic_values
+from assessment.domain.model import RegionTree
 
 
 def run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
@@ -176,3 +177,83 @@ def test_missing_period_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> 
     with pytest.raises(SystemExit) as exit_:
         main(["score", "--demo"])
     assert exit_.value.code == 2
+
+
+def _demo_is(monkeypatch: pytest.MonkeyPatch, tree: RegionTree) -> None:
+    """``--demo`` scores ``tree`` (synthetic values) with no local standards."""
+    import assessment.demo as demo
+
+    monkeypatch.setattr(demo, "demo_tree", lambda: tree)
+    monkeypatch.setattr(demo, "demo_local_standards", lambda edition: ())
+
+
+def test_score_the_national_root_from_rolled_up_values(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from assessment.demo import national_tree
+
+    tree = national_tree()
+    _demo_is(monkeypatch, tree)
+    root = next(r.code for r in tree if r.level == "national")
+    code, out, _ = run(["score", "--demo", "--period", "2024", "--region-level", "national"], capsys)
+    assert code == 0
+    df = read_csv(out)
+    assert set(df["region_code"]) == {root}
+    assert sorted(df["indicator_code"]) == sorted(i.code for i in load_edition().indicators)
+    assert df["status"].ne("no_data").any()
+    args = ["score", "--demo", "--period", "2024", "--region-level", "national", "--level", "overall"]
+    code, out, _ = run([*args, "--region", root], capsys)
+    assert code == 0
+    assert list(read_csv(out)["region_code"]) == [root]
+
+
+def test_score_townships_and_the_default_leaves_of_a_tree_with_townships(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from assessment.catalogue.regions import parse_region_csv
+    from tests.fixtures import NATIONAL_CSV
+
+    tree = parse_region_csv(NATIONAL_CSV, filename="nation.csv")
+    _demo_is(monkeypatch, tree)
+    townships = {r.code for r in tree if r.level == "township"}
+    base = ["score", "--demo", "--period", "2024", "--level", "overall"]
+    code, out, _ = run([*base, "--region-level", "township"], capsys)
+    assert code == 0
+    assert set(read_csv(out)["region_code"]) == townships == {"970102001", "970102100"}
+    code, out, _ = run(base, capsys)  # the default: every leaf, the townships among them
+    assert code == 0
+    assert set(read_csv(out)["region_code"]) == {r.code for r in tree.leaves()}
+
+
+def test_score_townships_of_a_tree_without_them_exits_1(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(["score", "--demo", "--period", "2024", "--region-level", "township"], capsys)
+    assert code == 1
+    assert "township" in err and "Traceback" not in err and out == ""
+
+
+def test_values_file_over_the_web_upload_limit_is_read(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import inspect
+
+    from assessment.commands import score
+    from assessment.intake import ingest
+
+    web_limit = inspect.signature(ingest.read_upload).parameters["max_bytes"].default
+    assert web_limit == ingest.DEFAULT_MAX_BYTES == 20 * 1024 * 1024  # web uploads: unchanged
+    assert score.VALUES_MAX_BYTES == 512 * 1024 * 1024
+    values = synthetic_values(load_edition(), demo_tree())
+    values["note"] = "n" * (web_limit // len(values) + 100)  # valid rows, padded past 20 MB
+    path = tmp_path / "values.csv"
+    values.to_csv(path, index=False)
+    assert path.stat().st_size > web_limit
+    args = ["score", "--demo", "--period", "2023", "--region", "990200"]
+    _, direct, _ = run(args, capsys)
+    code, from_file, err = run([*args, "--values", str(path)], capsys)
+    assert code == 0, err
+    pd.testing.assert_frame_equal(read_csv(direct), read_csv(from_file))
+    # the command line's own limit is the one in force: a file above it is refused, exit 1
+    monkeypatch.setattr(score, "VALUES_MAX_BYTES", web_limit)
+    code, out, err = run([*args, "--values", str(path)], capsys)
+    assert code == 1 and out == "" and "Traceback" not in err
+    assert "20 MB" in err

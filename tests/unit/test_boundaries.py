@@ -191,3 +191,20 @@ def test_a_national_map_is_a_few_dozen_traces_not_thousands() -> None:
     hover = next(tr for tr in fig.data if tr.mode == "markers" and tr.text is not None)
     assert len(hover.text) == n and hover.text[1].startswith("County 1<br>Score: 0.0")
     assert sum(x is None for tr in fills for x in tr.x) == n  # every county drawn once
+
+
+def test_a_township_feature_has_a_nine_digit_code() -> None:
+    from assessment.catalogue.regions import parse_region_csv
+    from tests.fixtures import NATIONAL_CSV
+
+    nation = parse_region_csv(NATIONAL_CSV, filename="nation.csv")
+    got = parse_boundaries(
+        _collection(_feature({"adcode": 970102001}), _feature({"code": "970102"})), "b.geojson", nation
+    )
+    assert set(got.geometries) == {"970102001", "970102"}
+    assert "970102100" in got.missing  # the other township
+    # nine digits of a township the tree lacks: unknown, not a bad code; eight digits: a bad code
+    for code, key in (("970102999", "boundaries.unknown_code"), ("97010200", "boundaries.bad_code")):
+        with pytest.raises(DataFileError) as err:
+            parse_boundaries(_collection(_feature({"code": code})), "b.geojson", nation)
+        assert err.value.problems[0].code == key

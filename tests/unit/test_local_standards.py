@@ -330,3 +330,13 @@ def test_binding_is_fast_for_3000_regions_and_100_indicators(edition):
     elapsed = time.perf_counter() - start
     assert len(frame) == len(tree) * 100
     assert elapsed < 3.0, f"binding_standards took {elapsed:.2f}s"
+
+
+def test_a_township_sets_no_local_standard_either(edition, tree):
+    township = _region("990101001", "township", "990101")
+    with_townships = RegionTree((*tree.regions, township))
+    std = LocalStandard("990101001", "S01.1", 95.0, 2022, None, "", "")
+    problems = check_local_standard(std, (), edition, with_townships)
+    assert [p.code for p in problems] == ["local_standards.county_jurisdiction"]
+    assert "county or township" in problems[0].message_en and "990101001" in problems[0].message_en
+    assert "乡镇" in problems[0].message_zh
