@@ -28,10 +28,12 @@ if FLASH in st.session_state:
 period = wf.period_select(tr("review.period"), "review_period", s.submissions(actor)["period"].tolist(), 1)
 
 st.subheader(tr("review.completeness_title", period=period))
-completeness = s.completeness(actor, period, jurisdiction=scope)
+expected = len(wf.edition().indicators)  # the edition in force (one edition for every period today)
+completeness = s.completeness(actor, period, jurisdiction=scope, expected_indicators=expected)
 counts = views.completeness_counts(completeness)
 for col, (status, n) in zip(st.columns(len(counts)), counts.items(), strict=True):
     col.metric(tr(f"review.completeness.{status}"), n)
+st.caption(tr("review.partial_count", n=views.partial_count(completeness), expected=expected))
 st.dataframe(views.completeness_table(completeness, tree, L), hide_index=True, key="review_completeness")
 st.caption(tr("review.completeness_caption"))
 
@@ -81,12 +83,17 @@ tab_values.dataframe(
     key="review_values",
 )
 tab_values.caption(tr("review.values_caption", previous=sub.period - 1))
-before = views.previous_version_id(versions, sub.version)
-if before is None:
+origin = s.merged_from(actor, sub.id)  # a partial batch file: compare with the version it completed
+base = views.diff_base(versions, sub.version, origin)
+if base is None:
     tab_diff.info(tr("review.first_version"))
 else:
-    diff = s.diff(actor, before, sub.id)
-    tab_diff.caption(tr("review.diff_caption", old=sub.version - 1, new=sub.version, n=len(diff)))
+    diff = s.diff(actor, base[0], sub.id)
+    tab_diff.caption(tr("review.diff_caption", old=base[1], new=sub.version, n=len(diff)))
+    if origin is not None:
+        tab_diff.info(
+            tr("review.merged_from", version=origin.version, kept=origin.kept, from_file=origin.from_file)
+        )
     tab_diff.dataframe(views.diff_table(diff, wf.edition(), L), hide_index=True, key="review_diff")
 recheck = wf.recheck_submission(actor, sub.id)
 if recheck.problems:

@@ -327,8 +327,15 @@ def _completeness(report: Report, comp: pd.DataFrame, derived: bool) -> None:
         col("latest_version", lang, FMT_COUNT, 10),
         col("latest_status", lang, width=12),
         col("approved_version", lang, FMT_COUNT, 10),
+        col("indicators_reported", lang, FMT_COUNT, 10),
+        col("indicators_expected", lang, FMT_COUNT, 10),
     ]
-    note = t("reports.summary.completeness_derived", lang) if derived else None
+    notes = [t("reports.summary.completeness_derived", lang)] if derived else []
+    expected = comp["indicators_expected"].dropna()
+    if len(expected):
+        partial = int(comp["partial"].sum())
+        notes.append(t("reports.summary.completeness_partial", lang, n=partial, expected=int(expected.max())))
+    note = " ".join(notes) or None
     status_table_sheet(report, "completeness", comp, cols, [], freeze="D", note=note)
 
 

@@ -91,7 +91,9 @@ def store_source(
     values = store.values(actor, include_pending=include_pending)
     completeness = None
     if period is not None and code is not None and code in tree:
-        completeness = store.completeness(actor, period, jurisdiction=code)
+        completeness = store.completeness(
+            actor, period, jurisdiction=code, expected_indicators=len(edition.indicators)
+        )
     return Source(values, edition, tree, standards, completeness, _as_of(completeness))
 
 

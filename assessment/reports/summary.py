@@ -88,6 +88,13 @@ def parent_table(data: ReportData) -> pd.DataFrame:
     return out.sort_values("_order", ignore_index=True)
 
 
+def _partial_count(completeness: pd.DataFrame) -> int | None:
+    """Reports with fewer indicators than the edition; None when the counts are unknown."""
+    if "indicators_expected" not in completeness or completeness["indicators_expected"].isna().all():
+        return None
+    return int(completeness["partial"].astype(bool).sum())
+
+
 def summary_figures(data: ReportData, completeness: pd.DataFrame) -> list[tuple[str, object, str | None]]:
     """Headline figures as (label, value, number format) rows."""
     lang = data.lang
@@ -110,6 +117,7 @@ def summary_figures(data: ReportData, completeness: pd.DataFrame) -> list[tuple[
         ("regions", n, "#,##0"),
         ("reported", int(comp.get("reported", 0) + comp.get("late", 0)), "#,##0"),
         ("late", int(comp.get("late", 0)), "#,##0"),
+        ("partial", _partial_count(completeness), "#,##0"),
         ("missing", int(comp.get("missing", 0) + comp.get("never_reported", 0)), "#,##0"),
         ("scored", int(overall["score"].notna().sum()), "#,##0"),
         ("mean_score", float(overall["score"].mean()) if overall["score"].notna().any() else None, "0.0"),

@@ -233,7 +233,10 @@ def equity_table(data: ReportData) -> pd.DataFrame:
 
 
 def completeness_table(data: ReportData, completeness: pd.DataFrame | None) -> tuple[pd.DataFrame, bool]:
-    """Who reported, late, missing, never; ``derived`` is True when inferred from the values."""
+    """Who reported, late, missing, never; ``derived`` is True when inferred from the values.
+
+    With the store's counts (:meth:`Store.completeness` given ``expected_indicators``), also
+    ``indicators_reported``, ``indicators_expected`` and ``partial``; empty (and False) without."""
     regions = scored_regions(data)
     if completeness is not None:
         comp = completeness.assign(region_code=completeness["region_code"].astype("string"))
@@ -255,7 +258,11 @@ def completeness_table(data: ReportData, completeness: pd.DataFrame | None) -> t
     for col in ("first_uploaded_at", "days_late", "latest_version", "latest_status", "approved_version"):
         if col not in frame:
             frame[col] = pd.NA
+    for col in ("indicators_reported", "indicators_expected"):  # counts of a partial report
+        frame[col] = frame[col].astype("Int64") if col in frame else pd.Series(pd.NA, frame.index, "Int64")
+    partial = frame["partial"].astype("boolean") if "partial" in frame else pd.Series(False, frame.index)
     frame = frame.assign(
+        partial=partial.fillna(False).astype(bool),
         status_key=frame["status"].astype("string"),
         completeness=label_map(
             frame["status"], "reports.completeness_status", COMPLETENESS_STATUSES, data.lang

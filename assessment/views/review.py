@@ -17,6 +17,7 @@ import pandas as pd
 from assessment.domain.i18n import t
 from assessment.domain.model import Edition, RegionTree
 from assessment.store.completeness import COMPLETENESS_STATUSES
+from assessment.store.outcome import MergeOrigin
 from assessment.store.workflow import Submission
 from assessment.views.upload import column_headers, time_text
 
@@ -29,7 +30,9 @@ COMPLETENESS_COLUMNS = (
     "days_late",
     "latest_version",
     "latest_status",
+    "indicators",
 )
+PARTIAL_MARK = "◑"
 QUEUE_COLUMNS = ("id", "region", "period", "version", "uploaded_at", "uploaded_by", "filename", "values")
 DIFF_FIELDS = ("value", "numerator", "denominator", "note")
 VALUE_COLUMNS = ("indicator", "unit", "value", "numerator", "denominator", "note", "previous", "change")
@@ -65,24 +68,63 @@ def completeness_counts(frame: pd.DataFrame) -> dict[str, int]:
     return {s: int(counts.get(s, 0)) for s in COMPLETENESS_STATUSES}
 
 
+def _partial(frame: pd.DataFrame) -> pd.Series:
+    if "partial" not in frame.columns:
+        return pd.Series(False, index=frame.index, dtype=bool)
+    return frame["partial"].astype("boolean").fillna(False).astype(bool)
+
+
+def partial_count(frame: pd.DataFrame) -> int:
+    """Regions whose latest version carries fewer indicators than the edition (column ``partial``
+    of :meth:`Store.completeness` with ``expected_indicators``; 0 without it)."""
+    return int(_partial(frame).sum())
+
+
+def indicators_text(frame: pd.DataFrame) -> pd.Series:
+    """``reported / expected`` per row (``80 / 115``), the reported count alone when the expected
+    one is unknown, empty when nothing was reported.
+
+    >>> f = pd.DataFrame({"indicators_reported": pd.array([80, 115, None, 3], dtype="Int64"),
+    ...                   "indicators_expected": pd.array([115, 115, 115, None], dtype="Int64")})
+    >>> indicators_text(f).tolist()
+    ['80 / 115', '115 / 115', '', '3']
+    """
+    if "indicators_reported" not in frame.columns:
+        return pd.Series("", index=frame.index, dtype="string")
+    reported = frame["indicators_reported"].astype("Int64").astype("string")
+    expected = (
+        frame["indicators_expected"].astype("Int64").astype("string")
+        if "indicators_expected" in frame.columns
+        else pd.Series(pd.NA, index=frame.index, dtype="string")
+    )
+    both = (reported + " / " + expected).fillna(reported)
+    return both.fillna("").astype("string")
+
+
 def completeness_table(frame: pd.DataFrame, tree: RegionTree, lang: str) -> pd.DataFrame:
     """One row per region expected to report (from :meth:`Store.completeness`), worst first
-    (never reported, missing, late, reported), tree order within. Headers in ``lang``."""
+    (never reported, missing, late, reported), tree order within. Headers in ``lang``.
+
+    A partial report (column ``partial``) keeps its status, marked ``◑ partial`` after it; the
+    ``indicators`` column reads ``reported / expected``."""
     rank = {s: i for i, s in enumerate(reversed(COMPLETENESS_STATUSES))}
     order = frame.assign(_rank=frame["status"].astype(str).map(rank), _pos=np.arange(len(frame))).sort_values(
         ["_rank", "_pos"], ignore_index=True
     )
     status = order["status"].astype(str)
     labels = {s: f"{STATUS_ICONS[s]} {t(f'review.completeness.{s}', lang)}" for s in COMPLETENESS_STATUSES}
+    marker = f" · {PARTIAL_MARK} {t('review.completeness.partial', lang)}"
+    status_text = status.map(labels).astype("string").where(~_partial(order), status.map(labels) + marker)
     out = pd.DataFrame(
         {
             "region": _region_text(order["region_code"], tree, lang),
             "parent": order["parent_code"].astype("string").map(_names(tree, lang)).astype("string"),
-            "status": status.map(labels).astype("string"),
+            "status": status_text.astype("string"),
             "first_uploaded_at": time_text(order["first_uploaded_at"]),
             "days_late": pd.to_numeric(order["days_late"], errors="coerce").round(1),
             "latest_version": order["latest_version"].astype("Int64"),
             "latest_status": _store_status(order["latest_status"], lang).fillna(""),
+            "indicators": indicators_text(order),
         }
     )
     return out.rename(columns=column_headers("review.col", COMPLETENESS_COLUMNS, lang))
@@ -150,6 +192,24 @@ def previous_version_id(versions: pd.DataFrame, version: int) -> int | None:
     if older.empty:
         return None
     return int(older.sort_values("version")["id"].iloc[-1])
+
+
+def diff_base(
+    versions: pd.DataFrame, version: int, merged_from: MergeOrigin | None
+) -> tuple[int, int] | None:
+    """The (id, version) a version is compared with: the version a partial batch file was merged
+    onto (:meth:`Store.merged_from`), else the version just before it; None for a first version.
+
+    >>> v = pd.DataFrame({"id": [4, 7, 9], "version": [1, 2, 3]})
+    >>> diff_base(v, 3, None), diff_base(v, 3, MergeOrigin(4, 1, 2, 5)), diff_base(v, 1, None)
+    ((7, 2), (4, 1), None)
+    """
+    if merged_from is not None:
+        return merged_from.id, merged_from.version
+    before = previous_version_id(versions, version)
+    if before is None:
+        return None
+    return before, int(versions.loc[versions["id"].astype(int) == before, "version"].iloc[0])
 
 
 def diff_table(diff: pd.DataFrame, edition: Edition, lang: str) -> pd.DataFrame:

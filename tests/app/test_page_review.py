@@ -147,3 +147,70 @@ def test_a_second_version_is_shown_against_the_first(db_copy: str) -> None:
     assert diff["Indicator"].iloc[0].startswith("S79.1 ")
     assert "Version 1 -> version 2: 1 indicators" in texts(at, "caption")
     assert all(f"#{first} " not in p for p in at.selectbox(key="review_pick").options), "superseded"
+
+
+def test_a_partial_batch_is_marked_and_diffed_against_the_version_it_completed(db_copy: str) -> None:
+    from assessment.catalogue import load_edition
+    from assessment.intake.ingest import read_upload
+    from tests.fixtures import batch_csv
+
+    full = _id(db_copy, "990223")  # v1, a full report awaiting review
+    with Store(db_copy) as store:
+        edition, tree = load_edition(), store.region_tree()
+        comp = store.completeness("system", 2024).set_index("region_code")
+        missing = str(comp.index[comp["status"].isin(["missing", "never_reported"])][0])
+        old = store.submission_values("system", full).set_index("indicator_code")
+        codes = [ind.code for ind in edition.indicators if ind.code in old.index][:2]
+        rows = [["990223", 2024, code, float(old.loc[code, "value"]) + 1, None, None, ""] for code in codes]
+        rows += [[missing, 2024, code, float(old.loc[code, "value"]), None, None, ""] for code in codes]
+        data = batch_csv(rows)
+        result = read_upload(
+            data, "dept.csv", edition=edition, tree=tree, local_standards=store.local_standards()
+        )
+        assert result.ok and result.kind == "batch", [p.message("en") for p in result.errors]
+        out = store.import_upload("system", data, "dept.csv", result)
+    merged = {i.region_code: i for i in out.items}["990223"]
+    assert merged.merged_from is not None and merged.merged_from.id == full
+    total = len(edition.indicators)
+    for lang, want in PARTIAL_TEXTS.items():
+        at = open_page(PROVINCE, lang, "review.py", query={"submission": str(merged.id)})
+        assert not at.exception, [e.value for e in at.exception]
+        shown = table(at, want["count"])
+        shown.index = shown[want["region"]].str.extract(r"\((\d+)\)$")[0]
+        assert shown.loc[missing, want["status"]].endswith(want["mark"])
+        assert shown.loc[missing, want["count"]] == f"2 / {total}"
+        assert want["mark"] not in shown.loc["990223", want["status"]], "merged onto a full version"
+        assert shown.loc["990223", want["count"]] == f"{total} / {total}"
+        assert want["headline"] in texts(at, "caption")
+        diff = table(at, want["old"])
+        assert len(diff) == 2 and set(diff[want["change"]]) == {want["changed"]}
+        assert want["diff"] in texts(at, "caption")
+        assert want["merged"] in texts(at, "info")
+
+
+PARTIAL_TEXTS = {
+    "en": {
+        "count": "Indicators (reported / expected)",
+        "region": "Region",
+        "status": "Reporting",
+        "mark": "· ◑ partial",
+        "headline": "Of which partial: 1",
+        "old": "Old value",
+        "change": "Change",
+        "changed": "changed",
+        "diff": "Version 1 -> version 2: 2 indicators",
+        "merged": "Merged from version 1: the other indicators keep their values",
+    },
+    "zh": {
+        "count": "指标数（已报/应报）",
+        "region": "地区",
+        "status": "报送情况",
+        "mark": "· ◑ 部分指标",
+        "headline": "其中部分指标报送：1 个地区",
+        "old": "原数值",
+        "change": "变化",
+        "changed": "修改",
+        "diff": "第 1 版 → 第 2 版：2 个指标",
+        "merged": "沿用第 1 版的数值",
+    },
+}

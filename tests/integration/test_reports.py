@@ -332,6 +332,62 @@ def test_completeness_frame_from_the_store_is_used() -> None:
     assert figures["Regions that reported this period"] == 3
 
 
+def test_completeness_sheet_counts_the_indicators_of_partial_reports() -> None:
+    values = full_values(2024)
+    total = len(EDITION.indicators)
+    comp = pd.DataFrame(
+        {
+            "region_code": ["990101", "990102", "990201", "990202"],
+            "status": ["reported", "late", "reported", "never_reported"],
+            "latest_version": pd.array([1, 2, 1, None], dtype="Int64"),
+            "latest_status": ["approved", "submitted", "approved", None],
+            "indicators_reported": pd.array([total, 2, total, None], dtype="Int64"),
+            "indicators_expected": pd.array([total] * 4, dtype="Int64"),
+            "partial": [False, True, False, False],
+        }
+    )
+    for lang, want in [
+        (
+            "en",
+            (
+                "Indicators reported",
+                "Indicators expected",
+                "1 of the reports are partial",
+                "Of which partial",
+            ),
+        ),
+        ("zh", ("已报指标数", "应报指标数", "其中 1 个地区的最新版本只报送了部分指标", "其中只报送部分指标")),
+    ]:
+        xlsx = evaluation_workbook(
+            values, EDITION, TREE, (), jurisdiction="990000", period=2024, lang=lang, completeness=comp
+        )
+        wb = load(xlsx)
+        ws = wb.worksheets[
+            [s.title for s in wb.worksheets].index("Completeness" if lang == "en" else "报送情况")
+        ]
+        note = str(ws.cell(2, 1).value)
+        assert want[2] in note and str(total) in note
+        sheet = table(ws, 3)
+        shown = sheet.set_index(sheet.columns[0])
+        assert list(sheet.columns[-2:]) == list(want[:2]), "the counts come last"
+        assert shown.loc["990102", want[0]] == 2 and shown.loc["990102", want[1]] == total
+        assert shown.loc["990101", want[0]] == total and pd.isna(shown.loc["990202", want[0]])
+        summary = wb.worksheets[1]
+        figures = {r[0]: r[1] for r in summary.iter_rows(min_row=5, max_row=21, values_only=True) if r[0]}
+        assert [v for k, v in figures.items() if k.startswith(want[3])] == [1]
+
+
+def test_completeness_sheet_without_counts_notes_nothing_partial(demo: SimpleNamespace) -> None:
+    ws = demo.wb["Completeness"]
+    sheet = table(ws, 3)
+    assert sheet["Indicators reported"].isna().all() and sheet["Indicators expected"].isna().all()
+    assert "partial" not in " ".join(str(c.value) for c in ws[2] if c.value)
+    figures = {
+        r[0]: r[1] for r in demo.wb["Summary"].iter_rows(min_row=5, max_row=21, values_only=True) if r[0]
+    }
+    assert figures["Of which partial reports (fewer indicators than the edition)"] is None
+
+
 BAD_INPUT = [
     # (kwargs, problem code)
     ({"jurisdiction": "999999"}, "reports.error.unknown_region"),

@@ -268,3 +268,16 @@ def test_parallel_partial_batches_all_keep_their_items(store: Store, store_url: 
     assert latest["version"] == 1 + len(CODES) and latest["status"] == "submitted"
     values = store.submission_values(EVALUATOR, int(latest["id"])).set_index("indicator_code")["value"]
     assert values.to_dict() == dict.fromkeys(CODES, 100.0)  # no department's item was lost
+
+
+def test_the_report_source_counts_the_editions_indicators(store: Store) -> None:
+    from assessment.catalogue import load_edition
+    from assessment.reports.service import store_source
+
+    data = batch_csv(partial_rows("990102"))  # three of the small edition's indicators
+    store.import_upload(OFFICIAL, data, "dept.csv", read(store, data, "dept.csv"))
+    src = store_source(store, EVALUATOR, "990000", period=PERIOD)
+    assert src.completeness is not None
+    comp = src.completeness.set_index("region_code")
+    assert (comp["indicators_expected"] == len(load_edition().indicators)).all()
+    assert comp.loc["990102", "indicators_reported"] == 3 and comp.loc["990102", "partial"]

@@ -246,6 +246,20 @@ def test_completeness_table_worst_first_with_names() -> None:
     assert out["Latest version's status"].tolist() == ["", "", "submitted", "approved"]
 
 
+def test_completeness_table_marks_partial_reports_and_counts_indicators() -> None:
+    frame = _completeness().assign(
+        indicators_reported=pd.array([3, None, 7, None], dtype="Int64"),
+        indicators_expected=pd.array([7] * 4, dtype="Int64"),
+        partial=[True, False, False, False],
+    )
+    out = rv.completeness_table(frame, TREE, "zh").set_index("地区")
+    row = out.loc["甲城区 (990102)"]
+    assert row["报送情况"] == "✔ 按时报送 · ◑ 部分指标" and row["指标数（已报/应报）"] == "3 / 7"
+    assert out["报送情况"].str.contains("部分指标").sum() == 1
+    assert rv.partial_count(frame) == 1 and rv.partial_count(_completeness()) == 0
+    assert rv.completeness_table(_completeness(), TREE, "en")["Indicators (reported / expected)"].eq("").all()
+
+
 def test_queue_table_headers_and_names() -> None:
     out = rv.queue_table(_subs(status=["submitted"]), TREE, "zh")
     assert list(out.columns) == [
