@@ -68,6 +68,7 @@ EQUITY_OUTPUT = (
     "pop_share_below_floor",
     "max_min_ratio",
     "sd_log",
+    "population_carried_forward",  # a weighted figure uses a population carried forward from a year before
 )
 
 
