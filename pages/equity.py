@@ -10,7 +10,13 @@ from assessment.scoring.analysis import region_label
 from assessment.views import equity as view
 from ui import charts_equity, data
 from ui.auth import can, guard, home_region
-from ui.data_analysis import EQUITY_COLUMNS, jurisdiction_select, period_select, table
+from ui.data_analysis import (
+    EQUITY_COLUMNS,
+    carried_forward_caption,
+    jurisdiction_select,
+    period_select,
+    table,
+)
 from ui.state import lang, tr
 
 L = lang()
@@ -25,6 +31,7 @@ if not result.periods:
     st.info(tr("analysis.no_periods"))
     st.stop()
 st.caption(tr("equity.intro"))
+carried_forward_caption(result.equity_aspect)  # the weights of some period are not its own populations
 edition = result.edition.id
 
 st.subheader(tr("equity.lines_title"))

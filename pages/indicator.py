@@ -14,6 +14,7 @@ from ui.auth import can, guard, home_region
 from ui.data_analysis import (
     EQUITY_COLUMNS,
     RANKED_COLUMNS,
+    carried_forward_caption,
     jurisdiction_select,
     period_select,
     table,
@@ -122,7 +123,9 @@ with right:
 st.subheader(tr("indicator.equity_title"))
 st.caption(tr("indicator.equity_caption"))
 st.markdown(tr("indicator.convergence", verdict=tr("analysis.verdict." + view.convergence(result, code))))
-table(view.equity_table(result, code), EQUITY_COLUMNS, key="indicator_equity")
+equity_rows = view.equity_table(result, code)
+table(equity_rows, EQUITY_COLUMNS, key="indicator_equity")
+carried_forward_caption(equity_rows)
 
 st.subheader(tr("indicator.table_title"))
 table(ranked, RANKED_COLUMNS, key="indicator_table")

@@ -76,8 +76,10 @@ drill = st.selectbox(
 )
 matrix = view.item_matrix(result, period, drill, L) if drill else aspect_matrix(result, period, L)
 if view.heatmap_by_child(result):  # too many counties for one row each
-    matrix = view.by_child(matrix, result, L)
+    matrix = view.by_child(matrix, result, L, period=period)
     st.caption(tr("overview.heatmap_grouped", n=view.MAX_HEATMAP_COUNTIES))
+    if matrix.attrs["population_carried_forward"]:
+        st.caption(tr("analysis.population_carried_forward", periods=period))
 fig = charts.score_heatmap(
     matrix,
     x_title=tr("overview.aspect_axis"),

@@ -939,3 +939,26 @@ NATIONAL_CSV = regions_csv(NATIONAL_TREE) + (
     "970102100,丁二镇,Ding Town,镇,970102,80000,,,,,\n"
 )
 NATIONAL_CSV_ROWS = NATIONAL_CSV.count("\n")  # header included: the last row's number
+
+
+def yearly_demo_tree() -> RegionTree:
+    """The demo province with per-year populations: every region has a 2023 and a 2024 figure of its
+    own except the second county (in tree order), which has only a 2023 figure, so 2024 carries it
+    forward; the first county's figures differ from its base (2023: base + 10,000; 2024: 3 x base).
+    2022 precedes every figure: the base, carried forward everywhere."""
+    from dataclasses import replace
+
+    from assessment.demo import demo_tree
+
+    tree = demo_tree()
+    a, b = tree.leaf_codes(tree.root.code)[:2]
+    regions = []
+    for r in tree:
+        if r.code == a:
+            r = replace(r, populations=((2023, r.population + 10_000), (2024, 3 * r.population)))
+        elif r.code == b:
+            r = replace(r, populations=((2023, r.population // 2),))
+        else:
+            r = replace(r, populations=((2023, r.population), (2024, r.population)))
+        regions.append(r)
+    return RegionTree(tuple(regions))

@@ -15,7 +15,7 @@ import pandas as pd
 import streamlit as st
 
 from assessment.domain.model import RegionTree
-from assessment.views.analysis_common import jurisdictions, pick, region_names
+from assessment.views.analysis_common import carried_forward_periods, jurisdictions, pick, region_names
 from ui.state import lang, tr
 
 T = TypeVar("T")
@@ -104,9 +104,15 @@ def period_select(periods: Sequence[int], *, key: str) -> int:
 def table(frame: pd.DataFrame, columns: dict[str, tuple[str, str | None]], *, key: str, **kw: Any) -> None:
     """``st.dataframe`` of ``frame`` restricted to ``columns``: {column: (label key, number format)};
     the format is a printf string, "percent", or None for text. Status and evidence codes are
-    shown by their labels; numeric columns with no value at all are left out."""
+    shown by their labels; numeric columns with no value at all are left out, and so is the
+    ``population_carried_forward`` marker when no row is marked."""
     out = frame.loc[:, list(columns)]
     empty = [c for c, (_, fmt) in columns.items() if fmt and out[c].isna().all()]
+    if (
+        "population_carried_forward" in out.columns
+        and not out["population_carried_forward"].fillna(False).any()
+    ):
+        empty.append("population_carried_forward")  # the marker only where a population was carried forward
     out = out.drop(columns=empty)  # e.g. confidence limits of an indicator that is not a rate
     for col in ("status", "evidence"):
         if col in out.columns:
@@ -119,6 +125,14 @@ def table(frame: pd.DataFrame, columns: dict[str, tuple[str, str | None]], *, ke
         if col not in empty
     }
     st.dataframe(out, column_config=config, hide_index=True, width="stretch", key=key, **kw)
+
+
+def carried_forward_caption(frame: pd.DataFrame) -> None:
+    """A caption when a population-weighted figure of ``frame`` uses a population carried forward
+    from an earlier year (its ``population_carried_forward`` column); nothing otherwise."""
+    periods = carried_forward_periods(frame)
+    if periods:
+        st.caption(tr("analysis.population_carried_forward", periods=", ".join(map(str, periods))))
 
 
 # column specs of the analysis tables: {column: (label key, number format or None)}
@@ -135,6 +149,7 @@ EQUITY_COLUMNS: dict[str, tuple[str, str | None]] = {
     "max_min_ratio": ("analysis.col.max_min_ratio", "%.2f"),
     "n_below_floor": ("analysis.col.n_below_floor", "%d"),
     "pop_share_below_floor": ("analysis.col.pop_share_below_floor", "percent"),
+    "population_carried_forward": ("analysis.col.population_carried_forward", None),
 }
 RANKED_COLUMNS: dict[str, tuple[str, str | None]] = {
     "rank": ("indicator.col.rank", "%d"),

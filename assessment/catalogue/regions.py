@@ -42,9 +42,8 @@ a positive whole number of persons; a column named ``population_`` + anything bu
 **Figures in 万人 (10,000s).** Statistical yearbooks give populations in 万人; a figure copied from
 one is 10,000 times too small. A county under 1,000 residents or a province under 100,000
 (:data:`MIN_PERSONS`) is refused, at its row and column, asking for persons rather than 10,000s.
-The rule applies to every per-year figure and, in a file that has per-year columns, to the base too;
-a file with the base column alone (the format before per-year populations, which small test trees
-use) is not checked for it.
+The rule applies to every figure: the base and every per-year one, whether or not the file has
+per-year columns.
 
 A refused file raises :class:`~assessment.domain.errors.DataFileError` listing *every* problem found,
 each naming the file, the row (header = row 1), the column, the value and what to fix; nothing is
@@ -248,10 +247,9 @@ def _parse_population(
     filename: str,
     *,
     optional: bool = False,
-    magnitude: bool = True,
 ) -> tuple[pd.Series, list[Problem]]:
     """The figures of a population column (NaN where bad, or empty in an ``optional`` one) and the
-    problems: not a positive whole number, or (with ``magnitude``) a figure that looks like 10,000s
+    problems: not a positive whole number, or a figure that looks like 10,000s
     (:data:`MIN_PERSONS`)."""
     text = df[column].str.replace(",", "", regex=False).str.replace("_", "", regex=False)
     pop = pd.to_numeric(text, errors="coerce").astype("float64")
@@ -262,7 +260,7 @@ def _parse_population(
         for r, v in zip(df.loc[bad, "_row"], df.loc[bad, column], strict=True)
     ]
     minimum = levels.map(MIN_PERSONS).astype("float64")
-    small = ~bad & ~empty & minimum.notna() & (pop < minimum) & magnitude
+    small = ~bad & ~empty & minimum.notna() & (pop < minimum)
     problems += [
         problem(
             "regions.population_in_10k",
@@ -293,8 +291,7 @@ def _parse_numbers(
             continue
         yearly[int(match.group(1))], more = _parse_population(df, str(col), levels, filename, optional=True)
         problems += more
-    # the base alone (the file format before per-year populations) is not checked for 10,000s
-    pop, more = _parse_population(df, "population", levels, filename, magnitude=bool(yearly))
+    pop, more = _parse_population(df, "population", levels, filename)
     problems = more + problems
     fis_text = df["fiscal_capacity_per_head"].str.replace(",", "", regex=False)
     fiscal = pd.to_numeric(fis_text, errors="coerce").astype("float64")

@@ -70,6 +70,7 @@ EQUITY_OUTPUT = (
     "pop_share_below_floor",
     "max_min_ratio",
     "sd_log",
+    "population_carried_forward",  # a weighted figure uses a population carried forward from a year before
 )
 # The size limit of a --values file: a national values file (about a million rows) is well over the
 # 20 MB that web uploads keep (intake.ingest.DEFAULT_MAX_BYTES); the command line reads a file the

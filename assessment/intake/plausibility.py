@@ -12,7 +12,9 @@
 - ``W_BUNCHED_AT_STANDARD``: at least ``BUNCH_MIN`` values of one region and period equal their
   standard (the stricter of national floor and binding local standard) exactly; a standard of
   100 on a rate, and yes/no indicators, are left out because reaching them exactly is normal.
-- ``W_DENOMINATOR_OVER_POPULATION``: a denominator larger than the region's resident population.
+- ``W_DENOMINATOR_OVER_POPULATION``: a denominator larger than the region's resident population
+  of the row's period (that year's figure, else the latest earlier one, else the base:
+  :meth:`~assessment.domain.model.RegionTree.population_frame`).
 - ``W_RATE_AS_FRACTION``: a rate between 0 and 1 with no numerator/denominator on an indicator
   whose optimum is above 10: probably 0.95 typed for 95%.
 
@@ -130,6 +132,21 @@ def _standard(cur: pd.DataFrame, ctx: Context) -> pd.Series:
     return pd.Series(stricter, index=cur.index, dtype="float64")
 
 
+def _period_population(cur: pd.DataFrame, ctx: Context) -> pd.Series:
+    """The resident population of each row's region in the row's period (NaN for an unknown
+    region or period), vectorised over the distinct periods."""
+    if not ctx.tree.has_yearly_populations:
+        return lookup(cur["region_code"], {r.code: float(r.population) for r in ctx.tree}).astype("float64")
+    codes = cur["region_code"].astype("string").astype(object)
+    period = pd.to_numeric(cur["period"], errors="coerce")
+    known = period.notna().to_numpy()
+    frame = ctx.tree.population_frame(period[known].astype("int64").unique().tolist())
+    index = pd.MultiIndex.from_arrays([frame["region_code"].astype(object), frame["period"]])
+    at = index.get_indexer(pd.MultiIndex.from_arrays([codes, period.fillna(-1).astype("int64")]))
+    pop = np.where(at >= 0, frame["population"].to_numpy(dtype="float64")[at], np.nan)
+    return pd.Series(pop, index=cur.index, dtype="float64")
+
+
 def plausibility_warnings(
     checked: pd.DataFrame, raw: RawTable, ctx: Context, history: pd.DataFrame | None = None
 ) -> list[Problem]:
@@ -157,7 +174,7 @@ def plausibility_warnings(
     fraction &= cur["numerator"].isna() & cur["denominator"].isna()
     sink.add(full(fraction), "W_RATE_AS_FRACTION", "value", suggested=cur["value"] * 100)
 
-    population = lookup(cur["region_code"], {r.code: float(r.population) for r in ctx.tree}).astype("float64")
+    population = _period_population(cur, ctx)
     over = cur["denominator"].notna() & population.notna() & (cur["denominator"] > population)
     sink.add(full(over), "W_DENOMINATOR_OVER_POPULATION", "denominator", population=population)
 

@@ -23,7 +23,7 @@ from assessment.domain.model import Edition, LocalStandard, RegionTree
 from assessment.scoring.aggregation import aggregate
 from assessment.scoring.costing import cost_to_close
 from assessment.scoring.indicators import score_indicators
-from assessment.scoring.rollup import rollup_values, scope_regions
+from assessment.scoring.rollup import period_population, rollup_values, scope_regions
 
 __all__ = [
     "ReportData",
@@ -47,7 +47,7 @@ class ReportData:
     period: int
     lang: str
     periods: tuple[int, ...]  # periods with data up to and including ``period``
-    regions: pd.DataFrame  # tree frame + name, parent_name, order (tree order)
+    regions: pd.DataFrame  # tree frame + name, parent_name, order (tree order); populations of ``period``
     indicators: pd.DataFrame  # indicator frame + name, item, category, aspect (in lang), order
     values: pd.DataFrame  # the values of ``period`` for the regions scored (note included)
     scores_all: pd.DataFrame  # score_indicators over ``periods``
@@ -177,15 +177,25 @@ def _checked_periods(values: pd.DataFrame, tree: RegionTree, code: str, period: 
     return _check_period(tree, values, period_num, code, period)
 
 
-def region_frame(tree: RegionTree, lang: str) -> pd.DataFrame:
-    """The tree as a frame with ``name`` and ``parent_name`` in ``lang`` and ``order`` (tree order)."""
+def region_frame(tree: RegionTree, lang: str, period: int | None = None) -> pd.DataFrame:
+    """The tree as a frame with ``name`` and ``parent_name`` in ``lang`` and ``order`` (tree order).
+
+    With ``period``, ``population`` is the resident population of that period (that year's
+    figure, else the latest earlier one, else the base) and ``population_carried_forward`` says
+    which are not the period's own; without, the base population, nothing marked."""
     frame = tree.frame()
     name_col = "name_zh" if lang == "zh" else "name_en"
     names = dict(zip(frame["region_code"], frame[name_col], strict=True))
+    if period is None:
+        pop, carried = frame["population"].to_numpy(), np.zeros(len(frame), dtype=bool)
+    else:
+        pop, carried = period_population(tree, frame["region_code"], np.full(len(frame), int(period)))
     return frame.assign(
         name=frame[name_col].astype("string"),
         parent_name=frame["parent_code"].map(names).astype("string"),
         order=np.arange(len(frame)),
+        population=pop,
+        population_carried_forward=carried,
     )
 
 
@@ -241,7 +251,7 @@ def _build(
         period=period,
         lang=lang,
         periods=tuple(periods),
-        regions=region_frame(tree, lang),
+        regions=region_frame(tree, lang, period),
         indicators=indicator_frame(edition, lang),
         values=_values_of(scored_values, period_num, period, codes),
         scores_all=scores_all,

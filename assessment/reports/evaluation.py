@@ -314,7 +314,12 @@ def _equity(report: Report, frame: pd.DataFrame) -> None:
         col("cv_change", lang, FMT_RATIO, 11),
         col("converging", lang, width=10),
     ]
-    status_table_sheet(report, "equity", frame, cols, [], freeze="D", note=t("reports.equity.note", lang))
+    note = t("reports.equity.note", lang)
+    carried = frame["population_carried_forward"].fillna(False).astype(bool) if len(frame) else pd.Series([])
+    if carried.any():  # a weighted figure uses a population carried forward from an earlier year
+        periods = ", ".join(str(int(p)) for p in sorted(frame.loc[carried.to_numpy(), "period"].unique()))
+        note += " " + t("analysis.population_carried_forward", lang, periods=periods)
+    status_table_sheet(report, "equity", frame, cols, [], freeze="D", note=note)
 
 
 def _completeness(report: Report, comp: pd.DataFrame, derived: bool) -> None:

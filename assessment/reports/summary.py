@@ -135,4 +135,8 @@ def summary_figures(data: ReportData, completeness: pd.DataFrame) -> list[tuple[
         ("cost_central", total(data.costs, "cost_central"), "#,##0"),
         ("cost_local", total(data.costs, "cost_local"), "#,##0"),
     ]
+    carried = data.regions.set_index("region_code")["population_carried_forward"].astype(bool)
+    if bool(codes.map(carried).fillna(False).astype(bool).any()):  # the share above weighs by them
+        note = t("analysis.population_carried_forward", lang, periods=str(data.period))
+        rows.insert(8, ("population_carried_forward", note, None))
     return [(t(f"reports.summary.{key}", lang), value, fmt) for key, value, fmt in rows]

@@ -89,7 +89,9 @@ def status_matrix(data: ReportData, level: str, codes: list[str], region_codes: 
 
 
 def with_names(frame: pd.DataFrame, data: ReportData) -> pd.DataFrame:
-    reg = data.regions.loc[:, ["region_code", "name", "parent_name", "order", "population"]]
+    reg = data.regions.loc[
+        :, ["region_code", "name", "parent_name", "order", "population", "population_carried_forward"]
+    ]
     out = frame.assign(region_code=frame["region_code"].astype("string")).merge(
         reg.rename(columns={"name": "region", "parent_name": "parent"}), on="region_code", how="left"
     )

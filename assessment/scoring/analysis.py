@@ -123,7 +123,8 @@ def aspect_matrix(result: Assessment, period: int, lang: str = "zh") -> pd.DataF
 
     Index: region display names; columns: aspect display names; values: 0-100 or NaN where the
     region has no score for that aspect (not reported). The frame's ``attrs["status"]`` holds the
-    matching aspect statuses, ``attrs["region_codes"]`` and ``attrs["aspect_codes"]`` the codes.
+    matching aspect statuses, ``attrs["region_codes"]`` and ``attrs["aspect_codes"]`` the codes,
+    ``attrs["period"]`` the period.
     """
     aggs = result.aggregates
     rows = aggs[(aggs["level"] == "aspect") & (aggs["period"] == period)]
@@ -141,4 +142,5 @@ def aspect_matrix(result: Assessment, period: int, lang: str = "zh") -> pd.DataF
     out.attrs["status"] = status.to_numpy().tolist()
     out.attrs["region_codes"] = order
     out.attrs["aspect_codes"] = codes
+    out.attrs["period"] = period
     return out

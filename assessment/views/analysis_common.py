@@ -28,6 +28,7 @@ __all__ = [
     "ARROW_SYMBOLS",
     "arrow_labels",
     "aspect_names",
+    "carried_forward_periods",
     "floor_text",
     "indicator_names",
     "jurisdictions",
@@ -97,6 +98,16 @@ def indicator_names(edition: Edition, lang: str) -> pd.DataFrame:
     ]
     out = out.rename(columns={f"name_{sfx}": "indicator", f"item_{sfx}": "item", f"aspect_{sfx}": "aspect"})
     return out.assign(unit=out["unit"].map(lambda u: unit_text(str(u), lang)))
+
+
+def carried_forward_periods(frame: pd.DataFrame) -> list[int]:
+    """The periods (ascending) of the rows of ``frame`` marked ``population_carried_forward``: a
+    population-weighted figure there uses a population carried forward from an earlier year (none
+    when the frame has no such column)."""
+    if "population_carried_forward" not in frame.columns or frame.empty:
+        return []
+    marked = frame["population_carried_forward"].fillna(False).astype(bool).to_numpy()
+    return sorted({int(p) for p in frame.loc[marked, "period"].unique()})
 
 
 def leaf_codes(tree: RegionTree, jurisdiction: str) -> list[str]:

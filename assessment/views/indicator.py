@@ -22,6 +22,7 @@ from assessment.catalogue import STANDARDS_DIR
 from assessment.domain.model import RegionTree
 from assessment.scoring.analysis import Assessment
 from assessment.scoring.equity import sigma_convergence
+from assessment.scoring.rollup import period_population
 from assessment.scoring.stats import INEQUALITY_COLUMNS
 from assessment.views.analysis_common import (
     arrow_labels,
@@ -57,6 +58,7 @@ RANKED_COLUMNS = (
     "parent_name",
     "group_name",
     "population",
+    "population_carried_forward",
     "value",
     "numerator",
     "denominator",
@@ -81,6 +83,7 @@ EQUITY_TABLE_COLUMNS = (
     *(c for c in INEQUALITY_COLUMNS if c not in {"sd", "sd_log"}),
     "n_below_floor",
     "pop_share_below_floor",
+    "population_carried_forward",
 )
 
 
@@ -223,11 +226,20 @@ def _group_of(tree: RegionTree, jurisdiction: str, code: str) -> str:
     return jurisdiction if node.code == code or node.parent_code is None else node.code
 
 
-def _regions(result: Assessment, lang: str) -> pd.DataFrame:
+def _regions(result: Assessment, lang: str, period: int | None = None) -> pd.DataFrame:
+    """The counties of the jurisdiction with their names, parents and population: that of
+    ``period`` (with ``population_carried_forward``), or the base when no period is given."""
     names = region_names(result.tree, lang)
     codes = leaf_codes(result.tree, result.jurisdiction)
     parents = [result.tree.get(c).parent_code for c in codes]
     groups = [_group_of(result.tree, result.jurisdiction, c) for c in codes]
+    if period is None:
+        pop = np.array([float(result.tree.get(c).population) for c in codes], dtype="float64")
+        carried = np.zeros(len(codes), dtype=bool)
+    else:
+        pop, carried = period_population(
+            result.tree, np.asarray(codes, dtype=object), np.full(len(codes), period)
+        )
     return pd.DataFrame(
         {
             "region_code": codes,
@@ -235,7 +247,8 @@ def _regions(result: Assessment, lang: str) -> pd.DataFrame:
             "parent_code": parents,
             "parent_name": [names.get(p, "") if p else "" for p in parents],
             "group_name": [names.get(g, "") for g in groups],
-            "population": [result.tree.get(c).population for c in codes],
+            "population": pop,
+            "population_carried_forward": carried,
         }
     )
 
@@ -252,7 +265,7 @@ def ranked(result: Assessment, code: str, period: int, lang: str) -> pd.DataFram
     t = result.trends
     tr = t.loc[(t["indicator_code"] == code) & (t["period"] == period), ["region_code", "arrow", "change"]]
     tr = tr.assign(region_code=tr["region_code"].astype("string"))
-    out = _regions(result, lang).astype({"region_code": "string"})
+    out = _regions(result, lang, period).astype({"region_code": "string"})
     out = out.merge(rows.drop(columns=["edition", "period", "indicator_code"]), on="region_code", how="left")
     out = out.merge(tr, on="region_code", how="left")
     out["status"] = out["status"].astype("string").fillna("no_data")

@@ -14,6 +14,7 @@ import pandas as pd
 from assessment.domain.model import LEVEL_RANK
 from assessment.scoring.aggregation import AGGREGATE_STATUSES
 from assessment.scoring.analysis import Assessment
+from assessment.scoring.rollup import period_population
 
 
 @dataclass(frozen=True)
@@ -178,6 +179,7 @@ def item_matrix(result: Assessment, period: int, aspect_code: str, lang: str = "
     out.attrs["status"] = status.fillna("no_data").to_numpy().tolist()
     out.attrs["region_codes"] = order
     out.attrs["item_codes"] = codes
+    out.attrs["period"] = period
     return out
 
 
@@ -210,7 +212,9 @@ def heatmap_by_child(result: Assessment) -> bool:
     return many and any(tree.children(c.code) for c in tree.children(code))
 
 
-def by_child(matrix: pd.DataFrame, result: Assessment, lang: str = "zh") -> pd.DataFrame:
+def by_child(
+    matrix: pd.DataFrame, result: Assessment, lang: str = "zh", period: int | None = None
+) -> pd.DataFrame:
     """A county heatmap matrix (:func:`assessment.scoring.analysis.aspect_matrix` or :func:`item_matrix`)
     with its rows grouped by the regions directly under the jurisdiction.
 
@@ -218,6 +222,10 @@ def by_child(matrix: pd.DataFrame, result: Assessment, lang: str = "zh") -> pd.D
     score left out; NaN when none has one); its status is the worst county's, so a county below the
     floor is never averaged away (the rule of DESIGN section 4). ``attrs`` as the input's, with
     ``region_codes`` the groups' codes and ``counties`` how many counties each holds.
+
+    The weights are the populations of ``period`` (default: the matrix's ``attrs["period"]``; the
+    base population when neither is known); ``attrs["population_carried_forward"]`` is True when a
+    weighted county's population is not that period's own figure but carried forward.
     """
     tree, code = result.tree, result.jurisdiction
     children = list(tree.children(code))
@@ -228,7 +236,17 @@ def by_child(matrix: pd.DataFrame, result: Assessment, lang: str = "zh") -> pd.D
             group_of[r.code] = g
     counties = list(matrix.attrs["region_codes"])
     group = np.array([group_of.get(c, -1) for c in counties])
-    weight = np.array([float(tree.get(c).population or 0) for c in counties])
+    period = matrix.attrs.get("period") if period is None else period
+    if period is None:
+        weight, carried = (
+            np.array([float(tree.get(c).population) for c in counties]),
+            np.zeros(len(counties), bool),
+        )
+    else:
+        weight, carried = period_population(
+            tree, np.asarray(counties, dtype=object), np.full(len(counties), period)
+        )
+    weight = np.nan_to_num(weight, nan=0.0)
     score = matrix.to_numpy(dtype="float64")
     has = ~np.isnan(score) & (group[:, None] >= 0)
     severity = np.vectorize(AGGREGATE_STATUSES.index)(np.array(matrix.attrs["status"], dtype=object))
@@ -250,4 +268,5 @@ def by_child(matrix: pd.DataFrame, result: Assessment, lang: str = "zh") -> pd.D
     out.attrs["status"] = [[AGGREGATE_STATUSES[s] for s in row] for row in worst]
     out.attrs["region_codes"] = [c.code for c in children]
     out.attrs["counties"] = np.bincount(group[group >= 0], minlength=n_groups).tolist()
+    out.attrs["population_carried_forward"] = bool((carried & has.any(axis=1)).any())
     return out

@@ -257,3 +257,28 @@ def test_values_file_over_the_web_upload_limit_is_read(
     code, out, err = run([*args, "--values", str(path)], capsys)
     assert code == 1 and out == "" and "Traceback" not in err
     assert "20 MB" in err
+
+
+def test_equity_keeps_the_carried_forward_marker(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With per-year populations the weighted figures use the period's population, and a row where
+    a county's population is carried forward from an earlier year says so."""
+    from tests.fixtures import yearly_demo_tree
+
+    tree = yearly_demo_tree()
+    monkeypatch.setattr("assessment.demo.demo_tree", lambda: tree)
+    marked = {}
+    for period in (2023, 2024):
+        code, out, _ = run(["equity", "--demo", "--period", str(period), "--by", "aspect"], capsys)
+        assert code == 0
+        df = read_csv(out)
+        assert "population_carried_forward" in df.columns
+        marked[period] = set(df["population_carried_forward"].astype(bool))
+    assert marked == {2023: {False}, 2024: {True}}  # 2024: the second county's is 2023's
+    # the weighted mean of 2024 differs from one weighted by the base populations
+    monkeypatch.undo()
+    _, base_out, _ = run(["equity", "--demo", "--period", "2024", "--by", "aspect"], capsys)
+    base = read_csv(base_out)
+    assert not base["population_carried_forward"].astype(bool).any()
+    assert (base["weighted_mean"] - df["weighted_mean"]).abs().max() > 1e-9

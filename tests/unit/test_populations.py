@@ -58,9 +58,11 @@ def test_per_year_columns_in_any_order_and_place() -> None:
 
 
 def test_a_file_without_per_year_columns_loads_as_before() -> None:
-    tree = parse_region_csv("code,name_zh,name_en,level,parent_code,population\n990000,省,P,province,,100\n")
+    tree = parse_region_csv(
+        "code,name_zh,name_en,level,parent_code,population\n990000,省,P,province,,100000\n"
+    )
     assert tree.root.populations == () and not tree.has_yearly_populations
-    assert tree.population("990000", 2024) == (100, False)
+    assert tree.population("990000", 2024) == (100_000, False)
     assert "populations" not in tree.frame().columns
 
 
@@ -126,6 +128,19 @@ def test_figures_in_10000s_are_refused_asking_for_persons(old, new, row, column,
         assert word in p.message_en
     assert "Give persons, not 10,000s" in p.message_en
     assert "万人" in p.message_zh and "人数" in p.message_zh
+
+
+def test_the_10000s_rule_applies_to_a_file_with_the_base_alone() -> None:
+    text = (
+        "code,name_zh,name_en,level,parent_code,population\n"
+        "990000,示例省,Province,province,,1000000\n"
+        "990101,甲县,County A,county,990000,35\n"  # 35万 typed as 35
+    )
+    with pytest.raises(DataFileError) as exc:
+        parse_region_csv(text, filename="tree.csv")
+    (p,) = exc.value.problems
+    assert (p.code, p.file, p.row, p.column) == ("regions.population_in_10k", "tree.csv", 3, "population")
+    assert "35" in p.message_en and "county" in p.message_en and "万人" in p.message_zh
 
 
 def test_the_10000s_rule_spares_prefectures_townships_and_real_small_counties() -> None:

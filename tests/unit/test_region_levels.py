@@ -51,28 +51,28 @@ def test_national_tree_round_trips():
 # Good trees that skip a level: (rows under the header, the region to check, its parent)
 SKIPS = {
     "county under a province (省直辖县级行政单位)": (
-        "420000,省,P,province,,100,,,,,\n429004,直管市,Direct,county,420000,100,,,,,\n",
+        "420000,省,P,province,,1000000,,,,,\n429004,直管市,Direct,county,420000,1000000,,,,,\n",
         "429004",
         "420000",
     ),
     "district under a 直辖市": (
-        "110000,直辖市,M,province,,100,,,,,\n110101,区,D,county,110000,100,,,,,\n",
+        "110000,直辖市,M,province,,1000000,,,,,\n110101,区,D,county,110000,1000000,,,,,\n",
         "110101",
         "110000",
     ),
     "township under a prefecture city without counties": (
-        "441900,市,C,prefecture,,100,,,,,\n441900003,镇,T,township,441900,100,,,,,\n",
+        "441900,市,C,prefecture,,1000000,,,,,\n441900003,镇,T,township,441900,1000000,,,,,\n",
         "441900003",
         "441900",
     ),
     "prefecture directly under the nation": (
-        "100000,全国,N,national,,100,,,,,\n990100,市,C,prefecture,100000,100,,,,,\n",
+        "100000,全国,N,national,,1000000,,,,,\n990100,市,C,prefecture,100000,1000000,,,,,\n",
         "990100",
         "100000",
     ),
     "township under a county, below the nation": (
-        "100000,全国,N,national,,100,,,,,\n990000,省,P,province,100000,100,,,,,\n"
-        "990101,县,C,county,990000,100,,,,,\n990101001,乡,T,乡,990101,100,,,,,\n",
+        "100000,全国,N,national,,1000000,,,,,\n990000,省,P,province,100000,1000000,,,,,\n"
+        "990101,县,C,county,990000,1000000,,,,,\n990101001,乡,T,乡,990101,1000000,,,,,\n",
         "990101001",
         "990101",
     ),
@@ -109,93 +109,93 @@ def test_skipped_levels_are_accepted(rows, code, parent):
 def test_chinese_and_english_level_names(alias, level):
     assert LEVEL_ALIASES[alias.lower()] == level
     code = "990101001" if level == "township" else "990101"
-    tree = parse_region_csv(HEADER + f"{code},地,R,{alias},,100,,,,,\n")
+    tree = parse_region_csv(HEADER + f"{code},地,R,{alias},,1000000,,,,,\n")
     assert tree.root.level == level
 
 
 # (row appended to NATIONAL_CSV, problem code, column, words the English text must hold)
 BAD_LEVELS = {
     "county above its province": (
-        "960000,戊省,Wu Province,province,999001,1000,,,,,\n",
+        "960000,戊省,Wu Province,province,999001,10000000,,,,,\n",
         "province_with_parent",
         "level",
         ["999001", "a county", "national row"],
     ),
     "province under a province": (
-        "960000,戊省,Wu Province,province,990000,1000,,,,,\n",
+        "960000,戊省,Wu Province,province,990000,10000000,,,,,\n",
         "province_with_parent",
         "level",
         ["990000", "a province"],
     ),
     "prefecture under a county": (
-        "990199,市,Pref,prefecture,990101,1000,,,,,\n",
+        "990199,市,Pref,prefecture,990101,10000000,,,,,\n",
         "level_order",
         "level",
         ["A prefecture cannot sit under the county 990101", "national > province"],
     ),
     "county under a township": (
-        "970199,县,County,county,970102001,1000,,,,,\n",
+        "970199,县,County,county,970102001,10000000,,,,,\n",
         "level_order",
         "level",
         ["county cannot sit under the township 970102001"],
     ),
     "township under a township": (
-        "970102101,镇,Town,township,970102100,1000,,,,,\n",
+        "970102101,镇,Town,township,970102100,10000000,,,,,\n",
         "level_order",
         "level",
         ["township cannot sit under the township 970102100"],
     ),
     "nation under a province": (
-        "100001,全国,Nation 2,national,990000,1000,,,,,\n",
+        "100001,全国,Nation 2,national,990000,10000000,,,,,\n",
         "national_with_parent",
         "level",
         ["national row must be the root", "990000"],
     ),
     "unknown level": (
-        "990199,坏,Bad,country,990100,1000,,,,,\n",
+        "990199,坏,Bad,country,990100,10000000,,,,,\n",
         "bad_level",
         "level",
         ["'country'", "national, province, prefecture, county or township"],
     ),
-    "unknown level (town)": ("990199,坏,Bad,town,990100,1000,,,,,\n", "bad_level", "level", ["'town'"]),
+    "unknown level (town)": ("990199,坏,Bad,town,990100,10000000,,,,,\n", "bad_level", "level", ["'town'"]),
     "a second province as a root": (
-        "960000,戊省,Wu Province,province,,1000,,,,,\n",
+        "960000,戊省,Wu Province,province,,10000000,,,,,\n",
         "several_roots",
         "parent_code",
         ["2 rows", f"rows 2, {NEXT}", "national row"],
     ),
     "a second nation": (
-        "100001,全国,Nation 2,national,,1000,,,,,\n",
+        "100001,全国,Nation 2,national,,10000000,,,,,\n",
         "several_roots",
         "parent_code",
         ["2 rows"],
     ),
     "a township with a six-digit code": (
-        "970103,镇,Town,township,970102,1000,,,,,\n",
+        "970103,镇,Town,township,970102,10000000,,,,,\n",
         "bad_township_code",
         "code",
         ["'970103'", "nine digits"],
     ),
     "a township with a 12-digit code": (
-        "970102200000,镇,Town,township,970102,1000,,,,,\n",
+        "970102200000,镇,Town,township,970102,10000000,,,,,\n",
         "bad_township_code",
         "code",
         ["first nine digits"],
     ),
     "a county with a nine-digit code": (
-        "970102200,县,County,county,970000,1000,,,,,\n",
+        "970102200,县,County,county,970000,10000000,,,,,\n",
         "bad_code",
         "code",
         ["not six digits", "Only townships take nine digits"],
     ),
     "a duplicate province": (
-        "980000,重复,Dup,province,100000,1000,,,,,\n",
+        "980000,重复,Dup,province,100000,10000000,,,,,\n",
         "duplicate_code",
         "code",
         ["980000", "row 11"],
     ),
     "a province under a missing nation": (
-        "960000,戊省,Wu Province,province,100002,1000,,,,,\n",
+        "960000,戊省,Wu Province,province,100002,10000000,,,,,\n",
         "missing_parent",
         "parent_code",
         ["100002"],
@@ -232,7 +232,7 @@ def test_every_level_problem_is_reported_together():
 
 
 def test_a_cycle_between_provinces_is_refused():
-    rows = "960000,戊省,Wu,province,950000,1000,,,,,\n950000,己省,Ji,province,960000,1000,,,,,\n"
+    rows = "960000,戊省,Wu,province,950000,10000000,,,,,\n950000,己省,Ji,province,960000,10000000,,,,,\n"
     with pytest.raises(DataFileError) as exc:
         parse_region_csv(NATIONAL_CSV + rows)
     codes = [p.code for p in exc.value.problems]
@@ -242,7 +242,7 @@ def test_a_cycle_between_provinces_is_refused():
 
 def test_a_province_alone_is_still_a_root():
     tree = parse_region_csv(
-        HEADER + "990000,省,P,province,,100,,,,,\n990100,市,C,prefecture,990000,10,,,,,\n"
+        HEADER + "990000,省,P,province,,1000000,,,,,\n990100,市,C,prefecture,990000,100000,,,,,\n"
     )
     assert isinstance(tree, RegionTree)
     assert tree.root.level == "province"

@@ -32,8 +32,8 @@ def test_good_tree_loads_with_flags_and_defaults():
 def test_optional_columns_may_be_absent_and_names_fallback():
     text = (
         "code,name_zh,name_en,level,parent_code,population\n"
-        "990000,示例省,,省,,100\n"
-        "990001,县,County,县,990000,50\n"
+        "990000,示例省,,省,,1000000\n"
+        "990001,县,County,县,990000,500000\n"
     )
     tree = parse_region_csv(text)
     assert tree.get("990000").name_en == "示例省"
@@ -63,7 +63,13 @@ BAD_TREES = [
     ("990101,重复,Dup,county,990100,1000,,,,,\n", "duplicate_code", 7, "code", ["990101", "row 4"]),
     ("990199,缺,Orphan,county,990188,1000,,,,,\n", "missing_parent", 7, "parent_code", ["990188"]),
     ("990199,坏,Bad,county,99-100,1000,,,,,\n", "bad_parent_code", 7, "parent_code", ["99-100"]),
-    ("990199,第二根,Root2,province,,1000,,,,,\n", "several_roots", 7, "parent_code", ["2 rows", "rows 2, 7"]),
+    (
+        "990199,第二根,Root2,province,,1000000,,,,,\n",
+        "several_roots",
+        7,
+        "parent_code",
+        ["2 rows", "rows 2, 7"],
+    ),
     ("990199,县,Sub,county,990101,1000,,,,,\n", "level_order", 7, "level", ["county", "990101"]),
     (
         "990199,市,Pref,prefecture,990101,1000,,,,,\n",
@@ -72,7 +78,7 @@ BAD_TREES = [
         "level",
         ["prefecture", "county 990101"],
     ),
-    ("990199,省,Prov,province,990000,1000,,,,,\n", "province_with_parent", 7, "level", ["990000"]),
+    ("990199,省,Prov,province,990000,1000000,,,,,\n", "province_with_parent", 7, "level", ["990000"]),
     ("990199,坏,Bad,town,990100,1000,,,,,\n", "bad_level", 7, "level", ["'town'"]),
     ("990199,坏,Bad,county,990100,0,,,,,\n", "bad_population", 7, "population", ["'0'"]),
     ("990199,坏,Bad,county,990100,-5,,,,,\n", "bad_population", 7, "population", ["'-5'"]),
@@ -108,9 +114,9 @@ def test_bad_tree_is_refused_naming_file_row_column(row, code, line, column, wor
 def test_cycle_is_refused_once_with_its_members():
     body = (
         GOOD
-        + "990201,甲,A,county,990200,10,,,,,\n"
-        + "990200,乙,B,prefecture,990202,10,,,,,\n"
-        + "990202,丙,C,prefecture,990200,10,,,,,\n"
+        + "990201,甲,A,county,990200,100000,,,,,\n"
+        + "990200,乙,B,prefecture,990202,100000,,,,,\n"
+        + "990202,丙,C,prefecture,990200,100000,,,,,\n"
     )
     with pytest.raises(DataFileError) as exc:
         parse_region_csv(HEADER + body)
@@ -124,12 +130,12 @@ def test_cycle_is_refused_once_with_its_members():
 
 def test_self_parent_is_a_cycle():
     with pytest.raises(DataFileError) as exc:
-        parse_region_csv(HEADER + GOOD + "990199,自,Self,county,990199,10,,,,,\n")
+        parse_region_csv(HEADER + GOOD + "990199,自,Self,county,990199,100000,,,,,\n")
     assert [p.code for p in exc.value.problems] == ["regions.cycle", "regions.level_order"]
 
 
 def test_no_root():
-    body = "990000,省,P,province,990100,10,,,,,\n990100,市,C,prefecture,990000,10,,,,,\n"
+    body = "990000,省,P,province,990100,100000,,,,,\n990100,市,C,prefecture,990000,100000,,,,,\n"
     with pytest.raises(DataFileError) as exc:
         parse_region_csv(HEADER + body)
     codes = [p.code for p in exc.value.problems]
@@ -141,7 +147,7 @@ def test_no_root():
     [
         ("", "regions.file.empty", ""),
         (
-            "code,name_zh,level,parent_code,population\n990000,省,province,,10\n",
+            "code,name_zh,level,parent_code,population\n990000,省,province,,100000\n",
             "regions.file.missing_column",
             "name_en",
         ),
@@ -172,9 +178,9 @@ def test_every_problem_is_collected():
 @st.composite
 def trees(draw) -> RegionTree:
     n_pref = draw(st.integers(1, 4))
-    regions = [Region("990000", "省", "P", "province", None, draw(st.integers(1, 10**8)))]
+    regions = [Region("990000", "省", "P", "province", None, draw(st.integers(100_000, 10**8)))]
     for p in range(1, n_pref + 1):
-        regions.append(Region(f"99{p:02d}00", f"市{p}", f"Pref {p}", "prefecture", "990000", 10))
+        regions.append(Region(f"99{p:02d}00", f"市{p}", f"Pref {p}", "prefecture", "990000", 100_000))
         for c in range(1, draw(st.integers(0, 5)) + 1):
             regions.append(
                 Region(
@@ -183,7 +189,7 @@ def trees(draw) -> RegionTree:
                     f"County {p}-{c}",
                     "county",
                     f"99{p:02d}00",
-                    draw(st.integers(1, 2_000_000)),
+                    draw(st.integers(1_000, 2_000_000)),
                     draw(st.booleans()),
                     draw(st.booleans()),
                     draw(st.booleans()),
