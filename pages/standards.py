@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from assessment.catalogue.local_standards import local_standards_csv
 from assessment.domain.errors import DataFileError
 from assessment.scoring.analysis import region_label
 from assessment.views import standards as views
@@ -40,6 +41,14 @@ edited = st.data_editor(
     key=EDITOR,
 )
 st.caption(tr("standards.editor_caption"))
+st.download_button(
+    tr("standards.download"),
+    local_standards_csv(in_force, [scope]),
+    file_name=f"local_standards_{scope}.csv",
+    mime="text/csv",
+    help=tr("standards.download_help"),
+    key="standards_download",
+)
 rows = views.precheck(views.changes(original, edited, scope), in_force, edition, tree)
 blocked = [m for r in rows if not r.ok for m in r.messages(L)]
 notes = [m for r in rows if r.ok for m in r.messages(L)]

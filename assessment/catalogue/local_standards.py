@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from pathlib import Path
 
@@ -382,3 +382,37 @@ def binding_standards(
         }
     )
     return out.reset_index(drop=True)
+
+
+def local_standards_csv(
+    standards: Iterable[LocalStandard], jurisdictions: Iterable[str] | None = None
+) -> bytes:
+    """The local standards (of ``jurisdictions``, default all) as the CSV :func:`parse_local_standards`
+    reads (UTF-8 with a byte-order mark, so Excel shows the Chinese): what the local-standards page
+    downloads and ``python -m assessment standards import`` loads back.
+
+    >>> std = LocalStandard("990000", "S02.1", 93.0, 2022, None, "卫健委", "")
+    >>> local_standards_csv([std]).decode("utf-8-sig").splitlines()[1]
+    '990000,S02.1,93,2022,,卫健委,'
+    """
+    wanted = None if jurisdictions is None else set(jurisdictions)
+    chosen = sorted(
+        (s for s in standards if wanted is None or s.jurisdiction_code in wanted),
+        key=lambda s: (s.jurisdiction_code, s.indicator_code, s.effective_from),
+    )
+    frame = pd.DataFrame(
+        [
+            {
+                "jurisdiction_code": s.jurisdiction_code,
+                "indicator_code": s.indicator_code,
+                "threshold": format(s.threshold, ".15g"),
+                "effective_from": str(s.effective_from),
+                "effective_to": "" if s.effective_to is None else str(s.effective_to),
+                "set_by": s.set_by,
+                "note": s.note,
+            }
+            for s in chosen
+        ],
+        columns=[*REQUIRED_COLUMNS, *OPTIONAL_COLUMNS],
+    )
+    return frame.to_csv(index=False, lineterminator="\n").encode("utf-8-sig")

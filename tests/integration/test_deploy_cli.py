@@ -181,3 +181,25 @@ def test_template_and_validate_name_the_next_step_on_an_empty_database(
     assert code == 1
     assert "regions import" in err
     assert not (tmp_path / "t.xlsx").exists()
+
+
+def test_the_file_the_standards_page_downloads_imports_back(
+    db: str, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    from assessment.catalogue import load_edition
+    from assessment.catalogue.local_standards import local_standards_csv
+    from assessment.demo import demo_local_standards
+
+    assert run(capsys, "regions", "import", REGIONS)[0] == 0
+    edition = load_edition()
+    demo = demo_local_standards(edition)
+    path = tmp_path / "local_standards_990000.csv"
+    path.write_bytes(local_standards_csv(demo))  # what the page offers (here: every jurisdiction)
+    code, _, err = run(capsys, "standards", "import", path)
+    assert code == 0, err
+    with Store(db) as store:
+        stored = store.local_standards()
+    key = lambda s: (s.jurisdiction_code, s.indicator_code, s.effective_from)  # noqa: E731
+    assert sorted((key(s), s.threshold, s.effective_to, s.set_by, s.note) for s in stored) == sorted(
+        (key(s), s.threshold, s.effective_to, s.set_by, s.note) for s in demo
+    )

@@ -340,3 +340,16 @@ def test_a_township_sets_no_local_standard_either(edition, tree):
     assert [p.code for p in problems] == ["local_standards.county_jurisdiction"]
     assert "county or township" in problems[0].message_en and "990101001" in problems[0].message_en
     assert "乡镇" in problems[0].message_zh
+
+
+def test_the_download_reads_back_as_the_same_standards(edition, tree, standards):
+    from assessment.catalogue.local_standards import local_standards_csv, parse_local_standards
+
+    data = local_standards_csv(standards)
+    assert data.startswith(b"\xef\xbb\xbf")
+    again = parse_local_standards(data, edition, tree, "download.csv")
+    assert sorted(again, key=repr) == sorted(standards, key=repr)
+    some = {s.jurisdiction_code for s in standards}
+    first = sorted(some)[0]
+    only = parse_local_standards(local_standards_csv(standards, [first]), edition, tree, "one.csv")
+    assert {s.jurisdiction_code for s in only} == {first}
