@@ -52,8 +52,16 @@ class Assessment:
     # scale it costs about a second that the overview and region pages need not pay.
     @cached_property
     def equity_indicator(self) -> pd.DataFrame:
-        """equity.equity(by="indicator") across the counties under the jurisdiction."""
-        return equity(self.scores, self.tree, self.edition, by="indicator", within=self.jurisdiction)
+        """equity.equity(by="indicator") across the counties under the jurisdiction (Theil T split as
+        for :attr:`equity_aspect`: by province under a national jurisdiction)."""
+        return equity(
+            self.scores,
+            self.tree,
+            self.edition,
+            by="indicator",
+            within=self.jurisdiction,
+            group_level=self.theil_group_level,
+        )
 
     @cached_property
     def equity_aspect(self) -> pd.DataFrame:

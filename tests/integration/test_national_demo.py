@@ -7,6 +7,7 @@ import dataclasses
 import subprocess
 import sys
 
+import pandas as pd
 import pytest
 
 from assessment.auth import accounts
@@ -131,3 +132,22 @@ def test_a_disabled_provincial_evaluator_is_refused(national_db_url: str) -> Non
         accounts.set_disabled(store, "system", "prov-east")
         with pytest.raises((AccessDenied, StoreError)):
             national_context(store, "prov-east", 2024)
+
+
+def test_the_national_theil_split_is_by_province_for_indicators_too() -> None:
+    from assessment.catalogue import load_edition
+    from assessment.demo import synthetic_values
+    from assessment.scoring.analysis import assess
+    from assessment.scoring.equity import equity
+
+    tree = national_tree()
+    edition = load_edition()
+    result = assess(synthetic_values(edition, tree), edition, tree, (), jurisdiction=tree.root.code)
+    assert result.theil_group_level == "province"
+    by_province = equity(
+        result.scores, tree, edition, by="indicator", within=tree.root.code, group_level="province"
+    )
+    by_parent = equity(result.scores, tree, edition, by="indicator", within=tree.root.code)
+    got = result.equity_indicator
+    pd.testing.assert_frame_equal(got, by_province)
+    assert not got["theil_between"].equals(by_parent["theil_between"])
