@@ -32,22 +32,13 @@ from pathlib import Path
 import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+from assessment.catalogue.regions import TREE_COLUMNS  # noqa: E402
+
 DEMO = ROOT / "assessment" / "demo"
 OUT = DEMO / "national"
 SEED = 20210420
-COLUMNS = (
-    "code",
-    "name_zh",
-    "name_en",
-    "level",
-    "parent_code",
-    "population",
-    "urban",
-    "mountainous",
-    "ethnic_autonomous",
-    "fiscal_capacity_per_head",
-    "reports",
-)
+COLUMNS = TREE_COLUMNS
 NATION = ("900000", "示例国", "Sample Country")
 STEMS = (("甲", "Jia"), ("乙", "Yi"), ("丙", "Bing"))
 NUMERALS = ("一", "二", "三", "四", "五", "六", "七", "八")

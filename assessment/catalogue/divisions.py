@@ -27,25 +27,13 @@ from pathlib import Path
 
 import pandas as pd
 
+from assessment.catalogue.regions import TREE_COLUMNS
 from assessment.domain.errors import DataFileError, localized_problem
 
 DIVISIONS_DIR = Path(__file__).resolve().parent / "divisions"
 DIVISIONS_FILE = DIVISIONS_DIR / "divisions.csv"
 DIVISIONS_AS_OF = "2023-06-30"
 NATIONAL_CODE = "100000"
-TREE_COLUMNS = (
-    "code",
-    "name_zh",
-    "name_en",
-    "level",
-    "parent_code",
-    "population",
-    "urban",
-    "mountainous",
-    "ethnic_autonomous",
-    "fiscal_capacity_per_head",
-    "reports",
-)
 
 __all__ = [
     "DIVISIONS_AS_OF",

@@ -65,6 +65,7 @@ from assessment.domain.model import LEVEL_RANK, Region, RegionTree
 REQUIRED_COLUMNS = ("code", "name_zh", "name_en", "level", "parent_code", "population")
 FLAG_COLUMNS = ("urban", "mountainous", "ethnic_autonomous", "reports")
 OPTIONAL_COLUMNS = ("urban", "mountainous", "ethnic_autonomous", "fiscal_capacity_per_head", "reports")
+TREE_COLUMNS = (*REQUIRED_COLUMNS, *OPTIONAL_COLUMNS)  # the region-tree file, in order
 FLAG_DEFAULTS = {"urban": False, "mountainous": False, "ethnic_autonomous": False, "reports": True}
 
 # A population column: the base ``population`` or ``population_YYYY``; the year must be four digits.

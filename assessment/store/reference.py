@@ -21,6 +21,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from assessment.catalogue.regions import TREE_COLUMNS
 from assessment.domain.model import Edition, Region, RegionTree
 from assessment.store import audit
 from assessment.store.errors import refuse
@@ -33,18 +34,7 @@ from assessment.store.schema import (
     settings,
 )
 
-REGION_FIELDS = (
-    "name_zh",
-    "name_en",
-    "level",
-    "parent_code",
-    "population",
-    "urban",
-    "mountainous",
-    "ethnic_autonomous",
-    "fiscal_capacity_per_head",
-    "reports",
-)
+REGION_FIELDS = TREE_COLUMNS[1:]  # every column of the region-tree file but the code
 
 
 def region_tree(conn: Connection) -> RegionTree:

@@ -11,22 +11,11 @@ from datetime import datetime
 
 import pandas as pd
 
+from assessment.catalogue.regions import TREE_COLUMNS
 from assessment.domain.i18n import t
 from assessment.domain.model import LEVEL_RANK, Edition, LocalStandard, Region, RegionTree
 
-REGION_CSV_COLUMNS = (
-    "code",
-    "name_zh",
-    "name_en",
-    "level",
-    "parent_code",
-    "population",
-    "urban",
-    "mountainous",
-    "ethnic_autonomous",
-    "fiscal_capacity_per_head",
-    "reports",
-)
+REGION_CSV_COLUMNS = TREE_COLUMNS
 
 
 def users_frame(users: tuple, tree: RegionTree, lang: str = "zh") -> pd.DataFrame:
