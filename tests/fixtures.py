@@ -36,7 +36,9 @@ from pathlib import Path
 from urllib.parse import quote
 
 import pandas as pd
+import pytest
 import sqlalchemy as sa
+from argon2 import PasswordHasher
 from openpyxl import load_workbook
 
 from assessment.domain.errors import Problem
@@ -221,6 +223,7 @@ def _template_indicator(
     direction: str = "higher",
     optimum: float = 100.0,
     unit: str = "%",
+    lower: float = 0.0,
 ) -> Indicator:
     return Indicator(
         code=code,
@@ -233,7 +236,7 @@ def _template_indicator(
         national_floor=floor,
         floor_confirmed=confirmed,
         optimum=optimum,
-        lower_bound=0.0,
+        lower_bound=lower,
         weight=1.0,
         unit_cost=None,
         source="test",
@@ -744,22 +747,9 @@ def demo_template(region: str, period: int, change: float = 0.0) -> bytes:
 # ================================================================================================
 def standards_indicator(
     code: str, kind: str, direction: str, floor, optimum: float, lower: float, unit: str = "%"
-):
-    return Indicator(
-        code=code,
-        item_code=code.split(".")[0],
-        name_zh=f"指标{code}",
-        name_en=f"Indicator {code}",
-        kind=kind,
-        unit=unit,
-        direction=direction,
-        national_floor=floor,
-        floor_confirmed=True,
-        optimum=optimum,
-        lower_bound=lower,
-        weight=1.0,
-        unit_cost=None,
-        source="test",
+) -> Indicator:
+    return _template_indicator(
+        code, kind, floor, direction=direction, optimum=optimum, unit=unit, lower=lower
     )
 
 
@@ -962,3 +952,17 @@ def yearly_demo_tree() -> RegionTree:
             r = replace(r, populations=((2023, r.population), (2024, r.population)))
         regions.append(r)
     return RegionTree(tuple(regions))
+
+
+# ================================================================================================
+# Sign-in: cheap Argon2 parameters for tests (the production ones take about 0.1 s per hash)
+# ================================================================================================
+FAST_HASHER = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+
+
+def use_fast_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Make password hashing cheap for one test (and forget the dummy hash made with other settings)."""
+    from assessment.auth import signin
+
+    monkeypatch.setattr(signin, "HASHER", FAST_HASHER)
+    signin._dummy_hash.cache_clear()

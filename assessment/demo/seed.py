@@ -19,10 +19,11 @@ already seeded database with ``force`` adds nothing twice: identical files are n
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from assessment.auth.signin import seed_demo_accounts
 from assessment.domain.errors import Problem
@@ -30,6 +31,9 @@ from assessment.store import audit, reference, standards, submissions, workflow
 from assessment.store.errors import refuse
 
 if TYPE_CHECKING:
+    from sqlalchemy.engine import Connection
+
+    from assessment.domain.model import Edition, LocalStandard, RegionTree
     from assessment.store.service import Store
 
 SAMPLE_DIR = Path(__file__).resolve().parents[2] / "sample_reports"
@@ -81,6 +85,29 @@ def _sample_files(folder: Path) -> list[tuple[str, int, Path]]:
     return out
 
 
+def save_reference(
+    conn: Connection,
+    actor: str,
+    tree: RegionTree,
+    boundaries: dict[str, Any],
+    boundaries_source: str,
+    edition: Edition,
+    local: Sequence[LocalStandard],
+    periods: Iterable[int],
+) -> None:
+    """A demo's reference data in the open transaction: the region tree, boundaries, edition, its
+    local standards (those not already in force) and a reporting deadline per period."""
+    reference.save_region_tree(conn, actor, tree)
+    reference.save_boundaries(conn, actor, boundaries, boundaries_source)
+    reference.register_edition(conn, actor, edition)
+    in_force = set(standards.in_force(conn))
+    for std in local:
+        if std not in in_force:
+            standards.set_standard(conn, actor, std, edition, tree)
+    for period in periods:
+        reference.set_deadline(conn, actor, period, deadline_for(period))
+
+
 def seed_demo(
     store: Store, actor: str = "system", *, force: bool = False, sample_dir: Path | None = None
 ) -> DemoSummary:
@@ -116,15 +143,16 @@ def seed_demo_data(
         from assessment.store import users
 
         users.require(conn, actor)
-        reference.save_region_tree(conn, actor, tree)
-        reference.save_boundaries(conn, actor, boundaries, "assessment/demo/boundaries.geojson")
-        reference.register_edition(conn, actor, edition)
-        in_force = set(standards.in_force(conn))
-        for std in local:
-            if std not in in_force:
-                standards.set_standard(conn, actor, std, edition, tree)
-        for period in sorted({*DEMO_PERIODS, *(p for _, p, _ in files)}):
-            reference.set_deadline(conn, actor, period, deadline_for(period))
+        save_reference(
+            conn,
+            actor,
+            tree,
+            boundaries,
+            "assessment/demo/boundaries.geojson",
+            edition,
+            local,
+            sorted({*DEMO_PERIODS, *(p for _, p, _ in files)}),
+        )
         rejected: list[str] = []
         problems: list[Problem] = []
         events = []

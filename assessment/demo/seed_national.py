@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from assessment.auth.signin import ALL_DEMO_ACCOUNTS, seed_demo_accounts
-from assessment.demo.seed import DemoSummary, _spread, deadline_for
+from assessment.demo.seed import DemoSummary, _spread, deadline_for, save_reference
 from assessment.domain.errors import Problem
 from assessment.store import audit, reference, standards, submissions, workflow
 from assessment.store.errors import refuse
@@ -82,15 +82,16 @@ def seed_national_demo_data(store: Store, actor: str = "system", *, force: bool 
         from assessment.store.queries import list_submissions
 
         users.require(conn, actor)
-        reference.save_region_tree(conn, actor, tree)
-        reference.save_boundaries(conn, actor, boundaries, "assessment/demo/national/boundaries.geojson")
-        reference.register_edition(conn, actor, edition)
-        in_force = set(standards.in_force(conn))
-        for std in local:
-            if std not in in_force:
-                standards.set_standard(conn, actor, std, edition, tree)
-        for period in DEMO_PERIODS:
-            reference.set_deadline(conn, actor, period, deadline_for(period))
+        save_reference(
+            conn,
+            actor,
+            tree,
+            boundaries,
+            "assessment/demo/national/boundaries.geojson",
+            edition,
+            local,
+            DEMO_PERIODS,
+        )
         rejected: list[str] = []
         problems: list[Problem] = []
         approvals: list[tuple] = []

@@ -11,7 +11,6 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from argon2 import PasswordHasher
 from streamlit.testing.v1 import AppTest
 
 from assessment.auth import accounts
@@ -19,6 +18,7 @@ from assessment.auth import signin as auth
 from assessment.demo import demo_tree
 from assessment.domain.i18n import t
 from assessment.store import Store
+from tests.fixtures import use_fast_hashing
 
 ROOT = Path(__file__).resolve().parents[2]
 PASSWORD = "correct horse battery"
@@ -52,8 +52,7 @@ def db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     monkeypatch.setenv("ASSESSMENT_DB_URL", url)
     monkeypatch.delenv("ASSESSMENT_DEMO", raising=False)
     monkeypatch.chdir(ROOT)
-    monkeypatch.setattr(auth, "HASHER", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
-    auth._dummy_hash.cache_clear()
+    use_fast_hashing(monkeypatch)
     with Store(url) as store:
         store.save_region_tree("system", demo_tree())
         accounts.create_account(
@@ -288,7 +287,7 @@ def demo_copy(demo_db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
     monkeypatch.setenv("ASSESSMENT_DB_URL", url)
     monkeypatch.setenv("ASSESSMENT_DEMO", "1")
     monkeypatch.chdir(ROOT)
-    monkeypatch.setattr(auth, "HASHER", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
+    use_fast_hashing(monkeypatch)
     with Store(url) as store:
         accounts.create_account(store, "system", "zhou", "evaluator", "990100", password=PASSWORD)
     data.store.clear()

@@ -9,13 +9,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from argon2 import PasswordHasher
 
 from assessment.auth import accounts
-from assessment.auth import signin as auth
 from assessment.demo import DEMO_DIR, demo_tree
 from assessment.domain.i18n import t
 from assessment.store import Store
+from tests.fixtures import use_fast_hashing
 from ui.admin_setup import DONE
 from ui.pages import page_files
 
@@ -37,7 +36,7 @@ def empty_db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     monkeypatch.setenv("ASSESSMENT_DB_URL", url)
     monkeypatch.delenv("ASSESSMENT_DEMO", raising=False)
     monkeypatch.chdir(ROOT)
-    monkeypatch.setattr(auth, "HASHER", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
+    use_fast_hashing(monkeypatch)
     with Store(url) as store:
         accounts.create_account(store, "system", "admin", "admin", None, password=PASSWORD)
     _clear_caches()

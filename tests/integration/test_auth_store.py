@@ -25,9 +25,8 @@ from assessment.auth.signin import (
 )
 from assessment.domain.access import AccessDenied
 from assessment.store import Store, StoreError
-from tests.fixtures import ADMIN, EVALUATOR, OFFICIAL, count_rows
+from tests.fixtures import ADMIN, EVALUATOR, OFFICIAL, count_rows, use_fast_hashing
 
-FAST = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
 PASSWORD = "correct horse battery"
 T0 = datetime(2025, 3, 1, 9, 0, tzinfo=UTC)
 
@@ -35,8 +34,7 @@ T0 = datetime(2025, 3, 1, 9, 0, tzinfo=UTC)
 @pytest.fixture(autouse=True)
 def fast_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
     """Cheap Argon2 parameters in tests (one test below checks the real ones and the upgrade)."""
-    monkeypatch.setattr(auth, "HASHER", FAST)
-    auth._dummy_hash.cache_clear()
+    use_fast_hashing(monkeypatch)
 
 
 @pytest.fixture

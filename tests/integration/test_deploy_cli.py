@@ -9,13 +9,12 @@ import json
 from pathlib import Path
 
 import pytest
-from argon2 import PasswordHasher
 
-from assessment.auth import signin as auth
 from assessment.catalogue.regions import parse_region_csv
 from assessment.cli import main
 from assessment.demo import DEMO_DIR
 from assessment.store import Store
+from tests.fixtures import use_fast_hashing
 
 PASSWORD = "a-Long-enough-passw0rd"
 REGIONS = DEMO_DIR / "regions.csv"
@@ -28,7 +27,7 @@ def db(store_url: str, monkeypatch: pytest.MonkeyPatch) -> str:
     """An empty database (SQLite file or PostgreSQL schema) pointed to by ASSESSMENT_DB_URL."""
     monkeypatch.setenv("ASSESSMENT_DB_URL", store_url)
     monkeypatch.delenv("ASSESSMENT_USER", raising=False)
-    monkeypatch.setattr(auth, "HASHER", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
+    use_fast_hashing(monkeypatch)
     return store_url
 
 

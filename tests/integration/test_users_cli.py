@@ -8,12 +8,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from argon2 import PasswordHasher
 
 from assessment.auth import signin as auth
 from assessment.cli import main
 from assessment.demo import demo_tree
 from assessment.store import Store
+from tests.fixtures import use_fast_hashing
 
 PASSWORD = "correct horse battery"
 
@@ -24,7 +24,7 @@ def db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     url = f"sqlite:///{tmp_path / 'cli.db'}"
     monkeypatch.setenv("ASSESSMENT_DB_URL", url)
     monkeypatch.delenv("ASSESSMENT_USER", raising=False)
-    monkeypatch.setattr(auth, "HASHER", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
+    use_fast_hashing(monkeypatch)
     with Store(url) as store:
         store.save_region_tree("system", demo_tree())
     yield url

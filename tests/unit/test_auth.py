@@ -6,7 +6,6 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from argon2 import PasswordHasher
 
 from assessment.auth import signin as auth
 from assessment.auth.signin import (
@@ -17,8 +16,8 @@ from assessment.auth.signin import (
     session_expired,
     verify_password,
 )
+from tests.fixtures import use_fast_hashing
 
-FAST = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
 PASSWORD = "correct horse battery"
 T0 = datetime(2025, 3, 1, 9, 0, tzinfo=UTC)
 
@@ -26,8 +25,7 @@ T0 = datetime(2025, 3, 1, 9, 0, tzinfo=UTC)
 @pytest.fixture(autouse=True)
 def fast_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
     """Cheap Argon2 parameters in tests (one test below checks the real ones and the upgrade)."""
-    monkeypatch.setattr(auth, "HASHER", FAST)
-    auth._dummy_hash.cache_clear()
+    use_fast_hashing(monkeypatch)
 
 
 # -- passwords --------------------------------------------------------------------------------------
