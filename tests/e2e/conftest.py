@@ -10,6 +10,7 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -34,15 +35,13 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="session")
-def app_url(demo_db_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """``streamlit run dashboard.py`` on a free port against a copy of the seeded demo database."""
-    src = Path(demo_db_url.removeprefix("sqlite:///"))
-    db = tmp_path_factory.mktemp("e2e-db") / "assessment.db"
-    shutil.copy(src, db)
+@contextmanager
+def serve_app(db_url: str, log_dir: Path) -> Iterator[str]:
+    """``streamlit run dashboard.py`` on a free port against ``db_url`` in demo mode; yields its URL
+    once ``/_stcore/health`` answers, stops the server afterwards."""
     port = _free_port()
-    env = {**os.environ, "ASSESSMENT_DB_URL": f"sqlite:///{db}", "ASSESSMENT_DEMO": "1"}
-    log = open(tmp_path_factory.mktemp("e2e-log") / "streamlit.log", "w")  # noqa: SIM115
+    env = {**os.environ, "ASSESSMENT_DB_URL": db_url, "ASSESSMENT_DEMO": "1"}
+    log = open(log_dir / "streamlit.log", "w")  # noqa: SIM115
     proc = subprocess.Popen(
         [
             sys.executable,
@@ -78,6 +77,16 @@ def app_url(demo_db_url: str, tmp_path_factory: pytest.TempPathFactory) -> Itera
         proc.terminate()
         proc.wait(timeout=20)
         log.close()
+
+
+@pytest.fixture(scope="session")
+def app_url(demo_db_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The app against a copy of the seeded demo database."""
+    src = Path(demo_db_url.removeprefix("sqlite:///"))
+    db = tmp_path_factory.mktemp("e2e-db") / "assessment.db"
+    shutil.copy(src, db)
+    with serve_app(f"sqlite:///{db}", tmp_path_factory.mktemp("e2e-log")) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

@@ -3,53 +3,22 @@ of the whole country, heatmap by province and the map of every county with provi
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 
 import pytest
 
 from tests import national_demo
-from tests.e2e.conftest import ROOT, SHOTS, _free_port, demo_sign_in, go_to
+from tests.e2e.conftest import SHOTS, demo_sign_in, go_to, serve_app
 
 pytestmark = pytest.mark.e2e
 national_db_url = national_demo.national_db_url  # the fixture of the seeded national demo
-STREAMLIT = [sys.executable, "-m", "streamlit", "run", "dashboard.py", "--server.headless", "true"]
-STREAMLIT += ["--browser.gatherUsageStats", "false"]
 
 
 @pytest.fixture(scope="module")
 def national_app(national_db_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """``streamlit run dashboard.py`` on a free port against the seeded national demo."""
-    port = _free_port()
-    env = {**os.environ, "ASSESSMENT_DB_URL": national_db_url, "ASSESSMENT_DEMO": "1"}
-    log = open(tmp_path_factory.mktemp("e2e-national-log") / "streamlit.log", "w")  # noqa: SIM115
-    proc = subprocess.Popen(
-        [*STREAMLIT, "--server.port", str(port)],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                if urllib.request.urlopen(url + "/_stcore/health", timeout=2).read() == b"ok":
-                    break
-            except OSError:
-                time.sleep(0.5)
-        else:
-            pytest.fail("the app server did not answer /_stcore/health within 60 s")
+    with serve_app(national_db_url, tmp_path_factory.mktemp("e2e-national-log")) as url:
         yield url
-    finally:
-        proc.terminate()
-        proc.wait(timeout=20)
-        log.close()
 
 
 @pytest.fixture
