@@ -8,8 +8,9 @@ written, :func:`summarised_parser` only its second paragraph (the first repeats 
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable
 
-__all__ = ["actor_argument", "documented_parser", "summarised_parser"]
+__all__ = ["actor_argument", "documented_parser", "no_tree", "summarised_parser", "usage"]
 
 
 def documented_parser(
@@ -47,4 +48,30 @@ def actor_argument(
         default=default,
         required=required,
         help=f"acting user / 操作用户{suffix}",
+    )
+
+
+def usage(parser: argparse.ArgumentParser) -> Callable[[argparse.Namespace], int]:
+    """Without an action: the help page, exit 2 (usage)."""
+
+    def show(args: argparse.Namespace) -> int:
+        parser.print_help()
+        return 2
+
+    return show
+
+
+def no_tree(what: str, filename: str) -> Exception:
+    """The refusal of a file that needs the region tree when there is none yet."""
+    from assessment.domain.errors import DataFileError, localized_problem
+    from assessment.domain.i18n import t
+
+    return DataFileError(
+        [
+            localized_problem(
+                "deploy.no_tree",
+                per_lang={lang: {"what": t(f"deploy.what_{what}", lang)} for lang in ("zh", "en")},
+                file=filename,
+            )
+        ]
     )

@@ -21,37 +21,10 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Callable
 from pathlib import Path
 
-from assessment.commands._common import actor_argument, documented_parser
+from assessment.commands._common import actor_argument, documented_parser, usage
 from assessment.domain.i18n import both
-
-
-def usage(parser: argparse.ArgumentParser) -> Callable[[argparse.Namespace], int]:
-    """Without an action: the help page, exit 2 (usage)."""
-
-    def show(args: argparse.Namespace) -> int:
-        parser.print_help()
-        return 2
-
-    return show
-
-
-def no_tree(what: str, filename: str) -> Exception:
-    """The refusal of a file that needs the region tree when there is none yet."""
-    from assessment.domain.errors import DataFileError, localized_problem
-    from assessment.domain.i18n import t
-
-    return DataFileError(
-        [
-            localized_problem(
-                "deploy.no_tree",
-                per_lang={lang: {"what": t(f"deploy.what_{what}", lang)} for lang in ("zh", "en")},
-                file=filename,
-            )
-        ]
-    )
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

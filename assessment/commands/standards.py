@@ -15,8 +15,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from assessment.commands._common import actor_argument, documented_parser
-from assessment.commands.regions import no_tree, usage
+from assessment.commands._common import actor_argument, documented_parser, no_tree, usage
 from assessment.domain.i18n import both
 from assessment.domain.model import LocalStandard
 
