@@ -50,6 +50,7 @@ class _Meta:
     published: str
     provenance: str
     expected: dict[str, int]
+    effective_from: int | None = None
 
 
 def list_editions() -> list[str]:
@@ -111,6 +112,7 @@ def load_edition_dir(path: Path) -> Edition:
         categories=tuple(sorted(categories, key=lambda c: c.order)),
         items=tuple(sorted(items, key=lambda i: i.no)),
         indicators=tuple(sorted(indicators, key=lambda ind: item_no[ind.item_code])),
+        effective_from=meta.effective_from,
     )
 
 
@@ -163,6 +165,11 @@ def _read_meta(path: Path, problems: list[Problem]) -> _Meta | None:
             expected[key] = value
         else:
             bad(f"expected.{key}", "toml_bad_count", value if value is not None else "")
+    effective = data.get("effective_from")
+    if effective is not None and (
+        not isinstance(effective, int) or isinstance(effective, bool) or not 1990 <= effective <= 2100
+    ):
+        bad("effective_from", "toml_bad_period", effective)
     problems.extend(found)
     if found:
         return None
@@ -173,6 +180,7 @@ def _read_meta(path: Path, problems: list[Problem]) -> _Meta | None:
         published=str(published),
         provenance=texts["provenance"],
         expected=expected,
+        effective_from=effective,
     )
 
 

@@ -96,6 +96,16 @@ class Edition:
     categories: tuple[Category, ...]
     items: tuple[ServiceItem, ...]
     indicators: tuple[Indicator, ...]
+    # The first period (year) this edition is in force for, as shipped (edition.toml); the store may
+    # override it (an administrator's choice). None: no period is assigned to it by default.
+    effective_from: int | None = None
+    # 1 = the edition as shipped; every catalogue-workbook import by an administrator adds one.
+    revision: int = 1
+
+    @property
+    def label(self) -> str:
+        """The edition and revision as shown next to every score: ``CN-2021`` or ``CN-2021 r2``."""
+        return self.id if self.revision == 1 else f"{self.id} r{self.revision}"
 
     @cached_property
     def indicator_by_code(self) -> dict[str, Indicator]:
