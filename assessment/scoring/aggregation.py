@@ -287,7 +287,7 @@ def _finish(
 
     out = pd.DataFrame(
         {
-            "edition": cat(np.zeros(len(score), dtype=np.int8), [edition.id]),
+            "edition": cat(np.zeros(len(score), dtype=np.int8), [edition.label]),
             "region_code": cat(region_pos, regions),
             "parent_code": cat(row_parent, np.asarray(parent_index, dtype=object)),
             "period": period_index[period_pos],

@@ -10,9 +10,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
+from itertools import pairwise
 
 import pandas as pd
 
+from assessment.domain.editions import EditionSchedule
 from assessment.domain.model import Edition, LocalStandard, RegionTree
 from assessment.scoring.aggregation import aggregate
 from assessment.scoring.costing import cost_to_close
@@ -36,7 +38,14 @@ class ScoringInputs:
 
 @dataclass(frozen=True)
 class Assessment:
-    """Scores of the counties under ``jurisdiction`` for ``periods`` (DESIGN section 4)."""
+    """Scores of the counties under ``jurisdiction`` for ``periods`` (DESIGN section 4).
+
+    ``edition`` is the edition of the latest period (the catalogue pages list); ``editions`` names
+    the edition each period was scored by (periods of a mixed-edition assessment differ). Every row
+    of every table carries its edition and revision (``Edition.label``) in its ``edition`` column.
+    ``what_if`` is set when the periods were re-scored under an edition not in force for them
+    ("what if that standard had applied"): such an assessment is never the official score.
+    """
 
     edition: Edition
     tree: RegionTree
@@ -47,6 +56,28 @@ class Assessment:
     aggregates: pd.DataFrame  # aggregation.aggregate output
     trends: pd.DataFrame  # trends.trends output (target year 2025)
     costs: pd.DataFrame  # costing.cost_to_close output (rows with a shortfall only)
+    editions: tuple[tuple[int, Edition], ...] = ()  # (period, the edition it was scored by)
+    what_if: str | None = None  # the edition label imposed on every period, when not the official one
+
+    def edition_of(self, period: int) -> Edition:
+        """The edition ``period`` was scored by."""
+        return dict(self.editions).get(int(period), self.edition)
+
+    @property
+    def mixed(self) -> bool:
+        """Whether the periods were scored by more than one edition."""
+        return len({e.label for _, e in self.editions}) > 1
+
+    @property
+    def edition_changes(self) -> tuple[tuple[int, Edition, Edition], ...]:
+        """(first period, previous edition, new edition) wherever the edition changes between two
+        consecutive periods of this assessment."""
+        out = []
+        pairs = sorted(self.editions, key=lambda pe: pe[0])
+        for (_, before), (p, after) in pairwise(pairs):
+            if before.label != after.label:
+                out.append((p, before, after))
+        return tuple(out)
 
     # Equity is computed on first use: only the indicator and equity pages show it, and at national
     # scale it costs about a second that the overview and region pages need not pay.
@@ -54,28 +85,39 @@ class Assessment:
     def equity_indicator(self) -> pd.DataFrame:
         """equity.equity(by="indicator") across the counties under the jurisdiction (Theil T split as
         for :attr:`equity_aspect`: by province under a national jurisdiction)."""
-        return equity(
-            self.scores,
-            self.tree,
-            self.edition,
-            by="indicator",
-            within=self.jurisdiction,
-            group_level=self.theil_group_level,
+        return self._period_editions(
+            equity(
+                self.scores,
+                self.tree,
+                self.edition,
+                by="indicator",
+                within=self.jurisdiction,
+                group_level=self.theil_group_level,
+            )
         )
 
     @cached_property
     def equity_aspect(self) -> pd.DataFrame:
         """equity.equity(by="aspect"), from the aggregates already computed; Theil T split between
         and within the provinces for a national jurisdiction, the counties' parents otherwise."""
-        return equity(
-            self.scores,
-            self.tree,
-            self.edition,
-            by="aspect",
-            within=self.jurisdiction,
-            aggregates=self.aggregates,
-            group_level=self.theil_group_level,
+        return self._period_editions(
+            equity(
+                self.scores,
+                self.tree,
+                self.edition,
+                by="aspect",
+                within=self.jurisdiction,
+                aggregates=self.aggregates,
+                group_level=self.theil_group_level,
+            )
         )
+
+    def _period_editions(self, frame: pd.DataFrame) -> pd.DataFrame:
+        """``frame`` with its edition column naming each period's own edition."""
+        if not self.mixed or "edition" not in frame.columns:
+            return frame
+        labels = {p: e.label for p, e in self.editions}
+        return frame.assign(edition=frame["period"].map(labels).fillna(self.edition.label))
 
     @property
     def theil_group_level(self) -> str | None:
@@ -86,7 +128,7 @@ class Assessment:
 
 def assess(
     values: pd.DataFrame,
-    edition: Edition,
+    edition: Edition | EditionSchedule,
     tree: RegionTree,
     local_standards: Sequence[LocalStandard] = (),
     *,
@@ -94,9 +136,13 @@ def assess(
     periods: Sequence[int] | None = None,
     basis: str = "standard",
     target_year: int = 2025,
+    what_if: Edition | None = None,
 ) -> Assessment:
     """Score and aggregate the counties under ``jurisdiction`` (default: the root of the tree).
 
+    ``edition``: one edition for every period, or an :class:`EditionSchedule` (each period scored
+    by the edition in force for it; the tables of a mixed-edition assessment are stacked, each row
+    naming its edition). ``what_if``: score every period by this edition instead, marked as such.
     ``basis="floor"`` scores against the national floor alone (local standards ignored);
     ``basis="standard"`` against the binding standard (the stricter of floor and local standard).
     """
@@ -105,20 +151,50 @@ def assess(
     root = jurisdiction or tree.root.code
     if periods is None:
         periods = sorted(int(p) for p in pd.unique(values["period"])) if len(values) else []
+    schedule = edition if isinstance(edition, EditionSchedule) else EditionSchedule.single(edition)
+    if what_if is not None:
+        schedule = EditionSchedule.single(what_if)
     stds = tuple(local_standards) if basis == "standard" else ()
-    scores = score_indicators(values, edition, tree, stds, periods=periods, regions=[root])
-    aggs = aggregate(scores, edition, tree)
+    groups = schedule.split(periods) or [(schedule.latest(), ())]
+    parts = []
+    for ed, ps in groups:
+        scores = score_indicators(values, ed, tree, stds, periods=ps, regions=[root])
+        parts.append(
+            (ed, scores, aggregate(scores, ed, tree), cost_to_close(scores, ed, tree, against=basis))
+        )
+    latest = groups[-1][0]
+    all_scores = stack([p[1] for p in parts])
     return Assessment(
-        edition,
+        latest,
         tree,
         root,
         tuple(periods),
         basis,
-        scores,
-        aggs,
-        trends(scores, edition, target_year=target_year),
-        cost_to_close(scores, edition, tree, against=basis),
+        all_scores,
+        stack([p[2] for p in parts]),
+        trends(all_scores, latest, target_year=target_year),
+        stack([p[3] for p in parts]),
+        editions=tuple((p, ed) for ed, ps in groups for p in ps),
+        what_if=what_if.label if what_if is not None else None,
     )
+
+
+def stack(frames: Sequence[pd.DataFrame]) -> pd.DataFrame:
+    """Tables of the same columns one under the other, categorical columns kept categorical (their
+    categories united); one table is returned as it is."""
+    if len(frames) == 1:
+        return frames[0]
+    first = frames[0]
+    out = pd.concat(frames, ignore_index=True)
+    for col in first.columns:
+        if isinstance(first[col].dtype, pd.CategoricalDtype) and not isinstance(
+            out[col].dtype, pd.CategoricalDtype
+        ):
+            cats = pd.api.types.union_categoricals(
+                [pd.Categorical(f[col]) for f in frames], ignore_order=True
+            )
+            out[col] = pd.Categorical(cats, categories=cats.categories)
+    return out
 
 
 def region_label(tree: RegionTree, code: str, lang: str) -> str:

@@ -162,7 +162,7 @@ def cost_to_close(
     )
     out = pd.DataFrame(
         {
-            "edition": edition.id,
+            "edition": edition.label,
             "region_code": s["region_code"].astype("string").to_numpy(),
             "period": s["period"].to_numpy(dtype="int64"),
             "indicator_code": code,

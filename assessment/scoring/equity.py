@@ -144,7 +144,7 @@ def equity(
         )
     out["population_carried_forward"] = out["_carried"].to_numpy() > 0
     out["by"] = by
-    out["edition"] = edition.id
+    out["edition"] = edition.label
     out["period"] = out["period"].astype("int64")
     return out.loc[:, list(EQUITY_COLUMNS)].sort_values(["code", "period"], ignore_index=True)
 

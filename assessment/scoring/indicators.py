@@ -274,7 +274,7 @@ def score_indicators(
 
     out = pd.DataFrame(
         {
-            "edition": pd.Categorical.from_codes(np.zeros(n_rows, dtype=np.int8), categories=[edition.id]),
+            "edition": pd.Categorical.from_codes(np.zeros(n_rows, dtype=np.int8), categories=[edition.label]),
             "region_code": pd.Categorical.from_codes(
                 np.repeat(np.arange(n_reg), n_per * n_ind), categories=r_index
             ),

@@ -84,6 +84,14 @@ def trends(scores: pd.DataFrame, edition: Edition, *, target_year: int = 2025) -
     sign = np.where(ind["direction"].eq("lower").to_numpy(), -1.0, 1.0)[ii]
     target = np.where(np.isnan(standard), ind["optimum"].to_numpy(dtype="float64")[ii], standard)
     n = len(y)
+    # each row keeps the edition it was scored by (a mixed-edition table spans two)
+    if "edition" in s.columns and isinstance(s["edition"].dtype, pd.CategoricalDtype):
+        ed = s["edition"].cat
+        edition_column = pd.Categorical.from_codes(ed.codes.to_numpy()[order], categories=ed.categories)
+    elif "edition" in s.columns:
+        edition_column = pd.Categorical(s["edition"].to_numpy()[order])
+    else:
+        edition_column = pd.Categorical.from_codes(np.zeros(n, dtype=np.int8), categories=[edition.label])
 
     # previous and first reported value within each (region, indicator) series
     has = ~np.isnan(y)
@@ -149,7 +157,7 @@ def trends(scores: pd.DataFrame, edition: Edition, *, target_year: int = 2025) -
         )
     out = pd.DataFrame(
         {
-            "edition": pd.Categorical.from_codes(np.zeros(n, dtype=np.int8), categories=[edition.id]),
+            "edition": edition_column,
             "region_code": pd.Categorical.from_codes(r_ids, categories=r_index),
             "indicator_code": pd.Categorical.from_codes(ii, categories=i_index),
             "period": t,

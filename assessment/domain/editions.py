@@ -1,0 +1,219 @@
+"""Which catalogue edition is in force for which period, and the indicators a jurisdiction adds.
+
+An :class:`EditionSchedule` holds the editions that periods are scored by, each from its
+``effective_from`` period until the next one starts (so two editions can never be in force for one
+period). A period before the first start is scored by the earliest edition. Editions without an
+``effective_from`` are known but in force for no period (they serve "what if" scoring only).
+
+A :class:`LocalIndicator` is an indicator a jurisdiction (the national root, a province, a
+prefecture) adds to the catalogue for the regions below it, with its own threshold (DESIGN section 3,
+"local-only indicators"). :func:`with_local_indicators` returns the edition extended by them: each
+becomes an indicator of the local aspect (:data:`LOCAL_ASPECT`) under the jurisdiction's own category
+and item, with no national floor; its threshold binds as the jurisdiction's local standard.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
+
+from assessment.domain.model import (
+    LEVEL_RANK,
+    Aspect,
+    Category,
+    Edition,
+    Indicator,
+    LocalStandard,
+    RegionTree,
+    ServiceItem,
+)
+
+LOCAL_ASPECT = "LOC"  # the aspect every local indicator is aggregated under
+LOCAL_PREFIX = "L"  # local category and item codes: "L" + the jurisdiction code
+
+
+@dataclass(frozen=True)
+class EditionSchedule:
+    """The editions periods are scored by, ordered by the period they start in."""
+
+    editions: tuple[Edition, ...]
+
+    def __post_init__(self) -> None:
+        if not self.editions:
+            raise ValueError("an edition schedule needs at least one edition")
+        starts = [e.effective_from for e in self.scheduled]
+        if len(set(starts)) != len(starts):
+            raise ValueError("two editions start in the same period")
+
+    @classmethod
+    def single(cls, edition: Edition) -> EditionSchedule:
+        """One edition for every period."""
+        return cls((edition,))
+
+    @property
+    def scheduled(self) -> tuple[Edition, ...]:
+        """The editions in force for some period, by start (an edition without a start counts as in
+        force from the beginning when it is the only one)."""
+        dated = sorted((e for e in self.editions if e.effective_from is not None), key=_start)
+        return tuple(dated) if dated else self.editions[:1]
+
+    def for_period(self, period: int) -> Edition:
+        """The edition in force for ``period``."""
+        chosen = self.scheduled[0]
+        for edition in self.scheduled:
+            if edition.effective_from is not None and edition.effective_from <= int(period):
+                chosen = edition
+        return chosen
+
+    def split(self, periods: Iterable[int]) -> list[tuple[Edition, tuple[int, ...]]]:
+        """``periods`` grouped by the edition in force, in period order."""
+        groups: dict[str, tuple[Edition, list[int]]] = {}
+        for p in sorted({int(p) for p in periods}):
+            ed = self.for_period(p)
+            groups.setdefault(ed.label, (ed, []))[1].append(p)
+        return [(ed, tuple(ps)) for ed, ps in groups.values()]
+
+    def latest(self, periods: Iterable[int] = ()) -> Edition:
+        """The edition of the latest of ``periods`` (the newest scheduled edition when none)."""
+        ps = [int(p) for p in periods]
+        return self.for_period(max(ps)) if ps else self.scheduled[-1]
+
+    def get(self, edition_id: str) -> Edition:
+        """The edition ``edition_id`` (KeyError when unknown)."""
+        for e in self.editions:
+            if e.id == edition_id:
+                return e
+        raise KeyError(edition_id)
+
+    def periods_of(self, edition_id: str, periods: Iterable[int]) -> tuple[int, ...]:
+        """Which of ``periods`` ``edition_id`` is in force for."""
+        return tuple(sorted(int(p) for p in periods if self.for_period(p).id == edition_id))
+
+
+def _start(e: Edition) -> int:
+    return e.effective_from if e.effective_from is not None else -1
+
+
+@dataclass(frozen=True)
+class LocalIndicator:
+    """An indicator a jurisdiction adds for the regions below it (not part of any national edition)."""
+
+    jurisdiction_code: str
+    code: str
+    item_code: str  # the national item it belongs to, or "" for an item of the jurisdiction's own
+    name_zh: str
+    name_en: str
+    kind: str
+    unit: str
+    direction: str
+    threshold: float
+    lower_bound: float
+    effective_from: int
+    effective_to: int | None = None
+    note: str = ""
+    set_by: str = ""
+
+    def in_force(self, period: int) -> bool:
+        return self.effective_from <= period and (self.effective_to is None or period <= self.effective_to)
+
+    def as_standard(self) -> LocalStandard:
+        """The threshold as the jurisdiction's local standard for this indicator."""
+        return LocalStandard(
+            jurisdiction_code=self.jurisdiction_code,
+            indicator_code=self.code,
+            threshold=self.threshold,
+            effective_from=self.effective_from,
+            effective_to=self.effective_to,
+            set_by=self.set_by,
+            note=self.note,
+        )
+
+    def indicator(self) -> Indicator:
+        """The indicator as scoring sees it: no national floor; the threshold is the optimum."""
+        return Indicator(
+            code=self.code,
+            item_code=local_item_code(self.jurisdiction_code),
+            name_zh=self.name_zh,
+            name_en=self.name_en,
+            kind=self.kind,
+            unit=self.unit,
+            direction=self.direction,
+            national_floor=None,
+            floor_confirmed=False,
+            optimum=self.threshold,
+            lower_bound=self.lower_bound,
+            weight=1.0,
+            unit_cost=None,
+            source="LOCAL",
+            definition_zh=self.note,
+            definition_en=self.note,
+        )
+
+
+def local_item_code(jurisdiction_code: str) -> str:
+    return f"{LOCAL_PREFIX}{jurisdiction_code}"
+
+
+def with_local_indicators(
+    edition: Edition,
+    local: Sequence[LocalIndicator],
+    tree: RegionTree,
+    periods: Iterable[int] | None = None,
+) -> Edition:
+    """``edition`` extended by the local indicators in force in any of ``periods`` (all when None)
+    whose jurisdiction is in ``tree``; ``edition`` itself when there are none. Codes that collide
+    with the edition's are skipped (imports refuse them; this is a guard)."""
+    wanted = None if periods is None else {int(p) for p in periods}
+    chosen = [
+        li
+        for li in local
+        if li.jurisdiction_code in tree
+        and li.code not in edition.indicator_by_code
+        and (wanted is None or any(li.in_force(p) for p in wanted))
+    ]
+    if not chosen:
+        return edition
+    chosen = list({li.code: li for li in reversed(chosen)}.values())[::-1]  # one per code, first wins
+    jurisdictions = list(dict.fromkeys(li.jurisdiction_code for li in chosen))
+    order = {r.code: n for n, r in enumerate(tree)}
+    jurisdictions.sort(key=lambda c: (LEVEL_RANK.get(tree.get(c).level, 9), order[c]))
+    aspect = Aspect(LOCAL_ASPECT, max(a.order for a in edition.aspects) + 1, "地方指标", "Local indicators")
+    base_cat = max(c.order for c in edition.categories)
+    base_item = max(i.no for i in edition.items)
+    categories, items = [], []
+    for n, code in enumerate(jurisdictions, start=1):
+        reg = tree.get(code)
+        names = (f"{reg.name_zh}指标", f"{reg.name_en} indicators")
+        categories.append(Category(local_item_code(code), LOCAL_ASPECT, base_cat + n, *names))
+        items.append(
+            ServiceItem(
+                no=base_item + n,
+                code=local_item_code(code),
+                category_code=local_item_code(code),
+                name_zh=f"{reg.name_zh}自定指标",
+                name_en=f"Indicators set by {reg.name_en}",
+                served_population_zh="",
+                content_zh="",
+                standard_zh="",
+                expenditure_zh="",
+                central_share=0.0,
+                lead_department_zh="",
+                verified=False,
+                source="LOCAL",
+            )
+        )
+    return replace(
+        edition,
+        aspects=(*edition.aspects, aspect),
+        categories=(*edition.categories, *categories),
+        items=(*edition.items, *items),
+        indicators=(*edition.indicators, *(li.indicator() for li in chosen)),
+    )
+
+
+def is_local_code(edition: Edition, code: str) -> bool:
+    """Whether ``code`` (an indicator, item, category or aspect code) is part of the local group."""
+    if code == LOCAL_ASPECT or (code.startswith(LOCAL_PREFIX) and code[1:].isdigit()):
+        return True
+    ind = edition.indicator_by_code.get(code)
+    return ind is not None and ind.item_code.startswith(LOCAL_PREFIX) and ind.item_code[1:].isdigit()
