@@ -109,6 +109,50 @@ editions = sa.Table(
     sa.Column("published", sa.String(10), nullable=False, server_default=""),
     sa.Column("loaded_by", sa.String(64), nullable=False),
     sa.Column("loaded_at", UTCDateTime, nullable=False),
+    # An administrator's choice of the periods the edition is in force for; NULL = as shipped.
+    sa.Column("effective_from", sa.Integer, nullable=True),
+    sa.Column("scheduled", sa.Boolean, nullable=True),  # False = in force for no period
+)
+
+# Revisions of an edition's catalogue imported by an administrator (revision 1 is the shipped
+# folder and is not stored); ``content`` is the whole edition as JSON (assessment.catalogue.serial).
+edition_revisions = sa.Table(
+    "edition_revisions",
+    metadata,
+    sa.Column("edition_id", sa.String(32), sa.ForeignKey("editions.id"), primary_key=True),
+    sa.Column("revision", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("content", sa.Text, nullable=False),
+    sa.Column("sha256", sa.String(64), nullable=False),
+    sa.Column("note", sa.Text, nullable=False, server_default=""),
+    sa.Column("created_by", sa.String(64), nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.CheckConstraint("revision >= 2", name="revision"),
+)
+
+# Indicators a jurisdiction adds for the regions below it (DESIGN section 3), with their history:
+# a new definition of a code supersedes the old row, which is kept.
+local_indicators = sa.Table(
+    "local_indicators",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("jurisdiction_code", sa.String(12), sa.ForeignKey("regions.code"), nullable=False),
+    sa.Column("code", sa.String(32), nullable=False, index=True),
+    sa.Column("item_code", sa.String(32), nullable=False, server_default=""),
+    sa.Column("name_zh", sa.String(300), nullable=False),
+    sa.Column("name_en", sa.String(300), nullable=False, server_default=""),
+    sa.Column("kind", sa.String(16), nullable=False),
+    sa.Column("unit", sa.String(64), nullable=False, server_default=""),
+    sa.Column("direction", sa.String(8), nullable=False),
+    sa.Column("threshold", sa.Double, nullable=False),
+    sa.Column("lower_bound", sa.Double, nullable=False),
+    sa.Column("effective_from", sa.Integer, nullable=False),
+    sa.Column("effective_to", sa.Integer, nullable=True),
+    sa.Column("note", sa.Text, nullable=False, server_default=""),
+    sa.Column("set_by", sa.String(200), nullable=False, server_default=""),
+    sa.Column("entered_by", sa.String(64), nullable=False),
+    sa.Column("entered_at", UTCDateTime, nullable=False),
+    sa.Column("superseded_at", UTCDateTime, nullable=True),
+    sa.Column("superseded_by", sa.String(64), nullable=True),
 )
 
 local_standards = sa.Table(

@@ -21,9 +21,11 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError
 
-from assessment.domain.model import LocalStandard, RegionTree
+from assessment.domain.editions import EditionSchedule, LocalIndicator
+from assessment.domain.model import Edition, LocalStandard, RegionTree
 from assessment.store import audit, engine, queries, reference, scope, snapshots, standards, users
 from assessment.store import completeness as reporting
+from assessment.store import editions as catalogue_editions
 from assessment.store.outcome import MergeOrigin
 from assessment.store.schema import local_standards, regions, submissions
 from assessment.store.users import User
@@ -41,6 +43,28 @@ class StoreReads:
         def dialect(self) -> str: ...
 
         def read(self) -> AbstractContextManager[Connection]: ...
+
+    # -- catalogue editions -----------------------------------------------------------------
+    def edition_schedule(self) -> EditionSchedule:
+        """Every edition at its newest revision, each with the period it is in force from: the
+        catalogue is public (every signed-in user scores and reads by it)."""
+        with self.read() as conn:
+            return catalogue_editions.schedule(conn)
+
+    def edition_revision(self, edition_id: str, revision: int | None = None) -> Edition:
+        """Revision ``revision`` of an edition (the newest when None), to reproduce an old report."""
+        with self.read() as conn:
+            return catalogue_editions.revision(conn, edition_id, revision)
+
+    def edition_revisions(self) -> pd.DataFrame:
+        """Every revision of every edition (1 = as shipped): who imported it, when, with what note."""
+        with self.read() as conn:
+            return catalogue_editions.revisions(conn)
+
+    def local_indicators(self) -> tuple[LocalIndicator, ...]:
+        """The local-only indicators in force (public like the local standards)."""
+        with self.read() as conn:
+            return catalogue_editions.local_in_force(conn)
 
     # -- users and settings -----------------------------------------------------------------
     def get_user(self, username: str) -> User | None:

@@ -12,16 +12,19 @@ and ``region_tree`` from :class:`~assessment.store.service_reads.StoreReads`.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy.engine import Connection
 
+from assessment.catalogue.local_indicators import check_local_indicators
+from assessment.domain.editions import LocalIndicator
 from assessment.domain.errors import Problem
 from assessment.domain.model import Edition, LocalStandard, RegionTree
 from assessment.store import audit, reference, scope, standards, users, workflow
-from assessment.store.errors import refuse
+from assessment.store import editions as catalogue_editions
+from assessment.store.errors import StoreError, refuse
 from assessment.store.outcome import ImportOutcome, UploadResultLike
 from assessment.store.submissions import import_upload
 from assessment.store.users import User
@@ -107,6 +110,44 @@ class StoreWrites:
             lambda c: reference.register_edition(c, actor, edition),
             lambda c: scope.authorize(c, actor, "manage_editions"),
         )
+
+    def set_edition_in_force(self, actor: str, edition_id: str, start: int | None) -> None:
+        """Put an edition in force from period ``start`` (None: for no period); admins only, audited."""
+        self._write(
+            actor,
+            lambda c: catalogue_editions.set_in_force(c, actor, edition_id, start),
+            lambda c: scope.authorize(c, actor, "manage_editions"),
+        )
+
+    def save_edition_revision(self, actor: str, edition: Edition, note: str = "") -> int:
+        """Store a corrected catalogue as the next revision of its edition (checked by the workbook
+        reader before); admins only, audited. Returns the revision number."""
+        return self._write(
+            actor,
+            lambda c: catalogue_editions.save_revision(c, actor, edition, note),
+            lambda c: scope.authorize(c, actor, "manage_editions"),
+        )
+
+    def save_local_indicators(self, actor: str, items: Sequence[LocalIndicator]) -> int:
+        """Add or redefine local-only indicators. Each is checked against every edition, the other
+        jurisdictions' local indicators and the tree (codes never collide with national ones);
+        the actor must be allowed to set standards for each jurisdiction. Returns how many."""
+
+        def write(c: Connection) -> int:
+            tree = reference.region_tree(c)
+            sched = catalogue_editions.schedule(c)
+            existing = catalogue_editions.local_in_force(c)
+            problems = check_local_indicators(items, sched.editions, existing, tree)
+            errors = [p for p in problems if p.severity == "error"]
+            if errors:
+                raise StoreError(errors)
+            return catalogue_editions.save_local(c, actor, items)
+
+        def allowed(c: Connection) -> None:
+            for code in sorted({li.jurisdiction_code for li in items}):
+                scope.authorize(c, actor, "set_standard", code)
+
+        return self._write(actor, write, allowed)
 
     def set_local_standard(
         self, actor: str, std: LocalStandard, edition: Edition, tree: RegionTree | None = None
