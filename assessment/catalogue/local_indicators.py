@@ -37,7 +37,7 @@ from assessment.domain.model import DIRECTIONS, KINDS, LEVEL_RANK, Edition, Loca
 DEFINITION_COLUMNS = ("item_code", "name_zh", "name_en", "kind", "unit", "direction", "lower_bound")
 ALIASES = {"jurisdiction": "jurisdiction_code", "code": "indicator_code"}
 CODE_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,31}")
-RESERVED = re.compile(rf"({LOCAL_ASPECT}|{LOCAL_PREFIX}\d+)", re.IGNORECASE)
+RESERVED = re.compile(rf"({LOCAL_ASPECT}|{LOCAL_PREFIX}C?\d+)", re.IGNORECASE)
 
 
 def _p(key: str, column: str, value: object, **kw: object) -> Problem:

@@ -151,7 +151,13 @@ class LocalIndicator:
 
 
 def local_item_code(jurisdiction_code: str) -> str:
+    """The code of a jurisdiction's own item in the local aspect: ``L`` + its code."""
     return f"{LOCAL_PREFIX}{jurisdiction_code}"
+
+
+def local_category_code(jurisdiction_code: str) -> str:
+    """The code of a jurisdiction's category in the local aspect: ``LC`` + its code."""
+    return f"{LOCAL_PREFIX}C{jurisdiction_code}"
 
 
 def with_local_indicators(
@@ -184,12 +190,12 @@ def with_local_indicators(
     for n, code in enumerate(jurisdictions, start=1):
         reg = tree.get(code)
         names = (f"{reg.name_zh}指标", f"{reg.name_en} indicators")
-        categories.append(Category(local_item_code(code), LOCAL_ASPECT, base_cat + n, *names))
+        categories.append(Category(local_category_code(code), LOCAL_ASPECT, base_cat + n, *names))
         items.append(
             ServiceItem(
                 no=base_item + n,
                 code=local_item_code(code),
-                category_code=local_item_code(code),
+                category_code=local_category_code(code),
                 name_zh=f"{reg.name_zh}自定指标",
                 name_en=f"Indicators set by {reg.name_en}",
                 served_population_zh="",
@@ -213,7 +219,46 @@ def with_local_indicators(
 
 def is_local_code(edition: Edition, code: str) -> bool:
     """Whether ``code`` (an indicator, item, category or aspect code) is part of the local group."""
-    if code == LOCAL_ASPECT or (code.startswith(LOCAL_PREFIX) and code[1:].isdigit()):
+    if code == LOCAL_ASPECT or (code.startswith(LOCAL_PREFIX) and code[1:].removeprefix("C").isdigit()):
         return True
     ind = edition.indicator_by_code.get(code)
     return ind is not None and ind.item_code.startswith(LOCAL_PREFIX) and ind.item_code[1:].isdigit()
+
+
+def edition_for(
+    schedule: EditionSchedule,
+    local: Sequence[LocalIndicator],
+    tree: RegionTree,
+    period: int,
+    region: str | None = None,
+) -> Edition:
+    """The catalogue a region reports against for ``period``: the edition in force, extended by the
+    local indicators in force then that apply to ``region`` (set by it or a jurisdiction above it;
+    every jurisdiction's when None)."""
+    chosen = [
+        li
+        for li in local
+        if region is None
+        or (region in tree and li.jurisdiction_code in tree and tree.is_within(region, li.jurisdiction_code))
+    ]
+    return with_local_indicators(schedule.for_period(period), chosen, tree, [period])
+
+
+def local_indicator_codes(edition: Edition) -> set[str]:
+    """The codes of ``edition``'s local indicators (those under the local aspect)."""
+    local_items = {i.code for i in edition.items if is_local_code(edition, i.code)}
+    return {ind.code for ind in edition.indicators if ind.item_code in local_items}
+
+
+def national_part(edition: Edition) -> Edition:
+    """``edition`` without its local aspect (itself when it has none)."""
+    codes = local_indicator_codes(edition)
+    if not codes and all(a.code != LOCAL_ASPECT for a in edition.aspects):
+        return edition
+    return replace(
+        edition,
+        aspects=tuple(a for a in edition.aspects if a.code != LOCAL_ASPECT),
+        categories=tuple(c for c in edition.categories if c.aspect_code != LOCAL_ASPECT),
+        items=tuple(i for i in edition.items if not is_local_code(edition, i.code)),
+        indicators=tuple(i for i in edition.indicators if i.code not in codes),
+    )

@@ -14,7 +14,13 @@ from itertools import pairwise
 
 import pandas as pd
 
-from assessment.domain.editions import EditionSchedule
+from assessment.domain.editions import (
+    EditionSchedule,
+    LocalIndicator,
+    local_indicator_codes,
+    national_part,
+    with_local_indicators,
+)
 from assessment.domain.model import Edition, LocalStandard, RegionTree
 from assessment.scoring.aggregation import aggregate
 from assessment.scoring.costing import cost_to_close
@@ -137,12 +143,17 @@ def assess(
     basis: str = "standard",
     target_year: int = 2025,
     what_if: Edition | None = None,
+    local_indicators: Sequence[LocalIndicator] = (),
 ) -> Assessment:
     """Score and aggregate the counties under ``jurisdiction`` (default: the root of the tree).
 
     ``edition``: one edition for every period, or an :class:`EditionSchedule` (each period scored
     by the edition in force for it; the tables of a mixed-edition assessment are stacked, each row
     naming its edition). ``what_if``: score every period by this edition instead, marked as such.
+    ``local_indicators``: the jurisdictions' own indicators; each is scored for the regions under its
+    jurisdiction in the periods it is in force (against its threshold, a local standard), aggregated
+    into the local aspect (``LOC``) and kept out of the overall score, so that regions under
+    different local catalogues stay comparable. On the floor basis they are left out.
     ``basis="floor"`` scores against the national floor alone (local standards ignored);
     ``basis="standard"`` against the binding standard (the stricter of floor and local standard).
     """
@@ -154,14 +165,17 @@ def assess(
     schedule = edition if isinstance(edition, EditionSchedule) else EditionSchedule.single(edition)
     if what_if is not None:
         schedule = EditionSchedule.single(what_if)
-    stds = tuple(local_standards) if basis == "standard" else ()
-    groups = schedule.split(periods) or [(schedule.latest(), ())]
+    local = tuple(local_indicators) if basis == "standard" else ()
+    stds = (*local_standards, *(li.as_standard() for li in local)) if basis == "standard" else ()
+    groups = [
+        (with_local_indicators(ed, local, tree, ps), ps)
+        for ed, ps in (schedule.split(periods) or [(schedule.latest(), ())])
+    ]
     parts = []
     for ed, ps in groups:
-        scores = score_indicators(values, ed, tree, stds, periods=ps, regions=[root])
-        parts.append(
-            (ed, scores, aggregate(scores, ed, tree), cost_to_close(scores, ed, tree, against=basis))
-        )
+        scores = _own_regions(score_indicators(values, ed, tree, stds, periods=ps, regions=[root]), ed)
+        costs = cost_to_close(scores, ed, tree, against=basis)
+        parts.append((ed, scores, _aggregate(scores, ed, tree), costs))
     latest = groups[-1][0]
     all_scores = stack([p[1] for p in parts])
     return Assessment(
@@ -177,6 +191,27 @@ def assess(
         editions=tuple((p, ed) for ed, ps in groups for p in ps),
         what_if=what_if.label if what_if is not None else None,
     )
+
+
+def _own_regions(scores: pd.DataFrame, edition: Edition) -> pd.DataFrame:
+    """``scores`` without the rows of local indicators where none binds: regions outside the
+    jurisdiction that set it and periods it is not in force for."""
+    codes = local_indicator_codes(edition)
+    if not codes:
+        return scores
+    drop = scores["indicator_code"].isin(codes).to_numpy() & scores["local_standard"].isna().to_numpy()
+    return scores.loc[~drop].reset_index(drop=True) if drop.any() else scores
+
+
+def _aggregate(scores: pd.DataFrame, edition: Edition, tree: RegionTree) -> pd.DataFrame:
+    """Aggregates of ``scores``; local indicators roll up into the local aspect only (no overall)."""
+    codes = local_indicator_codes(edition)
+    if not codes:
+        return aggregate(scores, edition, tree)
+    is_local = scores["indicator_code"].isin(codes).to_numpy()
+    national = aggregate(scores.loc[~is_local], national_part(edition), tree)
+    own = aggregate(scores.loc[is_local], edition, tree)
+    return stack([national, own.loc[own["level"] != "overall"].reset_index(drop=True)])
 
 
 def stack(frames: Sequence[pd.DataFrame]) -> pd.DataFrame:
