@@ -28,7 +28,7 @@ if FLASH in st.session_state:
 period = wf.period_select(tr("review.period"), "review_period", s.submissions(actor)["period"].tolist(), 1)
 
 st.subheader(tr("review.completeness_title", period=period))
-expected = len(wf.edition().indicators)  # the edition in force (one edition for every period today)
+expected = len(wf.edition(period, scope).indicators)  # the period's edition, with local indicators
 completeness = s.completeness(actor, period, jurisdiction=scope, expected_indicators=expected)
 counts = views.completeness_counts(completeness)
 for col, (status, n) in zip(st.columns(len(counts)), counts.items(), strict=True):
@@ -77,8 +77,9 @@ tab_values, tab_diff, tab_warn, tab_hist = st.tabs(
     [tr("review.tab_values"), tr("review.tab_diff"), tr("review.tab_warnings"), tr("review.tab_history")]
 )
 previous = s.values(actor, periods=[sub.period - 1], region_codes=[sub.region_code])
+sub_edition = wf.edition(sub.period, sub.region_code)  # the catalogue of the submission's period
 tab_values.dataframe(
-    views.values_table(s.submission_values(actor, sub.id), previous, wf.edition(), L),
+    views.values_table(s.submission_values(actor, sub.id), previous, sub_edition, L),
     hide_index=True,
     key="review_values",
 )
@@ -94,7 +95,7 @@ else:
         tab_diff.info(
             tr("review.merged_from", version=origin.version, kept=origin.kept, from_file=origin.from_file)
         )
-    tab_diff.dataframe(views.diff_table(diff, wf.edition(), L), hide_index=True, key="review_diff")
+    tab_diff.dataframe(views.diff_table(diff, sub_edition, L), hide_index=True, key="review_diff")
 recheck = wf.recheck_submission(actor, sub.id)
 if recheck.problems:
     tab_warn.table(problems_frame(recheck.problems, L), hide_index=True)

@@ -21,7 +21,7 @@ tree = data.region_tree()
 scope = home_region()
 user = guard("set_standard", scope)
 actor = user.username
-edition = wf.edition()
+edition = wf.edition(None, scope)
 st.title(tr("standards.title", region=region_label(tree, scope, L)))
 st.caption(tr("standards.intro"))
 for level, text in st.session_state.pop(FLASH, []):

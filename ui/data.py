@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from assessment.catalogue import DEFAULT_EDITION, load_edition
 from assessment.catalogue.boundaries import feature_collection
+from assessment.domain.editions import EditionSchedule, LocalIndicator
 from assessment.domain.model import RegionTree
 from assessment.scoring.analysis import Assessment, assess
 from assessment.store.service import Store
@@ -36,27 +36,53 @@ def data_version() -> str:
 # result holds about half a gigabyte). ``_actor`` (not part of the key) is who reads the values.
 @st.cache_resource(show_spinner=False, max_entries=8)
 def _assessment(
-    jurisdiction: str, basis: str, include_pending: bool, version: str, _actor: str
+    jurisdiction: str,
+    basis: str,
+    include_pending: bool,
+    version: str,
+    _actor: str,
+    what_if: str | None = None,
 ) -> Assessment:
     s = store()
-    edition = load_edition(DEFAULT_EDITION)
+    schedule, local = catalogue(version)
     tree = _region_tree(version)
     # the whole tree: no list of every county to send to the database
     counties = None if jurisdiction == tree.root.code else tree.leaf_codes(jurisdiction)
     values = s.values(_actor, include_pending=include_pending, region_codes=counties)
-    return assess(values, edition, tree, s.local_standards(), jurisdiction=jurisdiction, basis=basis)
+    return assess(
+        values,
+        schedule,
+        tree,
+        s.local_standards(),
+        jurisdiction=jurisdiction,
+        basis=basis,
+        local_indicators=local,
+        what_if=None if what_if is None else schedule.get(what_if),
+    )
+
+
+@st.cache_resource(show_spinner=False, max_entries=2)
+def catalogue(version: str) -> tuple[EditionSchedule, tuple[LocalIndicator, ...]]:
+    """The editions in force per period and the local-only indicators, read once per data version."""
+    s = store()
+    return s.edition_schedule(), s.local_indicators()
 
 
 def assessment(
-    actor: str, jurisdiction: str, basis: str = "standard", include_pending: bool = False
+    actor: str,
+    jurisdiction: str,
+    basis: str = "standard",
+    include_pending: bool = False,
+    what_if: str | None = None,
 ) -> Assessment:
-    """Scores and aggregates of the counties under ``jurisdiction`` (cached per data version).
+    """Scores and aggregates of the counties under ``jurisdiction`` (cached per data version);
+    ``what_if``: an edition id to re-score every period by (never the official score).
 
     The store checks on every call, cached or not, that ``actor`` may view ``jurisdiction``
     (AccessDenied otherwise), so a shared result never reaches a user outside it.
     """
     store().authorize(actor, "view", jurisdiction)
-    return _assessment(jurisdiction, basis, include_pending, data_version(), actor)
+    return _assessment(jurisdiction, basis, include_pending, data_version(), actor, what_if)
 
 
 @st.cache_resource(show_spinner=False, max_entries=2)

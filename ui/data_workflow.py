@@ -12,18 +12,29 @@ from datetime import UTC, datetime
 
 import streamlit as st
 
-from assessment.catalogue import DEFAULT_EDITION, load_edition
+from assessment.domain.editions import edition_chooser, edition_for
 from assessment.domain.model import Edition
-from assessment.intake.ingest import UploadResult, read_upload
-from ui.data import data_version, region_tree, store
+from assessment.intake.ingest import EditionChooser, UploadResult, read_upload
+from ui.data import catalogue, data_version, region_tree, store
 from ui.data_analysis import url_select
 
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def edition() -> Edition:
-    """The catalogue edition in force."""
-    return load_edition(DEFAULT_EDITION)
+def edition(period: int | None = None, region: str | None = None) -> Edition:
+    """The catalogue ``region`` reports against for ``period``: the edition in force then, with the
+    local indicators that apply to it (the newest edition and every local indicator when no period
+    is given)."""
+    schedule, local = catalogue(data_version())
+    if period is None:
+        return edition_chooser(schedule, local, region_tree())(None, region)
+    return edition_for(schedule, local, region_tree(), period, region)
+
+
+def choose_edition() -> EditionChooser:
+    """The function :func:`read_upload` uses to pick the catalogue of a file's period and region."""
+    schedule, local = catalogue(data_version())
+    return edition_chooser(schedule, local, region_tree())
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
@@ -34,9 +45,9 @@ def _check(
     return read_upload(
         data,
         filename,
-        edition=edition(),
+        edition=choose_edition(),
         tree=region_tree(),
-        local_standards=s.local_standards(),
+        local_standards=_all_standards(),
         expected_region=region,
         expected_period=period,
         history=s.values(actor),
@@ -49,6 +60,13 @@ def check_upload(
     """:func:`read_upload` of ``data`` as ``actor`` sends it: within ``region`` and for ``period``,
     with the actor's approved values as history for the plausibility warnings (cached)."""
     return _check(data, filename, region, period, actor, data_version())
+
+
+def _all_standards() -> tuple:
+    """The higher local standards and the thresholds of the local-only indicators (each binds as
+    its jurisdiction's standard)."""
+    _, local = catalogue(data_version())
+    return (*store().local_standards(), *(li.as_standard() for li in local))
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
@@ -82,7 +100,7 @@ def template_file(actor: str, region: str, period: int, lang: str) -> Callable[[
             newest = int(versions.sort_values("version")["id"].iloc[-1])
             values = s.submission_values(actor, newest).assign(region_code=region, period=period)
         return build_template(
-            edition(), region_tree(), region, period, s.local_standards(), lang, values=values
+            edition(period, region), region_tree(), region, period, _all_standards(), lang, values=values
         )
 
     return build
@@ -112,9 +130,9 @@ def _recheck(actor: str, submission_id: int, version: str) -> UploadResult:
     return read_upload(
         data,
         filename,
-        edition=edition(),
+        edition=choose_edition(),
         tree=region_tree(),
-        local_standards=s.local_standards(),
+        local_standards=_all_standards(),
         history=s.values(actor),
     )
 

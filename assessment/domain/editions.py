@@ -14,7 +14,7 @@ and item, with no national floor; its threshold binds as the jurisdiction's loca
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 
 from assessment.domain.model import (
@@ -262,3 +262,17 @@ def national_part(edition: Edition) -> Edition:
         items=tuple(i for i in edition.items if not is_local_code(edition, i.code)),
         indicators=tuple(i for i in edition.indicators if i.code not in codes),
     )
+
+
+def edition_chooser(
+    schedule: EditionSchedule, local: Sequence[LocalIndicator], tree: RegionTree
+) -> Callable[[int | None, str | None], Edition]:
+    """A function of (period, region) giving the catalogue to check an upload against (see
+    :func:`edition_for`); without a period, the newest edition with every local indicator."""
+
+    def choose(period: int | None, region: str | None) -> Edition:
+        if period is None:
+            return with_local_indicators(schedule.latest(), local, tree)
+        return edition_for(schedule, local, tree, period, region)
+
+    return choose

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import pandas as pd
@@ -39,6 +39,9 @@ from assessment.intake.workbook_layout import DATA_SHEET, TEMPLATE_VERSION
 from assessment.intake.xlsx_reader import open_workbook, sheets
 
 log = logging.getLogger(__name__)
+
+# Chooses the catalogue a file is checked against from its (period, region): see read_upload.
+EditionChooser = Callable[[int | None, str | None], Edition]
 
 # What reading a damaged workbook can raise (defusedxml's refusals are ValueErrors; ElementTree's
 # ParseError is a SyntaxError). Anything else is a bug and becomes E_UNREADABLE.
@@ -197,22 +200,27 @@ def _tidy(checked: pd.DataFrame) -> pd.DataFrame:
 def _read(
     data: bytes,
     filename: str,
-    edition: Edition,
+    editions: Edition | EditionChooser,
     tree: RegionTree,
     local_standards: Sequence[LocalStandard],
     expected_region: str | None,
     expected_period: int | None,
     history: pd.DataFrame | None,
     max_bytes: int,
-) -> tuple[list[Problem], pd.DataFrame, str, str | None, int | None]:
+) -> tuple[list[Problem], pd.DataFrame, str, str | None, int | None, Edition | None]:
     guess = "batch" if filename.lower().endswith((".csv", ".txt")) else "template"
     inspection = inspect_upload(data, filename, max_bytes)
     if inspection.problems:
-        return list(inspection.problems), empty_values(), guess, None, None
+        return list(inspection.problems), empty_values(), guess, None, None, None
     guess = "batch" if inspection.kind == "csv" else guess
     raw, problems = _read_table(data, filename, inspection.kind)
     if raw is None:
-        return problems, empty_values(), guess, None, None
+        return problems, empty_values(), guess, None, None, None
+    edition = (
+        editions
+        if isinstance(editions, Edition)
+        else editions(*_where(raw, expected_region, expected_period))
+    )
     region = period = None
     if raw.kind == "template":
         meta_problems, stop = _meta_problems(raw, edition, tree, expected_region, expected_period, filename)
@@ -220,7 +228,7 @@ def _read(
         region = raw.meta.get("region_code") or None
         period = int(raw.meta["period"]) if raw.meta.get("period", "").isdigit() else None
         if stop:
-            return problems, empty_values(), raw.kind, region, period
+            return problems, empty_values(), raw.kind, region, period, edition
     else:
         problems += _batch_edition(raw, edition, filename)
     if raw.kind == "batch":
@@ -239,14 +247,27 @@ def _read(
     problems = cap_problems(sorted(problems, key=_sort_key))
     ok = not any(p.severity == "error" for p in problems)
     values = _tidy(checked) if ok else empty_values()
-    return problems, values, raw.kind, region, period
+    return problems, values, raw.kind, region, period, edition
+
+
+def _where(
+    raw: RawTable, expected_region: str | None, expected_period: int | None
+) -> tuple[int | None, str | None]:
+    """The period and region that choose the catalogue a file is checked against: a template's own
+    (its hidden metadata), else the newest period of a batch file and the uploader's region."""
+    if raw.kind == "template":
+        period = raw.meta.get("period", "")
+        region = raw.meta.get("region_code") or expected_region
+        return (int(period) if period.isdigit() else expected_period), region
+    found = clean_period(raw.frame["period"], raw.has_bools)[0].dropna()
+    return (int(found.max()) if len(found) else expected_period), expected_region
 
 
 def read_upload(
     data: bytes,
     filename: str,
     *,
-    edition: Edition,
+    edition: Edition | EditionChooser,
     tree: RegionTree,
     local_standards: Sequence[LocalStandard] = (),
     expected_region: str | None = None,
@@ -259,7 +280,10 @@ def read_upload(
     ``expected_region`` is the uploader's scope: a template must be of that region or one below
     it, and every batch row must lie within it. ``expected_period`` must match every period.
     ``history`` (tidy values of earlier periods and of peer regions) feeds the plausibility
-    warnings. Never raises on bad input: every failure is a Problem in the result.
+    warnings. ``edition``: the catalogue, or a function of (period, region) choosing it (the edition
+    in force for the file's period with the local indicators that apply to its region; a batch file
+    is checked against the catalogue of its newest period). Never raises on bad input: every failure
+    is a Problem in the result.
     """
     try:
         data = bytes(data)
@@ -267,7 +291,7 @@ def read_upload(
         data = str(data).encode("utf-8", errors="replace")
     sha = hashlib.sha256(data).hexdigest()
     try:
-        problems, values, kind, region, period = _read(
+        problems, values, kind, region, period, used = _read(
             data,
             filename,
             edition,
@@ -279,21 +303,25 @@ def read_upload(
             max_bytes,
         )
     except MemoryError:
-        problems, values, kind, region, period = (
+        problems, values, kind, region, period, used = (
             [make_problem("E_TOO_LARGE", file=filename, size_mb=f"{len(data) / 1048576:.1f}", limit_mb="-")],
             empty_values(),
             "batch",
             None,
             None,
+            None,
         )
     except Exception:  # the last line of defence: a bug must not become a traceback for the user
         log.exception("read_upload failed on %s (sha256 %s)", filename, sha)
-        problems, values, kind, region, period = (
+        problems, values, kind, region, period, used = (
             [make_problem("E_UNREADABLE", file=filename)],
             empty_values(),
             "batch",
             None,
             None,
+            None,
         )
     ok = not any(p.severity == "error" for p in problems)
-    return UploadResult(ok, tuple(problems), values, kind, region, period, edition.id, sha)
+    if used is None:  # the file could not be read far enough to know its period
+        used = edition if isinstance(edition, Edition) else edition(expected_period, expected_region)
+    return UploadResult(ok, tuple(problems), values, kind, region, period, used.id, sha)

@@ -14,6 +14,7 @@ from itertools import pairwise
 
 import pandas as pd
 
+from assessment.catalogue.crosswalk import breaks
 from assessment.domain.editions import (
     EditionSchedule,
     LocalIndicator,
@@ -84,6 +85,27 @@ class Assessment:
             if before.label != after.label:
                 out.append((p, before, after))
         return tuple(out)
+
+    @cached_property
+    def standard_breaks(self) -> pd.DataFrame:
+        """Where a series is not like for like: one row per (period, indicator_code) at each change
+        of edition whose crosswalk (or floors) says the standard changed, the code is new or was
+        removed. Columns: period, indicator_code, change, from_edition, to_edition. Trend charts and
+        tables mark these."""
+        rows = [
+            {
+                "period": p,
+                "indicator_code": code,
+                "change": change,
+                "from_edition": a.label,
+                "to_edition": b.label,
+            }
+            for p, a, b in self.edition_changes
+            for code, change in sorted(breaks(a, b).items())
+        ]
+        return pd.DataFrame(
+            rows, columns=["period", "indicator_code", "change", "from_edition", "to_edition"]
+        )
 
     # Equity is computed on first use: only the indicator and equity pages show it, and at national
     # scale it costs about a second that the overview and region pages need not pay.

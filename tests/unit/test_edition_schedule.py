@@ -160,3 +160,13 @@ def test_edition_for_a_region_adds_only_the_local_indicators_above_it() -> None:
     assert "P01" not in edition_for(SCHEDULE, [DOCTORS], SCORING_TREE, 2022, "990101").indicator_by_code
     extended = with_local_indicators(NEW, [DOCTORS], SCORING_TREE)
     assert national_part(extended) == NEW
+
+
+def test_breaks_mark_changed_floors_and_new_codes_at_the_edition_change() -> None:
+    result = assess(two_years(), SCHEDULE, SCORING_TREE)
+    marks = result.standard_breaks.set_index("indicator_code")
+    assert marks.loc["S01.1", "change"] == "standard_changed" and marks.loc["S01.1", "period"] == 2023
+    assert marks.loc["S03.3", "change"] == "new"
+    assert "S02.1" not in marks.index  # same floor in both editions: like for like
+    single = assess(full_values(2023), SCHEDULE, SCORING_TREE)
+    assert single.standard_breaks.empty and not single.mixed
