@@ -117,7 +117,7 @@ def _fmt(x: float) -> str:
     return f"{x:.4f}".rstrip("0").rstrip(".")
 
 
-def _with_aliases(data: bytes | str, filename: str) -> str:
+def with_aliases(data: bytes | str, filename: str) -> str:
     """The file's text with the header's aliases renamed (``jurisdiction`` -> ``jurisdiction_code``)."""
     text = decode_text(data, filename)
     rows = list(csv.reader(io.StringIO(text)))
@@ -147,7 +147,7 @@ def parse_standards_file(
     edition, for code collisions (default: ``edition`` alone); ``existing``: the local indicators on
     record. Raises DataFileError with every problem at its row and column; nothing is returned then.
     """
-    text = _with_aliases(data, filename)
+    text = with_aliases(data, filename)
     frame = read_csv_table(text, filename, REQUIRED_COLUMNS, (*OPTIONAL_COLUMNS, *DEFINITION_COLUMNS))
     all_editions = list(editions) or [edition]
     known = set(edition.indicator_by_code) | {li.code for li in existing}

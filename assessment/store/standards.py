@@ -24,6 +24,7 @@ from assessment.catalogue.local_standards import check_local_standard
 from assessment.domain.errors import Problem
 from assessment.domain.model import Edition, LocalStandard, RegionTree
 from assessment.store import audit
+from assessment.store.editions import local_in_force
 from assessment.store.errors import StoreError
 from assessment.store.schema import local_standards
 
@@ -117,7 +118,9 @@ def set_standard(
     replaced_ids = {r["id"] for r in replaced}
     kept = [r for r in rows if r["id"] not in replaced_ids]
     remainders = [part for r in replaced for part in _remainders(r, std)]
-    others = [_to_standard(r) for r in kept] + remainders
+    # the thresholds of the local-only indicators bind like standards of their jurisdictions
+    local = [li.as_standard() for li in local_in_force(conn)]
+    others = [_to_standard(r) for r in kept] + remainders + local
     problems = check_local_standard(std, others, edition, tree)
     errors = [p for p in problems if p.severity == "error"]
     if errors:
