@@ -6,11 +6,11 @@ from __future__ import annotations
 import streamlit as st
 
 from assessment.auth import accounts
-from assessment.catalogue import list_editions, load_edition
 from assessment.domain.errors import DataFileError
 from assessment.views import admin as view
 from ui import data, tables
 from ui.admin_boundaries import boundaries_tab
+from ui.admin_editions import editions_tab
 from ui.admin_regions import regions_tab
 from ui.admin_setup import checklist, deadlines_tab
 from ui.auth import guard
@@ -96,17 +96,8 @@ with t_bounds:
         st.info(tr("onboarding.boundaries_need_tree"))
 
 with t_editions:
-    tables.show(
-        view.edition_frame([load_edition(e) for e in list_editions()]),
-        {
-            "edition": "col.edition",
-            "title": "col.title",
-            "published": "col.published",
-            "items": "col.item",
-            "indicators": "col.indicator",
-        },
-        key="admin_editions",
-    )
+    store.authorize(user.username, "manage_editions")
+    editions_tab(store, user, L)
 
 with t_audit:
     store.authorize(user.username, "view_audit")

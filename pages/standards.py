@@ -11,6 +11,7 @@ from assessment.views import standards as views
 from ui import data
 from ui import data_workflow as wf
 from ui.auth import guard, home_region
+from ui.local_indicators import local_indicators_section
 from ui.state import lang, tr
 
 FLASH = "standards_flash"  # session: [(level, text)] from the last save, shown after the rerun
@@ -71,6 +72,8 @@ if st.button(tr("standards.save"), type="primary", disabled=not rows or bool(blo
     st.session_state[FLASH] = flash
     st.session_state.pop(EDITOR, None)  # start the editor afresh from what is now stored
     st.rerun()
+
+local_indicators_section(s, actor, scope, tree, L)
 
 st.subheader(tr("standards.inherited_title"))
 above = views.inherited_table(in_force, tree, scope, edition, L)

@@ -223,3 +223,26 @@ def _definition(rec: dict[str, object]) -> tuple[LocalIndicator | None, list[Pro
         set_by=str(rec.get("set_by", "")),
     )
     return li, found
+
+
+FILE_COLUMNS = (
+    "jurisdiction_code", "indicator_code", "item_code", "name_zh", "name_en", "kind", "unit", "direction",
+    "threshold", "lower_bound", "effective_from", "effective_to", "set_by", "note",
+)  # fmt: skip
+
+
+def local_indicators_csv(items: Sequence[LocalIndicator]) -> bytes:
+    """Local indicators as the standards file defines them (UTF-8 with a byte-order mark for Excel):
+    what the local-standards page downloads and ``standards import`` reads back."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(FILE_COLUMNS)
+    for li in sorted(items, key=lambda x: (x.jurisdiction_code, x.code)):
+        writer.writerow(
+            [
+                li.jurisdiction_code, li.code, li.item_code, li.name_zh, li.name_en, li.kind, li.unit,
+                li.direction, format(li.threshold, ".15g"), format(li.lower_bound, ".15g"),
+                li.effective_from, "" if li.effective_to is None else li.effective_to, li.set_by, li.note,
+            ]
+        )  # fmt: skip
+    return out.getvalue().encode("utf-8-sig")
