@@ -7,4 +7,5 @@ Owns the template out (:mod:`.template`, :mod:`.workbook_layout`, :mod:`.xlsx_wr
 :mod:`.upload_problems` phrases every problem at its cell) and the annotated copy back
 (:mod:`.annotate`). It takes ``bytes`` and returns frozen results; it stores nothing. May import
 :mod:`assessment.domain` and :mod:`assessment.catalogue` only.
+An edition's catalogue as a workbook, out and back in as a new revision: :mod:`.edition_workbook`.
 """
