@@ -836,3 +836,26 @@ def diff_editions(
     if not rows:
         return pd.DataFrame({c: pd.Series(dtype=object) for c in DIFF_COLUMNS})
     return pd.DataFrame(rows, columns=list(DIFF_COLUMNS))
+
+
+def workbook_edition_id(data: bytes, filename: str = "") -> str:
+    """The edition id a catalogue workbook names (its ``edition`` sheet's ``id``), to pick the
+    revision it is checked against. Raises DataFileError when the file is not such a workbook."""
+    problems = _container_problems(data)
+    if problems:
+        raise DataFileError(problems)
+    try:
+        wb = open_workbook(data)
+    except Exception:  # a damaged file: refused, never a traceback
+        raise DataFileError([_problem("not_xlsx", detected="damaged / 已损坏")]) from None
+    try:
+        if EDITION_SHEET not in {s.name for s in sheets(wb)}:
+            raise DataFileError([_problem("missing_sheet", sheet=EDITION_SHEET, required=", ".join(SHEETS))])
+        for row in read_grid(wb, EDITION_SHEET):
+            if len(row) >= 2 and str(row[0]).strip() == "id" and str(row[1]).strip():
+                return str(row[1]).strip()
+    except READ_ERRORS:
+        raise DataFileError([_problem("not_xlsx", detected="damaged / 已损坏")]) from None
+    finally:
+        wb.close()
+    raise DataFileError([_problem("missing_sheet", sheet=EDITION_SHEET, required="id")])
