@@ -28,7 +28,12 @@ import re
 from collections.abc import Sequence
 from dataclasses import replace
 
-from assessment.catalogue.local_standards import OPTIONAL_COLUMNS, REQUIRED_COLUMNS, parse_local_standards
+from assessment.catalogue.local_standards import (
+    OPTIONAL_COLUMNS,
+    REQUIRED_COLUMNS,
+    check_local_standard,
+    parse_local_standards,
+)
 from assessment.catalogue.regions import decode_text, problem, read_csv_table
 from assessment.domain.editions import LOCAL_ASPECT, LOCAL_PREFIX, LocalIndicator, with_local_indicators
 from assessment.domain.errors import DataFileError, Problem
@@ -173,8 +178,16 @@ def parse_standards_file(
     extended = with_local_indicators(edition, everyone, tree)
     standards = parse_local_standards(text, extended, tree, filename)
     own = {li.as_standard() for li in defined}
-    extra = tuple(s for s in standards if replace(s, set_by=s.set_by) not in own)
-    return tuple(defined), extra
+    # a standard on a local indicator may not be weaker than the threshold its jurisdiction set
+    thresholds = [li.as_standard() for li in everyone]
+    for row, std in zip(frame["_row"], standards, strict=True):
+        if std in own:
+            continue
+        found = check_local_standard(std, thresholds, extended, tree)
+        problems += [replace(p, file=filename, row=int(row)) for p in found if p.severity == "error"]
+    if problems:
+        raise DataFileError(problems)
+    return tuple(defined), tuple(s for s in standards if s not in own)
 
 
 def _definition(rec: dict[str, object]) -> tuple[LocalIndicator | None, list[Problem]]:

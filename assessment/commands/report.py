@@ -43,7 +43,12 @@ __all__ = ["register", "run_export", "run_report"]
 def _data_options(parser: argparse.ArgumentParser) -> None:
     src = parser.add_argument_group("data / 数据")
     src.add_argument("--demo", action="store_true", help="use the fictional demo province (no database)")
-    src.add_argument("--edition", metavar="ID", help="catalogue edition (default: the current one)")
+    src.add_argument(
+        "--edition",
+        metavar="ID[:rN]",
+        help="catalogue edition and revision, e.g. CN-2021:r1 to reproduce an old report "
+        "(default: the edition in force for the period, newest revision) / 标准版本及修订",
+    )
     src.add_argument(
         "--include-pending", action="store_true", help="include submissions not yet approved (newest version)"
     )
@@ -87,9 +92,9 @@ def _source(
 ) -> Iterator[tuple[Source, Store | None]]:
     """The data from the demo (no store) or, as ``--as``, from the database (the store stays open
     for the audit record). See :func:`assessment.reports.service.store_source`."""
-    edition_id = args.edition or DEFAULT_EDITION
+    edition_id = args.edition
     if args.demo:
-        yield demo_source(edition_id), None
+        yield demo_source((edition_id or DEFAULT_EDITION).partition(":")[0]), None
         return
     with Store() as store:
         src = store_source(
@@ -122,7 +127,7 @@ def run_report(args: argparse.Namespace) -> int:
         if store is not None:  # every export is audited with the acting user (--demo has no store)
             details: dict[str, object] = {"period": args.period, "lang": args.lang, "file": Path(output).name}
             audit_export(store, args.actor, kind, code, details)
-    _done(output, f"reports.cli.kind_{kind}", {}, src.edition.id)
+    _done(output, f"reports.cli.kind_{kind}", {}, src.edition.label)
     return 0
 
 
@@ -134,7 +139,7 @@ def run_export(args: argparse.Namespace) -> int:
         if store is not None:
             details = {"what": args.what, "format": args.format, "rows": len(frame)}
             audit_export(store, args.actor, "export", args.jurisdiction, details)
-    _done(args.output, "reports.cli.kind_export", {"rows": len(frame)}, src.edition.id)
+    _done(args.output, "reports.cli.kind_export", {"rows": len(frame)}, src.edition.label)
     return 0
 
 

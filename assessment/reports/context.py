@@ -20,7 +20,7 @@ import pandas as pd
 from assessment.domain.errors import DataFileError, Problem
 from assessment.domain.i18n import LANGS, t
 from assessment.domain.model import Edition, LocalStandard, RegionTree
-from assessment.scoring.aggregation import aggregate
+from assessment.scoring.analysis import aggregate_local_apart, own_regions
 from assessment.scoring.costing import cost_to_close
 from assessment.scoring.indicators import score_indicators
 from assessment.scoring.rollup import period_population, rollup_values, scope_regions
@@ -237,11 +237,20 @@ def _build(
     lang: str,
     data_as_of: datetime | None,
 ) -> ReportData:
-    scores_all = score_indicators(
-        scored_values, edition, tree, tuple(local_standards), periods=periods, regions=[scope], level=level
+    scores_all = own_regions(
+        score_indicators(
+            scored_values,
+            edition,
+            tree,
+            tuple(local_standards),
+            periods=periods,
+            regions=[scope],
+            level=level,
+        ),
+        edition,
     )
     scores = scores_all.loc[scores_all["period"] == period].reset_index(drop=True)
-    aggs = aggregate(scores, edition, tree)
+    aggs = aggregate_local_apart(scores, edition, tree)
     codes = set(scores["region_code"].astype("string").unique())
     period_num = pd.to_numeric(scored_values["period"], errors="coerce")
     return ReportData(

@@ -261,7 +261,7 @@ def _aspect(report: Report, aspect_code: str, frame: pd.DataFrame, items: list[s
             aspect=f"{aspect_code} {name}",
             region=f"{data.name(data.code)} ({data.code})",
             period=data.period,
-            edition=data.edition.id,
+            edition=data.edition.label,
         ),
         note=t("reports.floor.marker_note", lang) if any(marks.get(c) for c in items) else None,
         formatting=[(4, 4, len(cols) + 1, True), (6, len(cols), len(cols) + 2, False)],

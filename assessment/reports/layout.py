@@ -193,7 +193,7 @@ def cover_sheet(
     rows: list[tuple[str, object]] = [
         *facts,
         (t("reports.cover.period", lang), data.period),
-        (t("reports.cover.edition", lang), f"{ed.id} · {ed.title_zh if lang == 'zh' else ed.title_en}"),
+        (t("reports.cover.edition", lang), f"{ed.label} · {ed.title_zh if lang == 'zh' else ed.title_en}"),
         (t("reports.cover.data_as_of", lang), as_of_text(data.data_as_of, lang)),
         (t("reports.cover.basis", lang), t("reports.cover.basis_text", lang)),
         (t("reports.cover.indicators", lang), len(ed.indicators)),

@@ -17,7 +17,9 @@ from typing import Any
 import pandas as pd
 
 from assessment.catalogue import DEFAULT_EDITION, load_edition
+from assessment.domain.editions import EditionSchedule, LocalIndicator, with_local_indicators
 from assessment.domain.errors import DataFileError
+from assessment.domain.model import Edition, LocalStandard, RegionTree
 from assessment.reports.context import report_problem
 from assessment.reports.evaluation import evaluation_workbook
 from assessment.reports.feedback import feedback_workbook
@@ -46,6 +48,9 @@ class Source(ScoringInputs):
 
     completeness: pd.DataFrame | None
     data_as_of: datetime
+    # the editions in force per period and the local-only indicators (exports across periods)
+    schedule: EditionSchedule | None = None
+    local_indicators: tuple[LocalIndicator, ...] = ()
 
 
 def _as_of(completeness: pd.DataFrame | None) -> datetime:
@@ -74,11 +79,14 @@ def store_source(
     *,
     period: int | None = None,
     include_pending: bool = False,
-    edition_id: str = DEFAULT_EDITION,
+    edition_id: str | None = None,
 ) -> Source:
     """The data ``actor`` may export about ``code`` (None: the whole tree).
 
-    Refuses a store without a region tree and an actor without the export right over ``code``.
+    ``edition_id``: None = the edition in force for ``period`` (the newest without one) at its
+    current revision; ``"CN-2021"`` that edition's current revision; ``"CN-2021:r1"`` a given
+    revision (to reproduce an old report). Refuses a store without a region tree and an actor
+    without the export right over ``code``.
     With a ``period``, the completeness of ``code`` for it too; data are as of the newest upload
     in it (else now).
     """
@@ -86,15 +94,32 @@ def store_source(
     if len(tree) == 0:
         raise DataFileError([report_problem("store_empty")])
     store.authorize(actor, "export", code or tree.root.code)
-    edition = load_edition(edition_id)
-    standards = tuple(store.local_standards())
+    edition, standards = report_catalogue(store, tree, period, edition_id)
     values = store.values(actor, include_pending=include_pending)
     completeness = None
     if period is not None and code is not None and code in tree:
         completeness = store.completeness(
             actor, period, jurisdiction=code, expected_indicators=len(edition.indicators)
         )
-    return Source(values, edition, tree, standards, completeness, _as_of(completeness))
+    schedule = None if edition_id else store.edition_schedule()
+    local = store.local_indicators()
+    return Source(values, edition, tree, standards, completeness, _as_of(completeness), schedule, local)
+
+
+def report_catalogue(
+    store: Store, tree: RegionTree, period: int | None, edition_id: str | None = None
+) -> tuple[Edition, tuple[LocalStandard, ...]]:
+    """The catalogue a report of ``period`` is made with (see :func:`store_source`): the edition,
+    extended by the local-only indicators, and the local standards with their thresholds."""
+    schedule = store.edition_schedule()
+    if edition_id:
+        ident, _, rev = edition_id.partition(":")
+        base = store.edition_revision(ident, int(rev.lstrip("r")) if rev else None)
+    else:
+        base = schedule.for_period(period) if period is not None else schedule.latest()
+    local = store.local_indicators()
+    edition = with_local_indicators(base, local, tree, None if period is None else [period])
+    return edition, (*store.local_standards(), *(li.as_standard() for li in local))
 
 
 def report_workbook(kind: str, src: Source, code: str, period: int, lang: str = "zh") -> tuple[str, bytes]:
@@ -115,7 +140,7 @@ def report_workbook(kind: str, src: Source, code: str, period: int, lang: str = 
         )
     else:
         data = feedback_workbook(src.values, src.edition, src.tree, src.standards, region=code, **common)
-    return suggested_filename(kind, code, period, src.edition.id, lang), data
+    return suggested_filename(kind, code, period, src.edition.label, lang), data
 
 
 def export_table(
@@ -123,7 +148,17 @@ def export_table(
 ) -> pd.DataFrame:
     """The tidy table ``what`` (scores, equity or trends) of the regions under ``jurisdiction``."""
     return export_frame(
-        what, src.values, src.edition, src.tree, src.standards, jurisdiction=jurisdiction, periods=periods
+        what,
+        src.values,
+        src.schedule or src.edition,
+        src.tree,
+        # with the schedule, assess adds the local indicators' thresholds itself
+        src.standards
+        if src.schedule is None
+        else [s for s in src.standards if s not in {li.as_standard() for li in src.local_indicators}],
+        jurisdiction=jurisdiction,
+        periods=periods,
+        local_indicators=src.local_indicators if src.schedule is not None else (),
     )
 
 
@@ -141,7 +176,7 @@ def build_report(
     *,
     lang: str = "zh",
     include_pending: bool = False,
-    edition_id: str = DEFAULT_EDITION,
+    edition_id: str | None = None,
 ) -> tuple[str, bytes]:
     """:func:`report_workbook` from :func:`store_source`, audited: (file name, xlsx bytes)."""
     if kind not in KINDS:
@@ -162,11 +197,11 @@ def build_export(
     fmt: str = "csv",
     *,
     include_pending: bool = False,
-    edition_id: str = DEFAULT_EDITION,
+    edition_id: str | None = None,
 ) -> tuple[str, bytes]:
     """A tidy table (scores, equity or trends) of the regions under ``code``: (file name, bytes)."""
     src = store_source(store, actor, code, include_pending=include_pending, edition_id=edition_id)
     frame = export_table(what, src, code)
-    name = suggested_filename(what, code, None, src.edition.id, None, ext=fmt)
+    name = suggested_filename(what, code, None, src.edition.label, None, ext=fmt)
     audit_export(store, actor, what, code, {"format": fmt, "rows": len(frame)})
     return name, tidy_export(frame, fmt)

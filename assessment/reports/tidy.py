@@ -27,13 +27,13 @@ from collections.abc import Sequence
 
 import pandas as pd
 
+from assessment.domain.editions import EditionSchedule, LocalIndicator
 from assessment.domain.errors import DataFileError
 from assessment.domain.model import Edition, LocalStandard, RegionTree
 from assessment.reports.context import report_problem
+from assessment.scoring.analysis import assess
 from assessment.scoring.equity import equity
-from assessment.scoring.indicators import score_indicators
 from assessment.scoring.rollup import scope_regions
-from assessment.scoring.trends import trends
 
 __all__ = ["EXPORTS", "FORMATS", "export_frame", "suggested_filename", "tidy_export"]
 
@@ -126,21 +126,23 @@ def _periods(values: pd.DataFrame, periods: Sequence[int] | None) -> list[int]:
 def export_frame(
     what: str,
     values: pd.DataFrame,
-    edition: Edition,
+    edition: Edition | EditionSchedule,
     tree: RegionTree,
     local_standards: Sequence[LocalStandard] = (),
     *,
     jurisdiction: str | None = None,
     periods: Sequence[int] | None = None,
     target_year: int = 2025,
+    local_indicators: Sequence[LocalIndicator] = (),
 ) -> pd.DataFrame:
     """The tidy table for ``what`` (scores, equity or trends) of the counties under ``jurisdiction``.
 
     ``scores``: :data:`assessment.scoring.indicators.SCORE_COLUMNS` with region and indicator names;
     ``equity``: per aspect and per indicator and period (``by`` says which); ``trends``:
     :data:`assessment.scoring.trends.TREND_COLUMNS` with names. ``periods`` default: every period in
-    ``values`` (trends and convergence need several). Raises DataFileError for an unknown
-    export, jurisdiction or period.
+    ``values`` (trends and convergence need several). ``edition``: one edition, or the schedule
+    (each period scored by the edition in force for it; every row names its edition and revision).
+    Raises DataFileError for an unknown export, jurisdiction or period.
     """
     if what not in EXPORTS:
         raise DataFileError([report_problem("bad_what", column="what", value=str(what), what=what)])
@@ -149,12 +151,22 @@ def export_frame(
         raise DataFileError([report_problem("unknown_region", column="jurisdiction", value=root, code=root)])
     scope_regions(tree, [root])
     use = _periods(values, periods)
-    scores = score_indicators(values, edition, tree, tuple(local_standards), periods=use, regions=[root])
+    result = assess(
+        values,
+        edition,
+        tree,
+        local_standards,
+        jurisdiction=root,
+        periods=use,
+        target_year=target_year,
+        local_indicators=local_indicators,
+    )
+    scores, latest = result.scores, result.edition
     if what == "scores":
-        return _names(_plain_columns(scores), tree, edition)
+        return _names(_plain_columns(scores), tree, latest)
     if what == "trends":
-        return _names(_plain_columns(trends(scores, edition, target_year=target_year)), tree, edition)
-    blocks = [equity(scores, tree, edition, by=by) for by in ("aspect", "indicator")]
+        return _names(_plain_columns(result.trends), tree, latest)
+    blocks = [result.period_editions(equity(scores, tree, latest, by=by)) for by in ("aspect", "indicator")]
     return pd.concat(blocks, ignore_index=True)
 
 

@@ -113,7 +113,7 @@ class Assessment:
     def equity_indicator(self) -> pd.DataFrame:
         """equity.equity(by="indicator") across the counties under the jurisdiction (Theil T split as
         for :attr:`equity_aspect`: by province under a national jurisdiction)."""
-        return self._period_editions(
+        return self.period_editions(
             equity(
                 self.scores,
                 self.tree,
@@ -128,7 +128,7 @@ class Assessment:
     def equity_aspect(self) -> pd.DataFrame:
         """equity.equity(by="aspect"), from the aggregates already computed; Theil T split between
         and within the provinces for a national jurisdiction, the counties' parents otherwise."""
-        return self._period_editions(
+        return self.period_editions(
             equity(
                 self.scores,
                 self.tree,
@@ -140,7 +140,7 @@ class Assessment:
             )
         )
 
-    def _period_editions(self, frame: pd.DataFrame) -> pd.DataFrame:
+    def period_editions(self, frame: pd.DataFrame) -> pd.DataFrame:
         """``frame`` with its edition column naming each period's own edition."""
         if not self.mixed or "edition" not in frame.columns:
             return frame
@@ -195,9 +195,9 @@ def assess(
     ]
     parts = []
     for ed, ps in groups:
-        scores = _own_regions(score_indicators(values, ed, tree, stds, periods=ps, regions=[root]), ed)
+        scores = own_regions(score_indicators(values, ed, tree, stds, periods=ps, regions=[root]), ed)
         costs = cost_to_close(scores, ed, tree, against=basis)
-        parts.append((ed, scores, _aggregate(scores, ed, tree), costs))
+        parts.append((ed, scores, aggregate_local_apart(scores, ed, tree), costs))
     latest = groups[-1][0]
     all_scores = stack([p[1] for p in parts])
     return Assessment(
@@ -215,7 +215,7 @@ def assess(
     )
 
 
-def _own_regions(scores: pd.DataFrame, edition: Edition) -> pd.DataFrame:
+def own_regions(scores: pd.DataFrame, edition: Edition) -> pd.DataFrame:
     """``scores`` without the rows of local indicators where none binds: regions outside the
     jurisdiction that set it and periods it is not in force for."""
     codes = local_indicator_codes(edition)
@@ -225,7 +225,7 @@ def _own_regions(scores: pd.DataFrame, edition: Edition) -> pd.DataFrame:
     return scores.loc[~drop].reset_index(drop=True) if drop.any() else scores
 
 
-def _aggregate(scores: pd.DataFrame, edition: Edition, tree: RegionTree) -> pd.DataFrame:
+def aggregate_local_apart(scores: pd.DataFrame, edition: Edition, tree: RegionTree) -> pd.DataFrame:
     """Aggregates of ``scores``; local indicators roll up into the local aspect only (no overall)."""
     codes = local_indicator_codes(edition)
     if not codes:
