@@ -12,9 +12,9 @@ from datetime import UTC, datetime
 
 import streamlit as st
 
-from assessment.domain.editions import edition_chooser, edition_for
+from assessment.domain.editions import EditionChooser, edition_chooser, edition_for
 from assessment.domain.model import Edition
-from assessment.intake.ingest import EditionChooser, UploadResult, read_upload
+from assessment.intake.ingest import UploadResult, read_upload
 from ui.data import catalogue, data_version, region_tree, store
 from ui.data_analysis import url_select
 

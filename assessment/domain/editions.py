@@ -14,7 +14,7 @@ and item, with no national floor; its threshold binds as the jurisdiction's loca
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 
 from assessment.domain.model import (
@@ -264,15 +264,42 @@ def national_part(edition: Edition) -> Edition:
     )
 
 
+@dataclass(frozen=True)
+class EditionChooser:
+    """Picks the catalogue an upload is checked against: called with (period, region), the edition
+    in force then with the local indicators that apply (see :func:`edition_for`); without a period,
+    the newest edition with every local indicator. :meth:`named` gives another edition a file says it
+    follows (a template downloaded before the edition changed), or None when there is none."""
+
+    schedule: EditionSchedule
+    local: tuple[LocalIndicator, ...]
+    tree: RegionTree
+
+    def __call__(self, period: int | None, region: str | None) -> Edition:
+        if period is None:
+            return with_local_indicators(self.schedule.latest(), self.local, self.tree)
+        return edition_for(self.schedule, self.local, self.tree, period, region)
+
+    def named(self, edition_id: str, period: int | None, region: str | None) -> Edition | None:
+        try:
+            base = self.schedule.get(edition_id)
+        except KeyError:
+            return None
+        chosen = [
+            li
+            for li in self.local
+            if region is None
+            or (
+                region in self.tree
+                and li.jurisdiction_code in self.tree
+                and self.tree.is_within(region, li.jurisdiction_code)
+            )
+        ]
+        return with_local_indicators(base, chosen, self.tree, None if period is None else [period])
+
+
 def edition_chooser(
     schedule: EditionSchedule, local: Sequence[LocalIndicator], tree: RegionTree
-) -> Callable[[int | None, str | None], Edition]:
-    """A function of (period, region) giving the catalogue to check an upload against (see
-    :func:`edition_for`); without a period, the newest edition with every local indicator."""
-
-    def choose(period: int | None, region: str | None) -> Edition:
-        if period is None:
-            return with_local_indicators(schedule.latest(), local, tree)
-        return edition_for(schedule, local, tree, period, region)
-
-    return choose
+) -> EditionChooser:
+    """The :class:`EditionChooser` of ``schedule`` and the local indicators."""
+    return EditionChooser(schedule, tuple(local), tree)

@@ -21,12 +21,13 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import pandas as pd
 import python_calamine as pc
 
+from assessment.domain.editions import EditionChooser
 from assessment.domain.errors import Problem
 from assessment.domain.model import VALUE_COLUMNS, Edition, LocalStandard, RegionTree
 from assessment.intake.cleaning import clean_period
@@ -40,8 +41,6 @@ from assessment.intake.xlsx_reader import open_workbook, sheets
 
 log = logging.getLogger(__name__)
 
-# Chooses the catalogue a file is checked against from its (period, region): see read_upload.
-EditionChooser = Callable[[int | None, str | None], Edition]
 
 # What reading a damaged workbook can raise (defusedxml's refusals are ValueErrors; ElementTree's
 # ParseError is a SyntaxError). Anything else is a bug and becomes E_UNREADABLE.
@@ -216,11 +215,8 @@ def _read(
     raw, problems = _read_table(data, filename, inspection.kind)
     if raw is None:
         return problems, empty_values(), guess, None, None, None
-    edition = (
-        editions
-        if isinstance(editions, Edition)
-        else editions(*_where(raw, expected_region, expected_period))
-    )
+    edition, transition = _edition_of(raw, editions, expected_region, expected_period, filename)
+    problems += transition
     region = period = None
     if raw.kind == "template":
         meta_problems, stop = _meta_problems(raw, edition, tree, expected_region, expected_period, filename)
@@ -248,6 +244,41 @@ def _read(
     ok = not any(p.severity == "error" for p in problems)
     values = _tidy(checked) if ok else empty_values()
     return problems, values, raw.kind, region, period, edition
+
+
+def _edition_of(
+    raw: RawTable,
+    editions: Edition | EditionChooser,
+    expected_region: str | None,
+    expected_period: int | None,
+    filename: str,
+) -> tuple[Edition, list[Problem]]:
+    """The catalogue a file is checked against. A template of another known edition than the one
+    in force for its period (downloaded before the edition changed) is checked against its own
+    edition, with a warning: the values of indicators both editions share count, the new ones are
+    missing."""
+    if isinstance(editions, Edition):
+        return editions, []
+    period, region = _where(raw, expected_region, expected_period)
+    edition = editions(period, region)
+    declared = raw.meta.get("edition", "") if raw.kind == "template" else ""
+    if not declared or declared == edition.id:
+        return edition, []
+    other = editions.named(declared, period, region)
+    if other is None:
+        return edition, []
+    missing = sorted(set(edition.indicator_by_code) - set(other.indicator_by_code))
+    warning = make_problem(
+        "W_EDITION_NOT_IN_FORCE",
+        file=filename,
+        sheet=raw.sheet,
+        value=declared,
+        expected=edition.id,
+        period=period,
+        count=len(missing),
+        codes=", ".join(missing[:10]) or "-",
+    )
+    return other, [warning]
 
 
 def _where(

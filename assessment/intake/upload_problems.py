@@ -62,6 +62,7 @@ WARNING_CODES = frozenset(
         "W_DENOMINATOR_OVER_POPULATION",
         "W_RATE_AS_FRACTION",
         "W_MISSING_INDICATORS",
+        "W_EDITION_NOT_IN_FORCE",
     }
 )
 # At most this many problems of one code are listed one by one; the rest are counted.
