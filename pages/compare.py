@@ -11,6 +11,7 @@ from assessment.views import compare as view
 from ui import charts_compare, data
 from ui.auth import guard, home_region
 from ui.data_analysis import period_select, table
+from ui.editions_ui import edition_caption
 from ui.state import lang, tr
 
 L = lang()
@@ -47,7 +48,7 @@ with c_period:
 if len(codes) < 2:
     st.info(tr("compare.need_two"))
     st.stop()
-edition = result.edition.id
+edition = result.edition_of(period).label
 
 st.subheader(tr("compare.scores_title"))
 scores = view.aspect_scores(result, codes, period, L)
@@ -96,5 +97,4 @@ else:
     )
 st.caption(tr("compare.table_caption") + " " + tr("analysis.unconfirmed_note"))
 st.caption(tr("analysis.status_legend"))
-edition_title = result.edition.title_zh if L == "zh" else result.edition.title_en
-st.caption(tr("app.edition_caption", edition=edition, title=edition_title))
+st.caption(edition_caption(result, L))

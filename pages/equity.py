@@ -17,6 +17,7 @@ from ui.data_analysis import (
     period_select,
     table,
 )
+from ui.editions_ui import edition_caption
 from ui.state import lang, tr
 
 L = lang()
@@ -32,7 +33,7 @@ if not result.periods:
     st.stop()
 st.caption(tr("equity.intro"))
 carried_forward_caption(result.equity_aspect)  # the weights of some period are not its own populations
-edition = result.edition.id
+edition = result.edition.label
 
 st.subheader(tr("equity.lines_title"))
 st.plotly_chart(
@@ -83,5 +84,4 @@ with st.expander(tr("equity.table_title")):
         key="equity_table",
     )
 
-edition_title = result.edition.title_zh if L == "zh" else result.edition.title_en
-st.caption(tr("app.edition_caption", edition=edition, title=edition_title))
+st.caption(edition_caption(result, L))

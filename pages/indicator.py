@@ -20,6 +20,7 @@ from ui.data_analysis import (
     table,
     url_select,
 )
+from ui.editions_ui import breaks_of, edition_caption, what_if
 from ui.state import lang, tr
 
 L = lang()
@@ -29,7 +30,7 @@ user = guard("view", home, roles=("evaluator", "admin"))
 title = st.empty()
 root = jurisdiction_select(tree, home, key="indicator_region", allowed=lambda c: can(user, "view", c))
 title.title(tr("indicator.title", region=region_label(tree, root, L)))
-result = data.assessment(user.username, root)
+result = what_if(user.username, root, data.assessment(user.username, root), key="indicator_what_if")
 if not result.periods:
     st.info(tr("analysis.no_periods"))
     st.stop()
@@ -117,7 +118,7 @@ with right:
     st.subheader(tr("indicator.trend_title"))
     trend, means = view.trend_frame(result, code, L), view.trend_summary(result, code)
     bands = view.trend_bands(trend) if many else None  # a line per county would be a grey blur
-    fig_trend = charts.trend_lines(trend, means, info, L, bands)
+    fig_trend = charts.trend_lines(trend, means, info, L, bands, breaks_of(result, code))
     st.plotly_chart(fig_trend, width="stretch", key="indicator_trend")
 
 st.subheader(tr("indicator.equity_title"))
@@ -129,5 +130,4 @@ carried_forward_caption(equity_rows)
 
 st.subheader(tr("indicator.table_title"))
 table(ranked, RANKED_COLUMNS, key="indicator_table")
-edition_title = result.edition.title_zh if L == "zh" else result.edition.title_en
-st.caption(tr("app.edition_caption", edition=result.edition.id, title=edition_title))
+st.caption(edition_caption(result, L))

@@ -10,6 +10,7 @@ from assessment.views import overview as view
 from ui import charts, data, tables
 from ui.auth import can, guard, home_region
 from ui.data_analysis import jurisdiction_select, period_select
+from ui.editions_ui import edition_caption
 from ui.national import national_panel
 from ui.state import lang, tr
 
@@ -88,7 +89,9 @@ fig = charts.score_heatmap(
     status_labels=status_labels,
 )
 st.plotly_chart(fig, width="stretch", key="overview_heatmap")
-st.caption(tr("overview.heatmap_caption") + " " + tr("app.edition_short", edition=result.edition.id))
+st.caption(
+    tr("overview.heatmap_caption") + " " + tr("app.edition_short", edition=result.edition_of(period).label)
+)
 
 left, right = st.columns([2, 3])
 with left:
@@ -143,5 +146,4 @@ else:
         key="overview_gaps",
     )
     st.caption(tr("overview.unconfirmed_note"))
-title = result.edition.title_zh if L == "zh" else result.edition.title_en
-st.caption(tr("app.edition_caption", edition=result.edition.id, title=title))
+st.caption(edition_caption(result, L))

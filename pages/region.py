@@ -81,7 +81,7 @@ st.plotly_chart(
     charts.spine_chart(spine, status_labels=labels, legend=legend), width="stretch", key="region_spine"
 )
 st.caption(tr("region.spine_caption") + " " + tr("analysis.status_legend"))
-st.caption(tr("app.edition_short", edition=result.edition.id))
+st.caption(tr("app.edition_short", edition=result.edition_of(period).label))
 
 st.subheader(tr("region.trend_title"))
 fig = charts.score_lines(

@@ -8,7 +8,7 @@ compare figures are in :mod:`ui.charts_equity` and :mod:`ui.charts_compare`.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 
 import numpy as np
 import pandas as pd
@@ -376,9 +376,12 @@ def trend_lines(
     info: IndicatorInfo,
     lang: str,
     bands: pd.DataFrame | None = None,
+    breaks: Sequence[tuple[int, str, str]] = (),
 ) -> go.Figure:
     """Each county's value over the years (thin lines, dots coloured by status), the population-
-    weighted mean (thick) and the national floor (dashed). With ``bands``
+    weighted mean (thick) and the national floor (dashed). ``breaks`` (period, change, editions):
+    where the standard changed between editions, a dotted line before that period, so that a jump
+    is not read as progress. With ``bands``
     (:func:`assessment.views.indicator.trend_bands`, for many counties) the counties are drawn as
     their spread instead: 10th-90th and 25th-75th percentile bands and the median."""
     fig = go.Figure()
@@ -415,6 +418,19 @@ def trend_lines(
         name=t("analysis.weighted_mean", lang),
     )
     _floor_line(fig, info, lang, "hline", "top left")
+    for period, change, editions in breaks:
+        fig.add_vline(
+            x=period - 0.5,
+            line={"color": "#6b4c9a", "width": 2, "dash": "dot"},
+            annotation_text=t(
+                "analysis.standard_break",
+                lang,
+                change=t(f"editions.change.{change}", lang),
+                editions=editions,
+            ),
+            annotation_position="top right",
+            annotation_font={"color": "#6b4c9a", "size": 12},
+        )
     periods = sorted(set(trend["period"]) | set(summary["period"]))
     fig.update_xaxes(
         title=t("analysis.period_axis", lang), tickvals=periods, ticktext=[str(p) for p in periods]

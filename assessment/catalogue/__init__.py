@@ -22,6 +22,7 @@ from assessment.catalogue.loader import (
     list_editions,
     load_edition,
     load_edition_dir,
+    shipped_schedule,
     summary,
 )
 
@@ -31,5 +32,6 @@ __all__ = [
     "list_editions",
     "load_edition",
     "load_edition_dir",
+    "shipped_schedule",
     "summary",
 ]

@@ -17,6 +17,7 @@ from typing import Any
 
 from assessment.catalogue.checks import check_indicator_row, check_references, check_sources
 from assessment.catalogue.tables import Cells, Row, Table, problem, read_table, read_toml
+from assessment.domain.editions import EditionSchedule
 from assessment.domain.errors import DataFileError, Problem
 from assessment.domain.model import DIRECTIONS, KINDS, Aspect, Category, Edition, Indicator, ServiceItem
 
@@ -84,6 +85,13 @@ def _load_cached(edition_id: str) -> Edition:
 
 
 load_edition.cache_clear = _load_cached.cache_clear  # type: ignore[attr-defined]
+
+
+def shipped_schedule() -> EditionSchedule:
+    """Every shipped edition in force from the period its edition.toml names (CN-2021 up to 2022,
+    CN-2023 from 2023): the schedule of a database where no administrator changed it, and of the
+    demo without a database."""
+    return EditionSchedule(tuple(load_edition(e) for e in list_editions()))
 
 
 def load_edition_dir(path: Path) -> Edition:

@@ -21,7 +21,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from assessment.catalogue import DEFAULT_EDITION
 from assessment.commands._common import actor_argument, documented_parser
 from assessment.domain.errors import DataFileError
 from assessment.domain.i18n import LANGS, t
@@ -94,7 +93,7 @@ def _source(
     for the audit record). See :func:`assessment.reports.service.store_source`."""
     edition_id = args.edition
     if args.demo:
-        yield demo_source((edition_id or DEFAULT_EDITION).partition(":")[0]), None
+        yield demo_source((edition_id or "").partition(":")[0] or None, period), None
         return
     with Store() as store:
         src = store_source(

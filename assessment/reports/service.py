@@ -61,15 +61,21 @@ def _as_of(completeness: pd.DataFrame | None) -> datetime:
     return datetime.now(UTC).replace(microsecond=0)
 
 
-def demo_source(edition_id: str = DEFAULT_EDITION) -> Source:
-    """The fictional demo province's synthetic values (no database: nothing to authorize or audit)."""
+def demo_source(edition_id: str | None = None, period: int | None = None) -> Source:
+    """The fictional demo province's synthetic values (no database: nothing to authorize or audit),
+    with the shipped edition in force for ``period`` (or ``edition_id``)."""
+    from assessment.catalogue import shipped_schedule
     from assessment.demo import demo_local_standards, demo_tree, synthetic_values
 
-    edition = load_edition(edition_id)
+    schedule = shipped_schedule()
+    if edition_id:
+        edition = load_edition(edition_id)
+    else:
+        edition = schedule.for_period(period) if period is not None else schedule.latest()
     tree = demo_tree()
-    return Source(
-        synthetic_values(edition, tree), edition, tree, demo_local_standards(edition), None, _as_of(None)
-    )
+    values = synthetic_values(load_edition(DEFAULT_EDITION), tree)  # the demo's reported figures
+    standards = demo_local_standards(edition)
+    return Source(values, edition, tree, standards, None, _as_of(None), None if edition_id else schedule)
 
 
 def store_source(

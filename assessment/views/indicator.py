@@ -180,8 +180,11 @@ def indicator_options(result: Assessment, lang: str, aspect: str | None = None) 
 
 
 def indicator_info(result: Assessment, code: str, period: int, lang: str) -> IndicatorInfo:
-    """Definition, unit, direction, floor, the local standards binding in ``period`` and sources."""
-    edition = result.edition
+    """Definition, unit, direction, floor, the local standards binding in ``period`` and sources
+    (from the edition ``period`` was scored by; the newest for an indicator it lacks)."""
+    edition = result.edition_of(period)
+    if code not in edition.indicator_by_code:
+        edition = result.edition
     ind = edition.indicator_by_code[code]
     item = edition.item_by_code[ind.item_code]
     aspect = edition.aspect_by_code[edition.category_by_code[item.category_code].aspect_code]
@@ -212,7 +215,7 @@ def indicator_info(result: Assessment, code: str, period: int, lang: str) -> Ind
         floor_confirmed=ind.floor_confirmed,
         sources=source_references(edition.id, ind.source),
         local_standards=local,
-        edition=edition.id,
+        edition=edition.label,
     )
 
 

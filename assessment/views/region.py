@@ -62,7 +62,7 @@ def spine(
     peers, with positions ``pos_*`` on the 0 (worst) .. 1 (best) scale of the spine chart."""
     s = result.scores
     s = s[(s["period"] == period) & s["region_code"].isin(counties(result))]
-    ind = result.edition.indicator_frame()
+    ind = result.edition_of(period).indicator_frame()
     if aspect:
         ind = ind[ind["aspect_code"] == aspect]
     s = s[s["indicator_code"].isin(ind["indicator_code"])]
@@ -119,7 +119,7 @@ def gaps(result: Assessment, region: str, period: int, lang: str = "zh") -> pd.D
         & (s["period"] == period)
         & s["status"].isin(["below_floor", "below_local"])
     ]
-    ind = result.edition.indicator_frame().set_index("indicator_code")
+    ind = result.edition_of(period).indicator_frame().set_index("indicator_code")
     suffix = "zh" if lang == "zh" else "en"
     out = rows[
         [
@@ -149,7 +149,7 @@ def quality_flags(result: Assessment, region: str, period: int, lang: str = "zh"
     """Values to read with care: small denominators, too close to call, unconfirmed floors."""
     s = result.scores
     rows = s[(s["region_code"] == region) & (s["period"] == period) & (s["status"] != "no_data")]
-    ind = result.edition.indicator_frame().set_index("indicator_code")
+    ind = result.edition_of(period).indicator_frame().set_index("indicator_code")
     suffix = "zh" if lang == "zh" else "en"
     flags = {
         "small_numbers": rows["small_numbers"].fillna(False).astype(bool),

@@ -64,7 +64,7 @@ def test_indicator_view_renders_every_part(demo_env: str, lang: str) -> None:
     assert "CN-2021" in captions
     assert "*" in captions, "S01.1's floor is unconfirmed: the footnote is shown"
     stamp = chart(at, "indicator_map")["layout"]["annotations"][0]["text"]
-    assert "CN-2021" in stamp
+    assert "CN-2023" in stamp, "2024 (the period shown) is scored by the 2023 edition"
     assert "geo" not in chart(at, "indicator_map")["layout"], "the map needs no world map from a CDN"
 
 

@@ -18,7 +18,7 @@ def test_evaluator_generates_the_evaluation_workbook(demo_env: str) -> None:
     at.button(key="reports_make_evaluation").click().run()
     assert not at.exception, [e.value for e in at.exception]
     made = at.session_state["reports_file_evaluation"]
-    assert made[0].startswith("evaluation_990100_2024_CN-2021")
+    assert made[0].startswith("evaluation_990100_2024_CN-2023")  # the edition in force for 2024
     wb = openpyxl.load_workbook(BytesIO(made[1]))
     assert len(wb.sheetnames) >= 5
     with Store(demo_env) as store:

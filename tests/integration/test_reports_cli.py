@@ -24,11 +24,11 @@ def test_feedback_in_english_with_a_suggested_name(
 ) -> None:
     monkeypatch.chdir(tmp_path)
     assert main(["report", "--region", "990122", "--period", "2024", "--lang", "en", "--demo"]) == 0
-    path = tmp_path / "feedback_990122_2024_CN-2021_en.xlsx"
+    path = tmp_path / "feedback_990122_2024_CN-2023_en.xlsx"  # 2024 is scored by the 2023 edition
     assert path.exists()
     assert openpyxl.load_workbook(path).sheetnames[1] == "Priorities"
     err = capsys.readouterr().err
-    assert "已写入" in err and "Wrote" in err and "CN-2021" in err
+    assert "已写入" in err and "Wrote" in err and "CN-2023" in err
 
 
 @pytest.mark.parametrize(
@@ -87,7 +87,10 @@ def test_export(tmp_path: Path, fmt: str) -> None:
     assert main(argv) == 0
     data = out.read_bytes()
     frame = pd.read_csv(io.BytesIO(data), encoding="utf-8-sig") if fmt == "csv" else pd.read_parquet(out)
-    assert set(frame["edition"]) == {"CN-2021"} and set(frame["by"]) == {"aspect", "indicator"}
+    # each period by the edition in force for it: 2022 by the 2021 edition, 2023-2024 by the 2023 one
+    editions = frame.groupby("period")["edition"].agg(set).to_dict()
+    assert editions == {2022: {"CN-2021"}, 2023: {"CN-2023"}, 2024: {"CN-2023"}}
+    assert set(frame["by"]) == {"aspect", "indicator"}
 
 
 def test_report_from_the_database(demo_env: str, tmp_path: Path) -> None:
