@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from itertools import pairwise
 
+import numpy as np
 import pandas as pd
 
 from assessment.catalogue.crosswalk import breaks
@@ -194,8 +195,11 @@ def assess(
         for ed, ps in (schedule.split(periods) or [(schedule.latest(), ())])
     ]
     parts = []
+    period_of = pd.to_numeric(values["period"], errors="coerce") if len(groups) > 1 else None
     for ed, ps in groups:
-        scores = own_regions(score_indicators(values, ed, tree, stds, periods=ps, regions=[root]), ed)
+        # each edition scans only its own periods' rows (the values are read once in all)
+        own = values if period_of is None else values.loc[period_of.isin(ps).to_numpy()]
+        scores = own_regions(score_indicators(own, ed, tree, stds, periods=ps, regions=[root]), ed)
         costs = cost_to_close(scores, ed, tree, against=basis)
         parts.append((ed, scores, aggregate_local_apart(scores, ed, tree), costs))
     latest = groups[-1][0]
@@ -238,20 +242,26 @@ def aggregate_local_apart(scores: pd.DataFrame, edition: Edition, tree: RegionTr
 
 def stack(frames: Sequence[pd.DataFrame]) -> pd.DataFrame:
     """Tables of the same columns one under the other, categorical columns kept categorical (their
-    categories united); one table is returned as it is."""
+    categories united first, so that pandas does not fall back to objects); one table is returned
+    as it is."""
     if len(frames) == 1:
         return frames[0]
     first = frames[0]
-    out = pd.concat(frames, ignore_index=True)
+    frames = list(frames)
     for col in first.columns:
-        if isinstance(first[col].dtype, pd.CategoricalDtype) and not isinstance(
-            out[col].dtype, pd.CategoricalDtype
+        dtypes = [f[col].dtype for f in frames]
+        if (
+            all(isinstance(d, pd.CategoricalDtype) for d in dtypes)
+            and len({tuple(d.categories) for d in dtypes}) > 1
         ):
-            cats = pd.api.types.union_categoricals(
-                [pd.Categorical(f[col]) for f in frames], ignore_order=True
+            union = pd.Index(
+                pd.unique(np.concatenate([np.asarray(d.categories, dtype=object) for d in dtypes]))
             )
-            out[col] = pd.Categorical(cats, categories=cats.categories)
-    return out
+            union = (
+                union.astype(dtypes[0].categories.dtype) if dtypes[0].categories.dtype != object else union
+            )
+            frames = [f.assign(**{col: f[col].cat.set_categories(union)}) for f in frames]
+    return pd.concat(frames, ignore_index=True)
 
 
 def region_label(tree: RegionTree, code: str, lang: str) -> str:
