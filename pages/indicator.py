@@ -58,7 +58,9 @@ st.caption(tr("indicator.path", aspect=info.aspect, no=info.item_no, item=info.i
 d1, d2 = st.columns([3, 2])
 d1.markdown(f"**{tr('indicator.definition')}**")
 d1.text(info.definition)
-floor = common.floor_text(info.national_floor, info.floor_confirmed) or tr("indicator.floor_none")
+floor = common.floor_text(info.national_floor, info.floor_confirmed) or tr(
+    "indicator.floor_unknown" if info.floor_note else "indicator.floor_none"
+)
 local = [tr("indicator.local_item", by=b, value=f"{v:g}", n=n) for b, v, n in info.local_standards]
 facts = {
     tr("indicator.unit"): info.unit,
@@ -67,6 +69,8 @@ facts = {
     tr("indicator.local", period=period): "; ".join(local) or tr("indicator.local_none"),
 }
 d2.text("\n".join(tr("indicator.fact", label=k, value=v) for k, v in facts.items()))
+if info.floor_note:
+    d2.caption(info.floor_note)
 with d2.expander(tr("indicator.sources")):
     st.markdown(view.sources_markdown(info.sources))
 

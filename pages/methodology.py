@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import streamlit as st
 
-from assessment.catalogue import DEFAULT_EDITION, load_edition
 from assessment.views import methodology as view
-from ui import tables
+from ui import data, tables
 from ui.state import lang, tr
 
 L = lang()
-edition = load_edition(DEFAULT_EDITION)
+schedule, _ = data.catalogue(data.data_version())
 st.title(tr("methodology.title"))
+ids = [e.id for e in reversed(schedule.editions)]
+chosen = st.selectbox(tr("methodology.edition_pick"), ids, key="methodology_edition")
+edition = schedule.get(chosen)
 title = edition.title_zh if L == "zh" else edition.title_en
-st.caption(tr("app.edition_caption", edition=edition.id, title=title))
+st.caption(tr("app.edition_caption", edition=edition.label, title=title))
 st.markdown(tr("methodology.summary", edition=edition.id, **view.counts(edition)))
 st.markdown(tr("methodology.method"))
 

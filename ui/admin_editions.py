@@ -103,7 +103,11 @@ def editions_tab(store: Store, user: User, lang: str) -> None:
     diff = diff_editions(_revision(store, old), _revision(store, new), lang)
     st.caption(tr("editions.ui.diff_count", n=len(diff), old=old, new=new))
     if len(diff):
-        tables.show(diff, _cols("table", "code", "field", "old", "new", "change"), key="edition_diff")
+        tables.show(
+            view.diff_table(diff, lang),
+            _cols("table", "code", "field", "old", "new", "change"),
+            key="edition_diff",
+        )
 
     st.subheader(tr("editions.ui.crosswalk_title"))
     pairs = list_crosswalks()
@@ -162,7 +166,11 @@ def _import(store: Store, actor: str, lang: str) -> None:
         st.info(tr("editions.ui.no_change", edition=current.label))
         return
     st.warning(tr("editions.ui.pending", n=len(diff), edition=current.label, revision=current.revision + 1))
-    tables.show(diff, _cols("table", "code", "field", "old", "new", "change"), key="edition_upload_diff")
+    tables.show(
+        view.diff_table(diff, lang),
+        _cols("table", "code", "field", "old", "new", "change"),
+        key="edition_upload_diff",
+    )
     note = st.text_input(tr("editions.ui.note"), key="edition_upload_note", max_chars=500)
     if st.button(tr("editions.ui.save_revision"), type="primary", key="edition_upload_save"):
         try:

@@ -108,3 +108,19 @@ def change_counts(rows: tuple[CrosswalkRow, ...], lang: str) -> pd.DataFrame:
         for c in CHANGES
     ]
     return pd.DataFrame(data)
+
+
+def diff_table(diff: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """A catalogue diff (:func:`assessment.intake.edition_workbook.diff_editions`) for reading: the
+    table and the change in words, the field by its label. Columns: table, code, field, old, new,
+    change."""
+    return pd.DataFrame(
+        {
+            "table": [t(f"editions.table.{x}", lang) for x in diff["table"]],
+            "code": diff["code"].astype(str),
+            "field": diff["label"].astype(str),
+            "old": diff["old"].astype("string").fillna(""),
+            "new": diff["new"].astype("string").fillna(""),
+            "change": [t(f"editions.change.{x}", lang) for x in diff["change"]],
+        }
+    )

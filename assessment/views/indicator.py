@@ -114,6 +114,9 @@ class IndicatorInfo:
     sources: tuple[Source, ...]
     local_standards: tuple[tuple[str, float, int], ...]  # (set by, threshold, counties bound)
     edition: str
+    # why there is no floor when an edition raised the standard and the new figure is unknown (the
+    # crosswalk's note), "" otherwise: such a floor is unknown, not left to localities
+    floor_note: str = ""
 
 
 @dataclass(frozen=True)
@@ -216,7 +219,23 @@ def indicator_info(result: Assessment, code: str, period: int, lang: str) -> Ind
         sources=source_references(edition.id, ind.source),
         local_standards=local,
         edition=edition.label,
+        floor_note=_floor_note(edition.id, ind.code, ind.national_floor, lang),
     )
+
+
+def _floor_note(edition_id: str, code: str, floor: float | None, lang: str) -> str:
+    """The crosswalk's note on ``code`` when the edition changed its standard and carries no floor."""
+    from assessment.catalogue.crosswalk import list_crosswalks, load_crosswalk
+
+    if floor is not None:
+        return ""
+    for old, new in list_crosswalks():
+        if new != edition_id:
+            continue
+        for row in load_crosswalk(old, new):
+            if row.level == "indicator" and row.to_code == code and row.change == "standard_changed":
+                return row.note_zh if lang == "zh" else row.note_en
+    return ""
 
 
 def _group_of(tree: RegionTree, jurisdiction: str, code: str) -> str:
