@@ -172,6 +172,13 @@ def test_local_indicator_from_import_to_score_to_report(store: Store) -> None:
     src = store_source(store, EVALUATOR, "990000", period=2023)
     assert "P99.01" in src.edition.indicator_by_code
     assert any(s.indicator_code == "P99.01" and s.threshold == 3.2 for s in src.standards)
+    # reported, approved, and in the province's evaluation report
+    data, result = upload("990201", 2023, rows={"P99.01": (2.9, None, None), "S02.1": (95.0, None, None)})
+    sub = store.import_upload(OFFICIAL, data, "990201.xlsx", replace(result, edition="CN-2023"))
+    store.review(EVALUATOR, sub.submission_id, "approve")
+    _, report = build_report(store, EVALUATOR, "evaluation", "990000", 2023)
+    rows = _status_of(report, "P99.01")
+    assert rows and any("2.9" in r for r in rows), rows
 
 
 def test_local_indicator_codes_never_collide(store: Store) -> None:
