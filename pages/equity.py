@@ -17,7 +17,7 @@ from ui.data_analysis import (
     period_select,
     table,
 )
-from ui.editions_ui import edition_caption
+from ui.editions_ui import edition_caption, edition_changes
 from ui.state import lang, tr
 
 L = lang()
@@ -37,7 +37,7 @@ edition = result.edition.label
 
 st.subheader(tr("equity.lines_title"))
 st.plotly_chart(
-    charts_equity.equity_lines(view.measures_over_time(result, L), edition, L),
+    charts_equity.equity_lines(view.measures_over_time(result, L), edition, L, edition_changes(result)),
     width="stretch",
     key="equity_lines",
 )

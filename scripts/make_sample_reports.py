@@ -3,7 +3,8 @@
     python scripts/make_sample_reports.py [--out sample_reports] [--check]
 
 - ``<region_code>_<period>.xlsx``: the template of every reporting demo county for each demo
-  period (2022-2024), filled with :func:`assessment.demo.synthetic_values`;
+  period (2022-2024) in the edition in force for it (CN-2021 for 2022, CN-2023 from 2023), filled
+  with :func:`assessment.demo.scheduled_values`;
 - ``batch_990200_2024.csv``: the same values of one prefecture's counties for 2024 in the batch /
   tidy format (UTF-8 with BOM, so Excel shows Chinese correctly).
 
@@ -24,8 +25,8 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from assessment.catalogue import load_edition  # noqa: E402
-from assessment.demo import DEMO_PERIODS, demo_local_standards, demo_tree, synthetic_values  # noqa: E402
+from assessment.catalogue import shipped_schedule  # noqa: E402
+from assessment.demo import DEMO_PERIODS, demo_local_standards, demo_tree, scheduled_values  # noqa: E402
 from assessment.intake.template import build_template  # noqa: E402
 
 GENERATED_AT = datetime(2025, 1, 15, 9, 0, 0)
@@ -47,14 +48,15 @@ def batch_csv(values: pd.DataFrame, region_codes: list[str], period: int) -> byt
 
 def build_all() -> dict[str, bytes]:
     """File name -> bytes of every sample report."""
-    edition = load_edition()
+    schedule = shipped_schedule()
     tree = demo_tree()
-    standards = demo_local_standards(edition)
-    values = synthetic_values(edition, tree)
+    values = scheduled_values(schedule, tree)
     files: dict[str, bytes] = {}
     counties = sorted(values["region_code"].astype(str).unique())
     for code in counties:
         for period in DEMO_PERIODS:
+            edition = schedule.for_period(period)
+            standards = demo_local_standards(edition)
             data = build_template(
                 edition, tree, code, period, standards, values=values, generated_at=GENERATED_AT
             )

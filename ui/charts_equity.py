@@ -3,6 +3,8 @@ population below the national floor (frames from :mod:`assessment.views.equity`)
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
@@ -13,9 +15,12 @@ from ui.charts import wrap_label
 from ui.charts_analysis import SERIES, house_layout, stamp
 
 
-def equity_lines(long: pd.DataFrame, edition: str, lang: str) -> go.Figure:
+def equity_lines(
+    long: pd.DataFrame, edition: str, lang: str, changes: Sequence[tuple[int, str]] = ()
+) -> go.Figure:
     """CV, Gini and Theil T per aspect over the years: three panels, one line per aspect
-    (``views.equity.measures_over_time``)."""
+    (``views.equity.measures_over_time``). ``changes`` (first period, "old → new"): where the
+    edition changes, a dotted line in every panel, as the aspect scores are not like for like."""
     measures = ("cv", "gini", "theil")
     fig = make_subplots(rows=1, cols=3, subplot_titles=[t(f"analysis.measure.{m}", lang) for m in measures])
     aspects = list(dict.fromkeys(long["aspect_code"]))
@@ -38,6 +43,16 @@ def equity_lines(long: pd.DataFrame, edition: str, lang: str) -> go.Figure:
                 col=i,
             )
     periods = sorted(set(long["period"]))
+    for period, editions in changes:
+        for col in (1, 2, 3):
+            fig.add_vline(
+                x=period - 0.5, line={"color": "#6b4c9a", "width": 2, "dash": "dot"}, row=1, col=col
+            )
+        fig.add_annotation(
+            text=t("analysis.edition_change", lang, editions=editions),
+            xref="paper", yref="paper", x=1, y=1.12, showarrow=False, xanchor="right",
+            font={"color": "#6b4c9a", "size": 12},
+        )  # fmt: skip
     fig.update_xaxes(
         title=t("analysis.period_axis", lang), tickvals=periods, ticktext=[str(p) for p in periods]
     )

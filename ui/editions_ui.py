@@ -51,3 +51,8 @@ def breaks_of(result: Assessment, code: str) -> list[tuple[int, str, str]]:
     marks = result.standard_breaks
     rows = marks.loc[marks["indicator_code"] == code]
     return [(int(r.period), str(r.change), f"{r.from_edition} → {r.to_edition}") for r in rows.itertuples()]
+
+
+def edition_changes(result: Assessment) -> list[tuple[int, str]]:
+    """(first period, "old → new") at each change of edition among the assessment's periods."""
+    return [(p, f"{a.label} → {b.label}") for p, a, b in result.edition_changes]

@@ -185,3 +185,27 @@ def breaks(old: Edition, new: Edition) -> dict[str, str]:
         if code not in new.indicator_by_code:
             out.setdefault(code, "removed")
     return out
+
+
+def raised_unknown(edition: Edition) -> dict[str, float]:
+    """Indicator code -> the earlier edition's floor, for the indicators whose standard ``edition``
+    raised without the new figure being known (no floor in ``edition``; the crosswalk into it says
+    ``standard_changed``). The new floor is then known only to exceed that figure."""
+    out: dict[str, float] = {}
+    for old_id, new_id in list_crosswalks():
+        if new_id != edition.id:
+            continue
+        old = load_edition(old_id)
+        for r in load_crosswalk(old_id, new_id):
+            ind = edition.indicator_by_code.get(r.to_code)
+            before = old.indicator_by_code.get(r.from_code)
+            if (
+                r.level == "indicator"
+                and r.change == "standard_changed"
+                and ind is not None
+                and ind.national_floor is None
+                and before is not None
+                and before.national_floor is not None
+            ):
+                out[r.to_code] = before.national_floor
+    return out

@@ -25,7 +25,13 @@ from pathlib import Path
 
 from assessment.catalogue.local_standards import load_local_standards
 from assessment.catalogue.regions import load_region_tree
-from assessment.demo.synthetic import DEMO_PERIODS, DEMO_SEED, demo_profiles, synthetic_values
+from assessment.demo.synthetic import (
+    DEMO_PERIODS,
+    DEMO_SEED,
+    demo_profiles,
+    scheduled_values,
+    synthetic_values,
+)
 from assessment.domain.model import Edition, LocalStandard, RegionTree
 
 DEMO_DIR = Path(__file__).resolve().parent
@@ -47,6 +53,7 @@ __all__ = [
     "national_boundaries",
     "national_local_standards",
     "national_tree",
+    "scheduled_values",
     "synthetic_values",
 ]
 

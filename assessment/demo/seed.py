@@ -122,9 +122,10 @@ def seed_demo_data(
     store: Store, actor: str = "system", *, force: bool = False, sample_dir: Path | None = None
 ) -> DemoSummary:
     """Seed the demo province into ``store``; refuses a non-empty database unless ``force``."""
-    from assessment.catalogue import load_edition
+    from assessment.catalogue import load_edition, shipped_schedule
     from assessment.catalogue.boundaries import parse_boundaries
     from assessment.demo import DEMO_DIR, DEMO_PERIODS, demo_local_standards, demo_tree
+    from assessment.domain.editions import edition_chooser
     from assessment.intake.ingest import read_upload
 
     if not force and not store.is_empty():
@@ -132,6 +133,8 @@ def seed_demo_data(
     edition = load_edition()
     tree = demo_tree()
     local = demo_local_standards(edition)
+    # each sample file is checked against the edition in force for its period
+    choose = edition_chooser(shipped_schedule(), (), tree)
     geojson = DEMO_DIR / "boundaries.geojson"
     boundaries = parse_boundaries(geojson.read_bytes(), geojson.name, tree).geometries
     files = _sample_files(sample_dir or SAMPLE_DIR)
@@ -166,7 +169,7 @@ def seed_demo_data(
             result = read_upload(
                 data,
                 path.name,
-                edition=edition,
+                edition=choose,
                 tree=tree,
                 local_standards=local,
                 expected_region=region,

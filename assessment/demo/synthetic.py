@@ -21,12 +21,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from assessment.catalogue.regions import read_csv_table
+from assessment.domain.editions import EditionSchedule
 from assessment.domain.model import Edition, Region, RegionTree
 
 DEMO_PERIODS = (2022, 2023, 2024)
@@ -220,3 +222,26 @@ def synthetic_values(
             "note": "string",
         }
     )
+
+
+def scheduled_values(
+    schedule: EditionSchedule,
+    tree: RegionTree,
+    periods: Sequence[int] = DEMO_PERIODS,
+    seed: int = DEMO_SEED,
+) -> pd.DataFrame:
+    """The demo's values under an edition schedule: :func:`synthetic_values` of the first edition for
+    every period (so the figures of every indicator the editions share stay the same), plus the
+    indicators a later edition adds, for the periods it is in force (from their own seeded stream)."""
+    first = schedule.scheduled[0]
+    frames = [synthetic_values(first, tree, periods, seed)]
+    for n, ed in enumerate(schedule.scheduled[1:], start=1):
+        own = [p for p in periods if schedule.for_period(p).label == ed.label]
+        new = tuple(i for i in ed.indicators if i.code not in first.indicator_by_code)
+        if not own or not new:
+            continue
+        items = {i.item_code for i in new}
+        part = replace(ed, indicators=new, items=tuple(x for x in ed.items if x.code in items))
+        frames.append(synthetic_values(part, tree, own, seed + 1000 * n))
+    out = pd.concat(frames, ignore_index=True)
+    return out.sort_values(["region_code", "period"], kind="stable", ignore_index=True)

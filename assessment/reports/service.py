@@ -16,7 +16,7 @@ from typing import Any
 
 import pandas as pd
 
-from assessment.catalogue import DEFAULT_EDITION, load_edition
+from assessment.catalogue import load_edition
 from assessment.domain.editions import EditionSchedule, LocalIndicator, with_local_indicators
 from assessment.domain.errors import DataFileError
 from assessment.domain.model import Edition, LocalStandard, RegionTree
@@ -65,7 +65,7 @@ def demo_source(edition_id: str | None = None, period: int | None = None) -> Sou
     """The fictional demo province's synthetic values (no database: nothing to authorize or audit),
     with the shipped edition in force for ``period`` (or ``edition_id``)."""
     from assessment.catalogue import shipped_schedule
-    from assessment.demo import demo_local_standards, demo_tree, synthetic_values
+    from assessment.demo import demo_local_standards, demo_tree, scheduled_values
 
     schedule = shipped_schedule()
     if edition_id:
@@ -73,7 +73,7 @@ def demo_source(edition_id: str | None = None, period: int | None = None) -> Sou
     else:
         edition = schedule.for_period(period) if period is not None else schedule.latest()
     tree = demo_tree()
-    values = synthetic_values(load_edition(DEFAULT_EDITION), tree)  # the demo's reported figures
+    values = scheduled_values(schedule, tree)  # the demo's reported figures
     standards = demo_local_standards(edition)
     return Source(values, edition, tree, standards, None, _as_of(None), None if edition_id else schedule)
 

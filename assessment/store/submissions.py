@@ -34,8 +34,10 @@ Partial batch files merge instead of erasing (a department's or a statistics bur
   of the region and period that is ``submitted`` or ``approved``. Taking a pending version rather than
   the approved one is deliberate: the new version supersedes the pending one, so two departments
   uploading one after the other both keep their items. Returned and superseded versions are never a
-  base. A base of another edition is not merged (the indicator codes may differ): the file alone is
-  the new version. With no base, the version holds the file's indicators only.
+  base. A base of another edition is merged too: an indicator code means the same indicator in
+  every edition (the crosswalk maps them one to one), so a partial file sent under the 2023 edition
+  completes a version sent on a 2021 template; codes the new edition lacks are kept but not scored.
+  With no base, the version holds the file's indicators only.
 * The merged values are what is stored (``submission_values``, ``value_count``, ``values_sha256``),
   so scoring, snapshots and :func:`assessment.store.queries.diff` need nothing new: the diff against
   the base shows only the indicators the file changed. The import's audit event records
@@ -179,7 +181,7 @@ def import_upload(
     _lock_regions(conn, codes)
     now = now or audit.utcnow()
     existing = _existing(conn, groups)
-    bases = _bases(existing if kind == "batch" else existing.iloc[:0], result.edition)
+    bases = _bases(existing if kind == "batch" else existing.iloc[:0])
     frame, merges = _merge(conn, frame, bases)
     groups = _values_hashes(frame, result.edition)
     plan = _plan(groups, existing, sha).merge(merges, on=["region_code", "period"], how="left")
@@ -300,12 +302,11 @@ def _plan(groups: pd.DataFrame, existing: pd.DataFrame, sha: str) -> pd.DataFram
 _MERGE_COLUMNS = ["region_code", "period", "base_id", "base_version", "from_file", "kept"]
 
 
-def _bases(existing: pd.DataFrame, edition: str) -> pd.DataFrame:
+def _bases(existing: pd.DataFrame) -> pd.DataFrame:
     """Per region and period, the version a batch file merges onto (see the module docstring):
-    the newest ``submitted`` or ``approved`` version, when it is of the same edition."""
+    the newest ``submitted`` or ``approved`` version, of whatever edition."""
     live = existing.loc[existing["status"].isin(["submitted", "approved"])]
     live = live.sort_values("version").drop_duplicates(["region_code", "period"], keep="last")
-    live = live.loc[live["edition"] == edition]
     out = live[["region_code", "period", "id", "version"]].rename(
         columns={"id": "base_id", "version": "base_version"}
     )

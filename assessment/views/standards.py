@@ -75,6 +75,17 @@ def _period_text(start: pd.Series, end: pd.Series) -> pd.Series:
     return (start.astype("Int64").astype("string") + "–" + end_text).astype("string")
 
 
+def raised_text(ind: pd.DataFrame, edition: Edition) -> pd.Series:
+    """The floor texts of ``ind`` with "> old*" where ``edition`` raised a floor to an unknown figure
+    (known only to exceed the earlier edition's)."""
+    from assessment.catalogue.crosswalk import raised_unknown
+
+    raised = raised_unknown(edition)
+    old = ind["indicator_code"].map(raised)
+    text = old.map(lambda x: f">{x:g}*", na_action="ignore").astype("string")
+    return text.fillna(ind["floor_text"]).astype("string")
+
+
 def editor_frame(standards: Sequence[LocalStandard], jurisdiction: str, edition: Edition) -> pd.DataFrame:
     """The editor's table: the standards ``jurisdiction`` set that are in force, in catalogue order
     then by start year. Machine column names (EDITOR_COLUMNS; the page labels them); the unit and
@@ -85,6 +96,7 @@ def editor_frame(standards: Sequence[LocalStandard], jurisdiction: str, edition:
     frame = standards_frame(own)
     ind = edition.indicator_frame().assign(_order=lambda d: np.arange(len(d)))
     ind = ind.assign(floor_text=floor_text(ind["national_floor"], ind["floor_confirmed"]))
+    ind["floor_text"] = raised_text(ind, edition)
     ind = ind[["indicator_code", "unit", "floor_text", "_order"]]
     merged = frame.merge(ind, on="indicator_code", how="left").sort_values(
         ["_order", "effective_from"], ignore_index=True

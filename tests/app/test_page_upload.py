@@ -211,17 +211,23 @@ def test_an_official_cannot_open_the_evaluators_pages(demo_env: str, page: str, 
 
 
 def test_the_template_is_the_officials_region_prefilled(demo_env: str) -> None:
-    from assessment.catalogue import load_edition
+    from assessment.catalogue import shipped_schedule
     from assessment.intake.ingest import read_upload
     from ui import data_workflow
 
     build = data_workflow.template_file(OFFICIAL, REGION, 2024, "en")
     store = Store(demo_env)
+    in_force = shipped_schedule().for_period(2024)  # the template of 2024 follows the 2023 edition
     result = read_upload(
-        build(), "t.xlsx", edition=load_edition(), tree=store.region_tree(), expected_region=REGION
+        build(), "t.xlsx", edition=in_force, tree=store.region_tree(), expected_region=REGION
     )
-    assert (result.region_code, result.period, result.kind) == (REGION, 2024, "template")
-    assert len(result.values) == 115, "pre-filled with the version already sent"
+    assert (result.region_code, result.period, result.kind, result.edition) == (
+        REGION,
+        2024,
+        "template",
+        "CN-2023",
+    )
+    assert len(result.values) == 116, "pre-filled with the version already sent"
 
 
 def test_a_prefecture_official_uploads_a_batch_for_its_counties(db_copy: str) -> None:

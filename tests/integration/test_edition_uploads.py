@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from assessment.catalogue import load_edition
-from assessment.demo import demo_local_standards, demo_tree
+from assessment.demo import demo_local_standards, demo_tree, synthetic_values
 from assessment.domain.editions import EditionSchedule, LocalIndicator, edition_chooser
 from assessment.intake.ingest import read_upload
 from assessment.intake.template import build_template
@@ -15,6 +15,17 @@ SAMPLES = Path(__file__).resolve().parents[2] / "sample_reports"
 SCHEDULE = EditionSchedule((load_edition("CN-2021"), load_edition("CN-2023")))
 TREE = demo_tree()
 CHOOSE = edition_chooser(SCHEDULE, (), TREE)
+
+
+def test_the_sample_reports_follow_the_edition_of_their_period() -> None:
+    for period, edition in ((2022, "CN-2021"), (2023, "CN-2023"), (2024, "CN-2023")):
+        path = SAMPLES / f"990102_{period}.xlsx"
+        result = read_upload(
+            path.read_bytes(), path.name, edition=CHOOSE, tree=TREE, expected_region="990102"
+        )
+        assert result.ok and result.edition == edition
+        assert ("S81.1" in set(result.values["indicator_code"])) == (edition == "CN-2023")
+        assert not [p for p in result.problems if p.code.endswith("W_EDITION_NOT_IN_FORCE")]
 
 
 def test_a_template_of_the_edition_in_force_has_its_new_indicator() -> None:
@@ -30,10 +41,14 @@ def test_a_template_of_the_edition_in_force_has_its_new_indicator() -> None:
 
 
 def test_an_older_template_is_accepted_with_a_warning_naming_the_new_indicators() -> None:
-    path = SAMPLES / "990102_2024.xlsx"
+    # a 2021-edition template for 2024, filled (downloaded before the edition changed)
+    old = load_edition("CN-2021")
+    data = build_template(
+        old, TREE, "990102", 2024, demo_local_standards(old), "zh", values=synthetic_values(old, TREE)
+    )
     result = read_upload(
-        path.read_bytes(),
-        path.name,
+        data,
+        "990102_2024.xlsx",
         edition=CHOOSE,
         tree=TREE,
         expected_region="990102",

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache
 
 import numpy as np
@@ -16,10 +16,12 @@ import pandas as pd
 import pytest
 from openpyxl import load_workbook
 
+from assessment.domain.editions import EditionChooser, EditionSchedule, edition_chooser
 from assessment.intake import safety
 from assessment.intake.ingest import UploadResult, read_upload
 from assessment.intake.upload_problems import ERROR_CODES, WARNING_CODES
 from tests.fixtures import (
+    PERIOD,
     REGION,
     batch_csv,
     batch_xlsx,
@@ -346,6 +348,13 @@ CASES = [
         "J5",
     ),
     Case(
+        "a template of an earlier edition than the one in force for its period",
+        lambda: template(good_values()),
+        "W_EDITION_NOT_IN_FORCE",
+        "",
+        kwargs={"edition": "newer"},
+    ),
+    Case(
         "batch lacking indicators of a region (partial data)",
         lambda: batch_xlsx([r for r in ROWS if r[2] not in ("S01.1", "S02.1")]),
         "W_MISSING_INDICATORS",
@@ -355,12 +364,22 @@ CASES = [
 ]
 
 
+def _newer() -> EditionChooser:
+    """A schedule whose edition for the template's period is a newer one with one more indicator
+    (the template follows the older one, still known)."""
+    extra = replace(EDITION.indicators[0], code=f"{EDITION.indicators[0].item_code}.9")
+    newer = replace(EDITION, id="T-2025", effective_from=PERIOD, indicators=(*EDITION.indicators, extra))
+    older = replace(EDITION, effective_from=PERIOD - 5)
+    return edition_chooser(EditionSchedule((older, newer)), (), TREE)
+
+
 def _read(case: Case) -> UploadResult:
     kwargs = dict(case.kwargs)
     if kwargs.get("history") == "history":
         kwargs["history"] = _history()
+    edition = _newer() if kwargs.pop("edition", None) == "newer" else EDITION
     return read_upload(
-        case.build(), case.filename, edition=EDITION, tree=TREE, local_standards=STANDARDS, **kwargs
+        case.build(), case.filename, edition=edition, tree=TREE, local_standards=STANDARDS, **kwargs
     )
 
 
