@@ -6,7 +6,7 @@ The country 示例国 Sample Country (900000) over four fictional provinces (``n
 1. the national region tree, its boundaries and the catalogue edition;
 2. the demo province's fictional local standards (示例省 and 示例甲市);
 3. a reporting deadline per demo period;
-4. the synthetic values of every reporting county (:func:`assessment.demo.synthetic_values`, the same
+4. the synthetic values of every reporting county (:func:`assessment.demo.scheduled_values`, the same
    figures the provincial demo has for 示例省's counties), written in memory as one tidy batch CSV per
    prefecture and period, read through :func:`assessment.intake.ingest.read_upload` and imported,
    uploads spread before the deadline;
@@ -56,15 +56,16 @@ def seed_national_demo(store: Store, actor: str = "system", *, force: bool = Fal
 
 def seed_national_demo_data(store: Store, actor: str = "system", *, force: bool = False) -> DemoSummary:
     """Seed the fictional country into ``store``; refuses a non-empty database unless ``force``."""
-    from assessment.catalogue import load_edition
+    from assessment.catalogue import load_edition, shipped_schedule
     from assessment.catalogue.boundaries import parse_boundaries
     from assessment.demo import (
         DEMO_PERIODS,
         NATIONAL_DIR,
         national_local_standards,
         national_tree,
-        synthetic_values,
+        scheduled_values,
     )
+    from assessment.domain.editions import edition_chooser
     from assessment.intake.ingest import read_upload
 
     if not force and not store.is_empty():
@@ -74,7 +75,9 @@ def seed_national_demo_data(store: Store, actor: str = "system", *, force: bool 
     local = national_local_standards(edition)
     geojson = NATIONAL_DIR / "boundaries.geojson"
     boundaries = parse_boundaries(geojson.read_bytes(), geojson.name, tree).geometries
-    values = synthetic_values(edition, tree)
+    # each period on the edition in force for it: 2023 and 2024 carry the 2023 edition's new item
+    values = scheduled_values(shipped_schedule(), tree)
+    choose = edition_chooser(shipped_schedule(), (), tree)
     prefectures = [r.code for r in tree if r.level == "prefecture"]
 
     def work(conn):  # type: ignore[no-untyped-def]
@@ -105,7 +108,7 @@ def seed_national_demo_data(store: Store, actor: str = "system", *, force: bool 
             result = read_upload(
                 data,
                 name,
-                edition=edition,
+                edition=choose,
                 tree=tree,
                 local_standards=local,
                 expected_region=code,
