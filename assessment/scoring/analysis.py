@@ -17,6 +17,7 @@ import pandas as pd
 
 from assessment.catalogue.crosswalk import breaks
 from assessment.domain.editions import (
+    LOCAL_ASPECT,
     EditionSchedule,
     LocalIndicator,
     local_indicator_codes,
@@ -280,7 +281,9 @@ def aspect_matrix(result: Assessment, period: int, lang: str = "zh") -> pd.DataF
     aggs = result.aggregates
     rows = aggs[(aggs["level"] == "aspect") & (aggs["period"] == period)]
     order = result.tree.leaf_codes(result.jurisdiction)
-    aspects = list(result.edition.aspects)
+    # the local group is shown only where a jurisdiction's own indicators were scored
+    present = set(rows["code"].astype(str))
+    aspects = [a for a in result.edition.aspects if a.code != LOCAL_ASPECT or a.code in present]
     score = rows.pivot(index="region_code", columns="code", values="score")
     status = rows.pivot(index="region_code", columns="code", values="status")
     codes = [a.code for a in aspects]

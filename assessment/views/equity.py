@@ -57,7 +57,11 @@ class DecompositionBasis:
 
 
 def _aspect_frame(result: Assessment, lang: str) -> pd.DataFrame:
-    names = aspect_names(result.edition, lang)
+    """The aspects in catalogue order that have a score somewhere (the local group only where a
+    jurisdiction's own indicators were reported)."""
+    aggs = result.aggregates
+    scored = set(aggs.loc[(aggs["level"] == "aspect") & aggs["score"].notna(), "code"].astype(str))
+    names = {c: n for c, n in aspect_names(result.edition, lang).items() if c in scored}
     return pd.DataFrame(
         {"code": list(names), "aspect": list(names.values()), "_order": np.arange(len(names))}
     )
