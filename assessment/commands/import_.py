@@ -46,7 +46,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from assessment import catalogue as standards
+    from assessment.domain.editions import edition_chooser
     from assessment.intake.ingest import read_upload
     from assessment.store import Store
     from assessment.store.users import require
@@ -67,13 +67,18 @@ def run(args: argparse.Namespace) -> int:
         if len(tree) == 0:
             print(both("store.cli.no_tree"), file=sys.stderr)
             return 1
-        edition = standards.load_edition(args.edition or standards.DEFAULT_EDITION)
+        local = store.local_indicators()
+        edition = (
+            store.edition_revision(args.edition)
+            if args.edition
+            else edition_chooser(store.edition_schedule(), local, tree)
+        )  # by default the edition in force for the file's period
         result = read_upload(
             data,
             args.file.name,
             edition=edition,
             tree=tree,
-            local_standards=store.local_standards(),
+            local_standards=(*store.local_standards(), *(li.as_standard() for li in local)),
             expected_region=args.region,
             expected_period=args.period,
             history=store.values(actor),

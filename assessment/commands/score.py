@@ -23,17 +23,19 @@ import argparse
 import json
 import sys
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from assessment.commands._common import actor_argument
+from assessment.domain.editions import EditionChooser, EditionSchedule
 from assessment.domain.errors import DataFileError, Problem
 from assessment.domain.i18n import both
 from assessment.domain.model import Edition, LocalStandard, RegionTree
 from assessment.scoring.aggregation import AGGREGATE_COLUMNS, aggregate
-from assessment.scoring.analysis import ScoringInputs
+from assessment.scoring.analysis import ScoringInputs, stack
 from assessment.scoring.costing import cost_to_close
 from assessment.scoring.equity import equity, sigma_convergence
 from assessment.scoring.indicators import SCORE_COLUMNS, score_indicators
@@ -83,7 +85,13 @@ VALUES_MAX_BYTES = 512 * 1024 * 1024
 # lowest level, so always leaves; a tree without townships is refused with the levels it has).
 LEAF_LEVELS: dict[str, str | None] = {"county": None, "township": "township"}
 
-Inputs = ScoringInputs  # everything a scoring command needs
+
+@dataclass(frozen=True)
+class Inputs(ScoringInputs):
+    """Everything a scoring command needs; ``schedule`` (without ``--edition``) scores each period
+    by the edition in force for it, ``edition`` being the newest (for the catalogue's names)."""
+
+    schedule: EditionSchedule | None = None
 
 
 def _common(parser: argparse.ArgumentParser) -> None:
@@ -166,7 +174,7 @@ def _edition(edition_id: str | None) -> Edition:
 
 
 def _read_values_file(
-    path: str, edition: Edition, tree: RegionTree, standards: Sequence[LocalStandard]
+    path: str, edition: Edition | EditionChooser, tree: RegionTree, standards: Sequence[LocalStandard]
 ) -> pd.DataFrame:
     """The values of a ``--values`` file, checked exactly as ``validate`` checks a batch file.
 
@@ -211,27 +219,38 @@ def _file_problem(path: str, err: Exception) -> Problem:
 
 
 def load_inputs(args: argparse.Namespace) -> Inputs:
-    """Values, edition, tree and local standards from the demo, a file or the database."""
-    edition = _edition(args.edition)
+    """Values, edition (or the schedule of editions in force), tree and local standards from the
+    demo, a file or the database."""
+    from assessment.domain.editions import edition_chooser
+
+    fixed = _edition(args.edition) if args.edition else None
     if args.demo:
-        from assessment.demo import demo_local_standards, demo_tree, synthetic_values
+        from assessment.catalogue import shipped_schedule
+        from assessment.demo import demo_local_standards, demo_tree, scheduled_values, synthetic_values
 
         tree = demo_tree()
-        stds = tuple(demo_local_standards(edition))
+        schedule = None if fixed else shipped_schedule()
+        edition = fixed or schedule.latest()  # type: ignore[union-attr]
+        stds = tuple(demo_local_standards(_edition(None)))
+        check = fixed or edition_chooser(schedule, (), tree)  # type: ignore[arg-type]
         if args.values:
-            return Inputs(_read_values_file(args.values, edition, tree, stds), edition, tree, stds)
-        return Inputs(synthetic_values(edition, tree), edition, tree, stds)
+            return Inputs(_read_values_file(args.values, check, tree, stds), edition, tree, stds, schedule)
+        values = scheduled_values(schedule, tree) if schedule else synthetic_values(edition, tree)
+        return Inputs(values, edition, tree, stds, schedule)
     from assessment.store import Store
 
     with Store() as store:
         tree = store.region_tree()
         stds = tuple(store.local_standards())
+        schedule = None if fixed else store.edition_schedule()
         values = None if args.values else store.values(args.actor, include_pending=args.include_pending)
     if len(tree) == 0:
         raise DataFileError([problem("scoring.no_periods")])
+    edition = fixed or schedule.latest()  # type: ignore[union-attr]
     if values is None:
-        values = _read_values_file(args.values, edition, tree, stds)
-    return Inputs(values, edition, tree, stds)
+        check = fixed or edition_chooser(schedule, (), tree)  # type: ignore[arg-type]
+        values = _read_values_file(args.values, check, tree, stds)
+    return Inputs(values, edition, tree, stds, schedule)
 
 
 def _available_periods(values: pd.DataFrame) -> list[int]:
@@ -271,25 +290,19 @@ def _within(
 def _scores(
     inp: Inputs, periods: Sequence[int], region_level: str = "county", confidence: float = 0.95
 ) -> pd.DataFrame:
-    if region_level in LEAF_LEVELS:  # the reported values themselves, no roll-up
-        return score_indicators(
-            inp.values,
-            inp.edition,
-            inp.tree,
-            inp.standards,
-            periods=periods,
-            level=LEAF_LEVELS[region_level],
-            confidence=confidence,
-        )
-    rolled = rollup_values(inp.values, inp.tree, inp.edition)
-    return score_indicators(
-        rolled,
-        inp.edition,
-        inp.tree,
-        inp.standards,
-        periods=periods,
-        level=region_level,
-        confidence=confidence,
+    """The scores of ``periods``, each period by the edition in force for it (the tables of two
+    editions stacked) unless ``--edition`` fixed one."""
+    groups = inp.schedule.split(periods) if inp.schedule else [(inp.edition, tuple(periods))]
+    leaf = region_level in LEAF_LEVELS
+    values = inp.values if leaf else rollup_values(inp.values, inp.tree, inp.edition)
+    level = LEAF_LEVELS[region_level] if leaf else region_level
+    return stack(
+        [
+            score_indicators(
+                values, ed, inp.tree, inp.standards, periods=ps, level=level, confidence=confidence
+            )
+            for ed, ps in groups
+        ]
     )
 
 

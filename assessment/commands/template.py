@@ -44,7 +44,8 @@ def run(args: argparse.Namespace) -> int:
     if args.region not in ref.tree:
         print(both("ingest.cli.unknown_region", code=args.region), file=sys.stderr)
         return 2
-    data = build_template(ref.edition, ref.tree, args.region, args.period, ref.standards, args.lang)
+    edition = ref.edition_for(args.period, args.region)  # the edition in force for the period
+    data = build_template(edition, ref.tree, args.region, args.period, ref.standards, args.lang)
     Path(args.output).write_bytes(data)
     print(both("ingest.cli.written", path=args.output))
     return 0

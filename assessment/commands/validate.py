@@ -21,6 +21,7 @@ from pathlib import Path
 import pandas as pd
 
 from assessment.commands._common import documented_parser
+from assessment.domain.editions import EditionChooser
 from assessment.domain.errors import Problem
 from assessment.domain.i18n import both
 from assessment.domain.model import Edition, LocalStandard, RegionTree
@@ -30,18 +31,25 @@ PROBLEM_FIELDS = ("code", "sheet", "cell", "row", "column", "value", "message_zh
 
 @dataclass(frozen=True)
 class Reference:
-    """What uploads are checked against."""
+    """What uploads are checked against: one edition (``--edition``) or the chooser of the edition
+    in force for a file's period and region (with the local-only indicators that apply)."""
 
-    edition: Edition
+    edition: Edition | EditionChooser
     tree: RegionTree
     standards: tuple[LocalStandard, ...]
     history: pd.DataFrame | None
+
+    def edition_for(self, period: int | None, region: str | None) -> Edition:
+        """The catalogue of ``period`` and ``region``."""
+        return self.edition if isinstance(self.edition, Edition) else self.edition(period, region)
 
 
 def add_source_args(parser: argparse.ArgumentParser) -> None:
     """``--demo`` and ``--edition``, shared by ``template`` and ``validate``."""
     parser.add_argument(
-        "--edition", metavar="ID", help="catalogue edition (default: the current one) / 标准版本"
+        "--edition",
+        metavar="ID",
+        help="catalogue edition (default: the one in force for the period) / 标准版本",
     )
     parser.add_argument(
         "--demo", action="store_true", help="use the demo province instead of the database / 使用演示省数据"
@@ -49,26 +57,36 @@ def add_source_args(parser: argparse.ArgumentParser) -> None:
 
 
 def load_reference(args: argparse.Namespace, with_history: bool = False) -> Reference | str:
-    """The edition, tree, local standards (and history) for a command, or an error message."""
+    """The edition (or the chooser of the edition in force per period), tree, local standards (and
+    history) for a command, or an error message."""
     from assessment import catalogue as standards
+    from assessment.domain.editions import edition_chooser
 
-    wanted = args.edition or standards.DEFAULT_EDITION
-    if wanted not in standards.list_editions():
-        return both("ingest.cli.unknown_edition", edition=wanted)
-    edition = standards.load_edition(wanted)
+    if args.edition and args.edition not in standards.list_editions():
+        return both("ingest.cli.unknown_edition", edition=args.edition)
     if args.demo:
-        from assessment.demo import demo_local_standards, demo_tree, synthetic_values
+        from assessment.demo import demo_local_standards, demo_tree, scheduled_values
 
         tree = demo_tree()
-        history = synthetic_values(edition, tree) if with_history else None
-        return Reference(edition, tree, tuple(demo_local_standards(edition)), history)
+        schedule = standards.shipped_schedule()
+        chosen: Edition | EditionChooser = (
+            standards.load_edition(args.edition) if args.edition else edition_chooser(schedule, (), tree)
+        )
+        history = scheduled_values(schedule, tree) if with_history else None
+        stds = tuple(demo_local_standards(standards.load_edition()))
+        return Reference(chosen, tree, stds, history)
     from assessment.store import Store
 
     with Store() as store:
         tree = store.region_tree()
-        stds = tuple(store.local_standards())
+        local = store.local_indicators()
+        stds = (*store.local_standards(), *(li.as_standard() for li in local))
+        schedule = store.edition_schedule()
+        chosen = (
+            store.edition_revision(args.edition) if args.edition else edition_chooser(schedule, local, tree)
+        )
         history = store.values("system") if with_history else None
-    return Reference(edition, tree, stds, history)
+    return Reference(chosen, tree, stds, history)
 
 
 def problem_dict(p: Problem) -> dict[str, object]:

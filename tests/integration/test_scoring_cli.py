@@ -9,10 +9,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from assessment.catalogue import load_edition
+from assessment.catalogue import load_edition, shipped_schedule
 from assessment.cli import main
 from assessment.commands.score import INDICATOR_COLUMNS, LEVEL_COLUMNS
-from assessment.demo import demo_tree, synthetic_values
+from assessment.demo import demo_tree, scheduled_values, synthetic_values
 from assessment.domain.model import RegionTree
 
 
@@ -26,9 +26,12 @@ def read_csv(text: str) -> pd.DataFrame:
     return pd.read_csv(io.StringIO(text), dtype={"region_code": str, "parent_code": str, "code": str})
 
 
+IN_FORCE_2024 = shipped_schedule().for_period(2024)  # 2024 is scored by the 2023 edition
+
+
 @pytest.fixture(scope="module")
 def edition_id() -> str:
-    return load_edition().id
+    return IN_FORCE_2024.id
 
 
 def test_score_indicator_level_csv(capsys: pytest.CaptureFixture[str], edition_id: str) -> None:
@@ -36,14 +39,14 @@ def test_score_indicator_level_csv(capsys: pytest.CaptureFixture[str], edition_i
     assert code == 0
     df = read_csv(out)
     assert list(df.columns) == list(INDICATOR_COLUMNS)
-    assert len(df) == len(load_edition().indicators)
+    assert len(df) == len(IN_FORCE_2024.indicators)
     assert set(df["region_code"]) == {"990102"}
     assert set(df["edition"]) == {edition_id}
     assert set(df["status"]) <= {"no_data", "below_floor", "below_local", "meets", "no_standard"}
 
 
 @pytest.mark.parametrize(
-    ("level", "per_region"), [("item", 80), ("category", 22), ("aspect", 9), ("overall", 1)]
+    ("level", "per_region"), [("item", 81), ("category", 22), ("aspect", 9), ("overall", 1)]
 )
 def test_score_aggregate_levels_json(capsys: pytest.CaptureFixture[str], level: str, per_region: int) -> None:
     code, out, _ = run(["score", "--demo", "--period", "2024", "--level", level, "--format", "json"], capsys)
@@ -97,7 +100,9 @@ def test_trends_for_one_county(capsys: pytest.CaptureFixture[str]) -> None:
     assert code == 0
     df = read_csv(out)
     assert set(df["region_code"]) == {"990102"}
-    assert len(df) == 3 * len(load_edition().indicators)
+    # 2022 by the 2021 edition, 2023 and 2024 by the 2023 edition (one indicator more)
+    assert len(df) == sum(len(shipped_schedule().for_period(p).indicators) for p in (2022, 2023, 2024))
+    assert set(df.loc[df["period"] == 2022, "edition"]) == {"CN-2021"}
     assert {"arrow", "pace_ratio", "projected_year", "cagr", "edition"} <= set(df.columns)
 
 
@@ -114,9 +119,8 @@ def test_cost_writes_parquet(capsys: pytest.CaptureFixture[str], tmp_path: Path,
 
 
 def test_values_file_gives_the_same_scores(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
-    edition = load_edition()
     path = tmp_path / "values.csv"
-    synthetic_values(edition, demo_tree()).to_csv(path, index=False)
+    scheduled_values(shipped_schedule(), demo_tree()).to_csv(path, index=False)
     _, direct, _ = run(["score", "--demo", "--period", "2023", "--region", "990200"], capsys)
     code, from_file, _ = run(
         ["score", "--demo", "--values", str(path), "--period", "2023", "--region", "990200"], capsys
@@ -199,7 +203,7 @@ def test_score_the_national_root_from_rolled_up_values(
     assert code == 0
     df = read_csv(out)
     assert set(df["region_code"]) == {root}
-    assert sorted(df["indicator_code"]) == sorted(i.code for i in load_edition().indicators)
+    assert sorted(df["indicator_code"]) == sorted(i.code for i in IN_FORCE_2024.indicators)
     assert df["status"].ne("no_data").any()
     args = ["score", "--demo", "--period", "2024", "--region-level", "national", "--level", "overall"]
     code, out, _ = run([*args, "--region", root], capsys)
@@ -242,7 +246,7 @@ def test_values_file_over_the_web_upload_limit_is_read(
     web_limit = inspect.signature(ingest.read_upload).parameters["max_bytes"].default
     assert web_limit == ingest.DEFAULT_MAX_BYTES == 20 * 1024 * 1024  # web uploads: unchanged
     assert score.VALUES_MAX_BYTES == 512 * 1024 * 1024
-    values = synthetic_values(load_edition(), demo_tree())
+    values = scheduled_values(shipped_schedule(), demo_tree())
     values["note"] = "n" * (web_limit // len(values) + 100)  # valid rows, padded past 20 MB
     path = tmp_path / "values.csv"
     values.to_csv(path, index=False)

@@ -180,14 +180,19 @@ def test_merges_chain_on_pending_versions_but_never_on_returned_ones(store: Stor
     assert values == {"S01.1": 95.0, "S02.1": 3.5, "S03.1": 0.0}
 
 
-def test_a_base_of_another_edition_is_not_merged(store: Store) -> None:
+def test_a_base_of_another_edition_is_merged(store: Store) -> None:
+    # issue 14: a code means the same indicator in every edition, so a partial file sent under the
+    # edition in force completes the version sent on the earlier edition's template
     data, result = upload(COUNTY)  # edition CN-2021
     store.import_upload(OFFICIAL, data, "a.xlsx", result)
     data, result = batch([frame({"S01.1": (50.0, None, None)}, COUNTY, PERIOD)])
-    other = type(result)(**{**result.__dict__, "edition": "CN-2099"})
+    other = type(result)(**{**result.__dict__, "edition": "CN-2023"})
     out = store.import_upload(OFFICIAL, data, "b.csv", other)
-    assert out.first.merged_from is None and out.first.version == 2
-    assert store.submission_values(EVALUATOR, out.submission_id)["indicator_code"].tolist() == ["S01.1"]
+    assert out.first.merged_from is not None and out.first.version == 2
+    assert out.first.merged_from.kept == 2
+    kept = store.submission_values(EVALUATOR, out.submission_id).set_index("indicator_code")
+    assert sorted(kept.index) == ["S01.1", "S02.1", "S03.1"] and kept.loc["S01.1", "value"] == 50.0
+    assert store.submission(EVALUATOR, out.submission_id).edition == "CN-2023"
 
 
 def test_a_batch_of_several_regions_merges_each_and_says_so(store: Store) -> None:

@@ -49,7 +49,11 @@ def test_seed_demo(store_url: str, samples: Path) -> None:
         assert done["990224"] == "never_reported"
         assert store.audit_log(action="demo.seed")["actor"].tolist() == ["system"]
         values = store.values("system")
-        assert set(values["status"]) == {"approved"} and values["edition"].iloc[0] == "CN-2021"
+        assert set(values["status"]) == {"approved"}
+        # each period on the edition in force for it
+        in_force = {2022: "CN-2021", 2023: "CN-2023", 2024: "CN-2023"}
+        for period, editions in values.groupby("period")["edition"]:
+            assert set(editions.astype(str)) == {in_force[int(period)]}
 
         with pytest.raises(StoreError) as err:
             seed_demo(store, sample_dir=samples)

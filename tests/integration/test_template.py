@@ -235,12 +235,13 @@ def _sample_script():
 
 
 def test_committed_sample_report_is_what_the_script_writes() -> None:
-    from assessment.catalogue import load_edition
-    from assessment.demo import demo_local_standards, demo_tree, synthetic_values
+    from assessment.catalogue import shipped_schedule
+    from assessment.demo import demo_local_standards, demo_tree, scheduled_values
 
     script = _sample_script()
-    edition, tree = load_edition(), demo_tree()
-    values = synthetic_values(edition, tree)
+    schedule, tree = shipped_schedule(), demo_tree()
+    edition = schedule.for_period(2024)  # the 2023 edition's template
+    values = scheduled_values(schedule, tree)
     data = build_template(edition, tree, "990123", 2024, demo_local_standards(edition), values=values,
                           generated_at=script.GENERATED_AT)  # fmt: skip
     root = Path(__file__).resolve().parents[2] / "sample_reports"

@@ -59,7 +59,7 @@ def test_missing_required_option_is_a_usage_error() -> None:
 
 def test_valid_file_exits_0(capsys: pytest.CaptureFixture) -> None:
     assert main(["validate", "--demo", str(SAMPLE), "--region", "990102", "--period", "2024"]) == 0
-    assert "The file is valid: 115 values" in capsys.readouterr().out
+    assert "The file is valid: 116 values" in capsys.readouterr().out  # a 2023-edition template
 
 
 def test_invalid_file_exits_1_with_both_languages(bad_file: Path, capsys: pytest.CaptureFixture) -> None:
@@ -114,4 +114,4 @@ def test_validate_against_the_database(demo_env: str, capsys: pytest.CaptureFixt
     """Without --demo the tree, local standards and history come from the database."""
     assert main(["validate", "--json", str(SAMPLE), "--region", "990102", "--period", "2024"]) == 0
     out = json.loads(capsys.readouterr().out)
-    assert out["valid"] and out["rows"] == 115
+    assert out["valid"] and out["rows"] == 116 and out["edition"] == "CN-2023"

@@ -273,12 +273,15 @@ def test_damaged_zip_member_is_corrupt_not_a_crash() -> None:
 
 @pytest.fixture(scope="module")
 def demo():
-    from assessment.catalogue import load_edition
-    from assessment.demo import demo_local_standards, demo_tree, synthetic_values
+    """Each sample file read against the edition in force for its period (2022: CN-2021, 2023 and
+    2024: CN-2023), as the demo reports them."""
+    from assessment.catalogue import load_edition, shipped_schedule
+    from assessment.demo import demo_local_standards, demo_tree, scheduled_values
+    from assessment.domain.editions import edition_chooser
 
-    edition = load_edition()
-    tree = demo_tree()
-    return edition, tree, demo_local_standards(edition), synthetic_values(edition, tree)
+    schedule, tree = shipped_schedule(), demo_tree()
+    choose = edition_chooser(schedule, (), tree)
+    return choose, tree, demo_local_standards(load_edition()), scheduled_values(schedule, tree)
 
 
 SAMPLE_FILES = sorted(SAMPLES.glob("*.xlsx")) + sorted(SAMPLES.glob("*.csv"))
