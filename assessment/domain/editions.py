@@ -235,13 +235,18 @@ def edition_for(
     """The catalogue a region reports against for ``period``: the edition in force, extended by the
     local indicators in force then that apply to ``region`` (set by it or a jurisdiction above it;
     every jurisdiction's when None)."""
-    chosen = [
+    return with_local_indicators(schedule.for_period(period), applying(local, tree, region), tree, [period])
+
+
+def applying(local: Sequence[LocalIndicator], tree: RegionTree, region: str | None) -> list[LocalIndicator]:
+    """The local indicators that apply to ``region``: set by it or a jurisdiction above it (every
+    one when None)."""
+    return [
         li
         for li in local
         if region is None
         or (region in tree and li.jurisdiction_code in tree and tree.is_within(region, li.jurisdiction_code))
     ]
-    return with_local_indicators(schedule.for_period(period), chosen, tree, [period])
 
 
 def local_indicator_codes(edition: Edition) -> set[str]:
@@ -285,16 +290,7 @@ class EditionChooser:
             base = self.schedule.get(edition_id)
         except KeyError:
             return None
-        chosen = [
-            li
-            for li in self.local
-            if region is None
-            or (
-                region in self.tree
-                and li.jurisdiction_code in self.tree
-                and self.tree.is_within(region, li.jurisdiction_code)
-            )
-        ]
+        chosen = applying(self.local, self.tree, region)
         return with_local_indicators(base, chosen, self.tree, None if period is None else [period])
 
 
