@@ -21,6 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from assessment.domain.editions import LOCAL_ASPECT
 from assessment.domain.i18n import t
 from assessment.scoring.analysis import Assessment
 from assessment.scoring.equity import EQUITY_COLUMNS, sigma_convergence
@@ -57,11 +58,11 @@ class DecompositionBasis:
 
 
 def _aspect_frame(result: Assessment, lang: str) -> pd.DataFrame:
-    """The aspects in catalogue order that have a score somewhere (the local group only where a
-    jurisdiction's own indicators were reported)."""
+    """The aspects in catalogue order (the local group only where a jurisdiction's own indicators
+    were reported)."""
     aggs = result.aggregates
     scored = set(aggs.loc[(aggs["level"] == "aspect") & aggs["score"].notna(), "code"].astype(str))
-    names = {c: n for c, n in aspect_names(result.edition, lang).items() if c in scored}
+    names = {c: n for c, n in aspect_names(result.edition, lang).items() if c != LOCAL_ASPECT or c in scored}
     return pd.DataFrame(
         {"code": list(names), "aspect": list(names.values()), "_order": np.arange(len(names))}
     )

@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 from openpyxl import load_workbook
 
-from assessment.catalogue import load_edition
+from assessment.catalogue import shipped_schedule
 from assessment.cli import main
 from assessment.intake.ingest import UploadResult, read_upload
 from assessment.scoring.indicators import score_indicators
@@ -237,9 +237,9 @@ def test_a_good_partial_values_file_scores_no_data_for_what_it_lacks(
     path = write_values(tmp_path / f"values{suffix}", GOOD_ROWS)
     status, out, err = run(["score", "--demo", "--values", str(path), "--period", "2024"], capsys)
     assert status == 0, err
-    assert "[W_MISSING_INDICATORS]" in err and "113" in err  # 2 of 115 reported
+    assert "[W_MISSING_INDICATORS]" in err and "114" in err  # 2 of 2024's 116 reported (CN-2023)
     scores = pd.read_csv(io.StringIO(out), dtype={"region_code": str})
-    edition = load_edition()
+    edition = shipped_schedule().for_period(2024)
     assert len(scores) == len(edition.indicators) * scores["region_code"].nunique()
     mine = scores.loc[scores["region_code"] == COUNTY].set_index("indicator_code")["status"]
     assert len(mine) == len(edition.indicators)
