@@ -195,16 +195,25 @@ def assess(
         (with_local_indicators(ed, local, tree, ps), ps)
         for ed, ps in (schedule.split(periods) or [(schedule.latest(), ())])
     ]
-    parts = []
     period_of = pd.to_numeric(values["period"], errors="coerce") if len(groups) > 1 else None
+    score_parts, agg_parts, cost_parts = [], [], []
     for ed, ps in groups:
         # each edition scans only its own periods' rows (the values are read once in all)
         own = values if period_of is None else values.loc[period_of.isin(ps).to_numpy()]
         scores = own_regions(score_indicators(own, ed, tree, stds, periods=ps, regions=[root]), ed)
-        costs = cost_to_close(scores, ed, tree, against=basis)
-        parts.append((ed, scores, aggregate_local_apart(scores, ed, tree), costs))
+        cost_parts.append(cost_to_close(scores, ed, tree, against=basis))
+        agg_parts.append(aggregate_local_apart(scores, ed, tree))
+        score_parts.append(scores)
+    del scores
     latest = groups[-1][0]
-    all_scores = stack([p[1] for p in parts])
+    all_scores = stack(score_parts, by_region=True)
+    # the per-edition tables are freed before trends allocates its arrays: at national scale the
+    # memory they held is reused instead of fresh pages (measured in bench/bench_editions.py)
+    score_parts.clear()
+    aggregates, costs = stack(agg_parts), stack(cost_parts)
+    agg_parts.clear()
+    cost_parts.clear()
+    trend_table = trends(all_scores, latest, target_year=target_year)
     return Assessment(
         latest,
         tree,
@@ -212,9 +221,9 @@ def assess(
         tuple(periods),
         basis,
         all_scores,
-        stack([p[2] for p in parts]),
-        trends(all_scores, latest, target_year=target_year),
-        stack([p[3] for p in parts]),
+        aggregates,
+        trend_table,
+        costs,
         editions=tuple((p, ed) for ed, ps in groups for p in ps),
         what_if=what_if.label if what_if is not None else None,
     )
@@ -241,15 +250,31 @@ def aggregate_local_apart(scores: pd.DataFrame, edition: Edition, tree: RegionTr
     return stack([national, own.loc[own["level"] != "overall"].reset_index(drop=True)])
 
 
-def stack(frames: Sequence[pd.DataFrame]) -> pd.DataFrame:
+def stack(frames: Sequence[pd.DataFrame], *, by_region: bool = False) -> pd.DataFrame:
     """Tables of the same columns one under the other, categorical columns kept categorical (their
     categories united first, so that pandas does not fall back to objects); one table is returned
-    as it is."""
+    as it is. ``by_region``: the rows of each region together (stably, so the periods of the
+    earlier table come first), the order one edition's table has, so that later passes over the
+    rows (trends) read memory in order. Tables laid out region by region in equal blocks (the
+    scoring grid) are interleaved column by column in one copy."""
     if len(frames) == 1:
         return frames[0]
-    first = frames[0]
-    frames = list(frames)
-    for col in first.columns:
+    frames = _united_categories(list(frames))
+    if by_region:
+        blocks = _region_blocks(frames)
+        if blocks is not None:
+            return _interleave(frames, blocks)
+    out = pd.concat(frames, ignore_index=True)
+    region = out["region_code"] if by_region and "region_code" in out.columns else None
+    if region is not None and isinstance(region.dtype, pd.CategoricalDtype):
+        order = np.argsort(region.cat.codes.to_numpy(), kind="stable")
+        out = out.take(order).reset_index(drop=True)
+    return out
+
+
+def _united_categories(frames: list[pd.DataFrame]) -> list[pd.DataFrame]:
+    """The frames with each categorical column's categories the same in all of them."""
+    for col in frames[0].columns:
         dtypes = [f[col].dtype for f in frames]
         if (
             all(isinstance(d, pd.CategoricalDtype) for d in dtypes)
@@ -258,11 +283,55 @@ def stack(frames: Sequence[pd.DataFrame]) -> pd.DataFrame:
             union = pd.Index(
                 pd.unique(np.concatenate([np.asarray(d.categories, dtype=object) for d in dtypes]))
             )
-            union = (
-                union.astype(dtypes[0].categories.dtype) if dtypes[0].categories.dtype != object else union
-            )
+            if dtypes[0].categories.dtype != object:
+                union = union.astype(dtypes[0].categories.dtype)
             frames = [f.assign(**{col: f[col].cat.set_categories(union)}) for f in frames]
-    return pd.concat(frames, ignore_index=True)
+    return frames
+
+
+def _region_blocks(frames: list[pd.DataFrame]) -> list[int] | None:
+    """The rows per region of each frame when every frame holds the same regions (as categories)
+    in equal consecutive blocks, else None."""
+    if "region_code" not in frames[0].columns:
+        return None
+    region = [f["region_code"] for f in frames]
+    if not all(isinstance(r.dtype, pd.CategoricalDtype) for r in region):
+        return None
+    n_reg = len(region[0].cat.categories)
+    blocks = []
+    for r in region:
+        codes = r.cat.codes.to_numpy()
+        if n_reg == 0 or len(codes) % n_reg:
+            return None
+        b = len(codes) // n_reg
+        if not np.array_equal(codes, np.repeat(np.arange(n_reg, dtype=codes.dtype), b)):
+            return None
+        blocks.append(b)
+    return blocks
+
+
+def _interleave(frames: list[pd.DataFrame], blocks: list[int]) -> pd.DataFrame:
+    n_reg = len(frames[0]) // blocks[0] if blocks[0] else 0
+
+    def weave(arrays: list[np.ndarray]) -> np.ndarray:
+        return np.concatenate(
+            [a.reshape(n_reg, b) for a, b in zip(arrays, blocks, strict=True)], axis=1
+        ).ravel()
+
+    out: dict[str, object] = {}
+    for col in frames[0].columns:
+        series = [f[col] for f in frames]
+        dtype = series[0].dtype
+        if isinstance(dtype, pd.CategoricalDtype):
+            codes = weave([x.cat.codes.to_numpy() for x in series])
+            out[col] = pd.Categorical.from_codes(codes, dtype=dtype)
+        elif isinstance(dtype, np.dtype):
+            out[col] = weave([x.to_numpy() for x in series])
+        else:  # an extension array (nullable integers...): stacked, then put in the same order
+            starts = np.cumsum([0, *(len(f) for f in frames[:-1])])
+            order = weave([np.arange(len(f)) + s0 for f, s0 in zip(frames, starts, strict=True)])
+            out[col] = pd.concat(series, ignore_index=True).take(order).reset_index(drop=True)
+    return pd.DataFrame(out)
 
 
 def region_label(tree: RegionTree, code: str, lang: str) -> str:
