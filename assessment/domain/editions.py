@@ -299,3 +299,44 @@ def edition_chooser(
 ) -> EditionChooser:
     """The :class:`EditionChooser` of ``schedule`` and the local indicators."""
     return EditionChooser(schedule, tuple(local), tree)
+
+
+def union_edition(editions: Sequence[Edition]) -> Edition:
+    """The newest of ``editions`` (the last) with the indicators only older ones have, and their
+    items, categories and aspects: one catalogue that names every code of a mixed-edition table."""
+    out = editions[-1]
+    for ed in reversed(editions[:-1]):
+        extra = [i for i in ed.indicators if i.code not in out.indicator_by_code]
+        if not extra:
+            continue
+        items = [ed.item_by_code[i.item_code] for i in extra if i.item_code not in out.item_by_code]
+        items = list({x.code: x for x in items}.values())
+        cats = [
+            ed.category_by_code[x.category_code] for x in items if x.category_code not in out.category_by_code
+        ]
+        cats = list({c.code: c for c in cats}.values())
+        aspects = [ed.aspect_by_code[c.aspect_code] for c in cats if c.aspect_code not in out.aspect_by_code]
+        aspects = list({a.code: a for a in aspects}.values())
+        out = replace(
+            out,
+            aspects=(*out.aspects, *aspects),
+            categories=(*out.categories, *cats),
+            items=(*out.items, *items),
+            indicators=(*out.indicators, *extra),
+        )
+    return out
+
+
+def same_rollup(editions: Sequence[Edition], union: Edition) -> bool:
+    """Whether every indicator of every edition rolls up and is priced exactly as in ``union``
+    (same item, category, aspect, weight, kind, unit, direction, unit cost, central share): then one
+    pass with ``union`` aggregates and prices a mixed-edition table exactly."""
+
+    def key(ed: Edition, code: str) -> tuple[object, ...]:
+        ind = ed.indicator_by_code[code]
+        item = ed.item_by_code[ind.item_code]
+        cat = ed.category_by_code[item.category_code]
+        return (ind.item_code, item.category_code, cat.aspect_code, ind.weight, ind.kind, ind.unit,
+                ind.direction, ind.unit_cost, item.central_share)  # fmt: skip
+
+    return all(key(ed, i.code) == key(union, i.code) for ed in editions for i in ed.indicators)

@@ -22,6 +22,8 @@ from assessment.domain.editions import (
     LocalIndicator,
     local_indicator_codes,
     national_part,
+    same_rollup,
+    union_edition,
     with_local_indicators,
 )
 from assessment.domain.model import Edition, LocalStandard, RegionTree
@@ -195,25 +197,24 @@ def assess(
         (with_local_indicators(ed, local, tree, ps), ps)
         for ed, ps in (schedule.split(periods) or [(schedule.latest(), ())])
     ]
-    period_of = pd.to_numeric(values["period"], errors="coerce") if len(groups) > 1 else None
-    score_parts, agg_parts, cost_parts = [], [], []
-    for ed, ps in groups:
-        # each edition scans only its own periods' rows (the values are read once in all)
-        own = values if period_of is None else values.loc[period_of.isin(ps).to_numpy()]
-        scores = own_regions(score_indicators(own, ed, tree, stds, periods=ps, regions=[root]), ed)
-        cost_parts.append(cost_to_close(scores, ed, tree, against=basis))
-        agg_parts.append(aggregate_local_apart(scores, ed, tree))
-        score_parts.append(scores)
-    del scores
     latest = groups[-1][0]
-    all_scores = stack(score_parts, by_region=True)
-    # the per-edition tables are freed before trends allocates its arrays: at national scale the
-    # memory they held is reused instead of fresh pages (measured in bench/bench_editions.py)
-    score_parts.clear()
-    aggregates, costs = stack(agg_parts), stack(cost_parts)
-    agg_parts.clear()
-    cost_parts.clear()
-    trend_table = trends(all_scores, latest, target_year=target_year)
+    editions = [ed for ed, _ in groups]
+    union = union_edition(editions) if len(groups) > 1 else latest
+    # one pass over every period, each scored by its own edition (see score_indicators)
+    scheme = EditionSchedule(tuple(editions)) if len(groups) > 1 else latest
+    all_scores = own_regions(
+        score_indicators(values, scheme, tree, stds, periods=periods, regions=[root]), union
+    )
+    if len(groups) == 1 or same_rollup(editions, union):
+        labels = {p: ed.label for ed, ps in groups for p in ps}
+        aggregates = _labelled(aggregate_local_apart(all_scores, union, tree), labels)
+        costs = _labelled(cost_to_close(all_scores, union, tree, against=basis), labels)
+    else:  # the editions weigh or price an indicator differently: each by its own
+        parts = [(ed, all_scores.loc[all_scores["period"].isin(ps).to_numpy()]) for ed, ps in groups]
+        aggregates = stack([aggregate_local_apart(sc, ed, tree) for ed, sc in parts])
+        costs = stack([cost_to_close(sc, ed, tree, against=basis) for ed, sc in parts])
+        del parts
+    trend_table = trends(all_scores, union, target_year=target_year)
     return Assessment(
         latest,
         tree,
@@ -227,6 +228,17 @@ def assess(
         editions=tuple((p, ed) for ed, ps in groups for p in ps),
         what_if=what_if.label if what_if is not None else None,
     )
+
+
+def _labelled(frame: pd.DataFrame, labels: dict[int, str]) -> pd.DataFrame:
+    """``frame`` with its edition column naming each period's edition (one pass over several
+    editions labels every row with the newest)."""
+    if len(set(labels.values())) < 2 or "edition" not in frame.columns or not len(frame):
+        return frame
+    names = list(dict.fromkeys(labels.values()))
+    by_period = pd.Series({p: names.index(x) for p, x in labels.items()})
+    codes = by_period.reindex(frame["period"].to_numpy()).to_numpy(dtype=np.int8, na_value=-1)
+    return frame.assign(edition=pd.Categorical.from_codes(codes, categories=names))
 
 
 def own_regions(scores: pd.DataFrame, edition: Edition) -> pd.DataFrame:

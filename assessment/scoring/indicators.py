@@ -44,11 +44,13 @@ Categorical columns (region_code, indicator_code, status, evidence, edition) kee
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 from assessment.catalogue.local_standards import binding_standards, self_and_ancestors
+from assessment.domain.editions import EditionSchedule
 from assessment.domain.errors import DataFileError
 from assessment.domain.model import Edition, LocalStandard, RegionTree
 from assessment.scoring.inputs import (
@@ -105,7 +107,7 @@ SCORE_COLUMNS = (
 def local_standard_grid(
     local_standards: Sequence[LocalStandard],
     tree: RegionTree,
-    edition: Edition,
+    edition: Edition | EditionSchedule,
     periods: Iterable[int],
 ) -> pd.DataFrame:
     """The binding local standard per region, indicator and period, for several periods.
@@ -117,13 +119,91 @@ def local_standard_grid(
     cols = ["region_code", "indicator_code", "period", "local_standard", "set_by_code"]
     periods = sorted({int(p) for p in periods})
     ancestors = self_and_ancestors(tree) if local_standards else None  # once for every period
-    frames = [binding_standards(local_standards, tree, edition, p, ancestors=ancestors) for p in periods]
+    frames = [
+        binding_standards(local_standards, tree, _edition_of(edition, p), p, ancestors=ancestors)
+        for p in periods
+    ]
     frames = [f for f in frames if len(f)]
     if not frames:
         return pd.DataFrame(
             {c: pd.Series(dtype="float64" if c == "local_standard" else "object") for c in cols}
         )
     return pd.concat(frames, ignore_index=True).loc[:, cols]
+
+
+def _edition_of(edition: Edition | EditionSchedule, period: int) -> Edition:
+    return edition.for_period(period) if isinstance(edition, EditionSchedule) else edition
+
+
+@dataclass(frozen=True)
+class _Layout:
+    """How one region's rows of a score table are laid out: period by period, the indicators of
+    the period's edition in that edition's order. ``slot[p, i]`` is the row of period ``p`` and
+    indicator ``i`` (of ``i_index``) within a region's block, -1 where the period's edition lacks
+    the indicator; the per-slot arrays give each row's period, indicator, edition and attributes."""
+
+    i_index: pd.Index
+    slot: np.ndarray
+    period: np.ndarray
+    indicator: np.ndarray
+    edition: np.ndarray
+    labels: list[str]
+    attr: dict[str, np.ndarray]
+
+    @property
+    def per_region(self) -> int:
+        return len(self.period)
+
+
+_ATTRS = ("national_floor", "optimum", "lower_bound")
+
+
+def _layout(edition: Edition | EditionSchedule, period_list: list[int]) -> _Layout:
+    """The layout of one region's rows for ``period_list`` under one edition or a schedule (each
+    period by the edition in force for it)."""
+    per_period = [_edition_of(edition, p) for p in period_list]
+    last = (
+        per_period[-1]
+        if per_period
+        else (edition.latest() if isinstance(edition, EditionSchedule) else edition)
+    )
+    editions: dict[str, Edition] = {}
+    for ed in [last, *per_period]:
+        editions.setdefault(ed.label, ed)
+    tables = {label: indicator_table(ed) for label, ed in editions.items()}
+    codes = list(dict.fromkeys(c for t in tables.values() for c in t["indicator_code"].astype(str)))
+    i_index = pd.Index(codes, dtype="string", name="indicator_code")
+    labels = list(editions)
+    slot = np.full((len(period_list), len(codes)), -1, dtype=np.int64)
+    parts: dict[str, list[np.ndarray]] = {k: [] for k in ("period", "indicator", "edition", *_ATTRS)}
+    parts.update(is_rate=[], sign=[], floor_confirmed=[])
+    offset = 0
+    for p, ed in enumerate(per_period):
+        ind = tables[ed.label]
+        pos = i_index.get_indexer(ind["indicator_code"].astype(str))
+        n = len(pos)
+        slot[p, pos] = np.arange(offset, offset + n)
+        offset += n
+        parts["period"].append(np.full(n, p, dtype=np.int64))
+        parts["indicator"].append(pos.astype(np.int64))
+        parts["edition"].append(np.full(n, labels.index(ed.label), dtype=np.int8))
+        for col in _ATTRS:
+            parts[col].append(ind[col].to_numpy(dtype="float64", na_value=np.nan))
+        parts["is_rate"].append((ind["kind"] == "rate").to_numpy())
+        parts["sign"].append(np.where(ind["direction"].eq("lower"), -1.0, 1.0))
+        parts["floor_confirmed"].append(ind["floor_confirmed"].astype(bool).to_numpy())
+    empty = {
+        "period": np.int64,
+        "indicator": np.int64,
+        "edition": np.int8,
+        "is_rate": bool,
+        "floor_confirmed": bool,
+    }
+    flat = {
+        k: np.concatenate(v) if v else np.zeros(0, dtype=empty.get(k, np.float64)) for k, v in parts.items()
+    }
+    attr = {k: flat[k] for k in (*_ATTRS, "is_rate", "sign", "floor_confirmed")}
+    return _Layout(i_index, slot, flat["period"], flat["indicator"], flat["edition"], labels, attr)
 
 
 def meets_threshold(x: np.ndarray, threshold: np.ndarray, sign: np.ndarray) -> np.ndarray:
@@ -135,7 +215,7 @@ def meets_threshold(x: np.ndarray, threshold: np.ndarray, sign: np.ndarray) -> n
 
 def score_indicators(
     values: pd.DataFrame,
-    edition: Edition,
+    edition: Edition | EditionSchedule,
     tree: RegionTree,
     local_standards: Sequence[LocalStandard] = (),
     *,
@@ -168,31 +248,34 @@ def score_indicators(
     missing = [c for c in VALUE_COLUMNS if c not in values.columns]
     if missing:
         raise missing_columns_error("scoring.what_values", missing)
-    ind = indicator_table(edition)
     codes = scope_regions(tree, regions, level)
     v_period = numeric_column(values, "period")
     if periods is None:
         period_list = [int(p) for p in np.unique(v_period[~np.isnan(v_period)])]
     else:
         period_list = sorted({int(p) for p in periods})
+    lay = _layout(edition, period_list)
     r_index = pd.Index(codes, dtype="string")
     p_index = pd.Index(period_list, dtype="int64")
-    i_index = pd.Index(ind["indicator_code"].astype("string"))
-    n_reg, n_per, n_ind = len(r_index), len(p_index), len(i_index)
-    n_rows = n_reg * n_per * n_ind
+    i_index = lay.i_index
+    n_reg, per_region = len(r_index), lay.per_region
+    n_rows = n_reg * per_region
 
-    # scatter the values into the expected grid
+    # scatter the values into the expected grid: region by region, each region's rows laid out as
+    # ``lay`` says (period by period, the indicators of the period's edition in catalogue order)
     ri = index_codes(values["region_code"], r_index)
     pi = p_index.get_indexer(np.where(np.isnan(v_period), -1, v_period).astype("int64"))
     ii = index_codes(values["indicator_code"], i_index)
-    keep = (ri >= 0) & (pi >= 0) & (ii >= 0)
-    pos = ((ri * n_per + pi) * n_ind + ii)[keep]
+    slot = np.full(len(ri), -1, dtype=np.int64)
+    ok = (ri >= 0) & (pi >= 0) & (ii >= 0)
+    slot[ok] = lay.slot[pi[ok], ii[ok]]
+    keep = ok & (slot >= 0)
+    pos = (ri * per_region + slot)[keep]
     counts = np.bincount(pos, minlength=n_rows) if n_rows else np.zeros(0, dtype=np.int64)
     if n_rows and counts.max(initial=0) > 1:
         dup = np.flatnonzero(counts > 1)
-        r0, rest = divmod(int(dup[0]), n_per * n_ind)
-        p0, i0 = divmod(rest, n_ind)
-        example = f"{r_index[r0]} / {p_index[p0]} / {i_index[i0]}"
+        r0, k0 = divmod(int(dup[0]), per_region)
+        example = f"{r_index[r0]} / {p_index[lay.period[k0]]} / {i_index[lay.indicator[k0]]}"
         raise DataFileError(
             [
                 problem(
@@ -211,21 +294,21 @@ def score_indicators(
     num[pos] = numeric_column(values, "numerator")[keep]
     den[pos] = numeric_column(values, "denominator")[keep]
 
-    # indicator attributes broadcast over the grid (indicator is the fastest-moving axis)
-    def per_ind(col: str) -> np.ndarray:
-        return np.tile(ind[col].to_numpy(dtype="float64", na_value=np.nan), n_reg * n_per)
+    # indicator attributes (of each period's edition) repeated for every region
+    def per_row(column: np.ndarray) -> np.ndarray:
+        return np.tile(column, n_reg)
 
-    is_rate = np.tile((ind["kind"] == "rate").to_numpy(), n_reg * n_per)
-    sign = np.tile(np.where(ind["direction"].eq("lower"), -1.0, 1.0), n_reg * n_per)
-    floor = per_ind("national_floor")
-    optimum = per_ind("optimum")
-    lower = per_ind("lower_bound")
+    is_rate = per_row(lay.attr["is_rate"].astype(bool))
+    sign = per_row(lay.attr["sign"])
+    floor = per_row(lay.attr["national_floor"])
+    optimum = per_row(lay.attr["optimum"])
+    lower = per_row(lay.attr["lower_bound"])
 
     with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
         both = is_rate & ~np.isnan(num) & (den > 0)
         x = np.where(both, 100.0 * num / np.where(both, den, 1.0), stated)
 
-    # binding local standards
+    # binding local standards (each period against its own edition)
     local = np.full(n_rows, np.nan)
     set_by_codes = np.full(n_rows, -1, dtype=np.int64)
     grid = local_standard_grid(local_standards, tree, edition, period_list)
@@ -234,8 +317,11 @@ def score_indicators(
         gri = index_codes(grid["region_code"], r_index)
         gpi = p_index.get_indexer(grid["period"].to_numpy(dtype="int64"))
         gii = index_codes(grid["indicator_code"], i_index)
-        gk = (gri >= 0) & (gpi >= 0) & (gii >= 0)
-        gpos = ((gri * n_per + gpi) * n_ind + gii)[gk]
+        gslot = np.full(len(gri), -1, dtype=np.int64)
+        gok = (gri >= 0) & (gpi >= 0) & (gii >= 0)
+        gslot[gok] = lay.slot[gpi[gok], gii[gok]]
+        gk = gok & (gslot >= 0)
+        gpos = (gri * per_region + gslot)[gk]
         local[gpos] = grid["local_standard"].to_numpy(dtype="float64")[gk]
         set_by_codes[gpos] = index_codes(grid["set_by_code"], set_by_index)[gk]
 
@@ -274,14 +360,12 @@ def score_indicators(
 
     out = pd.DataFrame(
         {
-            "edition": pd.Categorical.from_codes(np.zeros(n_rows, dtype=np.int8), categories=[edition.label]),
+            "edition": pd.Categorical.from_codes(per_row(lay.edition), categories=lay.labels),
             "region_code": pd.Categorical.from_codes(
-                np.repeat(np.arange(n_reg), n_per * n_ind), categories=r_index
+                np.repeat(np.arange(n_reg), per_region), categories=r_index
             ),
-            "period": np.tile(np.repeat(p_index.to_numpy(), n_ind), n_reg),
-            "indicator_code": pd.Categorical.from_codes(
-                np.tile(np.arange(n_ind), n_reg * n_per), categories=i_index
-            ),
+            "period": per_row(p_index.to_numpy()[lay.period]),
+            "indicator_code": pd.Categorical.from_codes(per_row(lay.indicator), categories=i_index),
             "value": x,
             "numerator": num,
             "denominator": den,
@@ -300,7 +384,7 @@ def score_indicators(
             "evidence": pd.Categorical.from_codes(evidence, categories=list(EVIDENCE)),
             "evidence_standard": pd.Categorical.from_codes(evidence_std, categories=list(EVIDENCE)),
             "small_numbers": small,
-            "floor_confirmed": np.tile(ind["floor_confirmed"].astype(bool).to_numpy(), n_reg * n_per),
+            "floor_confirmed": per_row(lay.attr["floor_confirmed"].astype(bool)),
         },
         copy=False,  # fresh arrays: skip consolidating them into one block (0.5 s at national scale)
     )
