@@ -50,7 +50,7 @@ def equity_lines(
             )
         fig.add_annotation(
             text=t("analysis.edition_change", lang, editions=editions),
-            xref="paper", yref="paper", x=0, y=-0.36, showarrow=False, xanchor="left",
+            xref="paper", yref="paper", x=0, y=-0.5, showarrow=False, xanchor="left",
             font={"color": "#6b4c9a", "size": 12},
         )  # fmt: skip
     fig.update_xaxes(
@@ -59,7 +59,7 @@ def equity_lines(
     fig.update_yaxes(gridcolor="#e5e5e5", rangemode="tozero")
     fig.update_yaxes(title=t("analysis.measure_axis", lang), row=1, col=1)
     house_layout(fig, 500)
-    fig.update_layout(legend={"y": -0.2}, margin={"t": 70, "b": 110 if changes else 80})
+    fig.update_layout(legend={"y": -0.2}, margin={"t": 70, "b": 150 if changes else 80})
     return stamp(fig, edition, lang, yshift=26)
 
 
