@@ -30,7 +30,7 @@ MAX_ENTRIES = 2_000
 MAX_UNCOMPRESSED = 600 * 1024 * 1024  # a 500,000-row batch sheet is ~150 MB of XML
 MAX_RATIO = 200  # uncompressed / compressed, for entries over RATIO_MIN_SIZE
 RATIO_MIN_SIZE = 1024 * 1024
-MAX_PROLOG = 64 * 1024  # bytes read from the head of each XML part
+SCAN_CHUNK = 1024 * 1024  # XML parts are scanned whole for DTD declarations, a megabyte at a time
 _XML_SUFFIXES = (".xml", ".rels", ".vml")
 _MAGIC_NAMES = (
     (b"%PDF", "PDF"),
@@ -56,7 +56,6 @@ ZIP_ERRORS = (
     NotImplementedError,
     UnicodeDecodeError,
 )
-_ROOT_START = re.compile(rb"<[A-Za-z_]")
 _DECL = re.compile(rb"<!\s*(?:DOCTYPE|ENTITY)", re.IGNORECASE)
 
 
@@ -72,15 +71,34 @@ def _refuse(code: str, filename: str, value: str = "", **fill: Any) -> Inspectio
     return Inspection("", (make_problem(code, file=filename, value=value, **fill),))
 
 
-def _prolog(zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes:
-    """The bytes of an XML part before its root element (at most MAX_PROLOG), as UTF-8-ish bytes."""
+def _declares(zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> bool:
+    """Whether an XML part holds a DOCTYPE or ENTITY declaration anywhere (read whole, in chunks:
+    a declaration after a long comment must not slip past a prefix check). Spreadsheet XML never
+    contains one: text is escaped, so a literal ``<!DOCTYPE`` can only be markup."""
+    overlap = 64
+    tail = b""
+    encoding: str | None = None
+    first = True
     with zf.open(info) as fh:
-        head = fh.read(MAX_PROLOG)
-    if head.startswith((b"\xff\xfe", b"\xfe\xff")) or head[1:2] == b"\x00" or head[:1] == b"\x00":
-        enc = "utf-16-be" if head.startswith(b"\xfe\xff") or head[:1] == b"\x00" else "utf-16-le"
-        head = head.decode(enc, errors="ignore").encode("utf-8")
-    root = _ROOT_START.search(head)
-    return head[: root.start()] if root else head
+        while True:
+            chunk = fh.read(SCAN_CHUNK)
+            if not chunk:
+                return False
+            if first:
+                first = False
+                if (
+                    chunk.startswith((b"\xff\xfe", b"\xfe\xff"))
+                    or chunk[1:2] == b"\x00"
+                    or chunk[:1] == b"\x00"
+                ):
+                    encoding = (
+                        "utf-16-be" if chunk.startswith(b"\xfe\xff") or chunk[:1] == b"\x00" else "utf-16-le"
+                    )
+            if encoding:
+                chunk = chunk.decode(encoding, errors="ignore").encode("utf-8")
+            if _DECL.search(tail + chunk):
+                return True
+            tail = chunk[-overlap:]
 
 
 def _inspect_zip(data: bytes, filename: str) -> Inspection:
@@ -120,7 +138,7 @@ def _inspect_zip(data: bytes, filename: str) -> Inspection:
             if b"macroenabled" in ctypes.lower():
                 return _refuse("E_MACRO", filename, value="macroEnabled")
         for info, low in zip(infos, lower, strict=True):
-            if low.endswith(_XML_SUFFIXES) and _DECL.search(_prolog(zf, info)):
+            if low.endswith(_XML_SUFFIXES) and _declares(zf, info):
                 return _refuse("E_XML_BOMB", filename, value=info.filename)
     except ZIP_ERRORS:
         return _refuse("E_CORRUPT", filename)

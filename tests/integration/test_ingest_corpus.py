@@ -21,6 +21,7 @@ from assessment.intake import safety
 from assessment.intake.ingest import UploadResult, read_upload
 from assessment.intake.upload_problems import ERROR_CODES, WARNING_CODES
 from tests.fixtures import (
+    BILLION_LAUGHS,
     PERIOD,
     REGION,
     batch_csv,
@@ -84,6 +85,18 @@ def _deleted_row() -> bytes:
     return buf.getvalue()
 
 
+def _late_bomb(data: bytes) -> bytes:
+    """A DOCTYPE behind a long comment (issue 15: a prefix check read only the first 64 KB)."""
+
+    def inject(xml: bytes) -> bytes:
+        body = xml.split(b"?>", 1)[1] if xml.startswith(b"<?xml") else xml
+        comment = b"<!--" + b"x" * (200 * 1024) + b"-->"
+        declaration, doctype = BILLION_LAUGHS.split(b"\n", 1)
+        return declaration + comment + doctype + body
+
+    return rewrite_zip(data, transform={"xl/worksheets/sheet1.xml": inject})
+
+
 def _utf16_bomb() -> bytes:
     def to_utf16(xml: bytes) -> bytes:
         body = xml.split(b"?>", 1)[1] if xml.startswith(b"<?xml") else xml
@@ -122,6 +135,7 @@ CASES = [
     Case("XML bomb in a sheet", lambda: xml_bomb(base()), "E_XML_BOMB"),
     Case("XML bomb in workbook.xml", lambda: xml_bomb(base(), "xl/workbook.xml"), "E_XML_BOMB"),
     Case("XML bomb in a UTF-16 part", _utf16_bomb, "E_XML_BOMB"),
+    Case("XML bomb after 200 KB of comment", lambda: _late_bomb(base()), "E_XML_BOMB"),
     Case("truncated xlsx", lambda: base()[: len(base()) // 2], "E_CORRUPT"),
     Case("zip magic then garbage", lambda: b"PK\x03\x04" + b"\x01" * 300, "E_CORRUPT"),
     Case("sheet XML not well-formed", _broken_sheet_xml, "E_CORRUPT"),
