@@ -8,7 +8,9 @@ Loads the demo region tree, local standards and every sample report (``sample_re
 validated and imported, most approved, a few pending or returned, some late) into the database
 (``ASSESSMENT_DB_URL``) and marks it as a demo database. Refuses a database that already holds data
 unless ``--force`` (nothing is deleted; identical reports are not imported twice); ``--if-empty``
-seeds an empty database and quietly leaves a non-empty one alone (used by ``make run``).
+seeds an empty database and quietly leaves a non-empty one alone (used by ``make run``). Demo data
+never enters a database with an account that is not a demo sign-in (``users add`` first, then
+``make run``, leaves it alone), and ``--force`` refuses a database that was not seeded as a demo.
 
 Exit codes: 0 seeded (or skipped with --if-empty), 1 refused (not empty, sample reports missing,
 database unreachable), 2 usage.
@@ -40,12 +42,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from assessment.demo.seed import seed_demo
+    from assessment.demo.seed import real_accounts, seed_demo
     from assessment.demo.seed_national import seed_national_demo
     from assessment.store import Store
 
     with Store() as store:
-        if args.if_empty and not store.is_empty():
+        if args.if_empty and (not store.is_empty() or real_accounts(store)):
             print(both("store.cli.skipped_not_empty", url=store.url.render_as_string(hide_password=True)))
             return 0
         if args.national:

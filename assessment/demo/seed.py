@@ -108,6 +108,25 @@ def save_reference(
         reference.set_deadline(conn, actor, period, deadline_for(period))
 
 
+def real_accounts(store: Store) -> list[str]:
+    """The accounts of ``store`` that are neither the built-in ``system`` nor a demo sign-in."""
+    from assessment.auth.signin import ALL_DEMO_ACCOUNTS, SYSTEM_USER
+
+    demo = {a.username for a in ALL_DEMO_ACCOUNTS} | {SYSTEM_USER}
+    return sorted(u.username for u in store.users() if u.username not in demo)
+
+
+def guard_real_data(store: Store, *, force: bool) -> None:
+    """Refuse to seed demo data into a database that holds anything real (issue 15): an account
+    that is not a demo sign-in, whatever the order of commands; and, with ``force``, any data in a
+    database that was not seeded as a demo."""
+    found = real_accounts(store)
+    if found:
+        raise refuse("demo_real_accounts", count=len(found), names=", ".join(found[:5]))
+    if force and not store.is_demo() and not store.is_empty():
+        raise refuse("demo_real_data")
+
+
 def seed_demo(
     store: Store, actor: str = "system", *, force: bool = False, sample_dir: Path | None = None
 ) -> DemoSummary:
@@ -128,6 +147,7 @@ def seed_demo_data(
     from assessment.domain.editions import edition_chooser
     from assessment.intake.ingest import read_upload
 
+    guard_real_data(store, force=force)
     if not force and not store.is_empty():
         raise refuse("demo_not_empty", url=store.engine.url.render_as_string(hide_password=True))
     edition = load_edition()

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from assessment.auth.signin import ALL_DEMO_ACCOUNTS, seed_demo_accounts
-from assessment.demo.seed import DemoSummary, _spread, deadline_for, save_reference
+from assessment.demo.seed import DemoSummary, _spread, deadline_for, guard_real_data, save_reference
 from assessment.domain.errors import Problem
 from assessment.store import audit, reference, standards, submissions, workflow
 from assessment.store.errors import refuse
@@ -68,6 +68,7 @@ def seed_national_demo_data(store: Store, actor: str = "system", *, force: bool 
     from assessment.domain.editions import edition_chooser
     from assessment.intake.ingest import read_upload
 
+    guard_real_data(store, force=force)
     if not force and not store.is_empty():
         raise refuse("demo_not_empty", url=store.engine.url.render_as_string(hide_password=True))
     edition = load_edition()
