@@ -39,7 +39,8 @@ if TYPE_CHECKING:
 MAX_ATTEMPTS = 5
 LOCKOUT = timedelta(minutes=15)
 IDLE_TIMEOUT = timedelta(minutes=30)
-MIN_PASSWORD = 10
+MIN_PASSWORD = 12
+MIN_STRENGTH = 3  # zxcvbn score 0-4: 3 = about 10^8 guesses or more (no common password or pattern)
 MAX_PASSWORD = 1024
 DEMO_ENV = "ASSESSMENT_DEMO"
 
@@ -67,8 +68,10 @@ def _now(now: datetime | None) -> datetime:
 
 # -- passwords --------------------------------------------------------------------------------------
 def password_problems(password: str, username: str = "") -> list[Problem]:
-    """What is wrong with a new password (empty list: acceptable). No composition rules, only length
-    (NIST SP 800-63B) and "not the user name"."""
+    """What is wrong with a new password (empty list: acceptable). No composition rules (NIST SP
+    800-63B): at least :data:`MIN_PASSWORD` characters, not the user name, and not a common password
+    or an easily guessed pattern (``aaaaaaaaaaaa``, ``password1234``, ``qwertyuiop12``, spaces):
+    the ``zxcvbn`` estimator's score must reach :data:`MIN_STRENGTH`."""
     out = []
     if len(password) < MIN_PASSWORD:
         out.append(("weak_password_short", {"min": MIN_PASSWORD}))
@@ -76,7 +79,16 @@ def password_problems(password: str, username: str = "") -> list[Problem]:
         out.append(("weak_password_long", {"max": MAX_PASSWORD}))
     if username and password.strip().lower() == username.strip().lower():
         out.append(("weak_password_username", {}))
+    elif not out and _strength(password, username) < MIN_STRENGTH:
+        out.append(("weak_password_common", {}))
     return [localized_problem(f"auth.{k}", kw) for k, kw in out]
+
+
+def _strength(password: str, username: str) -> int:
+    """zxcvbn's score (0-4) of ``password``, the user name counted as known to an attacker."""
+    from zxcvbn import zxcvbn
+
+    return int(zxcvbn(password, user_inputs=[username] if username else [])["score"])
 
 
 def hash_password(password: str, username: str = "", *, hasher: PasswordHasher | None = None) -> str:

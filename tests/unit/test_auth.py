@@ -42,11 +42,11 @@ def test_hash_is_argon2id_and_verifies_only_the_right_password() -> None:
     ("password", "username", "codes"),
     [
         ("short", "", ["auth.weak_password_short"]),
-        ("x" * 9, "", ["auth.weak_password_short"]),
-        ("x" * 10, "", []),
+        ("x" * 11, "", ["auth.weak_password_short"]),  # issue 15: at least 12 characters
+        ("x" * 12, "", ["auth.weak_password_common"]),  # long enough, but a pattern
         ("x" * 1025, "", ["auth.weak_password_long"]),
-        ("wang.fang.1", "Wang.Fang.1", ["auth.weak_password_username"]),
-        ("一二三四五六七八九十", "", []),  # any characters count
+        ("wang.fang.12", "Wang.Fang.12", ["auth.weak_password_username"]),
+        ("春眠不觉晓处处闻啼鸟夜来", "", []),  # any characters count
     ],
 )
 def test_password_rules(password: str, username: str, codes: list[str]) -> None:
@@ -92,3 +92,24 @@ def test_session_expired_message_is_clear() -> None:
 )
 def test_claim_identities(claims: dict, expected: list[str]) -> None:
     assert claim_identities(claims) == expected
+
+
+@pytest.mark.parametrize(
+    "weak",
+    ["aaaaaaaaaaaa", "password1234", " " * 12, "qwertyuiop12", "123456789012", "zhangwei1234"],
+)
+def test_common_and_patterned_passwords_are_refused(weak: str) -> None:
+    # issue 15: twelve characters are not enough when they are a common password or a pattern
+    from assessment.auth.signin import password_problems
+
+    codes = [p.code for p in password_problems(weak, "zhangwei")]
+    assert codes in (["auth.weak_password_common"], ["auth.weak_password_username"]), codes
+    assert all(p.message_zh and p.message_en for p in password_problems(weak, "zhangwei"))
+
+
+def test_a_long_uncommon_phrase_passes_and_eleven_characters_do_not() -> None:
+    from assessment.auth.signin import MIN_PASSWORD, password_problems
+
+    assert MIN_PASSWORD == 12
+    assert password_problems(PASSWORD, "zhangwei") == []
+    assert [p.code for p in password_problems("Xq7#kP2!vL9", "u")] == ["auth.weak_password_short"]
