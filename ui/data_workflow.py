@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 
 import streamlit as st
 
-from assessment.domain.editions import EditionChooser, edition_chooser, edition_for
+from assessment.domain.editions import EditionChooser, edition_chooser
 from assessment.domain.model import Edition
 from assessment.intake.ingest import UploadResult, read_upload
 from ui.data import catalogue, data_version, region_tree, store
@@ -23,12 +23,8 @@ XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 def edition(period: int | None = None, region: str | None = None) -> Edition:
     """The catalogue ``region`` reports against for ``period``: the edition in force then, with the
-    local indicators that apply to it (the newest edition and every local indicator when no period
-    is given)."""
-    schedule, local = catalogue(data_version())
-    if period is None:
-        return edition_chooser(schedule, local, region_tree())(None, region)
-    return edition_for(schedule, local, region_tree(), period, region)
+    local indicators that apply to it (the newest edition when no period is given)."""
+    return choose_edition()(period, region)
 
 
 def choose_edition() -> EditionChooser:

@@ -28,7 +28,7 @@ def local_indicators_section(store: Store, actor: str, scope: str, tree: RegionT
     for level, text in st.session_state.pop(FLASH, []):
         getattr(st, level)(text)
     schedule, local = catalogue(data_version())
-    shown = view.applying(local, tree, scope)
+    shown = view.related(local, tree, scope)
     if shown:
         tables.show(
             view.local_table(shown, tree, lang),

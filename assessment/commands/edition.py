@@ -24,9 +24,14 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from assessment.commands._common import actor_argument, documented_parser, usage
 from assessment.domain.i18n import both
+
+if TYPE_CHECKING:
+    from assessment.domain.model import Edition
+    from assessment.store import Store
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -157,10 +162,10 @@ def run_in_force(args: argparse.Namespace) -> int:
     return 0
 
 
-def _pick(store: object, spec: str) -> object:
+def _pick(store: Store, spec: str) -> Edition:
+    """The revision ``ID`` (newest) or ``ID:rN`` names."""
     edition_id, _, rev = spec.partition(":")
-    number = int(rev.lstrip("r")) if rev else None
-    return store.edition_revision(edition_id, number)  # type: ignore[attr-defined]
+    return store.edition_revision(edition_id, int(rev.lstrip("r")) if rev else None)
 
 
 def run_diff(args: argparse.Namespace) -> int:
@@ -170,7 +175,7 @@ def run_diff(args: argparse.Namespace) -> int:
 
     with Store() as store:
         old, new = _pick(store, args.old), _pick(store, args.new)
-    diff = diff_editions(old, new, args.lang)  # type: ignore[arg-type]
+    diff = diff_editions(old, new, args.lang)
     return _write(diff, args.output)
 
 

@@ -35,7 +35,7 @@ from assessment.domain.errors import DataFileError, Problem
 from assessment.domain.i18n import both
 from assessment.domain.model import Edition, LocalStandard, RegionTree
 from assessment.scoring.aggregation import AGGREGATE_COLUMNS, aggregate
-from assessment.scoring.analysis import ScoringInputs, stack
+from assessment.scoring.analysis import ScoringInputs
 from assessment.scoring.costing import cost_to_close
 from assessment.scoring.equity import equity, sigma_convergence
 from assessment.scoring.indicators import SCORE_COLUMNS, score_indicators
@@ -290,19 +290,19 @@ def _within(
 def _scores(
     inp: Inputs, periods: Sequence[int], region_level: str = "county", confidence: float = 0.95
 ) -> pd.DataFrame:
-    """The scores of ``periods``, each period by the edition in force for it (the tables of two
-    editions stacked) unless ``--edition`` fixed one."""
-    groups = inp.schedule.split(periods) if inp.schedule else [(inp.edition, tuple(periods))]
+    """The scores of ``periods``, each period by the edition in force for it (one pass over the
+    schedule) unless ``--edition`` fixed one."""
     leaf = region_level in LEAF_LEVELS
     values = inp.values if leaf else rollup_values(inp.values, inp.tree, inp.edition)
     level = LEAF_LEVELS[region_level] if leaf else region_level
-    return stack(
-        [
-            score_indicators(
-                values, ed, inp.tree, inp.standards, periods=ps, level=level, confidence=confidence
-            )
-            for ed, ps in groups
-        ]
+    return score_indicators(
+        values,
+        inp.schedule or inp.edition,
+        inp.tree,
+        inp.standards,
+        periods=periods,
+        level=level,
+        confidence=confidence,
     )
 
 

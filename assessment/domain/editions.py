@@ -85,10 +85,6 @@ class EditionSchedule:
                 return e
         raise KeyError(edition_id)
 
-    def periods_of(self, edition_id: str, periods: Iterable[int]) -> tuple[int, ...]:
-        """Which of ``periods`` ``edition_id`` is in force for."""
-        return tuple(sorted(int(p) for p in periods if self.for_period(p).id == edition_id))
-
 
 def _start(e: Edition) -> int:
     return e.effective_from if e.effective_from is not None else -1
@@ -273,7 +269,8 @@ def national_part(edition: Edition) -> Edition:
 class EditionChooser:
     """Picks the catalogue an upload is checked against: called with (period, region), the edition
     in force then with the local indicators that apply (see :func:`edition_for`); without a period,
-    the newest edition with every local indicator. :meth:`named` gives another edition a file says it
+    the newest edition with the local indicators that apply to the region (every one without it).
+    :meth:`named` gives another edition a file says it
     follows (a template downloaded before the edition changed), or None when there is none."""
 
     schedule: EditionSchedule
@@ -281,8 +278,10 @@ class EditionChooser:
     tree: RegionTree
 
     def __call__(self, period: int | None, region: str | None) -> Edition:
-        if period is None:
-            return with_local_indicators(self.schedule.latest(), self.local, self.tree)
+        if period is None:  # no period known: the newest edition
+            return with_local_indicators(
+                self.schedule.latest(), applying(self.local, self.tree, region), self.tree
+            )
         return edition_for(self.schedule, self.local, self.tree, period, region)
 
     def named(self, edition_id: str, period: int | None, region: str | None) -> Edition | None:

@@ -215,7 +215,15 @@ def _read(
     raw, problems = _read_table(data, filename, inspection.kind)
     if raw is None:
         return problems, empty_values(), guess, None, None, None
-    edition, transition = _edition_of(raw, editions, expected_region, expected_period, filename)
+    # the periods of a batch file, read once: they choose the catalogue and the binding standards
+    batch_periods = (
+        sorted(int(p) for p in clean_period(raw.frame["period"], raw.has_bools)[0].dropna().unique())
+        if raw.kind == "batch"
+        else []
+    )
+    edition, transition = _edition_of(
+        raw, editions, batch_periods, expected_region, expected_period, filename
+    )
     problems += transition
     region = period = None
     if raw.kind == "template":
@@ -227,12 +235,8 @@ def _read(
             return problems, empty_values(), raw.kind, region, period, edition
     else:
         problems += _batch_edition(raw, edition, filename)
-    if raw.kind == "batch":
-        periods = sorted(
-            int(p) for p in clean_period(raw.frame["period"], raw.has_bools)[0].dropna().unique()
-        )
-    else:
-        periods = [period] if period is not None else []
+    template_periods = [period] if period is not None else []
+    periods = batch_periods if raw.kind == "batch" else template_periods
     binding = _binding(local_standards, tree, edition, periods)
     ctx = Context(edition, tree, binding, filename, expected_region, expected_period)
     checked, row_problems = check_rows(raw, ctx)
@@ -249,6 +253,7 @@ def _read(
 def _edition_of(
     raw: RawTable,
     editions: Edition | EditionChooser,
+    batch_periods: list[int],
     expected_region: str | None,
     expected_period: int | None,
     filename: str,
@@ -259,7 +264,7 @@ def _edition_of(
     missing."""
     if isinstance(editions, Edition):
         return editions, []
-    period, region = _where(raw, expected_region, expected_period)
+    period, region = _where(raw, batch_periods, expected_region, expected_period)
     edition = editions(period, region)
     declared = raw.meta.get("edition", "") if raw.kind == "template" else ""
     if not declared or declared == edition.id:
@@ -282,7 +287,7 @@ def _edition_of(
 
 
 def _where(
-    raw: RawTable, expected_region: str | None, expected_period: int | None
+    raw: RawTable, batch_periods: list[int], expected_region: str | None, expected_period: int | None
 ) -> tuple[int | None, str | None]:
     """The period and region that choose the catalogue a file is checked against: a template's own
     (its hidden metadata), else the newest period of a batch file and the uploader's region."""
@@ -290,8 +295,7 @@ def _where(
         period = raw.meta.get("period", "")
         region = raw.meta.get("region_code") or expected_region
         return (int(period) if period.isdigit() else expected_period), region
-    found = clean_period(raw.frame["period"], raw.has_bools)[0].dropna()
-    return (int(found.max()) if len(found) else expected_period), expected_region
+    return (batch_periods[-1] if batch_periods else expected_period), expected_region
 
 
 def read_upload(

@@ -159,13 +159,17 @@ def export_table(
         src.schedule or src.edition,
         src.tree,
         # with the schedule, assess adds the local indicators' thresholds itself
-        src.standards
-        if src.schedule is None
-        else [s for s in src.standards if s not in {li.as_standard() for li in src.local_indicators}],
+        src.standards if src.schedule is None else _without(src.standards, src.local_indicators),
         jurisdiction=jurisdiction,
         periods=periods,
         local_indicators=src.local_indicators if src.schedule is not None else (),
     )
+
+
+def _without(standards: Sequence[LocalStandard], local: Sequence[LocalIndicator]) -> list[LocalStandard]:
+    """``standards`` without the thresholds of the local-only indicators."""
+    own = {li.as_standard() for li in local}
+    return [s for s in standards if s not in own]
 
 
 def audit_export(store: Store, actor: str, kind: str, code: str | None, details: dict[str, object]) -> None:

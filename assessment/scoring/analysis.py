@@ -146,10 +146,7 @@ class Assessment:
 
     def period_editions(self, frame: pd.DataFrame) -> pd.DataFrame:
         """``frame`` with its edition column naming each period's own edition."""
-        if not self.mixed or "edition" not in frame.columns:
-            return frame
-        labels = {p: e.label for p, e in self.editions}
-        return frame.assign(edition=frame["period"].map(labels).fillna(self.edition.label))
+        return _labelled(frame, {p: e.label for p, e in self.editions})
 
     @property
     def theil_group_level(self) -> str | None:
@@ -232,13 +229,16 @@ def assess(
 
 def _labelled(frame: pd.DataFrame, labels: dict[int, str]) -> pd.DataFrame:
     """``frame`` with its edition column naming each period's edition (one pass over several
-    editions labels every row with the newest)."""
+    editions labels every row with the newest); categorical stays categorical, text stays text."""
     if len(set(labels.values())) < 2 or "edition" not in frame.columns or not len(frame):
         return frame
     names = list(dict.fromkeys(labels.values()))
     by_period = pd.Series({p: names.index(x) for p, x in labels.items()})
     codes = by_period.reindex(frame["period"].to_numpy()).to_numpy(dtype=np.int8, na_value=-1)
-    return frame.assign(edition=pd.Categorical.from_codes(codes, categories=names))
+    if isinstance(frame["edition"].dtype, pd.CategoricalDtype):  # keep the column's own kind
+        return frame.assign(edition=pd.Categorical.from_codes(codes, categories=names))
+    text = np.asarray(names, dtype=object)[np.maximum(codes, 0)]
+    return frame.assign(edition=np.where(codes >= 0, text, None))
 
 
 def own_regions(scores: pd.DataFrame, edition: Edition) -> pd.DataFrame:
@@ -262,30 +262,13 @@ def aggregate_local_apart(scores: pd.DataFrame, edition: Edition, tree: RegionTr
     return stack([national, own.loc[own["level"] != "overall"].reset_index(drop=True)])
 
 
-def stack(frames: Sequence[pd.DataFrame], *, by_region: bool = False) -> pd.DataFrame:
+def stack(frames: Sequence[pd.DataFrame]) -> pd.DataFrame:
     """Tables of the same columns one under the other, categorical columns kept categorical (their
     categories united first, so that pandas does not fall back to objects); one table is returned
-    as it is. ``by_region``: the rows of each region together (stably, so the periods of the
-    earlier table come first), the order one edition's table has, so that later passes over the
-    rows (trends) read memory in order. Tables laid out region by region in equal blocks (the
-    scoring grid) are interleaved column by column in one copy."""
+    as it is."""
     if len(frames) == 1:
         return frames[0]
-    frames = _united_categories(list(frames))
-    if by_region:
-        blocks = _region_blocks(frames)
-        if blocks is not None:
-            return _interleave(frames, blocks)
-    out = pd.concat(frames, ignore_index=True)
-    region = out["region_code"] if by_region and "region_code" in out.columns else None
-    if region is not None and isinstance(region.dtype, pd.CategoricalDtype):
-        order = np.argsort(region.cat.codes.to_numpy(), kind="stable")
-        out = out.take(order).reset_index(drop=True)
-    return out
-
-
-def _united_categories(frames: list[pd.DataFrame]) -> list[pd.DataFrame]:
-    """The frames with each categorical column's categories the same in all of them."""
+    frames = list(frames)
     for col in frames[0].columns:
         dtypes = [f[col].dtype for f in frames]
         if (
@@ -298,52 +281,7 @@ def _united_categories(frames: list[pd.DataFrame]) -> list[pd.DataFrame]:
             if dtypes[0].categories.dtype != object:
                 union = union.astype(dtypes[0].categories.dtype)
             frames = [f.assign(**{col: f[col].cat.set_categories(union)}) for f in frames]
-    return frames
-
-
-def _region_blocks(frames: list[pd.DataFrame]) -> list[int] | None:
-    """The rows per region of each frame when every frame holds the same regions (as categories)
-    in equal consecutive blocks, else None."""
-    if "region_code" not in frames[0].columns:
-        return None
-    region = [f["region_code"] for f in frames]
-    if not all(isinstance(r.dtype, pd.CategoricalDtype) for r in region):
-        return None
-    n_reg = len(region[0].cat.categories)
-    blocks = []
-    for r in region:
-        codes = r.cat.codes.to_numpy()
-        if n_reg == 0 or len(codes) % n_reg:
-            return None
-        b = len(codes) // n_reg
-        if not np.array_equal(codes, np.repeat(np.arange(n_reg, dtype=codes.dtype), b)):
-            return None
-        blocks.append(b)
-    return blocks
-
-
-def _interleave(frames: list[pd.DataFrame], blocks: list[int]) -> pd.DataFrame:
-    n_reg = len(frames[0]) // blocks[0] if blocks[0] else 0
-
-    def weave(arrays: list[np.ndarray]) -> np.ndarray:
-        return np.concatenate(
-            [a.reshape(n_reg, b) for a, b in zip(arrays, blocks, strict=True)], axis=1
-        ).ravel()
-
-    out: dict[str, object] = {}
-    for col in frames[0].columns:
-        series = [f[col] for f in frames]
-        dtype = series[0].dtype
-        if isinstance(dtype, pd.CategoricalDtype):
-            codes = weave([x.cat.codes.to_numpy() for x in series])
-            out[col] = pd.Categorical.from_codes(codes, dtype=dtype)
-        elif isinstance(dtype, np.dtype):
-            out[col] = weave([x.to_numpy() for x in series])
-        else:  # an extension array (nullable integers...): stacked, then put in the same order
-            starts = np.cumsum([0, *(len(f) for f in frames[:-1])])
-            order = weave([np.arange(len(f)) + s0 for f, s0 in zip(frames, starts, strict=True)])
-            out[col] = pd.concat(series, ignore_index=True).take(order).reset_index(drop=True)
-    return pd.DataFrame(out)
+    return pd.concat(frames, ignore_index=True)
 
 
 def region_label(tree: RegionTree, code: str, lang: str) -> str:

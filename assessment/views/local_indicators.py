@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 import pandas as pd
 
-from assessment.domain.editions import LocalIndicator
+from assessment.domain.editions import LocalIndicator, applying
 from assessment.domain.i18n import t
 from assessment.domain.model import RegionTree
 
@@ -16,14 +16,16 @@ COLUMNS = [
 ]  # fmt: skip
 
 
-def applying(items: Sequence[LocalIndicator], tree: RegionTree, scope: str) -> list[LocalIndicator]:
-    """The local indicators set by ``scope``, a jurisdiction above it, or one below it."""
-    return [
+def related(items: Sequence[LocalIndicator], tree: RegionTree, scope: str) -> list[LocalIndicator]:
+    """The local indicators that apply to ``scope`` (set by it or above it) and those set below it."""
+    below = [
         li
         for li in items
         if li.jurisdiction_code in tree
-        and (tree.is_within(scope, li.jurisdiction_code) or tree.is_within(li.jurisdiction_code, scope))
+        and li.jurisdiction_code != scope
+        and tree.is_within(li.jurisdiction_code, scope)
     ]
+    return [*applying(items, tree, scope), *below]
 
 
 def local_table(items: Sequence[LocalIndicator], tree: RegionTree, lang: str) -> pd.DataFrame:

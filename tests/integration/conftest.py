@@ -18,7 +18,7 @@ import pytest
 import sqlalchemy as sa
 
 from assessment.store import Store
-from tests.fixtures import PG_URL, pg_schema_url, prepare
+from tests.fixtures import PG_URL, pg_schema_url, prepare, use_fast_hashing
 
 
 def _pg_reachable() -> str | None:
@@ -68,3 +68,13 @@ def store(store_url: str) -> Iterator[Store]:
     st = prepare(Store(store_url))
     yield st
     st.close()
+
+
+@pytest.fixture
+def db(store_url: str, monkeypatch: pytest.MonkeyPatch) -> str:
+    """An empty database (SQLite file or PostgreSQL schema) pointed to by ASSESSMENT_DB_URL, for the
+    command-line tests; passwords hashed fast."""
+    monkeypatch.setenv("ASSESSMENT_DB_URL", store_url)
+    monkeypatch.delenv("ASSESSMENT_USER", raising=False)
+    use_fast_hashing(monkeypatch)
+    return store_url

@@ -10,17 +10,8 @@ import io
 import pytest
 
 from assessment.store import Store
-from tests.fixtures import count_rows, use_fast_hashing
+from tests.fixtures import count_rows
 from tests.integration.test_deploy_cli import PASSWORD, REGIONS, run
-
-
-@pytest.fixture
-def db(store_url: str, monkeypatch: pytest.MonkeyPatch) -> str:
-    """An empty database pointed to by ASSESSMENT_DB_URL."""
-    monkeypatch.setenv("ASSESSMENT_DB_URL", store_url)
-    monkeypatch.delenv("ASSESSMENT_USER", raising=False)
-    use_fast_hashing(monkeypatch)
-    return store_url
 
 
 def _admin(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, name: str = "admin") -> None:

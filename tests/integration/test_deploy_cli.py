@@ -14,21 +14,11 @@ from assessment.catalogue.regions import parse_region_csv
 from assessment.cli import main
 from assessment.demo import DEMO_DIR
 from assessment.store import Store
-from tests.fixtures import use_fast_hashing
 
 PASSWORD = "a-Long-enough-passw0rd"
 REGIONS = DEMO_DIR / "regions.csv"
 BOUNDARIES = DEMO_DIR / "boundaries.geojson"
 STANDARDS = DEMO_DIR / "local_standards.csv"
-
-
-@pytest.fixture
-def db(store_url: str, monkeypatch: pytest.MonkeyPatch) -> str:
-    """An empty database (SQLite file or PostgreSQL schema) pointed to by ASSESSMENT_DB_URL."""
-    monkeypatch.setenv("ASSESSMENT_DB_URL", store_url)
-    monkeypatch.delenv("ASSESSMENT_USER", raising=False)
-    use_fast_hashing(monkeypatch)
-    return store_url
 
 
 def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:

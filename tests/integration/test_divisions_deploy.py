@@ -15,13 +15,6 @@ from assessment.demo import DEMO_DIR
 from assessment.store import Store
 
 
-@pytest.fixture
-def db(store_url: str, monkeypatch: pytest.MonkeyPatch) -> str:
-    monkeypatch.setenv("ASSESSMENT_DB_URL", store_url)
-    monkeypatch.delenv("ASSESSMENT_USER", raising=False)
-    return store_url
-
-
 def run(capsys: pytest.CaptureFixture[str], *argv: object) -> tuple[int, str, str]:
     code = main([str(a) for a in argv])
     out, err = capsys.readouterr()

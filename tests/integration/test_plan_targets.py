@@ -20,13 +20,6 @@ from tests.integration.test_divisions_deploy import _fill_population, run
 PLAN = STANDARDS_DIR.parent / "plans" / "fyp14_national.csv"
 
 
-@pytest.fixture
-def db(store_url: str, monkeypatch: pytest.MonkeyPatch) -> str:
-    monkeypatch.setenv("ASSESSMENT_DB_URL", store_url)
-    monkeypatch.delenv("ASSESSMENT_USER", raising=False)
-    return store_url
-
-
 def _national(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     path = tmp_path / "regions.csv"
     assert run(capsys, "regions", "template", "--from", "100000", "-o", path)[0] == 0

@@ -172,21 +172,10 @@ def test_breaks_mark_changed_floors_and_new_codes_at_the_edition_change() -> Non
     assert single.standard_breaks.empty and not single.mixed
 
 
-def test_stacked_tables_keep_each_regions_rows_together_like_one_edition() -> None:
-    from assessment.scoring.analysis import stack
-
+def test_a_mixed_table_keeps_each_regions_rows_together_like_one_edition() -> None:
     result = assess(two_years(), SCHEDULE, SCORING_TREE)
     s = result.scores
     # region by region, periods ascending within a region, as one edition's table is ordered
     firsts = s.drop_duplicates("region_code")["region_code"].astype(str).tolist()
     assert firsts == list(SCORING_TREE.leaf_codes(SCORING_TREE.root.code))
     assert s.groupby("region_code", observed=True)["period"].apply(lambda p: p.is_monotonic_increasing).all()
-    # the general path (unequal blocks) gives the same rows in the same order
-    a = s.loc[s["period"] == 2022].reset_index(drop=True)
-    b = s.loc[s["period"] == 2023].reset_index(drop=True)
-    woven = stack([a, b], by_region=True)
-    general = stack([a, b.iloc[:-1]], by_region=True)
-    pd.testing.assert_frame_equal(woven, s)
-    pd.testing.assert_frame_equal(
-        general, s.drop(index=s.index[s["period"].eq(2023)][-1]).reset_index(drop=True)
-    )
