@@ -77,8 +77,9 @@ def seed_national_demo_data(store: Store, actor: str = "system", *, force: bool 
     geojson = NATIONAL_DIR / "boundaries.geojson"
     boundaries = parse_boundaries(geojson.read_bytes(), geojson.name, tree).geometries
     # each period on the edition in force for it: 2023 and 2024 carry the 2023 edition's new item
-    values = scheduled_values(shipped_schedule(), tree)
-    choose = edition_chooser(shipped_schedule(), (), tree)
+    schedule = shipped_schedule()
+    values = scheduled_values(schedule, tree)
+    choose = edition_chooser(schedule, (), tree)
     prefectures = [r.code for r in tree if r.level == "prefecture"]
 
     def work(conn):  # type: ignore[no-untyped-def]
