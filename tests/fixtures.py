@@ -848,6 +848,35 @@ def geojson_feature(props: dict, geometry: dict | None = None) -> dict:
 # ================================================================================================
 # Streamlit AppTest
 # ================================================================================================
+TEST_COOKIES = "_test_browser_cookies"  # what tests/app/conftest.py hands the app as st.context.cookies
+
+
+def browser_token(at) -> str:  # type: ignore[no-untyped-def]
+    """Give an AppTest a browser: a session cookie like the one ``ui/middleware.py`` sets (AppTest
+    has no HTTP layer, so tests/app/conftest.py reads it from session state); the token."""
+    from assessment.auth.sessions import COOKIE, new_token
+
+    jar = dict(at.session_state[TEST_COOKIES]) if TEST_COOKIES in at.session_state else {}
+    if COOKIE not in jar:
+        jar[COOKIE] = new_token()
+        at.session_state[TEST_COOKIES] = jar
+    return str(jar[COOKIE])
+
+
+def sign_in_browser(at, username: str, method: str = "password", url: str | None = None) -> str:  # type: ignore[no-untyped-def]
+    """Sign the AppTest's browser in as ``username`` through the real server-side session
+    (``$ASSESSMENT_DB_URL`` unless ``url``); the token."""
+    from assessment.auth import sessions
+    from assessment.store.service import Store
+
+    token = browser_token(at)
+    with Store(url) as store:
+        user = store.get_user(username)
+        if user is not None:  # an unknown name stays signed out, as a forged session would
+            sessions.bind(store, token, user, method)
+    return token
+
+
 def app_as(username: str | None, lang: str = "zh", page: str | None = None, timeout: float = 90):
     """An AppTest of dashboard.py signed in as ``username`` (a demo account), run once.
 
@@ -859,10 +888,7 @@ def app_as(username: str | None, lang: str = "zh", page: str | None = None, time
     at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=timeout)
     at.query_params["lang"] = lang
     if username:
-        from datetime import UTC, datetime
-
-        at.session_state["user"] = username
-        at.session_state["auth_last_seen"] = datetime.now(UTC)
+        sign_in_browser(at, username)
     if page:  # start on the page itself: no widget state of another page is carried over
         at.switch_page(str(ROOT / "pages" / page))
     at.run()

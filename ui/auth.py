@@ -10,20 +10,24 @@ and then registers only the pages for ``user.role``. Pages may call :func:`guard
 defence, but the real check is in the store: every store call takes ``user.username`` and refuses
 out-of-scope work whatever the page or the query string asks for.
 
-The signed-in user name lives in ``st.session_state[ui.state.USER]`` (the key pages read); it is
-re-read from the database on every run, so disabling an account or changing its role takes effect
-at once. A home-made sign-in cannot set an HttpOnly cookie, so a browser reload signs the user out
-(platform notes 1.3); single sign-on keeps Streamlit's identity cookie.
+Who is signed in comes from the browser, not from the Streamlit session: the web server
+(``server.py``, ``ui/middleware.py``) gives each browser a random token in an HttpOnly,
+SameSite=Strict cookie; signing in binds that token to the account in the database
+(:mod:`assessment.auth.sessions`), and every run resolves the token the websocket was opened with.
+A second websocket that joins this Streamlit session by its id, without the cookie, is signed out;
+a reload or a deep link in the same browser stays signed in until the idle timeout.
+``st.session_state[ui.state.USER]`` mirrors the resolved user name for the pages; it is set on every
+run and never trusted on its own.
 """
 
 from __future__ import annotations
 
 import contextlib
 from collections.abc import Mapping
-from datetime import UTC, datetime
 
 import streamlit as st
 
+from assessment.auth import sessions
 from assessment.auth.signin import (
     AuthError,
     authenticate,
@@ -31,8 +35,6 @@ from assessment.auth.signin import (
     demo_accounts,
     demo_active,
     demo_sign_in,
-    session_expired,
-    sign_out,
     sso_sign_in,
 )
 from assessment.domain import access
@@ -43,7 +45,6 @@ from assessment.store.users import User
 from ui import data
 from ui.state import USER, lang, tr
 
-LAST_SEEN = "auth_last_seen"  # aware UTC datetime of the last run while signed in
 METHOD = "auth_method"  # "password" | "sso" | "demo"
 NOTICE = "auth_notice"  # a locale key to show on the sign-in screen (e.g. session expired)
 FORM = "auth_form"
@@ -67,10 +68,6 @@ def _text(err: DataFileError) -> str:
     """A refusal's message in the user's language, without the code prefix."""
     L = lang()
     return "\n\n".join(p.message_zh if L == "zh" else p.message_en for p in err.problems)
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
 
 
 # -- single sign-on ---------------------------------------------------------------------------------
@@ -101,42 +98,57 @@ def _sso_claims() -> dict[str, object]:
 
 
 # -- session ----------------------------------------------------------------------------------------
+def _browser_cookies() -> Mapping[str, str]:
+    """The cookies the browser sent when it opened this session's websocket."""
+    try:
+        return st.context.cookies
+    except Exception:  # no browser behind this run
+        return {}
+
+
+def _browser_token() -> str | None:
+    return sessions.token_of(_browser_cookies())
+
+
+def _forget() -> None:
+    """Drop what this Streamlit session remembered about a signed-in user."""
+    for key in (USER, METHOD):
+        st.session_state.pop(key, None)
+
+
 def _start(user: User, method: str) -> None:
+    """Bind this browser to ``user`` and rerun signed in; without the browser's cookie, a message."""
+    token = _browser_token()
+    if token is None:
+        st.error(tr("auth.ui.no_cookie"))
+        st.stop()
+    sessions.bind(_store(), token, user, method)
     st.session_state[USER] = user.username
     st.session_state[METHOD] = method
-    st.session_state[LAST_SEEN] = _now()
+    st.rerun()
 
 
 def _end(reason: str) -> None:
-    name = st.session_state.get(USER)
     method = st.session_state.get(METHOD)
-    for key in (USER, METHOD, LAST_SEEN):
-        st.session_state.pop(key, None)
-    if name:
-        with contextlib.suppress(DataFileError):  # a failed audit write must not block signing out
-            sign_out(_store(), name, reason=reason)
+    _forget()
+    with contextlib.suppress(DataFileError):  # a failed audit write must not block signing out
+        sessions.end(_store(), _browser_token(), reason=reason)
     if method == "sso" and _sso_claims().get("is_logged_in"):
         st.logout()
 
 
 def current_user() -> User | None:
-    """The signed-in user, or None (not signed in, idle too long, disabled or deleted meanwhile).
-
-    Counts this run as activity for the idle timeout.
-    """
-    name = st.session_state.get(USER)
-    if not name:
+    """The user this browser is signed in as, or None (not signed in, idle or too old, disabled or
+    deleted meanwhile, or a websocket without this browser's cookie). Counts as activity."""
+    resolved = sessions.resolve(_store(), _browser_token())
+    if resolved.user is None:
+        if resolved.expired:
+            st.session_state[NOTICE] = "auth.session_expired"
+        _forget()
         return None
-    if session_expired(st.session_state.get(LAST_SEEN), _now()):
-        st.session_state[NOTICE] = "auth.session_expired"
-        _end("session_expired")
-        return None
-    user = _store().get_user(name)
-    if user is None or user.disabled:
-        _end("sign_out")
-        return None
-    st.session_state[LAST_SEEN] = _now()
-    return user
+    st.session_state[USER] = resolved.user.username
+    st.session_state[METHOD] = resolved.method
+    return resolved.user
 
 
 def _notice() -> None:
@@ -160,7 +172,6 @@ def _sso_section(store: Store) -> None:
                 st.logout()
             st.stop()
         _start(user, "sso")
-        st.rerun()
     for provider in providers:
         label = tr("auth.ui.sso") + (f" ({provider})" if provider else "")
         key = SSO_BUTTON if provider is None else f"{SSO_BUTTON}_{provider}"
@@ -183,7 +194,6 @@ def _demo_section(store: Store) -> None:
                 st.error(_text(err))
                 return
             _start(user, "demo")
-            st.rerun()
 
 
 def _password_form(store: Store) -> None:
@@ -202,7 +212,6 @@ def _password_form(store: Store) -> None:
         st.error(_text(err))
         return
     _start(user, "password")
-    st.rerun()
 
 
 def sign_in_gate() -> User:

@@ -15,7 +15,7 @@ from sqlalchemy.engine import Connection
 
 from assessment.auth.signin import auth_error, hash_password, identity_user
 from assessment.domain import access
-from assessment.store import accounts, reference, users
+from assessment.store import accounts, reference, sessions, users
 from assessment.store.errors import refuse
 from assessment.store.users import User
 
@@ -39,19 +39,24 @@ def set_password(
 ) -> None:
     """Give ``username`` a new password (checked, hashed, lock cleared; audited ``user.password``).
 
-    ``actor`` must be allowed to manage users.
+    ``actor`` must be allowed to manage users. Every signed-in session of ``username`` ends.
     """
     pw_hash = hash_password(password, username, hasher=hasher)
     with store.transaction() as conn:
         _manager(conn, actor)
         accounts.set_password_hash(conn, actor, username, pw_hash, reason=reason)
+        sessions.delete_user(conn, username)
 
 
 def set_disabled(store: Store, actor: str, username: str, disabled: bool = True) -> User:
-    """Disable (or re-enable) an account; ``actor`` must be allowed to manage users. Audited."""
+    """Disable (or re-enable) an account; ``actor`` must be allowed to manage users. Audited.
+    Disabling ends every signed-in session of the account at once."""
     with store.transaction() as conn:
         _manager(conn, actor)
-        return accounts.set_disabled(conn, actor, username, disabled)
+        user = accounts.set_disabled(conn, actor, username, disabled)
+        if disabled:
+            sessions.delete_user(conn, username)
+        return user
 
 
 def link_identity(store: Store, actor: str, username: str, identity: str | None) -> User:

@@ -316,3 +316,22 @@ value_snapshots = sa.Table(
 APPEND_ONLY = ("audit_log", "reviews", "submission_values")
 # Never-delete tables: a trigger refuses DELETE (history is kept, DESIGN section 3).
 NEVER_DELETE = ("submissions", "upload_blobs", "local_standards")
+
+# Signed-in sessions (issue 15.1): the browser holds a random token in an HttpOnly, SameSite=Strict
+# cookie; the database holds only its SHA-256. A row ends by sign-out, idle time-out, disabling the
+# account or a password change (rows are deleted; the audit log keeps the history).
+user_sessions = sa.Table(
+    "user_sessions",
+    metadata,
+    sa.Column("token_hash", sa.String(64), primary_key=True),
+    sa.Column(
+        "username",
+        sa.String(64),
+        sa.ForeignKey("users.username", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),
+    sa.Column("method", sa.String(16), nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("last_seen", UTCDateTime, nullable=False),
+)

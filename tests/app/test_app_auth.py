@@ -1,7 +1,9 @@
 """The web sign-in gate (ui/auth.py) driven through Streamlit's AppTest, offline.
 
 Right and wrong password, lockout, idle expiry, sign-out, disabling while signed in, single sign-on
-mapped through ``at.user`` and ``at.secrets`` (known and unknown identities), and demo mode.
+mapped through ``at.user`` and ``at.secrets`` (known and unknown identities), and demo mode. The
+browser's session cookie is stood in for by tests/app/conftest.py: ``browser_token`` gives an AppTest
+a cookie, and a second AppTest with the same cookie is a reload of the same browser.
 """
 
 from __future__ import annotations
@@ -13,12 +15,12 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from assessment.auth import accounts
+from assessment.auth import accounts, sessions
 from assessment.auth import signin as auth
 from assessment.demo import demo_tree
 from assessment.domain.i18n import t
 from assessment.store import Store
-from tests.fixtures import use_fast_hashing
+from tests.fixtures import TEST_COOKIES, browser_token, sign_in_browser, use_fast_hashing
 
 ROOT = Path(__file__).resolve().parents[2]
 PASSWORD = "correct horse battery"
@@ -64,9 +66,33 @@ def db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     data.store.clear()
 
 
-def app() -> AppTest:
+def app(token: str | None = None) -> AppTest:
+    """The gate in a browser that has the server's session cookie (``token``: that browser again)."""
     at = AppTest.from_string(GATE, default_timeout=30)
+    if token:
+        at.session_state[TEST_COOKIES] = {sessions.COOKIE: token}
+    else:
+        browser_token(at)
     return at.run()
+
+
+def token_of(at: AppTest) -> str:
+    return str(at.session_state[TEST_COOKIES][sessions.COOKIE])
+
+
+def age_session(db: str, token: str, *, idle: timedelta, age: timedelta | None = None) -> None:
+    """Move a session's last activity (and start) into the past."""
+    import hashlib
+
+    import sqlalchemy as sa
+
+    from assessment.store.schema import user_sessions
+
+    key = hashlib.sha256(token.encode()).hexdigest()
+    now = datetime.now(UTC)
+    values = {"last_seen": now - idle} | ({"created_at": now - age} if age else {})
+    with Store(db) as store, store.transaction() as conn:
+        conn.execute(sa.update(user_sessions).where(user_sessions.c.token_hash == key).values(**values))
 
 
 def texts(at: AppTest) -> str:
@@ -129,19 +155,77 @@ def test_lockout_message_after_five_failures(db: str) -> None:
 def test_idle_session_expires_with_a_message(db: str) -> None:
     at = sign_in(app(), "wang", PASSWORD)
     assert welcomed(at)
-    at.session_state["auth_last_seen"] = datetime.now(UTC) - timedelta(minutes=31)
+    age_session(db, token_of(at), idle=timedelta(minutes=31))
     at.run()
     assert not welcomed(at)
     assert "30" in at.warning[0].value and "重新登录" in at.warning[0].value
     with Store(db) as store:
         assert store.audit_log(actor="wang")["action"].tolist()[-1] == "session_expired"
+    assert not welcomed(app(token_of(at))), "a reload after the expiry is signed out too"
 
 
 def test_an_active_session_stays_signed_in(db: str) -> None:
     at = sign_in(app(), "wang", PASSWORD)
-    at.session_state["auth_last_seen"] = datetime.now(UTC) - timedelta(minutes=29)
+    age_session(db, token_of(at), idle=timedelta(minutes=29))
     at.run()
     assert welcomed(at)
+
+
+def test_a_session_ends_after_twelve_hours_whatever_the_activity(db: str) -> None:
+    at = sign_in(app(), "wang", PASSWORD)
+    age_session(db, token_of(at), idle=timedelta(seconds=5), age=sessions.MAX_AGE + timedelta(minutes=1))
+    at.run()
+    assert not welcomed(at)
+
+
+def test_a_reload_in_the_same_browser_stays_signed_in(db: str) -> None:
+    """A reload is a new Streamlit session with the same cookie: signed in, no password asked."""
+    at = sign_in(app(), "wang", PASSWORD)
+    reloaded = app(token_of(at))
+    assert "WELCOME wang official 990123" in texts(reloaded)
+
+
+def test_joining_a_session_without_its_cookie_is_signed_out(db: str) -> None:
+    """What a second websocket that joins the session by its id brings: the same session state, but
+    another browser's cookie (or none). It gets the sign-in screen and the state is dropped."""
+    at = sign_in(app(), "wang", PASSWORD)
+    assert welcomed(at)
+    victim = token_of(at)
+    at.session_state[TEST_COOKIES] = {sessions.COOKIE: sessions.new_token()}  # the attacker's browser
+    at.run()
+    assert not welcomed(at) and "user" not in at.session_state
+    at.session_state[TEST_COOKIES] = {}  # a client without any cookie
+    at.run()
+    assert not welcomed(at)
+    assert welcomed(app(victim)), "the victim's own browser is still signed in"
+
+
+def test_without_the_cookie_nobody_can_sign_in(db: str) -> None:
+    """A client that did not get the server's cookie (cookies blocked, or the app served without
+    server.py) is told so; nothing is bound."""
+    at = AppTest.from_string(GATE, default_timeout=30).run()
+    at = sign_in(at, "wang", PASSWORD)
+    assert not welcomed(at)
+    assert [e.value for e in at.error] == [t("auth.ui.no_cookie", "zh")]
+    with Store(db) as store, store.read() as conn:
+        from assessment.store import sessions as rows
+
+        assert rows.for_user(conn, "wang") == ()
+
+
+def test_sign_out_ends_the_session_for_every_tab_of_the_browser(db: str) -> None:
+    at = sign_in(app(), "wang", PASSWORD)
+    other_tab = app(token_of(at))
+    assert welcomed(other_tab)
+    at.button(key="auth_sign_out").click().run()
+    assert not welcomed(other_tab.run())
+
+
+def test_a_new_password_ends_every_session(db: str) -> None:
+    at = sign_in(app(), "wang", PASSWORD)
+    with Store(db) as store:
+        accounts.set_password(store, "system", "wang", "another long passphrase 42")
+    assert not welcomed(at.run())
 
 
 def test_disabling_an_account_ends_its_session_at_once(db: str) -> None:
@@ -152,10 +236,12 @@ def test_disabling_an_account_ends_its_session_at_once(db: str) -> None:
     assert not welcomed(at)
 
 
-def test_crafted_session_state_for_an_unknown_user_is_not_signed_in(db: str) -> None:
+@pytest.mark.parametrize("name", ["ghost", "wang"])
+def test_crafted_session_state_is_not_a_sign_in(db: str, name: str) -> None:
+    """Session state alone (what the old gate trusted) signs nobody in, known name or not."""
     at = AppTest.from_string(GATE, default_timeout=30)
-    at.session_state["user"] = "ghost"
-    at.session_state["auth_last_seen"] = datetime.now(UTC)
+    browser_token(at)
+    at.session_state["user"] = name
     at.run()
     assert not welcomed(at)
 
@@ -163,6 +249,7 @@ def test_crafted_session_state_for_an_unknown_user_is_not_signed_in(db: str) -> 
 def test_english_sign_in_screen(db: str) -> None:
     at = AppTest.from_string(GATE, default_timeout=30)
     at.session_state["lang"] = "en"
+    browser_token(at)
     at.run()
     at = sign_in(at, "wang", "nope nope nope")
     assert at.error[0].value == t("auth.bad_credentials", "en")
@@ -171,6 +258,7 @@ def test_english_sign_in_screen(db: str) -> None:
 # -- single sign-on ---------------------------------------------------------------------------------
 def sso_app(user: dict) -> AppTest:
     at = AppTest.from_string(GATE, default_timeout=30)
+    browser_token(at)
     at.secrets = SSO_SECRETS
     at.user = user
     return at.run()
@@ -220,6 +308,7 @@ def test_named_sso_providers_get_one_button_each(db: str) -> None:
             "keycloak": provider,
         }
     }
+    browser_token(at)
     at.run()
     assert {b.key for b in at.button if b.key.startswith("auth_sso")} == {
         "auth_sso_microsoft",
@@ -298,6 +387,7 @@ def demo_copy(demo_db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
 def dashboard(query: dict[str, str] | None = None) -> AppTest:
     at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=90)
     at.query_params["lang"] = "zh"
+    browser_token(at)
     for key, value in (query or {}).items():
         at.query_params[key] = value
     return at.run()
@@ -357,8 +447,7 @@ def test_official_never_sees_other_regions_data_on_any_page(demo_copy: str, quer
     for page in sorted(p.name for p in (ROOT / "pages").glob("*.py")):
         at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=90)
         at.query_params["lang"] = "zh"
-        at.session_state["user"] = "demo-990123"
-        at.session_state["auth_last_seen"] = datetime.now(UTC)
+        sign_in_browser(at, "demo-990123", "demo")
         at.run()
         if page in EVALUATOR_PAGES:  # not in the official's navigation: cannot be switched to
             with pytest.raises(ValueError, match="Could not find a navigation page"):

@@ -5,7 +5,7 @@ checklist and loads the region tree; with a tree but no reports yet every page s
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -14,7 +14,7 @@ from assessment.auth import accounts
 from assessment.demo import DEMO_DIR, demo_tree
 from assessment.domain.i18n import t
 from assessment.store import Store
-from tests.fixtures import use_fast_hashing
+from tests.fixtures import sign_in_browser, use_fast_hashing
 from ui.admin_setup import DONE
 from ui.pages import page_files
 
@@ -49,8 +49,7 @@ def open_page(username: str, page: str, lang: str = "zh"):  # type: ignore[no-un
 
     at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=90)
     at.query_params["lang"] = lang
-    at.session_state["user"] = username
-    at.session_state["auth_last_seen"] = datetime.now(UTC)
+    sign_in_browser(at, username)
     at.switch_page(str(ROOT / "pages" / page))
     return at.run()
 

@@ -8,7 +8,7 @@ import json
 import numpy as np
 import pytest
 
-from tests.fixtures import ROOT, app_as
+from tests.fixtures import ROOT, app_as, sign_in_browser
 
 CHARTS = ("indicator_ranked", "indicator_map", "indicator_distribution", "indicator_trend")
 
@@ -36,13 +36,11 @@ def dots(at) -> int:
 def page_as(username: str, page: str, lang: str = "en", **params: str):
     """The page script run on its own (no navigation) as ``username``, with ``params`` in the URL:
     what a crafted link does, even to a page the navigation would not offer."""
-    from datetime import UTC, datetime
 
     from streamlit.testing.v1 import AppTest
 
     at = AppTest.from_file(str(ROOT / "pages" / page), default_timeout=90)
-    at.session_state["user"] = username
-    at.session_state["auth_last_seen"] = datetime.now(UTC)
+    sign_in_browser(at, username)
     at.session_state["lang"] = lang
     for key, value in params.items():
         at.query_params[key] = value

@@ -8,7 +8,6 @@ the seeded demo database.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -16,6 +15,7 @@ from streamlit.testing.v1 import AppTest
 
 from assessment.store import Store
 from tests.app.test_page_upload import ROOT, clear_caches, copy_demo_db, open_page, table, texts
+from tests.fixtures import sign_in_browser
 
 JIA = "demo-jia"  # Sample Jia City, 990100: S05.1 = 95 (the province: 93; the national floor: 90)
 
@@ -36,8 +36,7 @@ def edit(username: str, lang: str, edits: dict) -> AppTest:
     """The page with ``edits`` pending in the editor."""
     at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=90)
     at.query_params["lang"] = lang
-    at.session_state["user"] = username
-    at.session_state["auth_last_seen"] = datetime.now(UTC)
+    sign_in_browser(at, username)
     at.session_state["standards_editor"] = {"edited_rows": {}, "added_rows": [], "deleted_rows": []} | edits
     at.switch_page(str(ROOT / "pages" / "standards.py"))
     return at.run()

@@ -10,7 +10,6 @@ import contextlib
 import io
 import sqlite3
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -19,6 +18,7 @@ from openpyxl import load_workbook
 from streamlit.testing.v1 import AppTest
 
 from assessment.store import Store
+from tests.fixtures import sign_in_browser
 
 ROOT = Path(__file__).resolve().parents[2]
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -31,8 +31,7 @@ def open_page(username: str, lang: str, page: str, query: dict[str, str] | None 
     at.query_params["lang"] = lang
     for key, value in (query or {}).items():
         at.query_params[key] = value
-    at.session_state["user"] = username
-    at.session_state["auth_last_seen"] = datetime.now(UTC)
+    sign_in_browser(at, username)
     at.switch_page(str(ROOT / "pages" / page))
     return at.run()
 

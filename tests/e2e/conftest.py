@@ -37,7 +37,7 @@ def _free_port() -> int:
 
 @contextmanager
 def serve_app(db_url: str, log_dir: Path) -> Iterator[str]:
-    """``streamlit run dashboard.py`` on a free port against ``db_url`` in demo mode; yields its URL
+    """``streamlit run server.py`` (the app behind its middleware) on a free port against ``db_url`` in demo mode; yields its URL
     once ``/_stcore/health`` answers, stops the server afterwards."""
     port = _free_port()
     env = {**os.environ, "ASSESSMENT_DB_URL": db_url, "ASSESSMENT_DEMO": "1"}
@@ -48,7 +48,7 @@ def serve_app(db_url: str, log_dir: Path) -> Iterator[str]:
             "-m",
             "streamlit",
             "run",
-            "dashboard.py",
+            "server.py",
             "--server.port",
             str(port),
             "--server.headless",
@@ -122,7 +122,9 @@ def wait_idle(pg) -> None:
 def demo_sign_in(pg, url: str, username: str, lang: str = "en") -> None:
     pg.goto(f"{url}/?lang={lang}")
     wait_idle(pg)
-    pg.locator(f".st-key-auth_demo_{username} button").click()
+    button = pg.locator(f".st-key-auth_demo_{username} button")
+    button.click()
+    button.wait_for(state="detached")  # the run that binds this browser's session, then the page
     wait_idle(pg)
 
 

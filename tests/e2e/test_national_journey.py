@@ -16,7 +16,7 @@ national_db_url = national_demo.national_db_url  # the fixture of the seeded nat
 
 @pytest.fixture(scope="module")
 def national_app(national_db_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """``streamlit run dashboard.py`` on a free port against the seeded national demo."""
+    """``streamlit run server.py`` on a free port against the seeded national demo."""
     with serve_app(national_db_url, tmp_path_factory.mktemp("e2e-national-log")) as url:
         yield url
 
