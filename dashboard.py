@@ -9,7 +9,7 @@ import streamlit as st
 
 from assessment.domain.errors import DataFileError
 from assessment.domain.i18n import t
-from ui.auth import sign_in_gate, sign_out_button
+from ui.auth import follow_deep_link, sign_in_gate, sign_out_button
 from ui.pages import pages_for
 from ui.state import lang, language_switch
 
@@ -18,7 +18,10 @@ language_switch()
 user = sign_in_gate()
 sign_out_button()
 try:
-    st.navigation(pages_for(user.role, lang())).run()
+    sections = pages_for(user.role, lang())
+    page = st.navigation(sections)
+    follow_deep_link(sections, page)
+    page.run()
 except DataFileError as err:  # a refusal or bad data the page did not catch: its own clear message
     st.error(err.messages(lang()))
 except Exception:  # never a traceback to a user: a reference to quote, the details in the log

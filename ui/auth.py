@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Mapping
+from urllib.parse import urlsplit
 
 import streamlit as st
 
@@ -53,6 +54,7 @@ PASSWORD = "auth_password"
 SUBMIT = "auth_submit"
 SSO_BUTTON = "auth_sso"
 SIGN_OUT = "auth_sign_out"
+DEEP_LINK = "auth_deep_link"  # (page url path, query parameters) the browser asked for signed out
 DEMO_PREFIX = "auth_demo_"
 
 
@@ -226,6 +228,7 @@ def sign_in_gate() -> User:
     user = current_user()
     if user is not None:
         return user
+    _remember_link()
     store = _store()
     st.title(tr("auth.ui.title"))
     _notice()
@@ -234,6 +237,34 @@ def sign_in_gate() -> User:
     _password_form(store)
     st.stop()
     raise AssertionError("unreachable")  # pragma: no cover - st.stop() ends the run
+
+
+def _remember_link() -> None:
+    """Keep the page and query the browser opened while signed out (a shared deep link such as
+    ``/indicator?region=...&indicator=...&period=...``) for :func:`follow_deep_link`."""
+    if DEEP_LINK in st.session_state:
+        return
+    try:
+        url = st.context.url or ""
+    except Exception:  # no browser behind this run
+        url = ""
+    path = urlsplit(url).path.rstrip("/").rsplit("/", 1)[-1]
+    st.session_state[DEEP_LINK] = (path, st.query_params.to_dict())
+
+
+def follow_deep_link(sections: Mapping[str, list[st.Page]], current: st.Page) -> None:
+    """Once, right after signing in: switch to the page of the link opened while signed out, with
+    its query, when it is one of this user's pages (anything else stays on the default page)."""
+    link = st.session_state.pop(DEEP_LINK, None)
+    if not link:
+        return
+    path, query = link
+    if not path or path == current.url_path:
+        return
+    for pages in sections.values():
+        for page in pages:
+            if page.url_path == path:
+                st.switch_page(page, query_params=query)
 
 
 def sign_out_button() -> None:
