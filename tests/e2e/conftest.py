@@ -37,8 +37,8 @@ def _free_port() -> int:
 
 @contextmanager
 def serve_app(db_url: str, log_dir: Path) -> Iterator[str]:
-    """``streamlit run server.py`` (the app behind its middleware) on a free port against ``db_url`` in demo mode; yields its URL
-    once ``/_stcore/health`` answers, stops the server afterwards."""
+    """``streamlit run server.py`` (the app behind its middleware) on a free port against ``db_url``
+    in demo mode; yields its URL once ``/_stcore/health`` answers, stops the server afterwards."""
     port = _free_port()
     env = {**os.environ, "ASSESSMENT_DB_URL": db_url, "ASSESSMENT_DEMO": "1"}
     log = open(log_dir / "streamlit.log", "w")  # noqa: SIM115
