@@ -49,7 +49,6 @@ import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -113,10 +112,12 @@ def app(scenario: Scenario, page: str):  # type: ignore[no-untyped-def]
     """A signed-in AppTest of dashboard.py that starts on ``pages/<page>.py`` (not run yet)."""
     from streamlit.testing.v1 import AppTest
 
+    from tests.fixtures import read_browser_cookies_from_session_state, sign_in_browser
+
+    read_browser_cookies_from_session_state()  # AppTest has no HTTP layer: the cookie from state
     at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=TIMEOUT)
     at.query_params["lang"] = "zh"
-    at.session_state["user"] = scenario.user
-    at.session_state["auth_last_seen"] = datetime.now(UTC)
+    sign_in_browser(at, scenario.user, "demo", url=scenario.url)
     at.switch_page(str(ROOT / "pages" / f"{page}.py"))
     return at
 

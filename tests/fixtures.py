@@ -851,6 +851,22 @@ def geojson_feature(props: dict, geometry: dict | None = None) -> dict:
 TEST_COOKIES = "_test_browser_cookies"  # what tests/app/conftest.py hands the app as st.context.cookies
 
 
+def read_browser_cookies_from_session_state() -> None:
+    """AppTest has no HTTP layer (``st.context.cookies`` is empty there): point the app's cookie
+    reader at the :data:`TEST_COOKIES` stand-in in session state (tests/app/conftest.py, benches)."""
+    import streamlit as st
+
+    import ui.auth
+
+    def cookies() -> dict[str, str]:
+        try:
+            return dict(st.session_state.get(TEST_COOKIES, {}))
+        except Exception:
+            return {}
+
+    ui.auth._browser_cookies = cookies  # type: ignore[assignment]
+
+
 def browser_token(at) -> str:  # type: ignore[no-untyped-def]
     """Give an AppTest a browser: a session cookie like the one ``ui/middleware.py`` sets (AppTest
     has no HTTP layer, so tests/app/conftest.py reads it from session state); the token."""

@@ -8,22 +8,14 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.fixtures import TEST_COOKIES
+from tests.fixtures import read_browser_cookies_from_session_state
 
 
 @pytest.fixture(autouse=True, scope="session")
 def _browser_cookies_from_session_state() -> Iterator[None]:
-    import streamlit as st
-
     import ui.auth
 
-    def cookies() -> dict[str, str]:
-        try:
-            return dict(st.session_state.get(TEST_COOKIES, {}))
-        except Exception:
-            return {}
-
     original = ui.auth._browser_cookies
-    ui.auth._browser_cookies = cookies  # type: ignore[assignment]
+    read_browser_cookies_from_session_state()
     yield
     ui.auth._browser_cookies = original  # type: ignore[assignment]
