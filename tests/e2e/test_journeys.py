@@ -80,6 +80,7 @@ def test_official_fixes_and_submits_then_the_evaluator_approves_and_the_overview
     wait_idle(page)
     page.locator(".st-key-upload_submit button").click()
     wait_idle(page)
+    page.get_by_test_id("stAlertContentSuccess").first.wait_for()  # a loaded machine: the run after the click
     alerts = page.get_by_test_id("stAlertContentSuccess").all_inner_texts()
     assert any("2" in a and "115" not in a for a in alerts), f"version 2 is announced: {alerts}"
 
