@@ -398,3 +398,53 @@ def test_sign_out_is_audited(accounts: Store) -> None:
     auth.sign_out(accounts, OFFICIAL)
     auth.sign_out(accounts, OFFICIAL, reason="session_expired")
     assert accounts.audit_log(actor=OFFICIAL)["action"].tolist()[-2:] == ["sign_out", "session_expired"]
+
+
+def _median_ms(values: list[float]) -> float:
+    return sorted(values)[len(values) // 2] * 1000
+
+
+def test_unknown_and_known_names_take_the_same_time(accounts: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 15 point 5, in time: with the production Argon2 parameters a wrong password for a real
+    account and any password for an unknown name cost the same (the same verification, the same
+    writes), on a first failure and once the name is throttled (the old lockout answered a locked
+    real name at once but an unknown one only after Argon2). Medians of 15 each, interleaved, with
+    generous bounds: the machine is shared and noisy."""
+    import time
+
+    monkeypatch.setattr(auth, "HASHER", PasswordHasher())  # the production parameters
+    auth._dummy_hash.cache_clear()
+    set_password(accounts, ADMIN, OFFICIAL, PASSWORD)  # a real-parameter hash
+
+    def timed(name: str, at: datetime) -> tuple[float, str]:
+        start = time.perf_counter()
+        with pytest.raises(AuthError) as err:
+            authenticate(accounts, name, "wrong password", at)
+        return time.perf_counter() - start, err.value.code
+
+    first: dict[str, list[float]] = {"known": [], "unknown": []}
+    for i in range(15):
+        at = T0 + timedelta(hours=2 * i)  # each round after the failures are forgotten
+        for kind, name in (("known", OFFICIAL), ("unknown", f"nobody{i}")):
+            took, code = timed(name, at)
+            assert code == "auth.bad_credentials"
+            first[kind].append(took)
+    later = T0 + timedelta(days=2)
+    for name in (OFFICIAL, "nobody"):
+        for _ in range(FREE_ATTEMPTS):
+            timed(name, later)
+    waiting: dict[str, list[float]] = {"known": [], "unknown": []}
+    for _ in range(15):
+        for kind, name in (("known", OFFICIAL), ("unknown", "nobody")):
+            took, code = timed(name, later)
+            waiting[kind].append(took)
+    medians = {
+        f"{phase} {kind}": _median_ms(v)
+        for phase, found in (("first", first), ("waiting", waiting))
+        for kind, v in found.items()
+    }
+    print({k: round(v, 1) for k, v in medians.items()})  # milliseconds, for the record
+    assert 0.5 < medians["first known"] / medians["first unknown"] < 2, medians
+    # while waiting neither verifies a password: both answer at once (within a quarter of an Argon2
+    # verification of each other; the old lockout differed by a whole one)
+    assert abs(medians["waiting known"] - medians["waiting unknown"]) < medians["first unknown"] / 4, medians
