@@ -36,7 +36,7 @@ t_users, t_regions, t_bounds, t_editions, t_audit, t_deadlines = st.tabs(
 with t_users:
     store.authorize(user.username, "manage_users")
     tables.show(
-        view.users_frame(store.users(), tree, L),
+        view.users_frame(store.users(), tree, L, store.sign_in_waits()),
         {
             "username": "col.username",
             "display_name": "col.display_name",
@@ -45,7 +45,7 @@ with t_users:
             "password": "col.has_password",
             "sso": "col.sso",
             "disabled": "col.disabled",
-            "locked_until": "col.locked_until",
+            "throttled_until": "col.throttled_until",
         },
         key="admin_users",
     )

@@ -1,4 +1,5 @@
-"""Account administration: create accounts, set passwords, disable, link single sign-on identities.
+"""Account administration: create accounts, set passwords, disable, clear a sign-in wait, link single
+sign-on identities.
 
 Every function takes the acting user's name and refuses (:class:`~assessment.domain.access.AccessDenied`)
 unless that user may manage users; the checks and the change share one transaction. Passwords are
@@ -13,7 +14,7 @@ from typing import TYPE_CHECKING
 from argon2 import PasswordHasher
 from sqlalchemy.engine import Connection
 
-from assessment.auth.signin import auth_error, hash_password, identity_user
+from assessment.auth.signin import auth_error, hash_password, identity_user, parse_identity
 from assessment.domain import access
 from assessment.store import accounts, reference, sessions, users
 from assessment.store.errors import refuse
@@ -37,7 +38,7 @@ def set_password(
     reason: str = "reset",
     hasher: PasswordHasher | None = None,
 ) -> None:
-    """Give ``username`` a new password (checked, hashed, lock cleared; audited ``user.password``).
+    """Give ``username`` a new password (checked, hashed, sign-in wait cleared; audited ``user.password``).
 
     ``actor`` must be allowed to manage users. Every signed-in session of ``username`` ends.
     """
@@ -46,6 +47,14 @@ def set_password(
         _manager(conn, actor)
         accounts.set_password_hash(conn, actor, username, pw_hash, reason=reason)
         sessions.delete_user(conn, username)
+
+
+def unthrottle(store: Store, actor: str, username: str) -> bool:
+    """Let ``username`` try to sign in again at once: clear its failure count and wait (audited
+    ``user.unlock``). True when there was something to clear. ``actor`` must manage users."""
+    with store.transaction() as conn:
+        _manager(conn, actor)
+        return accounts.unthrottle(conn, actor, username)
 
 
 def set_disabled(store: Store, actor: str, username: str, disabled: bool = True) -> User:
@@ -60,7 +69,11 @@ def set_disabled(store: Store, actor: str, username: str, disabled: bool = True)
 
 
 def link_identity(store: Store, actor: str, username: str, identity: str | None) -> User:
-    """Link an account to a single sign-on identity (None unlinks); ``actor`` manages users."""
+    """Link an account to a single sign-on identity (None unlinks); ``actor`` manages users.
+
+    ``identity`` as :func:`~assessment.auth.signin.parse_identity` reads it: ``ISSUER SUBJECT`` or an
+    e-mail address (AuthError ``auth.identity_format`` otherwise)."""
+    identity = parse_identity(identity)
     with store.transaction() as conn:
         _manager(conn, actor)
         return accounts.set_identity(conn, actor, username, identity)
@@ -90,7 +103,7 @@ def check_new_account(
             raise auth_error("scope_required", role=role)
         if scope_region_code not in tree:
             raise auth_error("unknown_scope", code=scope_region_code)
-    identity = (identity or "").strip() or None
+    identity = parse_identity(identity)
     if identity is not None and identity_user(store, identity) is not None:
         raise auth_error("identity_taken")
 
@@ -114,7 +127,7 @@ def create_account(
     """
     check_new_account(store, actor, username, role, scope_region_code, identity=identity)
     pw_hash = hash_password(password, username, hasher=hasher) if password is not None else None
-    identity = (identity or "").strip() or None
+    identity = parse_identity(identity)
     return store.add_user(
         actor,
         username,

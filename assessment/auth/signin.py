@@ -1,15 +1,29 @@
-"""Sign-in: local passwords (Argon2id), lockout, idle timeout, single sign-on mapping, demo accounts.
+"""Sign-in: local passwords (Argon2id), throttling, idle timeout, single sign-on mapping, demo accounts.
 
 Local accounts keep an Argon2id hash (``argon2-cffi``'s :class:`PasswordHasher`, RFC 9106
-low-memory profile; hashes made with older parameters are upgraded at the next sign-in). After
-:data:`MAX_ATTEMPTS` failed sign-ins in a row an account is locked for :data:`LOCKOUT`. A session
+low-memory profile; hashes made with older parameters are upgraded at the next sign-in). A session
 that has been idle for :data:`IDLE_TIMEOUT` ends. Single sign-on (OpenID Connect through Streamlit's
 ``st.login``) proves who someone is; what they may do comes from the user record linked to that
 identity: an unknown identity is refused politely and no account is created.
 
-Every refusal is an :class:`AuthError` with one message in Chinese and English. Wrong user name and
-wrong password get the same message, so the form does not tell a stranger which names exist.
-Every sign-in, failed sign-in and sign-out is written to the audit log.
+Failed sign-ins are throttled, never locked (issue 15, point 5). Failures are counted per user name
+as typed (stripped, case-folded; a name nobody has counts exactly like a real one) and, separately,
+per source (the client address the web app passes; the CLI passes none). After
+:data:`FREE_ATTEMPTS` failures of a name (:data:`FREE_SOURCE_ATTEMPTS` of a source: one office's
+address may serve many people) within :data:`WINDOW` of each other, each further failure makes that
+name or source wait, 1 s doubling up to :data:`MAX_DELAY` (15 minutes). While it waits every attempt
+is refused with ``auth.throttled`` -- the right password too, or the throttle would tell a guesser
+when a guess was right -- but once the wait is over the right password works: nobody can keep an
+account out for longer than :data:`MAX_DELAY` at a time, and an administrator clears the wait at
+once (``users unlock``, or a new password). The per-source limit stops one address hammering many
+names; attackers spread over many addresses can still keep one name waiting, for at most
+:data:`MAX_DELAY` after their last failure.
+
+Every refusal is an :class:`AuthError` with one message in Chinese and English. An unknown name, an
+account without a local password and a wrong password get the same answer in content and in time:
+the same Argon2 verification (against a dummy hash), the same counting writes and the same message.
+A disabled account is only said to be disabled after the right password. Every sign-in, failed
+sign-in and sign-out is written to the audit log.
 
 Demo accounts (one per role) exist only in a database seeded as the demo province, and the demo
 one-click sign-in only works when ``ASSESSMENT_DEMO=1`` *and* the database is a demo database.
@@ -19,6 +33,7 @@ Creating accounts, resetting passwords and disabling live in :mod:`assessment.au
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -30,14 +45,17 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 
 from assessment.domain.access import SYSTEM_USER
 from assessment.domain.errors import DataFileError, Problem, localized_problem
-from assessment.store import accounts, users
+from assessment.store import accounts, audit, users
 from assessment.store.users import User
 
 if TYPE_CHECKING:
     from assessment.store.service import Store
 
-MAX_ATTEMPTS = 5
-LOCKOUT = timedelta(minutes=15)
+FREE_ATTEMPTS = 5  # failures of one user name before it has to wait
+FREE_SOURCE_ATTEMPTS = 20  # failures from one source address before it has to wait
+FIRST_DELAY = timedelta(seconds=1)  # the first wait; each further failure doubles it...
+MAX_DELAY = timedelta(minutes=15)  # ... up to this
+WINDOW = timedelta(hours=1)  # failures are forgotten after this long without one
 IDLE_TIMEOUT = timedelta(minutes=30)
 MIN_PASSWORD = 12
 MIN_STRENGTH = 3  # zxcvbn score 0-4: 3 = about 10^8 guesses or more (no common password or pattern)
@@ -113,8 +131,37 @@ def _dummy_hash() -> str:
 
 
 # -- signing in -------------------------------------------------------------------------------------
-def _minutes_left(until: datetime, now: datetime) -> int:
-    return max(1, -(-int((until - now).total_seconds()) // 60))
+def throttle_delay(kind: str, failures: int) -> timedelta | None:
+    """How long a name (``kind`` "name") or a source ("source") waits after ``failures`` failures in a
+    row: nothing for the first few, then 1 s, doubling, at most :data:`MAX_DELAY`.
+
+    >>> [throttle_delay("name", n) for n in (4, 5, 6)]
+    [None, datetime.timedelta(seconds=1), datetime.timedelta(seconds=2)]
+    >>> throttle_delay("name", 40), throttle_delay("source", 19)
+    (datetime.timedelta(seconds=900), None)
+    """
+    free = FREE_ATTEMPTS if kind == "name" else FREE_SOURCE_ATTEMPTS
+    if failures < free:
+        return None
+    steps = failures - free
+    if steps >= 32:  # far past the cap: no huge powers of two
+        return MAX_DELAY
+    return min(FIRST_DELAY * (2**steps), MAX_DELAY)
+
+
+def throttled_error(until: datetime, now: datetime) -> AuthError:
+    """``auth.throttled_seconds`` / ``auth.throttled_minutes``: how long to wait (rounded up)."""
+    seconds = max(1, -(-int((until - now).total_seconds() * 1000) // 1000))
+    if seconds < 60:
+        return auth_error("throttled_seconds", seconds=seconds)
+    return auth_error("throttled_minutes", minutes=-(-seconds // 60))
+
+
+def _attempt_keys(name: str, source: str | None) -> list[accounts.Key]:
+    keys = [("name", accounts.attempt_key("name", name))]
+    if source and source.strip():
+        keys.append(("source", accounts.attempt_key("source", source)))
+    return keys
 
 
 def authenticate(
@@ -123,40 +170,55 @@ def authenticate(
     password: str,
     now: datetime | None = None,
     *,
+    source: str | None = None,
     hasher: PasswordHasher | None = None,
 ) -> User:
     """The user whose local password this is; AuthError otherwise (audited either way).
 
+    ``source`` is where the attempt comes from (the web app passes the client address; None for
+    none): failures are counted per name and per source, and either may have to wait.
+
     Refusals: ``auth.bad_credentials`` (unknown name, no local password, or wrong password: one
-    message for all), ``auth.locked`` (too many failures; minutes left given), ``auth.disabled``
-    (only said after the right password, so it reveals nothing to a guesser).
+    message, one cost, one set of writes for all), ``auth.throttled_seconds`` /
+    ``auth.throttled_minutes`` (too many failures for this name or source: wait; even the right
+    password is refused meanwhile), ``auth.disabled`` (only said after the right password, so it
+    reveals nothing to a guesser).
     """
     now = _now(now)
     name = (username or "").strip()
-    with store.read() as conn:
-        user = users.get(conn, name) if name else None
-    if user is None or not user.password_hash or user.username == SYSTEM_USER:
+    if not name:
         verify_password(_dummy_hash(), password or "")
-        if name:
-            store.audit(
-                accounts.clip(name), "sign_in_failed", "user", accounts.clip(name), {"reason": "unknown"}
-            )
         raise auth_error("bad_credentials")
-    if user.locked_until is not None and user.locked_until > now:
-        store.audit(name, "sign_in_failed", "user", name, {"reason": "locked"})
-        raise auth_error("locked", minutes=_minutes_left(user.locked_until, now))
+    actor = accounts.clip(name)
+    keys = _attempt_keys(name, source)
+    where = {"source": accounts.clip(source.strip())} if source and source.strip() else {}
+    with store.read() as conn:
+        user = users.get(conn, name)
+        until = accounts.blocked_until(conn, keys, now)
+    if until is not None:
+        store.audit(actor, "sign_in_failed", "user", actor, {"reason": "throttled", **where})
+        raise throttled_error(until, now)
     hasher = hasher or HASHER
-    if not verify_password(user.password_hash, password or "", hasher=hasher):
+    known = user is not None and bool(user.password_hash) and user.username != SYSTEM_USER
+    if known:
+        assert user is not None and user.password_hash
+        right = verify_password(user.password_hash, password or "", hasher=hasher)
+    else:
+        verify_password(_dummy_hash(), password or "")
+        right = False
+    if not right or user is None:
+        reason = "password" if known else "unknown"
         with store.transaction() as conn:
-            until = accounts.record_failure(
-                conn, name, now, max_attempts=MAX_ATTEMPTS, lockout=LOCKOUT, reason="password"
-            )
+            until = accounts.record_failure(conn, keys, now, throttle_delay, window=WINDOW)
+            details = {"reason": reason, **where}
+            audit.record(conn, [audit.event(actor, "sign_in_failed", "user", actor, details=details, at=now)])
         if until is not None:
-            raise auth_error("locked", minutes=_minutes_left(until, now))
+            raise throttled_error(until, now)
         raise auth_error("bad_credentials")
     if user.disabled:
-        store.audit(name, "sign_in_failed", "user", name, {"reason": "disabled"})
+        store.audit(name, "sign_in_failed", "user", name, {"reason": "disabled", **where})
         raise auth_error("disabled")
+    assert user.password_hash
     with store.transaction() as conn:
         if hasher.check_needs_rehash(user.password_hash):
             accounts.rehash(conn, name, hasher.hash(password))
@@ -193,40 +255,117 @@ def session_expired_error() -> AuthError:
 
 
 # -- single sign-on ---------------------------------------------------------------------------------
-def identity_user(store: Store, issuer_sub_or_email: str) -> User | None:
-    """The user record linked to a single sign-on identity (OIDC ``sub`` or e-mail), or None."""
+EMAIL_ISSUERS_ENV = "ASSESSMENT_SSO_EMAIL_ISSUERS"
+EMAIL_PREFIX = "email:"
+IDENTITY_MAX = 255  # width of users.external_identity
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+def email_issuers(environ: Mapping[str, str] | None = None) -> frozenset[str]:
+    """The OpenID Connect issuers whose verified e-mail addresses may identify a user:
+    ``$ASSESSMENT_SSO_EMAIL_ISSUERS``, issuer URLs separated by spaces or commas, compared exactly.
+    Empty (the default): e-mail addresses never identify anybody, only (issuer, subject) pairs do."""
+    env = os.environ if environ is None else environ
+    return frozenset(i for i in re.split(r"[\s,]+", env.get(EMAIL_ISSUERS_ENV, "")) if i)
+
+
+def email_identity(address: str) -> str | None:
+    """The canonical e-mail identity ``email:<local>@<domain>`` (the domain in lower case: domains
+    are case-insensitive, the local part is kept as given), or None when it is no e-mail address.
+
+    >>> email_identity(" Wang.Wei@Example.GOV.cn "), email_identity("not an address")
+    ('email:Wang.Wei@example.gov.cn', None)
+    """
+    text = (address or "").strip()
+    if not _EMAIL.match(text):
+        return None
+    local, domain = text.rsplit("@", 1)
+    return f"{EMAIL_PREFIX}{local}@{domain.lower()}"
+
+
+def subject_identity(issuer: object, subject: object) -> str | None:
+    """The canonical identity ``"<issuer> <subject>"`` of an OpenID Connect subject (both exactly as
+    the provider sends them), or None when either is missing or the issuer holds white space."""
+    if not isinstance(issuer, str) or not isinstance(subject, str):
+        return None
+    if not issuer or any(c.isspace() for c in issuer) or not subject.strip():
+        return None
+    return f"{issuer} {subject}"
+
+
+def parse_identity(text: str | None) -> str | None:
+    """An identity typed by an administrator (``users add --identity``, the administration page), in
+    its canonical stored form; None for nothing; AuthError ``auth.identity_format`` otherwise.
+
+    Accepted: ``ISSUER SUBJECT`` (the issuer URL as the provider's ``iss`` claim gives it, one space,
+    then the ``sub`` claim, both case-sensitive), ``email:ADDRESS`` or a bare e-mail address.
+
+    >>> parse_identity("https://sso.example.gov.cn  AbC-123"), parse_identity("Li@Example.cn")
+    ('https://sso.example.gov.cn AbC-123', 'email:Li@example.cn')
+    """
+    raw = (text or "").strip()
+    if not raw:
+        return None
+    out: str | None
+    if raw.startswith(EMAIL_PREFIX):
+        out = email_identity(raw[len(EMAIL_PREFIX) :])
+    elif any(c.isspace() for c in raw):
+        issuer, subject = raw.split(None, 1)
+        out = subject_identity(issuer, subject) if re.match(r"^https?://\S+$", issuer) else None
+    else:
+        out = email_identity(raw)
+    if out is None or len(out) > IDENTITY_MAX:
+        raise auth_error("identity_format", max=IDENTITY_MAX)
+    return out
+
+
+def identity_user(store: Store, identity: str) -> User | None:
+    """The user record linked to a canonical single sign-on identity (exact match), or None."""
+    if not identity:
+        return None
     with store.read() as conn:
-        return accounts.by_identity(conn, issuer_sub_or_email)
+        return accounts.by_identity(conn, identity)
 
 
-def claim_identities(claims: Mapping[str, object]) -> list[str]:
-    """The identities to look up for an OIDC claims set: ``sub``, then ``email`` when verified.
+def claim_identities(
+    claims: Mapping[str, object], email_issuers_allowed: Iterable[str] | None = None
+) -> list[str]:
+    """The identities to look up for an OIDC claims set: ``"<iss> <sub>"``, then the e-mail.
 
-    An e-mail counts only when the provider says ``email_verified`` is true; otherwise anybody who
-    can register that address at the provider could take over the account.
+    The subject counts with its issuer, exactly (another provider's user with the same ``sub`` is
+    somebody else). The e-mail counts only when the provider says ``email_verified`` is true AND the
+    issuer is one of ``email_issuers_allowed`` (default :func:`email_issuers`, from the
+    environment); otherwise anybody who can register that address at some provider could take over
+    the account. A ``sub`` that looks like an e-mail address is never taken for one.
     """
     out = []
-    sub = claims.get("sub")
-    if isinstance(sub, str) and sub.strip():
-        out.append(sub.strip())
+    issuer = claims.get("iss")
+    subject = subject_identity(issuer, claims.get("sub"))
+    if subject is not None:
+        out.append(subject)
+    allowed = email_issuers() if email_issuers_allowed is None else frozenset(email_issuers_allowed)
     email = claims.get("email")
-    if isinstance(email, str) and email.strip() and claims.get("email_verified") is True:
-        out.append(email.strip())
+    if isinstance(email, str) and claims.get("email_verified") is True and issuer in allowed:
+        found = email_identity(email)
+        if found is not None:
+            out.append(found)
     return out
 
 
 def sso_sign_in(store: Store, identities: Iterable[str], now: datetime | None = None) -> User:
     """The user linked to the first known identity (audited ``sign_in``, method ``sso``).
 
+    ``identities`` are canonical forms as :func:`claim_identities` makes them, matched exactly.
     Refusals: ``auth.sso_unknown`` (no account is linked: ask an administrator; nothing is
-    created), ``auth.disabled``.
+    created; the audit event holds the identity, for the administrator to link), ``auth.disabled``.
     """
     now = _now(now)
     wanted = [i for i in identities if i]
     user = next((u for u in (identity_user(store, i) for i in wanted) if u is not None), None)
     if user is None:
         who = accounts.clip(f"sso:{wanted[0]}" if wanted else "sso:?")
-        store.audit(who, "sign_in_failed", "user", who, {"reason": "unknown_identity"})
+        details = {"reason": "unknown_identity", "identity": wanted[0] if wanted else ""}
+        store.audit(who, "sign_in_failed", "user", who, details)
         raise auth_error("sso_unknown")
     if user.disabled:
         store.audit(user.username, "sign_in_failed", "user", user.username, {"reason": "disabled"})

@@ -1,12 +1,20 @@
 """``python -m assessment users add|list|disable|enable|reset-password``: accounts.
 
-* ``users add USERNAME --role ROLE [--scope REGION_CODE] [--display-name X] [--identity SUB_OR_EMAIL]
+* ``users add USERNAME --role ROLE [--scope REGION_CODE] [--display-name X] [--identity IDENTITY]
   [--password-stdin | --no-password]``: without ``--password-stdin`` the password is asked twice
   (not echoed). There is never a default password: the first administrator is created this way.
   ``--no-password`` makes an account that can only sign in through single sign-on (``--identity``).
-* ``users list [--json]``: every account (never the password hashes).
+* ``users list [--json]``: every account (never the password hashes); ``throttled`` marks an
+  account whose name must wait after failed sign-ins.
 * ``users disable USERNAME`` / ``users enable USERNAME``.
-* ``users reset-password USERNAME [--password-stdin]``: a new password; clears a lockout.
+* ``users reset-password USERNAME [--password-stdin]``: a new password; clears any sign-in wait.
+* ``users unlock USERNAME``: clears the failed sign-ins and sign-in wait of an account's name.
+* ``users link USERNAME [IDENTITY]``: link a single sign-on identity (none: unlink).
+
+A single sign-on IDENTITY is ``"ISSUER SUBJECT"`` -- the ``iss`` and ``sub`` claims of the
+provider's ID token, one space between, both exact and case-sensitive -- or an e-mail address
+(``email:ADDRESS`` or just ``ADDRESS``), which only matches a verified e-mail from an issuer listed
+in ``$ASSESSMENT_SSO_EMAIL_ISSUERS``.
 
 The acting user is ``--as`` (default ``$ASSESSMENT_USER``, else the built-in ``system`` account of
 whoever runs the server); it must be allowed to manage users. The database is ``ASSESSMENT_DB_URL``.
@@ -19,6 +27,8 @@ import argparse
 import getpass
 import json
 import sys
+from collections.abc import Mapping
+from datetime import UTC, datetime
 
 from assessment.commands._common import actor_argument
 from assessment.domain.i18n import both
@@ -43,7 +53,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     add.add_argument("--role", required=True, choices=ROLES, help="role / 角色")
     add.add_argument("--scope", metavar="REGION_CODE", help="own region or jurisdiction / 本地区或管辖范围")
     add.add_argument("--display-name", default="", metavar="NAME", help="shown name / 显示名称")
-    add.add_argument("--identity", metavar="SUB_OR_EMAIL", help="single sign-on identity / 统一身份认证标识")
+    add.add_argument(
+        "--identity",
+        metavar="IDENTITY",
+        help='single sign-on: "ISSUER SUBJECT" or an e-mail / 统一身份认证标识：“签发方 主体”或电子邮箱',
+    )
     pw = add.add_mutually_exclusive_group()
     pw.add_argument(
         "--password-stdin", action="store_true", help="read the password from stdin / 从标准输入读密码"
@@ -72,6 +86,19 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     common(reset)
     reset.set_defaults(func=run_reset)
+
+    unlock = actions.add_parser("unlock", help="clear a sign-in wait / 解除登录等待")
+    unlock.add_argument("username")
+    common(unlock)
+    unlock.set_defaults(func=run_unlock)
+
+    link = actions.add_parser("link", help="link single sign-on / 关联统一身份认证")
+    link.add_argument("username")
+    link.add_argument(
+        "identity", nargs="?", default=None, help='"ISSUER SUBJECT" or an e-mail; none: unlink / 省略则取消'
+    )
+    common(link)
+    link.set_defaults(func=run_link)
 
 
 def _actor(args: argparse.Namespace) -> str:
@@ -129,8 +156,9 @@ def run_add(args: argparse.Namespace) -> int:
     return 0
 
 
-def records(users: tuple) -> list[dict[str, object]]:
-    """Accounts as JSON-ready dicts (no password hashes)."""
+def records(users: tuple, throttled: Mapping[str, datetime] | None = None) -> list[dict[str, object]]:
+    """Accounts as JSON-ready dicts (no password hashes); ``throttled``: name -> end of its wait."""
+    throttled = throttled or {}
     return [
         {
             "username": u.username,
@@ -140,8 +168,7 @@ def records(users: tuple) -> list[dict[str, object]]:
             "has_password": bool(u.password_hash),
             "external_identity": u.external_identity,
             "disabled": bool(u.disabled),
-            "failed_attempts": int(u.failed_attempts),
-            "locked_until": u.locked_until.isoformat() if u.locked_until else None,
+            "throttled_until": throttled[u.username].isoformat() if u.username in throttled else None,
             "created_at": u.created_at.isoformat() if u.created_at else None,
         }
         for u in users
@@ -149,10 +176,13 @@ def records(users: tuple) -> list[dict[str, object]]:
 
 
 def run_list(args: argparse.Namespace) -> int:
-    from assessment.store import Store
+    from assessment.store import Store, accounts
 
     with Store() as store:
-        rows = records(store.users())
+        found = store.users()
+        with store.read() as conn:
+            waits = accounts.throttled(conn, [u.username for u in found], datetime.now(UTC))
+        rows = records(found, waits)
     if args.json:
         print(json.dumps(rows, ensure_ascii=False, indent=2))
     elif not rows:
@@ -163,7 +193,7 @@ def run_list(args: argparse.Namespace) -> int:
                 f
                 for f, on in (
                     ("disabled", r["disabled"]),
-                    ("locked", r["locked_until"]),
+                    ("throttled", r["throttled_until"]),
                     ("password", r["has_password"]),
                     ("sso", r["external_identity"]),
                 )
@@ -193,4 +223,27 @@ def run_reset(args: argparse.Namespace) -> int:
     with Store() as store:
         set_password(store, _actor(args), args.username, password, reason="reset")
     print(both("auth.cli.password_set", username=args.username))
+    return 0
+
+
+def run_unlock(args: argparse.Namespace) -> int:
+    from assessment.auth.accounts import unthrottle
+    from assessment.store import Store
+
+    with Store() as store:
+        cleared = unthrottle(store, _actor(args), args.username)
+    print(both("auth.cli.unlocked" if cleared else "auth.cli.not_throttled", username=args.username))
+    return 0
+
+
+def run_link(args: argparse.Namespace) -> int:
+    from assessment.auth.accounts import link_identity
+    from assessment.store import Store
+
+    with Store() as store:
+        user = link_identity(store, _actor(args), args.username, args.identity)
+    if user.external_identity:
+        print(both("auth.cli.linked", username=user.username, identity=user.external_identity))
+    else:
+        print(both("auth.cli.unlinked", username=user.username))
     return 0

@@ -72,6 +72,21 @@ users = sa.Table(
     sa.CheckConstraint(_in("role", ROLES), name="role"),
 )
 
+# Failed sign-ins per user name (known or not) and per source address, for throttling
+# (assessment.auth.signin). ``key`` is a SHA-256 of the normalised name or address, so names typed
+# by strangers (sometimes a password typed into the wrong field) are never stored in clear.
+ATTEMPT_KINDS = ("name", "source")
+sign_in_attempts = sa.Table(
+    "sign_in_attempts",
+    metadata,
+    sa.Column("kind", sa.String(8), primary_key=True),
+    sa.Column("key", sa.String(64), primary_key=True),
+    sa.Column("failures", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("last_failure", UTCDateTime, nullable=False),
+    sa.Column("blocked_until", UTCDateTime, nullable=True),
+    sa.CheckConstraint(_in("kind", ATTEMPT_KINDS), name="kind"),
+)
+
 settings = sa.Table(
     "settings",
     metadata,

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from contextlib import AbstractContextManager
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
@@ -23,7 +23,7 @@ from sqlalchemy.exc import DBAPIError
 
 from assessment.domain.editions import EditionSchedule, LocalIndicator
 from assessment.domain.model import Edition, LocalStandard, RegionTree
-from assessment.store import audit, engine, queries, reference, scope, snapshots, standards, users
+from assessment.store import accounts, audit, engine, queries, reference, scope, snapshots, standards, users
 from assessment.store import completeness as reporting
 from assessment.store import editions as catalogue_editions
 from assessment.store.outcome import MergeOrigin
@@ -76,6 +76,12 @@ class StoreReads:
         """Every user."""
         with self.read() as conn:
             return users.all_users(conn)
+
+    def sign_in_waits(self, now: datetime | None = None) -> dict[str, datetime]:
+        """The accounts whose name must wait after failed sign-ins, and until when."""
+        with self.read() as conn:
+            names = [u.username for u in users.all_users(conn)]
+            return accounts.throttled(conn, names, now or datetime.now(UTC))
 
     def setting(self, key: str) -> str | None:
         """A stored setting's value, or None."""

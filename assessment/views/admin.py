@@ -18,8 +18,12 @@ from assessment.domain.model import LEVEL_RANK, Edition, LocalStandard, Region, 
 REGION_CSV_COLUMNS = TREE_COLUMNS
 
 
-def users_frame(users: tuple, tree: RegionTree, lang: str = "zh") -> pd.DataFrame:
-    """One row per account: name, role, scope (with the region's name), sign-in methods, state."""
+def users_frame(
+    users: tuple, tree: RegionTree, lang: str = "zh", waits: Mapping[str, datetime] | None = None
+) -> pd.DataFrame:
+    """One row per account: name, role, scope (with the region's name), sign-in methods, state
+    (``waits``: the accounts whose name must wait after failed sign-ins, and until when)."""
+    waits = waits or {}
     rows = []
     for u in users:
         scope = u.scope_region_code
@@ -36,7 +40,7 @@ def users_frame(users: tuple, tree: RegionTree, lang: str = "zh") -> pd.DataFram
                 "password": bool(u.password_hash),
                 "sso": u.external_identity or "",
                 "disabled": bool(u.disabled),
-                "locked_until": u.locked_until,
+                "throttled_until": waits.get(u.username),
                 "created_at": u.created_at,
             }
         )

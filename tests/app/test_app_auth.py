@@ -45,6 +45,9 @@ SSO_SECRETS = {
 }
 
 
+SSO_ISSUER = "https://sso.example.gov.cn"
+
+
 @pytest.fixture
 def db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     """A fresh database with the demo tree, an official with a password and an SSO evaluator."""
@@ -55,6 +58,7 @@ def db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     monkeypatch.delenv("ASSESSMENT_DEMO", raising=False)
     monkeypatch.chdir(ROOT)
     use_fast_hashing(monkeypatch)
+    monkeypatch.setenv("ASSESSMENT_SSO_EMAIL_ISSUERS", SSO_ISSUER)
     with Store(url) as store:
         store.save_region_tree("system", demo_tree())
         accounts.create_account(
@@ -143,13 +147,14 @@ def test_empty_fields_are_asked_for(db: str) -> None:
     assert [e.value for e in at.error] == [t("auth.ui.empty_fields", "zh")]
 
 
-def test_lockout_message_after_five_failures(db: str) -> None:
+def test_throttle_message_after_five_failures(db: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(auth, "FIRST_DELAY", timedelta(minutes=10))  # a wait the test cannot outlast
     at = app()
-    for i in range(auth.MAX_ATTEMPTS):
+    for i in range(auth.FREE_ATTEMPTS):
         at = sign_in(at, "wang", f"wrong {i}")
-    assert "锁定" in at.error[0].value and "15" in at.error[0].value
-    at = sign_in(at, "wang", PASSWORD)  # the right password does not get through a lock
-    assert not welcomed(at) and "锁定" in at.error[0].value
+    assert [e.value for e in at.error] == [t("auth.throttled_minutes", "zh", minutes=10)]
+    at = sign_in(at, "wang", PASSWORD)  # the right password does not get through while waiting
+    assert not welcomed(at) and "次数过多" in at.error[0].value
 
 
 def test_idle_session_expires_with_a_message(db: str) -> None:
@@ -271,7 +276,15 @@ def test_sso_button_shown_when_auth_is_configured(db: str) -> None:
 
 
 def test_sso_identity_maps_to_the_user_record(db: str) -> None:
-    at = sso_app({"is_logged_in": True, "sub": "abc", "email": "LI@example.gov.cn", "email_verified": True})
+    at = sso_app(
+        {
+            "is_logged_in": True,
+            "iss": SSO_ISSUER,
+            "sub": "abc",
+            "email": "li@EXAMPLE.gov.cn",
+            "email_verified": True,
+        }
+    )
     assert not at.exception
     assert "WELCOME li evaluator 990100" in texts(at)
     with Store(db) as store:
@@ -281,8 +294,27 @@ def test_sso_identity_maps_to_the_user_record(db: str) -> None:
 @pytest.mark.parametrize(
     "user",
     [
-        {"is_logged_in": True, "sub": "stranger", "email": "stranger@example.com", "email_verified": True},
-        {"is_logged_in": True, "sub": "abc", "email": "li@example.gov.cn"},  # e-mail not verified
+        {
+            "is_logged_in": True,
+            "iss": SSO_ISSUER,
+            "sub": "x",
+            "email": "stranger@example.com",
+            "email_verified": True,
+        },
+        {"is_logged_in": True, "iss": SSO_ISSUER, "sub": "abc", "email": "li@example.gov.cn"},  # not verified
+        {
+            "is_logged_in": True,
+            "iss": "https://other.example",
+            "sub": "x",
+            "email": "li@example.gov.cn",
+            "email_verified": True,
+        },
+        {
+            "is_logged_in": True,
+            "iss": SSO_ISSUER,
+            "sub": "li@example.gov.cn",
+            "email_verified": True,
+        },  # a sub
     ],
 )
 def test_unknown_sso_identity_is_refused_politely(db: str, user: dict) -> None:
@@ -413,11 +445,11 @@ def test_dashboard_wrong_then_right_password(demo_copy: str) -> None:
     assert not [e for e in at.error if e.value == t("auth.bad_credentials", "zh")]
 
 
-def test_dashboard_lockout_message(demo_copy: str) -> None:
+def test_dashboard_throttle_message(demo_copy: str) -> None:
     at = dashboard()
-    for i in range(auth.MAX_ATTEMPTS):
+    for i in range(auth.FREE_ATTEMPTS):
         at = sign_in(at, "zhou", f"wrong {i}")
-    assert "锁定" in at.error[0].value
+    assert "次数过多" in at.error[0].value
     assert not at.get("plotly_chart")
 
 

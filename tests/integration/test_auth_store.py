@@ -10,13 +10,15 @@ import pytest
 from argon2 import PasswordHasher
 
 from assessment.auth import signin as auth
-from assessment.auth.accounts import create_account, set_disabled, set_password
+from assessment.auth.accounts import create_account, link_identity, set_disabled, set_password, unthrottle
 from assessment.auth.signin import (
     DEMO_ACCOUNTS,
-    LOCKOUT,
-    MAX_ATTEMPTS,
+    FREE_ATTEMPTS,
+    FREE_SOURCE_ATTEMPTS,
+    MAX_DELAY,
     AuthError,
     authenticate,
+    claim_identities,
     demo_active,
     demo_sign_in,
     identity_user,
@@ -93,49 +95,115 @@ def test_empty_username_fails_without_an_audit_row(accounts: Store) -> None:
     assert accounts.audit_log(action="sign_in_failed").empty
 
 
-def test_lockout_after_five_failures_for_fifteen_minutes(accounts: Store) -> None:
-    for i in range(MAX_ATTEMPTS - 1):
+def _fail(
+    store: Store, name: str, at: datetime, *, source: str | None = None, password: str = "wrong"
+) -> str:
+    """One refused sign-in; the refusal's code."""
+    with pytest.raises(AuthError) as err:
+        authenticate(store, name, password, at, source=source)
+    return err.value.code
+
+
+def test_failures_throttle_the_name_but_never_lock_the_account(accounts: Store) -> None:
+    """Issue 15 point 5: after a few failures a name has to wait (1 s, doubling, at most 15 min);
+    meanwhile even the right password is refused, and once the wait is over it works."""
+    codes = [_fail(accounts, OFFICIAL, T0) for _ in range(FREE_ATTEMPTS)]
+    assert codes == ["auth.bad_credentials"] * (FREE_ATTEMPTS - 1) + ["auth.throttled_seconds"]
+    # within the wait the right password is refused too (else the throttle tells a guesser)
+    assert _fail(accounts, OFFICIAL, T0, password=PASSWORD) == "auth.throttled_seconds"
+    # a second later it works: no lock, and the count starts again
+    assert authenticate(accounts, OFFICIAL, PASSWORD, T0 + timedelta(seconds=1)).username == OFFICIAL
+    assert _fail(accounts, OFFICIAL, T0 + timedelta(seconds=2)) == "auth.bad_credentials"
+    assert accounts.audit_log(action="user.locked").empty
+
+
+def test_the_wait_grows_to_at_most_fifteen_minutes_then_the_right_password_works(accounts: Store) -> None:
+    at = T0
+    delays = []
+    for _ in range(FREE_ATTEMPTS + 14):  # each failure right after the previous wait ended
         with pytest.raises(AuthError) as err:
-            authenticate(accounts, OFFICIAL, f"wrong {i}", T0 + timedelta(seconds=i))
-        assert err.value.code == "auth.bad_credentials"
-    assert accounts.get_user(OFFICIAL).failed_attempts == MAX_ATTEMPTS - 1
-    with pytest.raises(AuthError) as err:
-        authenticate(accounts, OFFICIAL, "wrong again", T0 + timedelta(seconds=10))
-    assert err.value.code == "auth.locked"
-    assert "15" in err.value.problems[0].message_en and "15" in err.value.problems[0].message_zh
-    # even the right password is refused while locked, and the lock is not extended by trying
-    with pytest.raises(AuthError) as err:
-        authenticate(accounts, OFFICIAL, PASSWORD, T0 + timedelta(minutes=10, seconds=10))
-    assert err.value.code == "auth.locked" and "5 minutes" in err.value.problems[0].message_en
-    assert accounts.get_user(OFFICIAL).locked_until == T0 + timedelta(seconds=10) + LOCKOUT
-    # another account is not affected
-    assert authenticate(accounts, EVALUATOR, PASSWORD + "!", T0 + timedelta(minutes=1)).username == EVALUATOR
-    # after the lockout the right password works and clears the counter
-    user = authenticate(accounts, OFFICIAL, PASSWORD, T0 + timedelta(seconds=10) + LOCKOUT)
-    assert (user.failed_attempts, user.locked_until) == (0, None)
-    assert accounts.audit_log(action="user.locked")["object_id"].tolist() == [OFFICIAL]
+            authenticate(accounts, OFFICIAL, "wrong", at)
+        until = accounts.sign_in_waits(at).get(OFFICIAL)
+        if until is not None:
+            delays.append((until - at).total_seconds())
+            at = until
+    assert delays[:4] == [1, 2, 4, 8] and max(delays) == MAX_DELAY.total_seconds()
+    assert err.value.code == "auth.throttled_minutes" and "15" in err.value.problems[0].message_en
+    assert "15 分钟" in err.value.problems[0].message_zh
+    # another account is not affected; after the (at most 15-minute) wait the right password works
+    assert authenticate(accounts, EVALUATOR, PASSWORD + "!", at).username == EVALUATOR
+    assert _fail(accounts, OFFICIAL, at - timedelta(seconds=1), password=PASSWORD) == "auth.throttled_seconds"
+    assert authenticate(accounts, OFFICIAL, PASSWORD, at).username == OFFICIAL
+    assert accounts.sign_in_waits(at) == {}
     reasons = [d["reason"] for d in accounts.audit_log(action="sign_in_failed", actor=OFFICIAL)["details"]]
-    assert reasons == ["password"] * MAX_ATTEMPTS + ["locked"]
+    assert reasons == ["password"] * (FREE_ATTEMPTS + 14) + ["throttled"]
+
+
+def test_failures_are_forgotten_after_an_hour(accounts: Store) -> None:
+    for _ in range(FREE_ATTEMPTS - 1):
+        _fail(accounts, OFFICIAL, T0)
+    assert _fail(accounts, OFFICIAL, T0 + timedelta(hours=1, seconds=1)) == "auth.bad_credentials"
+    assert _fail(accounts, OFFICIAL, T0 + timedelta(hours=1, seconds=2)) == "auth.bad_credentials"
+
+
+def test_unknown_and_known_names_get_the_same_answers(accounts: Store) -> None:
+    """Same codes and texts, failure after failure, for a real account, an unknown name, an account
+    without a password and the system account: the throttle does not tell which names exist."""
+    answers = {}
+    for name in (OFFICIAL, "nobody", ADMIN, "system"):
+        seen = []
+        for i in range(FREE_ATTEMPTS + 2):
+            with pytest.raises(AuthError) as err:
+                authenticate(accounts, name, "wrong", T0 + timedelta(milliseconds=300 * i))
+            seen.append((err.value.code, err.value.problems[0].message_zh, err.value.problems[0].message_en))
+        answers[name] = seen
+    assert answers[OFFICIAL] == answers["nobody"] == answers[ADMIN] == answers["system"]
+    assert answers["nobody"][-1][0] == "auth.throttled_seconds"
+    assert all(name not in str(a) for name, seen in answers.items() for a in seen)
+
+
+def test_one_source_is_throttled_across_names(accounts: Store) -> None:
+    """Per source: one address trying many names has to wait, another address does not."""
+    names = [f"guess{i}" for i in range(FREE_SOURCE_ATTEMPTS)]
+    codes = [_fail(accounts, n, T0, source="203.0.113.7") for n in names]
+    assert codes[:-1] == ["auth.bad_credentials"] * (FREE_SOURCE_ATTEMPTS - 1)
+    assert codes[-1] == "auth.throttled_seconds"
+    # the right password from that address waits too; from another address it works at once
+    assert _fail(accounts, OFFICIAL, T0, source="203.0.113.7", password=PASSWORD) == "auth.throttled_seconds"
+    assert authenticate(accounts, OFFICIAL, PASSWORD, T0, source="198.51.100.2").username == OFFICIAL
+    failed = accounts.audit_log(action="sign_in_failed")
+    assert failed.iloc[-1]["details"] == {"reason": "throttled", "source": "203.0.113.7"}
 
 
 def test_success_resets_the_failure_count(accounts: Store) -> None:
-    for i in range(MAX_ATTEMPTS - 1):
-        with pytest.raises(AuthError):
-            authenticate(accounts, OFFICIAL, f"wrong {i}", T0)
+    for _ in range(FREE_ATTEMPTS - 1):
+        _fail(accounts, OFFICIAL, T0)
     authenticate(accounts, OFFICIAL, PASSWORD, T0)
-    with pytest.raises(AuthError) as err:
-        authenticate(accounts, OFFICIAL, "wrong again", T0)
-    assert err.value.code == "auth.bad_credentials"  # not locked: the count started again
+    assert _fail(accounts, OFFICIAL, T0) == "auth.bad_credentials"  # the count started again
 
 
-def test_reset_password_unlocks(accounts: Store) -> None:
-    for i in range(MAX_ATTEMPTS):
-        with pytest.raises(AuthError):
-            authenticate(accounts, OFFICIAL, f"wrong {i}", T0)
+def test_admin_clears_the_wait_and_a_new_password_too(accounts: Store) -> None:
+    for _ in range(FREE_ATTEMPTS + 5):
+        _fail(accounts, OFFICIAL, T0)
+    assert accounts.sign_in_waits(T0) == {OFFICIAL: T0 + timedelta(seconds=1)}  # waiting: not counted
+    with pytest.raises(AccessDenied):
+        unthrottle(accounts, EVALUATOR, OFFICIAL)
+    assert unthrottle(accounts, ADMIN, OFFICIAL) is True
+    assert unthrottle(accounts, ADMIN, OFFICIAL) is False
+    assert authenticate(accounts, OFFICIAL, PASSWORD, T0).username == OFFICIAL
+    log = accounts.audit_log(action="user.unlock")
+    assert log["actor"].tolist() == [ADMIN, ADMIN] and [d["cleared"] for d in log["details"]] == [True, False]
+    for _ in range(FREE_ATTEMPTS):
+        _fail(accounts, OFFICIAL, T0)
     set_password(accounts, ADMIN, OFFICIAL, "a brand new phrase")
-    assert (
-        authenticate(accounts, OFFICIAL, "a brand new phrase", T0 + timedelta(minutes=1)).username == OFFICIAL
-    )
+    assert authenticate(accounts, OFFICIAL, "a brand new phrase", T0).username == OFFICIAL
+
+
+def test_user_columns_of_the_old_lockout_are_no_longer_written(accounts: Store) -> None:
+    for _ in range(FREE_ATTEMPTS + 3):
+        _fail(accounts, OFFICIAL, T0)
+    user = accounts.get_user(OFFICIAL)
+    assert (user.failed_attempts, user.locked_until) == (0, None)
 
 
 def test_disabled_account_is_told_only_after_the_right_password(accounts: Store) -> None:
@@ -151,22 +219,81 @@ def test_disabled_account_is_told_only_after_the_right_password(accounts: Store)
     assert authenticate(accounts, OFFICIAL, PASSWORD, T0).username == OFFICIAL
 
 
-def test_sso_maps_identity_to_the_user_record(store: Store) -> None:
-    create_account(store, ADMIN, "sso.wang", "official", "990102", identity="Wang@Example.gov.cn")
-    assert identity_user(store, "wang@example.gov.cn").username == "sso.wang"
-    assert identity_user(store, "nobody@example.gov.cn") is None
-    assert identity_user(store, "") is None
-    user = sso_sign_in(store, ["some-sub", "wang@example.gov.cn"], T0)
+ISS = "https://sso.example.gov.cn"
+OTHER_ISS = "https://evil.example.com"
+
+
+def _claims(iss: str = ISS, sub: str = "AbC-123", **more: object) -> dict[str, object]:
+    return {"is_logged_in": True, "iss": iss, "sub": sub, **more}
+
+
+def test_sso_maps_issuer_and_subject_to_the_user_record(store: Store) -> None:
+    create_account(store, ADMIN, "sso.wang", "official", "990102", identity=f"{ISS} AbC-123")
+    assert store.get_user("sso.wang").external_identity == f"{ISS} AbC-123"
+    user = sso_sign_in(store, claim_identities(_claims()), T0)
     assert (user.username, user.scope_region_code) == ("sso.wang", "990102")
     assert store.audit_log(action="sign_in").iloc[-1]["details"] == {"method": "sso"}
     with pytest.raises(AuthError):  # no password: cannot sign in locally
         authenticate(store, "sso.wang", "anything at all", T0)
 
 
+@pytest.mark.parametrize(
+    "claims",
+    [
+        _claims(iss=OTHER_ISS),  # the same subject at another provider is somebody else
+        _claims(sub="abc-123"),  # subjects are case-sensitive
+        _claims(sub="AbC-123 "),
+        {"is_logged_in": True, "sub": "AbC-123"},  # no issuer
+    ],
+)
+def test_sso_subject_needs_the_exact_issuer_and_subject(store: Store, claims: dict) -> None:
+    create_account(store, ADMIN, "sso.wang", "official", "990102", identity=f"{ISS} AbC-123")
+    with pytest.raises(AuthError) as err:
+        sso_sign_in(store, claim_identities(claims, {ISS}), T0)
+    assert err.value.code == "auth.sso_unknown"
+
+
+EMAIL_CASES = [
+    (_claims(sub="x", email="Wang@EXAMPLE.gov.cn", email_verified=True), {ISS}, "sso.wang"),
+    (_claims(sub="x", email="Wang@example.gov.cn"), {ISS}, None),  # not verified
+    (_claims(sub="x", email="Wang@example.gov.cn", email_verified="true"), {ISS}, None),
+    (_claims(sub="x", email="Wang@example.gov.cn", email_verified=True), set(), None),  # no issuer listed
+    (_claims(iss=OTHER_ISS, sub="x", email="Wang@example.gov.cn", email_verified=True), {ISS}, None),
+    (_claims(sub="Wang@example.gov.cn"), {ISS}, None),  # a subject that looks like an e-mail is no e-mail
+    (_claims(sub="Wang@example.gov.cn", email_verified=True), {ISS}, None),
+]
+
+
+@pytest.mark.parametrize(("claims", "issuers", "expected"), EMAIL_CASES)
+def test_sso_email_needs_verification_and_an_allowed_issuer(
+    store: Store, claims: dict, issuers: set, expected: str | None
+) -> None:
+    create_account(store, ADMIN, "sso.wang", "official", "990102", identity="Wang@Example.gov.cn")
+    assert store.get_user("sso.wang").external_identity == "email:Wang@example.gov.cn"
+    if expected is None:
+        with pytest.raises(AuthError) as err:
+            sso_sign_in(store, claim_identities(claims, issuers), T0)
+        assert err.value.code == "auth.sso_unknown"
+    else:
+        assert sso_sign_in(store, claim_identities(claims, issuers), T0).username == expected
+
+
+def test_allowed_email_issuers_come_from_the_environment(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    create_account(store, ADMIN, "sso.wang", "official", "990102", identity="email:wang@example.gov.cn")
+    claims = _claims(sub="x", email="wang@example.gov.cn", email_verified=True)
+    monkeypatch.delenv("ASSESSMENT_SSO_EMAIL_ISSUERS", raising=False)
+    with pytest.raises(AuthError):
+        sso_sign_in(store, claim_identities(claims), T0)
+    monkeypatch.setenv("ASSESSMENT_SSO_EMAIL_ISSUERS", f"https://other.example, {ISS}")
+    assert sso_sign_in(store, claim_identities(claims), T0).username == "sso.wang"
+
+
 def test_unknown_sso_identity_is_refused_politely_and_no_account_is_made(store: Store) -> None:
     before = count_rows(store)["users"]
     with pytest.raises(AuthError) as err:
-        sso_sign_in(store, ["stranger-sub", "stranger@example.com"], T0)
+        sso_sign_in(store, claim_identities(_claims(sub="stranger-sub")), T0)
     assert err.value.code == "auth.sso_unknown"
     assert (
         "administrator" in err.value.problems[0].message_en and "管理员" in err.value.problems[0].message_zh
@@ -174,23 +301,40 @@ def test_unknown_sso_identity_is_refused_politely_and_no_account_is_made(store: 
     assert "stranger" not in str(err.value)
     assert count_rows(store)["users"] == before
     row = store.audit_log(action="sign_in_failed").iloc[-1]
-    assert row["actor"] == "sso:stranger-sub" and row["details"] == {"reason": "unknown_identity"}
+    assert row["actor"] == f"sso:{ISS} stranger-sub"
+    # the whole identity is in the log, for the administrator to link
+    assert row["details"] == {"reason": "unknown_identity", "identity": f"{ISS} stranger-sub"}
 
 
 def test_disabled_sso_user_is_refused(store: Store) -> None:
-    create_account(store, ADMIN, "sso.li", "evaluator", "990000", identity="li-sub")
+    create_account(store, ADMIN, "sso.li", "evaluator", "990000", identity=f"{ISS} li-sub")
     set_disabled(store, ADMIN, "sso.li")
     with pytest.raises(AuthError) as err:
-        sso_sign_in(store, ["li-sub"], T0)
+        sso_sign_in(store, claim_identities(_claims(sub="li-sub")), T0)
     assert err.value.code == "auth.disabled"
 
 
 def test_identity_is_linked_to_one_account_only(store: Store) -> None:
-    create_account(store, ADMIN, "a1", "official", "990101", identity="same@example.com")
+    create_account(store, ADMIN, "a1", "official", "990101", identity="same@EXAMPLE.com")
     with pytest.raises(AuthError) as err:
-        create_account(store, ADMIN, "a2", "official", "990102", identity="SAME@example.com")
+        create_account(store, ADMIN, "a2", "official", "990102", identity="same@example.COM")
     assert err.value.code == "auth.identity_taken"
     assert store.get_user("a2") is None
+    # subjects differing only in case are different identities
+    create_account(store, ADMIN, "a3", "official", "990101", identity=f"{ISS} Sub")
+    create_account(store, ADMIN, "a4", "official", "990102", identity=f"{ISS} sub")
+    assert identity_user(store, f"{ISS} sub").username == "a4"
+    with pytest.raises(StoreError) as err2:
+        link_identity(store, ADMIN, "a4", f"{ISS}  Sub")
+    assert err2.value.code == "auth.identity_taken"
+
+
+@pytest.mark.parametrize("bad", ["just-a-sub", "sub with no issuer", "ftp://x sub", "email:nobody"])
+def test_identity_without_issuer_is_refused_with_the_format(store: Store, bad: str) -> None:
+    with pytest.raises(AuthError) as err:
+        create_account(store, ADMIN, "a1", "official", "990101", identity=bad)
+    assert err.value.code == "auth.identity_format"
+    assert "ISSUER SUBJECT" in err.value.problems[0].message_en
 
 
 def test_system_account_cannot_be_reached_by_sso(store: Store) -> None:
@@ -254,3 +398,53 @@ def test_sign_out_is_audited(accounts: Store) -> None:
     auth.sign_out(accounts, OFFICIAL)
     auth.sign_out(accounts, OFFICIAL, reason="session_expired")
     assert accounts.audit_log(actor=OFFICIAL)["action"].tolist()[-2:] == ["sign_out", "session_expired"]
+
+
+def _median_ms(values: list[float]) -> float:
+    return sorted(values)[len(values) // 2] * 1000
+
+
+def test_unknown_and_known_names_take_the_same_time(accounts: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 15 point 5, in time: with the production Argon2 parameters a wrong password for a real
+    account and any password for an unknown name cost the same (the same verification, the same
+    writes), on a first failure and once the name is throttled (the old lockout answered a locked
+    real name at once but an unknown one only after Argon2). Medians of 15 each, interleaved, with
+    generous bounds: the machine is shared and noisy."""
+    import time
+
+    monkeypatch.setattr(auth, "HASHER", PasswordHasher())  # the production parameters
+    auth._dummy_hash.cache_clear()
+    set_password(accounts, ADMIN, OFFICIAL, PASSWORD)  # a real-parameter hash
+
+    def timed(name: str, at: datetime) -> tuple[float, str]:
+        start = time.perf_counter()
+        with pytest.raises(AuthError) as err:
+            authenticate(accounts, name, "wrong password", at)
+        return time.perf_counter() - start, err.value.code
+
+    first: dict[str, list[float]] = {"known": [], "unknown": []}
+    for i in range(15):
+        at = T0 + timedelta(hours=2 * i)  # each round after the failures are forgotten
+        for kind, name in (("known", OFFICIAL), ("unknown", f"nobody{i}")):
+            took, code = timed(name, at)
+            assert code == "auth.bad_credentials"
+            first[kind].append(took)
+    later = T0 + timedelta(days=2)
+    for name in (OFFICIAL, "nobody"):
+        for _ in range(FREE_ATTEMPTS):
+            timed(name, later)
+    waiting: dict[str, list[float]] = {"known": [], "unknown": []}
+    for _ in range(15):
+        for kind, name in (("known", OFFICIAL), ("unknown", "nobody")):
+            took, code = timed(name, later)
+            waiting[kind].append(took)
+    medians = {
+        f"{phase} {kind}": _median_ms(v)
+        for phase, found in (("first", first), ("waiting", waiting))
+        for kind, v in found.items()
+    }
+    print({k: round(v, 1) for k, v in medians.items()})  # milliseconds, for the record
+    assert 0.5 < medians["first known"] / medians["first unknown"] < 2, medians
+    # while waiting neither verifies a password: both answer at once (within a quarter of an Argon2
+    # verification of each other; the old lockout differed by a whole one)
+    assert abs(medians["waiting known"] - medians["waiting unknown"]) < medians["first unknown"] / 4, medians

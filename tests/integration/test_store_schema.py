@@ -128,3 +128,47 @@ def test_in_memory_sqlite_is_one_shared_database() -> None:
     with Store("sqlite://") as store:
         store.set_setting("system", "k", "v")
         assert store.setting("k") == "v" and store.get_user("system") is not None
+
+
+def test_migration_0007_clears_locks_and_makes_identities_canonical(store_url: str) -> None:
+    """Issue 15 points 5 and 9: an old lock is cleared (the columns are retired), a stored bare
+    e-mail becomes ``email:`` with its domain in lower case, a bare subject is left as it is (it no
+    longer matches: it has no issuer), and a downgrade gives the bare e-mail back."""
+    from assessment.auth import signin
+
+    with Store(store_url) as store, store.engine.connect() as conn:
+        cfg = Config()
+        cfg.set_main_option("script_location", str(store_engine.MIGRATIONS))
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "0007-1")  # just before 0007
+        rows = [("m1", "Li@Example.GOV.cn", 3, "2030-01-01 00:00:00"), ("m2", "bare-sub", 0, None)]
+        for name, identity, failures, until in rows:
+            conn.execute(
+                sa.text(
+                    "INSERT INTO users (username, display_name, role, external_identity, disabled, "
+                    "failed_attempts, locked_until, created_at) VALUES "
+                    "(:n, :n, 'admin', :i, false, :f, :u, '2025-01-01 00:00:00')"
+                ),
+                {"n": name, "i": identity, "f": failures, "u": until},
+            )
+        conn.commit()
+        command.upgrade(cfg, "head")
+        got = conn.execute(
+            sa.text(
+                "SELECT username, external_identity, failed_attempts, locked_until FROM users "
+                "WHERE username IN ('m1', 'm2') ORDER BY username"
+            )
+        ).all()
+        assert [tuple(r) for r in got] == [
+            ("m1", "email:Li@example.gov.cn", 0, None),
+            ("m2", "bare-sub", 0, None),
+        ]
+        conn.commit()
+        assert signin.identity_user(store, "email:Li@example.gov.cn").username == "m1"
+        assert signin.claim_identities({"iss": "https://x", "sub": "bare-sub"}) == ["https://x bare-sub"]
+        assert signin.identity_user(store, "https://x bare-sub") is None
+        command.downgrade(cfg, "-1")
+        assert conn.execute(
+            sa.text("SELECT external_identity FROM users WHERE username = 'm1'")
+        ).scalar() == ("Li@example.gov.cn")
+        command.upgrade(cfg, "head")

@@ -198,7 +198,50 @@ def test_sso_only_account(capsys) -> None:
     )
     assert code == 0
     row = listed(capsys)["li"]
-    assert row["has_password"] is False and row["external_identity"] == "li@example.gov.cn"
+    assert row["has_password"] is False and row["external_identity"] == "email:li@example.gov.cn"
+
+
+def test_link_takes_issuer_and_subject_and_unlock_clears_the_wait(capsys, monkeypatch, db: str) -> None:
+    """Issue 15 points 5 and 9 on the command line: ``users link USERNAME "ISSUER SUBJECT"`` (a bare
+    subject is refused with the format), ``users list`` marks a throttled name, ``users unlock``
+    clears it (audited)."""
+    from assessment.auth.signin import FREE_ATTEMPTS, AuthError, authenticate
+
+    run(capsys, "users", "add", "li", "--role", "evaluator", "--scope", "990100", "--no-password")
+    code, _, err = run(capsys, "users", "link", "li", "li-sub")
+    assert code == 1 and "ISSUER SUBJECT" in err
+    code, out, _ = run(capsys, "users", "link", "li", "https://sso.example.gov.cn Li-Sub")
+    assert code == 0 and "https://sso.example.gov.cn Li-Sub" in out
+    assert listed(capsys)["li"]["external_identity"] == "https://sso.example.gov.cn Li-Sub"
+    code, out, _ = run(capsys, "users", "link", "li")
+    assert code == 0 and listed(capsys)["li"]["external_identity"] is None
+
+    run(
+        capsys,
+        "users",
+        "add",
+        "wang",
+        "--role",
+        "official",
+        "--scope",
+        "990123",
+        "--password-stdin",
+        stdin="correct horse battery\n",
+        monkeypatch=monkeypatch,
+    )
+    with Store(db) as store:
+        for _ in range(FREE_ATTEMPTS):
+            with pytest.raises(AuthError):
+                authenticate(store, "wang", "wrong")
+    assert listed(capsys)["wang"]["throttled_until"] is not None
+    code, out, _ = run(capsys, "users", "list")
+    assert "throttled" in out.splitlines()[-1]
+    code, out, _ = run(capsys, "users", "unlock", "wang")
+    assert code == 0 and "wang" in out
+    assert listed(capsys)["wang"]["throttled_until"] is None
+    with Store(db) as store:
+        assert authenticate(store, "wang", "correct horse battery").username == "wang"
+        assert store.audit_log(action="user.unlock")["object_id"].tolist() == ["wang"]
 
 
 def test_only_user_managers_may_manage_users(capsys, monkeypatch) -> None:

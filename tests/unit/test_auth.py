@@ -80,18 +80,52 @@ def test_session_expired_message_is_clear() -> None:
 
 
 # -- single sign-on ---------------------------------------------------------------------------------
+ISS = "https://id.x.cn"
+
+
 @pytest.mark.parametrize(
     ("claims", "expected"),
     [
-        ({"sub": "abc", "email": "a@x.cn", "email_verified": True}, ["abc", "a@x.cn"]),
-        ({"sub": "abc", "email": "a@x.cn"}, ["abc"]),  # unverified e-mail is not an identity
-        ({"sub": "abc", "email": "a@x.cn", "email_verified": "true"}, ["abc"]),
-        ({"email": "a@x.cn", "email_verified": True}, ["a@x.cn"]),
-        ({"sub": "  ", "is_logged_in": True}, []),
+        (
+            {"iss": ISS, "sub": "abc", "email": "a@X.cn", "email_verified": True},
+            [f"{ISS} abc", "email:a@x.cn"],
+        ),
+        ({"iss": ISS, "sub": "abc", "email": "a@x.cn"}, [f"{ISS} abc"]),  # unverified e-mail: no identity
+        ({"iss": ISS, "sub": "abc", "email": "a@x.cn", "email_verified": "true"}, [f"{ISS} abc"]),
+        (
+            {"iss": "https://other", "sub": "abc", "email": "a@x.cn", "email_verified": True},
+            ["https://other abc"],
+        ),
+        ({"sub": "abc", "email": "a@x.cn", "email_verified": True}, []),  # no issuer: nothing
+        (
+            {"iss": ISS, "sub": "A@X.cn", "email_verified": True},
+            [f"{ISS} A@X.cn"],
+        ),  # a sub is never an e-mail
+        ({"iss": ISS, "sub": "  ", "is_logged_in": True}, []),
     ],
 )
 def test_claim_identities(claims: dict, expected: list[str]) -> None:
-    assert claim_identities(claims) == expected
+    assert claim_identities(claims, {ISS}) == expected
+
+
+@pytest.mark.parametrize(
+    ("typed", "stored"),
+    [
+        ("https://id.x.cn  AbC", "https://id.x.cn AbC"),
+        ("https://id.x.cn a sub with spaces", "https://id.x.cn a sub with spaces"),
+        ("Li@X.CN", "email:Li@x.cn"),
+        ("email:Li@X.CN", "email:Li@x.cn"),
+        ("  ", None),
+    ],
+)
+def test_parse_identity(typed: str, stored: str | None) -> None:
+    assert auth.parse_identity(typed) == stored
+
+
+def test_email_issuers_from_the_environment() -> None:
+    env = {"ASSESSMENT_SSO_EMAIL_ISSUERS": " https://a.cn,https://b.cn  https://c.cn "}
+    assert auth.email_issuers(env) == {"https://a.cn", "https://b.cn", "https://c.cn"}
+    assert auth.email_issuers({}) == frozenset()
 
 
 @pytest.mark.parametrize(
