@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from assessment.domain.disclosure import MARK, note
 from assessment.scoring.analysis import region_label
 from assessment.views import region as view
 from ui import charts, data, tables
@@ -35,12 +36,12 @@ if not result.periods:
 period = period_select(data.periods(result), key="region_period")
 labels = {s: tr(f"status.{s}") for s in charts.STATUS_COLOURS}
 
-head = view.header(result, region, period)
+head = view.header(result, region, period, viewer=user)
 k1, k2, k3, k4 = st.columns([2, 3, 3, 2])
 k1.metric(tr("region.kpi_score"), "–" if head.get("score") is None else f"{head['score']:.1f}")
 status = head.get("status", "no_data")
 tables.status_chip(k2, tr("region.kpi_status"), status, labels.get(status, ""))
-if head.get("rank_in_level"):
+if head.get("rank_in_level") and not head.get("peers_hidden"):
     k3.metric(
         tr("region.kpi_rank"),
         tr(
@@ -52,7 +53,11 @@ if head.get("rank_in_level"):
         ),
         help=tr("region.quintile", q=head["quintile"]),
     )
+elif head.get("peers_hidden"):  # an official: fewer than 3 other regions behind the ranks
+    k3.metric(tr("region.kpi_rank"), MARK, help=note(L))
 k4.metric(tr("region.kpi_failures"), f"{head.get('n_below_floor', 0)} / {head.get('n_below_local', 0)}")
+if head.get("peers_hidden"):
+    st.caption(note(L))
 if head.get("score") is None:
     st.warning(tr("region.no_score"))
 national_panel(user.username, period)  # only for a provincial evaluator of a national tree
@@ -76,11 +81,13 @@ aspects = {a.code: (a.name_zh if L == "zh" else a.name_en) for a in result.editi
 aspect = st.selectbox(tr("region.spine_aspect"), list(aspects), format_func=aspects.get, key="region_aspect")
 legend = {k: tr(f"region.legend_{k}") for k in ("peers", "middle", "floor", "local", "region")}
 legend |= {"worst": tr("region.worst"), "best": tr("region.best")}
-spine = view.spine(result, region, period, L, aspect)
+spine = view.spine(result, region, period, L, aspect, viewer=user)
 st.plotly_chart(
     charts.spine_chart(spine, status_labels=labels, legend=legend), width="stretch", key="region_spine"
 )
 st.caption(tr("region.spine_caption") + " " + tr("analysis.status_legend"))
+if spine["peers_hidden"].any():
+    st.caption(note(L))
 st.caption(tr("app.edition_short", edition=result.edition_of(period).label))
 
 st.subheader(tr("region.trend_title"))
