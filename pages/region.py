@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from assessment.domain.disclosure import MARK, note
+from assessment.domain.disclosure import note
 from assessment.scoring.analysis import region_label
 from assessment.views import region as view
 from ui import charts, data, tables
@@ -41,20 +41,9 @@ k1, k2, k3, k4 = st.columns([2, 3, 3, 2])
 k1.metric(tr("region.kpi_score"), "–" if head.get("score") is None else f"{head['score']:.1f}")
 status = head.get("status", "no_data")
 tables.status_chip(k2, tr("region.kpi_status"), status, labels.get(status, ""))
-if head.get("rank_in_level") and not head.get("peers_hidden"):
-    k3.metric(
-        tr("region.kpi_rank"),
-        tr(
-            "region.kpi_rank_value",
-            parent=head["rank_in_parent"],
-            n_parent=head["n_in_parent"],
-            level=head["rank_in_level"],
-            n_level=head["n_in_level"],
-        ),
-        help=tr("region.quintile", q=head["quintile"]),
-    )
-elif head.get("peers_hidden"):  # an official: fewer than 3 other regions behind the ranks
-    k3.metric(tr("region.kpi_rank"), MARK, help=note(L))
+rank = view.rank_metric(head, L)  # ranks and quintile, or "—" for an official (small-cell rule)
+if rank:
+    k3.metric(tr("region.kpi_rank"), rank[0], help=rank[1])
 k4.metric(tr("region.kpi_failures"), f"{head.get('n_below_floor', 0)} / {head.get('n_below_local', 0)}")
 if head.get("peers_hidden"):
     st.caption(note(L))

@@ -17,6 +17,7 @@ import pandas as pd
 
 from assessment.domain import disclosure
 from assessment.domain.access import UserLike
+from assessment.domain.i18n import t
 from assessment.scoring.analysis import Assessment
 
 
@@ -63,6 +64,31 @@ def header(result: Assessment, region: str, period: int, viewer: UserLike | None
             out |= {"rank_in_level": None, "n_in_level": None, "quintile": None}
         out["peers_hidden"] = not (parent_ok and level_ok)
     return out
+
+
+def rank_metric(head: dict, lang: str) -> tuple[str, str] | None:
+    """The rank figure of a :func:`header` and its help text: ranks among the siblings and the
+    level with the quintile; the suppression mark (and its note) for the figures not shown to the
+    viewer; None without a rank to show."""
+    hidden = bool(head.get("peers_hidden"))
+    if not head.get("rank_in_level") and not hidden:
+        return None
+    if head.get("rank_in_parent") is None and head.get("rank_in_level") is None:
+        return disclosure.MARK, disclosure.note(lang)
+
+    def fig(key: str) -> object:
+        return disclosure.MARK if head.get(key) is None else head[key]
+
+    value = t(
+        "region.kpi_rank_value",
+        lang,
+        parent=fig("rank_in_parent"),
+        n_parent=fig("n_in_parent"),
+        level=fig("rank_in_level"),
+        n_level=fig("n_in_level"),
+    )
+    help_text = t("region.quintile", lang, q=fig("quintile"))
+    return value, f"{help_text} {disclosure.note(lang)}" if hidden else help_text
 
 
 def _scored(frame: pd.DataFrame) -> set[str]:
