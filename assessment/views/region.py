@@ -19,6 +19,7 @@ from assessment.domain import disclosure
 from assessment.domain.access import UserLike
 from assessment.domain.i18n import t
 from assessment.scoring.analysis import Assessment
+from assessment.views.analysis_common import unit_text
 
 
 def counties(result: Assessment) -> list[str]:
@@ -140,6 +141,7 @@ def spine(
     suffix = "zh" if lang == "zh" else "en"
     out = ind[["indicator_code", "aspect_code", "unit", "direction", "floor_confirmed"]].copy()
     out["indicator"] = ind[f"name_{suffix}"].to_numpy()
+    out["unit"] = [unit_text(str(u), lang) for u in out["unit"]]  # one language on the chart
     out["item"] = ind[f"item_{suffix}"].to_numpy()
     out = out.join(q, on="indicator_code")
     out["peers_hidden"] = out["peers_hidden"].fillna(False).astype(bool)

@@ -50,3 +50,12 @@ def test_official_sees_the_small_cell_mark_not_peer_ranks(demo_env: str, lang: s
     at = app_as("demo-jia", lang, page="region.py")
     rank = next(m for m in at.metric if m.label == t("region.kpi_rank", lang))
     assert "/" in rank.value and "—" not in rank.value
+
+
+def test_spine_chart_units_are_in_the_page_language(demo_env: str) -> None:
+    at = app_as("demo-990123", "zh", page="region.py")
+    import json
+
+    spec = json.dumps(json.loads(at.get("plotly_chart")[0].proto.spec), ensure_ascii=False)
+    assert "婴儿死亡率" in spec and "每千活产" in spec
+    assert "live births" not in spec and "yes=1" not in spec
