@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from assessment.domain.disclosure import note
 from assessment.scoring.analysis import region_label
 from assessment.views import region as view
 from ui import charts, data, tables
@@ -35,24 +36,17 @@ if not result.periods:
 period = period_select(data.periods(result), key="region_period")
 labels = {s: tr(f"status.{s}") for s in charts.STATUS_COLOURS}
 
-head = view.header(result, region, period)
+head = view.header(result, region, period, viewer=user)
 k1, k2, k3, k4 = st.columns([2, 3, 3, 2])
 k1.metric(tr("region.kpi_score"), "–" if head.get("score") is None else f"{head['score']:.1f}")
 status = head.get("status", "no_data")
 tables.status_chip(k2, tr("region.kpi_status"), status, labels.get(status, ""))
-if head.get("rank_in_level"):
-    k3.metric(
-        tr("region.kpi_rank"),
-        tr(
-            "region.kpi_rank_value",
-            parent=head["rank_in_parent"],
-            n_parent=head["n_in_parent"],
-            level=head["rank_in_level"],
-            n_level=head["n_in_level"],
-        ),
-        help=tr("region.quintile", q=head["quintile"]),
-    )
+rank = view.rank_metric(head, L)  # ranks and quintile, or "—" for an official (small-cell rule)
+if rank:
+    k3.metric(tr("region.kpi_rank"), rank[0], help=rank[1])
 k4.metric(tr("region.kpi_failures"), f"{head.get('n_below_floor', 0)} / {head.get('n_below_local', 0)}")
+if head.get("peers_hidden"):
+    st.caption(note(L))
 if head.get("score") is None:
     st.warning(tr("region.no_score"))
 national_panel(user.username, period)  # only for a provincial evaluator of a national tree
@@ -76,11 +70,13 @@ aspects = {a.code: (a.name_zh if L == "zh" else a.name_en) for a in result.editi
 aspect = st.selectbox(tr("region.spine_aspect"), list(aspects), format_func=aspects.get, key="region_aspect")
 legend = {k: tr(f"region.legend_{k}") for k in ("peers", "middle", "floor", "local", "region")}
 legend |= {"worst": tr("region.worst"), "best": tr("region.best")}
-spine = view.spine(result, region, period, L, aspect)
+spine = view.spine(result, region, period, L, aspect, viewer=user)
 st.plotly_chart(
     charts.spine_chart(spine, status_labels=labels, legend=legend), width="stretch", key="region_spine"
 )
 st.caption(tr("region.spine_caption") + " " + tr("analysis.status_legend"))
+if spine["peers_hidden"].any():
+    st.caption(note(L))
 st.caption(tr("app.edition_short", edition=result.edition_of(period).label))
 
 st.subheader(tr("region.trend_title"))

@@ -4,7 +4,10 @@ Sheets: cover, priorities (the indicators that need action first), scores (overa
 items, with the region's rank among its siblings and in its province and the siblings' mean),
 indicator detail (every indicator: value, floor, local standard, gaps, evidence), gaps with the
 cost to close (central/local) and trends (values by period, change, pace to the standard). Only
-the region's own figures appear; other regions enter only through ranks and means.
+the region's own figures appear; other regions enter only through ranks, counts and means, and
+only where at least 3 regions other than the region's own are behind them (the small-cell rule of
+:mod:`assessment.domain.disclosure`, whoever makes the file: its readers are the region's
+officials); elsewhere the cell reads "—" with a note.
 
 Priority tiers, in order: 1 below the national floor, 2 below the local standard, 3 meets the
 standard but deteriorating, 4 not reported. Within a tier: indicators clearly below the binding
@@ -20,6 +23,7 @@ from datetime import datetime
 import numpy as np
 import pandas as pd
 
+from assessment.domain import disclosure
 from assessment.domain.i18n import t
 from assessment.domain.model import Edition, LocalStandard, RegionTree
 from assessment.reports import tables as tb
@@ -71,7 +75,8 @@ def feedback_workbook(
 
 # -- tables ------------------------------------------------------------------------------------------
 def scores_table(data: ReportData) -> pd.DataFrame:
-    """The region's overall, aspect and item scores with ranks and the siblings' mean."""
+    """The region's overall, aspect and item scores with ranks and the siblings' mean; peer figures
+    of fewer than 3 other regions are emptied and flagged (``hidden_parent``/``hidden_level``)."""
     aggs = data.aggregates.loc[(data.aggregates["level"] != "category").to_numpy()]
     aggs = aggs.assign(
         level=aggs["level"].astype("string"),
@@ -86,7 +91,7 @@ def scores_table(data: ReportData) -> pd.DataFrame:
         n_in_parent=by_parent["n"].transform("sum"),
         n_in_level=by_level["n"].transform("sum"),
     )
-    own = aggs.loc[(aggs["region_code"] == data.code).to_numpy()]
+    own = _small_cells(aggs, aggs.loc[(aggs["region_code"] == data.code).to_numpy()], data)
     ed, lang = data.edition, data.lang
     marks = tb.item_marks(data)
     aspect_of_item = {i.code: ed.category_by_code[i.category_code].aspect_code for i in ed.items}
@@ -113,6 +118,40 @@ def scores_table(data: ReportData) -> pd.DataFrame:
         status=tb.status_labels(own["status"], lang),
     )
     return own.sort_values("_order", ignore_index=True)
+
+
+# the peer figures of a scores row, by the set of regions they are computed from
+PARENT_PEER_COLUMNS = ("peer_mean", "rank_in_parent", "n_in_parent")
+LEVEL_PEER_COLUMNS = ("rank_in_level", "n_in_level", "quintile")
+
+
+def _small_cells(aggs: pd.DataFrame, own: pd.DataFrame, data: ReportData) -> pd.DataFrame:
+    """``own`` with the peer figures its readers (officials of the region) may not see emptied:
+    :func:`assessment.domain.disclosure.showable` over the siblings scored (mean, rank and count
+    in the parent region), then the regions of the level scored (rank, count, quintile).
+    Flags ``hidden_parent`` / ``hidden_level`` say where."""
+
+    def keys(frame: pd.DataFrame) -> list[tuple[str, str, str]]:
+        cols = [
+            frame[c].astype("string").fillna("").to_numpy(dtype=str) for c in ("level", "code", "parent_code")
+        ]
+        return list(zip(*cols, strict=True))
+
+    scored = aggs.loc[aggs["score"].notna().to_numpy()]
+    by_parent: dict[tuple[str, str, str], set[str]] = {}
+    by_level: dict[tuple[str, str], set[str]] = {}
+    for (level, code, parent), region in zip(keys(scored), scored["region_code"].astype(str), strict=True):
+        by_parent.setdefault((level, code, parent), set()).add(region)
+        by_level.setdefault((level, code), set()).add(region)
+    viewer = disclosure.audience_of(data.code)
+    hide_parent, hide_level = [], []
+    for level, code, parent in keys(own):
+        groups = [by_parent.get((level, code, parent), set()), by_level.get((level, code), set())]
+        show = disclosure.showable(viewer, data.tree, groups)
+        hide_parent.append(not show[0])
+        hide_level.append(not show[1])
+    own = disclosure.suppress(own, PARENT_PEER_COLUMNS, hide_parent, "hidden_parent")
+    return disclosure.suppress(own, LEVEL_PEER_COLUMNS, hide_level, "hidden_level")
 
 
 def detail_table(data: ReportData) -> pd.DataFrame:
@@ -285,6 +324,11 @@ def _scores(report: Report, frame: pd.DataFrame) -> None:
         col("coverage", lang, FMT_SHARE, 9),
     ]
     note = t("reports.floor.marker_note", lang)
+    hidden = frame["hidden_parent"].any() or frame["hidden_level"].any()
+    if hidden:  # the readers are the region's officials: the small-cell rule's mark and its note
+        note = f"{note}　{disclosure.note(lang)}" if lang == "zh" else f"{note}  {disclosure.note(lang)}"
+        frame = disclosure.marked(frame, PARENT_PEER_COLUMNS, "hidden_parent")
+        frame = disclosure.marked(frame, LEVEL_PEER_COLUMNS, "hidden_level")
     keyed_status_sheet(report, "scores", frame, cols, freeze="C", coloured=[(3, 4)], note=note)
 
 

@@ -18,6 +18,7 @@ from typing import IO
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.formatting.rule import FormulaRule
 from openpyxl.styles import Alignment, Border, Font, PatternFill
@@ -257,15 +258,7 @@ class SheetWriter:
             ):
                 series = sx.clean_column(part[spec.key])
                 cells.append(
-                    sx.column_xml(
-                        series,
-                        col,
-                        numbers,
-                        number_style=number_style,
-                        text_style=text_style,
-                        quoted_style=quoted_style,
-                        dangerous=sx.dangerous_rows(series),
-                    )
+                    _cells(series, col, numbers, (number_style, text_style, quoted_style), bool(spec.fmt))
                 )
             self.body.write(sx.rows_xml(numbers, cells))
             self.row += len(part)
@@ -293,6 +286,38 @@ class SheetWriter:
             self.ws.print_title_rows = f"1:{header_row}"
             if last_col is not None and self.row > header_row:
                 self.ws.auto_filter.ref = f"A{header_row}:{get_column_letter(last_col)}{self.row}"
+
+
+def _cells(
+    series: pd.Series, col: int, rows: pa.Array, styles: tuple[int, int, int], number: bool
+) -> pa.Array:
+    """The cells of one column; a number column may carry a text mark in some cells (a
+    suppressed figure: "—"), written as text there and as numbers elsewhere."""
+
+    def xml(values: pd.Series) -> pa.Array:
+        return sx.column_xml(
+            values,
+            col,
+            rows,
+            number_style=styles[0],
+            text_style=styles[1],
+            quoted_style=styles[2],
+            dangerous=sx.dangerous_rows(values),
+        )
+
+    marks = _text_marks(series) if number else None
+    if marks is None:
+        return xml(series)
+    as_numbers = pd.to_numeric(series.mask(marks), errors="coerce").astype("float64")
+    return pc.if_else(pa.array(marks), xml(series.where(marks).astype("string")), xml(as_numbers))
+
+
+def _text_marks(series: pd.Series) -> np.ndarray | None:
+    """Where an object column holds text among numbers (None when it is not such a column)."""
+    if series.dtype != object:
+        return None
+    marks = np.fromiter((isinstance(v, str) for v in series), dtype=bool, count=len(series))
+    return marks if marks.any() and not marks.all() else None
 
 
 class ReportBook:

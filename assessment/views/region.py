@@ -4,6 +4,10 @@ The spine chart follows Fingertips' area profiles: per indicator, the peers' ran
 is scaled to 0..1 with the worst end at 0 (direction-aware), the middle half of the peers shaded,
 and the region's value, the national floor and the binding local standard placed on the same
 scale, so indicators of different units line up.
+
+For an official, peer figures (ranks, counts, the peers' range) of fewer than 3 regions other
+than their own are not given (:mod:`assessment.domain.disclosure`): today an official's
+assessment holds only their own regions, so they see none; the rule holds whatever the data.
 """
 
 from __future__ import annotations
@@ -11,7 +15,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from assessment.domain import disclosure
+from assessment.domain.access import UserLike
+from assessment.domain.i18n import t
 from assessment.scoring.analysis import Assessment
+from assessment.views.analysis_common import unit_text
 
 
 def counties(result: Assessment) -> list[str]:
@@ -19,27 +27,73 @@ def counties(result: Assessment) -> list[str]:
     return result.tree.leaf_codes(result.jurisdiction)
 
 
-def header(result: Assessment, region: str, period: int) -> dict:
-    """Overall score, status, ranks, quintile and counts of one region and period."""
+def header(result: Assessment, region: str, period: int, viewer: UserLike | None = None) -> dict:
+    """Overall score, status, ranks, quintile and counts of one region and period.
+
+    ``viewer``: who will see it (None: an evaluator's view, everything). For an official, the
+    ranks and counts among the siblings and among the regions of the level are None, and
+    ``peers_hidden`` True, unless at least 3 regions other than their own are behind them
+    (:mod:`assessment.domain.disclosure`).
+    """
     a = result.aggregates
-    row = a[(a["region_code"] == region) & (a["period"] == period) & (a["level"] == "overall")]
+    overall = a[(a["period"] == period) & (a["level"] == "overall")]
+    row = overall[overall["region_code"] == region]
     if row.empty:
         return {}
     r = row.iloc[0]
-    peers = a[(a["period"] == period) & (a["level"] == "overall") & (a["parent_code"] == r["parent_code"])]
-    return {
+    peers = overall[overall["parent_code"] == r["parent_code"]]
+    out = {
         "score": None if pd.isna(r["score"]) else float(r["score"]),
         "status": str(r["status"]),
         "rank_in_parent": None if pd.isna(r["rank_in_parent"]) else int(r["rank_in_parent"]),
         "n_in_parent": int(peers["score"].notna().sum()),
         "rank_in_level": None if pd.isna(r["rank_in_level"]) else int(r["rank_in_level"]),
-        "n_in_level": int(a[(a["period"] == period) & (a["level"] == "overall")]["score"].notna().sum()),
+        "n_in_level": int(overall["score"].notna().sum()),
         "quintile": None if pd.isna(r["quintile"]) else int(r["quintile"]),
         "n_indicators": int(r["n_indicators"]),
         "n_reported": int(r["n_reported"]),
         "n_below_floor": int(r["n_below_floor"]),
         "n_below_local": int(r["n_below_local"]),
+        "peers_hidden": False,
     }
+    if viewer is not None and disclosure.restricted(viewer):
+        groups = [_scored(peers), _scored(overall)]
+        parent_ok, level_ok = disclosure.showable(viewer, result.tree, groups)
+        if not parent_ok:
+            out |= {"rank_in_parent": None, "n_in_parent": None}
+        if not level_ok:
+            out |= {"rank_in_level": None, "n_in_level": None, "quintile": None}
+        out["peers_hidden"] = not (parent_ok and level_ok)
+    return out
+
+
+def rank_metric(head: dict, lang: str) -> tuple[str, str] | None:
+    """The rank figure of a :func:`header` and its help text: ranks among the siblings and the
+    level with the quintile; the suppression mark (and its note) for the figures not shown to the
+    viewer; None without a rank to show."""
+    hidden = bool(head.get("peers_hidden"))
+    if not head.get("rank_in_level") and not hidden:
+        return None
+    if head.get("rank_in_parent") is None and head.get("rank_in_level") is None:
+        return disclosure.MARK, disclosure.note(lang)
+
+    def fig(key: str) -> object:
+        return disclosure.MARK if head.get(key) is None else head[key]
+
+    value = t(
+        "region.kpi_rank_value",
+        lang,
+        parent=fig("rank_in_parent"),
+        n_parent=fig("n_in_parent"),
+        level=fig("rank_in_level"),
+        n_level=fig("n_in_level"),
+    )
+    help_text = t("region.quintile", lang, q=fig("quintile"))
+    return value, f"{help_text} {disclosure.note(lang)}" if hidden else help_text
+
+
+def _scored(frame: pd.DataFrame) -> set[str]:
+    return set(frame.loc[frame["score"].notna(), "region_code"].astype(str))
 
 
 def aspect_summary(result: Assessment, region: str, period: int, lang: str = "zh") -> pd.DataFrame:
@@ -56,10 +110,19 @@ def aspect_summary(result: Assessment, region: str, period: int, lang: str = "zh
 
 
 def spine(
-    result: Assessment, region: str, period: int, lang: str = "zh", aspect: str | None = None
+    result: Assessment,
+    region: str,
+    period: int,
+    lang: str = "zh",
+    aspect: str | None = None,
+    viewer: UserLike | None = None,
 ) -> pd.DataFrame:
     """Per indicator (of ``aspect`` or all): the region's value against floor, local standard and
-    peers, with positions ``pos_*`` on the 0 (worst) .. 1 (best) scale of the spine chart."""
+    peers, with positions ``pos_*`` on the 0 (worst) .. 1 (best) scale of the spine chart.
+
+    ``viewer`` (None: everything): for an official, the peers' quantiles of an indicator reported
+    by fewer than 3 regions other than their own are empty (``peers_hidden`` True), and the scale
+    is then set by the region's value and the standards alone."""
     s = result.scores
     s = s[(s["period"] == period) & s["region_code"].isin(counties(result))]
     ind = result.edition_of(period).indicator_frame()
@@ -68,12 +131,22 @@ def spine(
     s = s[s["indicator_code"].isin(ind["indicator_code"])]
     q = s.groupby("indicator_code", observed=True)["value"].quantile([0.0, 0.25, 0.5, 0.75, 1.0]).unstack()
     q.columns = ["p_min", "p25", "p50", "p75", "p_max"]
+    q["peers_hidden"] = False
+    if viewer is not None and disclosure.restricted(viewer):
+        reported = s[s["value"].notna()].groupby("indicator_code", observed=True)["region_code"]
+        sets = {code: set(regions.astype(str)) for code, regions in reported}
+        hide = [not disclosure.may_show(viewer, result.tree, sets.get(code, set())) for code in q.index]
+        q = disclosure.suppress(q, ["p_min", "p25", "p50", "p75", "p_max"], hide, "peers_hidden")
     mine = s[s["region_code"] == region].set_index("indicator_code")
     suffix = "zh" if lang == "zh" else "en"
     out = ind[["indicator_code", "aspect_code", "unit", "direction", "floor_confirmed"]].copy()
     out["indicator"] = ind[f"name_{suffix}"].to_numpy()
+    out["unit"] = [unit_text(str(u), lang) for u in out["unit"]]  # one language on the chart
     out["item"] = ind[f"item_{suffix}"].to_numpy()
     out = out.join(q, on="indicator_code")
+    out["peers_hidden"] = out["peers_hidden"].fillna(False).astype(bool)
+    for col in ("p_min", "p25", "p50", "p75", "p_max"):
+        out[col] = out[col].astype("float64")
     for col in ("value", "national_floor", "local_standard", "status", "ci_low", "ci_high", "evidence"):
         out[col] = out["indicator_code"].map(mine[col]) if len(mine) else np.nan
     out["status"] = out["status"].fillna("no_data").astype(str)
