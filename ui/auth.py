@@ -108,6 +108,17 @@ def _browser_cookies() -> Mapping[str, str]:
         return {}
 
 
+def _client_address() -> str | None:
+    """Where the sign-in comes from, for the per-source throttle: the client's address (behind a
+    proxy, its X-Forwarded-For, which uvicorn trusts from 127.0.0.1 or ``FORWARDED_ALLOW_IPS``).
+    None when Streamlit sees a browser on this machine: all of those would share one address, and
+    throttling it would keep everybody out, so only the per-name throttle applies then."""
+    try:
+        return st.context.ip_address or None
+    except Exception:
+        return None
+
+
 def _browser_token() -> str | None:
     return sessions.token_of(_browser_cookies())
 
@@ -209,7 +220,7 @@ def _password_form(store: Store) -> None:
         st.error(tr("auth.ui.empty_fields"))
         return
     try:
-        user = authenticate(store, username, password)
+        user = authenticate(store, username, password, source=_client_address())
     except AuthError as err:
         st.error(_text(err))
         return
@@ -222,7 +233,8 @@ def sign_in_gate() -> User:
     Shows: a notice when an idle session ended; "sign in with single sign-on" when ``[auth]`` is in
     ``st.secrets`` (an identity with no linked account is refused politely, nothing is created);
     in demo mode (``ASSESSMENT_DEMO=1`` and a demo database) a banner and one-click demo sign-ins;
-    the user name / password form. Wrong credentials, a locked or disabled account each get a
+    the user name / password form. Wrong credentials, a throttled name or source, a disabled account
+    each get a
     clear message that says nothing about other accounts.
     """
     user = current_user()
