@@ -234,8 +234,7 @@ def sign_in_gate() -> User:
     ``st.secrets`` (an identity with no linked account is refused politely, nothing is created);
     in demo mode (``ASSESSMENT_DEMO=1`` and a demo database) a banner and one-click demo sign-ins;
     the user name / password form. Wrong credentials, a throttled name or source, a disabled account
-    each get a
-    clear message that says nothing about other accounts.
+    each get a clear message that says nothing about other accounts.
     """
     user = current_user()
     if user is not None:
