@@ -13,6 +13,7 @@ from ui.admin_boundaries import boundaries_tab
 from ui.admin_editions import editions_tab
 from ui.admin_regions import regions_tab
 from ui.admin_setup import checklist, deadlines_tab
+from ui.admin_uploads import uploads_section
 from ui.auth import guard
 from ui.state import lang, tr
 
@@ -116,6 +117,7 @@ with t_audit:
         key="admin_audit",
         height=420,
     )
+    uploads_section(store, user, L)  # an upload's values-only copy and original (admins)
 
 with t_deadlines:
     deadlines_tab(store, user, L)
