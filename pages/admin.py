@@ -13,9 +13,9 @@ from ui.admin_boundaries import boundaries_tab
 from ui.admin_editions import editions_tab
 from ui.admin_regions import regions_tab
 from ui.admin_setup import checklist, deadlines_tab
-from ui.admin_uploads import uploads_section
 from ui.auth import guard
 from ui.state import lang, tr
+from ui.upload_files import uploads_section
 
 L = lang()
 user = guard("manage_users", roles=("admin",))

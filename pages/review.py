@@ -9,9 +9,9 @@ from assessment.scoring.analysis import region_label
 from assessment.store import REASON_CODES
 from assessment.views import review as views
 from assessment.views.upload import beijing_time, problems_frame
-from ui import data
+from ui import data, upload_files
 from ui import data_workflow as wf
-from ui.auth import can, guard, home_region
+from ui.auth import guard, home_region
 from ui.state import lang, tr
 
 FLASH = "review_flash"  # session: the outcome of the last decision, shown after the rerun
@@ -65,26 +65,7 @@ st.query_params["submission"] = str(sub.id)
 versions = s.submissions(actor, region_code=sub.region_code, period=sub.period)
 meta = {"filename": sub.filename, "by": sub.uploaded_by, "values": sub.value_count}
 st.caption(tr("review.meta", **meta, at=beijing_time(sub.uploaded_at)))
-active_note = views.active_content_note(wf.active_content(actor, sub.id), L)
-if active_note:
-    st.warning(active_note)
-st.download_button(  # everyone who may view: the values-only copy (no formulas, links or DDE)
-    tr("review.download_values"),
-    data=wf.values_only_file(actor, sub.id),
-    file_name=views.values_name(sub.filename),
-    help=tr("review.download_values_help"),
-    on_click="ignore",
-    key="review_values_only",
-)
-if can(user, "download_original", sub.region_code):  # administrators; the store enforces it too
-    st.warning(tr("review.original_warning"))
-    st.download_button(
-        tr("review.download_original"),
-        data=wf.original_file(actor, sub.id),
-        file_name=sub.filename,
-        on_click="ignore",
-        key="review_original",
-    )
+upload_files.downloads(user, sub, L, "review")  # values-only copy; the original for admins
 
 tab_values, tab_diff, tab_warn, tab_hist = st.tabs(
     [tr("review.tab_values"), tr("review.tab_diff"), tr("review.tab_warnings"), tr("review.tab_history")]
