@@ -43,6 +43,7 @@ from functools import partial
 from assessment.intake.active_content import (
     PACKAGE_ERRORS,
     attributes,
+    formula_cells,
     is_plain_reference,
     rel_target,
 )
@@ -80,7 +81,7 @@ _CELL = re.compile(rb"<((?:\w+:)?)c\b([^>]*?)(/>|>(.*?)</(?:\w+:)?c>)", re.S)
 _FORMULA = re.compile(rb"<(?:\w+:)?f\b[^>]*?(?:/>|>.*?</(?:\w+:)?f>)", re.S)
 _VALUE = re.compile(rb"<((?:\w+:)?)v>(.*?)</(?:\w+:)?v>", re.S)
 _TYPE = re.compile(rb"""\s+t\s*=\s*["']([^"']*)["']""")
-_CM = re.compile(rb"""\s+(?:cm|vm)\s*=\s*["'][^"']*["']""")
+_CM = re.compile(rb"""\s+cm\s*=\s*["'][^"']*["']""")  # a dynamic array formula's metadata
 
 
 def _block(tag: str) -> re.Pattern[bytes]:
@@ -90,7 +91,7 @@ def _block(tag: str) -> re.Pattern[bytes]:
 
 
 _SHEET_BLOCKS = [
-    _block(t)
+    (t.encode(), _block(t))
     for t in (
         "hyperlinks",
         "conditionalFormatting",
@@ -125,8 +126,6 @@ _SHEET_MARKERS = (
     b"extLst",
     b"<drawing",
     b"<picture",
-    b' cm="',
-    b' vm="',
 )
 _NUMBER = re.compile(r"^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?%?$")
 
@@ -138,9 +137,7 @@ def _dropped(name: str) -> bool:
 def _clean_cell(m: re.Match[bytes]) -> bytes:
     prefix, attrs, body = m.group(1), m.group(2), m.group(4)
     if body is None or not _FORMULA.search(body):
-        if not _CM.search(attrs):
-            return m.group(0)
-        return b"<" + prefix + b"c" + _CM.sub(b"", attrs) + m.group(3)
+        return m.group(0)
     attrs = _CM.sub(b"", attrs)
     body = _FORMULA.sub(b"", body)
     t = _TYPE.search(attrs)
@@ -159,7 +156,7 @@ def _clean_cell(m: re.Match[bytes]) -> bytes:
 
 def _strip_dead_ids(xml: bytes, dead: AbstractSet[bytes]) -> bytes:
     """Remove self-closing elements that point at a removed relationship (``<x r:id="rId3"/>``)."""
-    if not dead:
+    if not dead or b":id" not in xml:
         return xml
 
     def keep(m: re.Match[bytes]) -> bytes:
@@ -171,9 +168,18 @@ def _strip_dead_ids(xml: bytes, dead: AbstractSet[bytes]) -> bytes:
 
 def clean_sheet(xml: bytes, dead: AbstractSet[bytes] = frozenset()) -> bytes:
     """A worksheet's XML with every formula replaced by its cached value and the active parts gone."""
-    for pattern in _SHEET_BLOCKS:
-        xml = pattern.sub(b"", xml)
-    xml = _CELL.sub(_clean_cell, xml)
+    for word, pattern in _SHEET_BLOCKS:
+        if word in xml:  # a plain search first: the pattern is slow over a large sheet
+            xml = pattern.sub(b"", xml)
+    parts: list[bytes] = []
+    last = 0
+    for start, _, end in formula_cells(xml):  # only the cells holding a formula are rewritten
+        cell = _CELL.fullmatch(xml, start, end)
+        if cell is not None:
+            parts += [xml[last:start], _clean_cell(cell)]
+            last = end
+    if parts:
+        xml = b"".join([*parts, xml[last:]])
     return _strip_dead_ids(xml, dead)
 
 

@@ -168,8 +168,11 @@ def import_upload(
     result: UploadResultLike,
     *,
     now: datetime | None = None,
+    active: dict[str, Any] | None = None,
 ) -> ImportOutcome:
-    """Store a validated upload inside the caller's transaction; see the module docstring."""
+    """Store a validated upload inside the caller's transaction; see the module docstring.
+    ``active``: :func:`assessment.intake.active_content.summary` of ``data`` when the caller read it
+    already (outside the transaction)."""
     if not result.ok:
         raise rejected(result.problems, filename)
     sha = hashlib.sha256(data).hexdigest()
@@ -196,7 +199,8 @@ def import_upload(
     events: list[dict[str, Any]] = []
     if not to_create.empty:
         _store_blob(conn, sha, data, now)  # only when a version will point at it
-        active = active_content.summary(active_content.findings(data))  # formulas, links, DDE
+        if active is None:  # formulas, DDE, links
+            active = active_content.summary(active_content.findings(data))
         superseded = existing.loc[existing["status"].isin(["submitted", "returned"])]
         superseded = superseded.merge(to_create[["region_code", "period"]], on=["region_code", "period"])
         if not superseded.empty:
