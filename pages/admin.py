@@ -15,6 +15,7 @@ from ui.admin_regions import regions_tab
 from ui.admin_setup import checklist, deadlines_tab
 from ui.auth import guard
 from ui.state import lang, tr
+from ui.upload_files import uploads_section
 
 L = lang()
 user = guard("manage_users", roles=("admin",))
@@ -116,6 +117,7 @@ with t_audit:
         key="admin_audit",
         height=420,
     )
+    uploads_section(store, user, L)  # an upload's values-only copy and original (admins)
 
 with t_deadlines:
     deadlines_tab(store, user, L)

@@ -9,7 +9,7 @@ from assessment.scoring.analysis import region_label
 from assessment.store import REASON_CODES
 from assessment.views import review as views
 from assessment.views.upload import beijing_time, problems_frame
-from ui import data
+from ui import data, upload_files
 from ui import data_workflow as wf
 from ui.auth import guard, home_region
 from ui.state import lang, tr
@@ -65,13 +65,7 @@ st.query_params["submission"] = str(sub.id)
 versions = s.submissions(actor, region_code=sub.region_code, period=sub.period)
 meta = {"filename": sub.filename, "by": sub.uploaded_by, "values": sub.value_count}
 st.caption(tr("review.meta", **meta, at=beijing_time(sub.uploaded_at)))
-st.download_button(
-    tr("review.download_original"),
-    data=wf.original_file(actor, sub.id),
-    file_name=sub.filename,
-    on_click="ignore",
-    key="review_original",
-)
+upload_files.downloads(user, sub, L, "review")  # values-only copy; the original for admins
 
 tab_values, tab_diff, tab_warn, tab_hist = st.tabs(
     [tr("review.tab_values"), tr("review.tab_diff"), tr("review.tab_warnings"), tr("review.tab_history")]

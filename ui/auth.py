@@ -114,9 +114,10 @@ def _client_address() -> str | None:
     None when Streamlit sees a browser on this machine: all of those would share one address, and
     throttling it would keep everybody out, so only the per-name throttle applies then."""
     try:
-        return st.context.ip_address or None
+        address = st.context.ip_address
     except Exception:
         return None
+    return address if isinstance(address, str) and address else None
 
 
 def _browser_token() -> str | None:

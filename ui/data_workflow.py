@@ -14,6 +14,7 @@ import streamlit as st
 
 from assessment.domain.editions import EditionChooser, edition_chooser
 from assessment.domain.model import Edition
+from assessment.intake.active_content import Finding
 from assessment.intake.ingest import UploadResult, read_upload
 from ui.data import catalogue, data_version, region_tree, store
 from ui.data_analysis import url_select
@@ -114,15 +115,33 @@ def annotated_file(data: bytes, result: UploadResult, lang: str) -> Callable[[],
 
 
 def original_file(actor: str, submission_id: int) -> Callable[[], bytes]:
-    """A callable returning a stored submission's original bytes on click."""
+    """A callable returning a stored submission's original bytes on click (the core refuses
+    anyone but an administrator)."""
     s = store()
     return lambda: s.original_file(actor, submission_id)[1]
+
+
+def values_only_file(actor: str, submission_id: int) -> Callable[[], bytes]:
+    """A callable building the values-only copy of a stored submission's file on click."""
+    s = store()
+    return lambda: s.values_only_file(actor, submission_id)[1]
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _active_content(actor: str, submission_id: int, version: str) -> list[Finding]:
+    return store().active_content(actor, submission_id)
+
+
+def active_content(actor: str, submission_id: int) -> list[Finding]:
+    """The formulas, DDE and links the stored original of a submission holds (read, never run)."""
+    return _active_content(actor, submission_id, data_version())
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
 def _recheck(actor: str, submission_id: int, version: str) -> UploadResult:
     s = store()
-    filename, data = s.original_file(actor, submission_id)
+    filename = s.submission(actor, submission_id).filename
+    data = s.values_only_file(actor, submission_id)[1]  # the same values, nothing active
     return read_upload(
         data,
         filename,

@@ -15,8 +15,10 @@ evaluator     ``view``, ``download_template``, ``review`` and ``export`` anywher
               the root of the tree (reporting deadlines are province-wide).
 admin         ``view``, ``download_template`` and ``export`` everywhere (scope ignored);
               ``manage_users``, ``manage_regions``, ``manage_editions``, ``manage_settings``,
-              ``set_deadline`` and ``view_audit``. Admins do not upload, review or set standards:
-              those are the officials' and evaluators' decisions.
+              ``set_deadline``, ``view_audit`` and ``download_original`` (an upload's original bytes,
+              which may hold formulas or links that run when opened; everyone else downloads the
+              values-only copy). Admins do not upload, review or set standards: those are the
+              officials' and evaluators' decisions.
 system        the built-in maintenance account (``username == "system"``, role admin, no password
               and no external identity, so nobody can sign in as it): everything. Used by seeding
               and by operators at the server's shell, who hold the database anyway.
@@ -52,6 +54,7 @@ ACTIONS = (
     "manage_editions",
     "manage_settings",
     "view_audit",
+    "download_original",
 )
 
 # How an action's region must relate to the user's scope region.
@@ -80,6 +83,7 @@ RULES: dict[str, dict[str, str]] = {
         "manage_editions": GLOBAL,
         "manage_settings": GLOBAL,
         "view_audit": GLOBAL,
+        "download_original": GLOBAL,
     },
 }
 

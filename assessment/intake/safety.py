@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from assessment.domain.errors import Problem
+from assessment.intake import active_content
 from assessment.intake.upload_problems import make_problem
 
 OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -137,6 +138,8 @@ def _inspect_zip(data: bytes, filename: str) -> Inspection:
             ctypes = zf.read(infos[lower.index("[content_types].xml")])
             if b"macroenabled" in ctypes.lower():
                 return _refuse("E_MACRO", filename, value="macroEnabled")
+        if xlm := active_content.macro_content(zf):  # Excel 4.0 macro sheets, refused like VBA
+            return _refuse("E_MACRO", filename, value=xlm, key="E_MACRO_XLM")
         for info, low in zip(infos, lower, strict=True):
             if low.endswith(_XML_SUFFIXES) and _declares(zf, info):
                 return _refuse("E_XML_BOMB", filename, value=info.filename)

@@ -21,8 +21,11 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError
 
+from assessment.domain import access
 from assessment.domain.editions import EditionSchedule, LocalIndicator
 from assessment.domain.model import Edition, LocalStandard, RegionTree
+from assessment.intake.active_content import Finding, findings
+from assessment.intake.values_copy import values_only_copy
 from assessment.store import accounts, audit, engine, queries, reference, scope, snapshots, standards, users
 from assessment.store import completeness as reporting
 from assessment.store import editions as catalogue_editions
@@ -172,10 +175,32 @@ class StoreReads:
             return queries.submission_values(conn, submission_id)
 
     def original_file(self, actor: str, submission_id: int) -> tuple[str, bytes]:
-        """The uploaded file's name and exact bytes."""
+        """The uploaded file's name and exact bytes, for administrators only (``download_original``):
+        the original may hold formulas, DDE or links that run when it is opened. Everyone else
+        gets :meth:`values_only_file`. A submission outside the actor's regions looks missing."""
+        with self.read() as conn:
+            user, tree = scope.actor_and_tree(conn, actor)
+            sub = scope.submission(conn, actor, submission_id)
+            if not access.allowed(user, "download_original", sub.region_code, tree):
+                raise access.denied("download_original")
+            return queries.original_file(conn, submission_id)
+
+    def values_only_file(self, actor: str, submission_id: int) -> tuple[str, bytes]:
+        """The name and bytes of the values-only copy of an upload (every formula replaced by its
+        saved result, links, DDE and external references removed, CSV fields neutralised; see
+        :mod:`assessment.intake.values_copy`): what anyone who may view the submission downloads."""
         with self.read() as conn:
             scope.submission(conn, actor, submission_id)
-            return queries.original_file(conn, submission_id)
+            filename, data = queries.original_file(conn, submission_id)
+        return values_only_copy(data, filename)
+
+    def active_content(self, actor: str, submission_id: int) -> list[Finding]:
+        """The formulas, DDE, external links and external hyperlinks of an upload's original (kind,
+        sheet, cell, formula or target), read from the stored bytes; nothing is run."""
+        with self.read() as conn:
+            scope.submission(conn, actor, submission_id)
+            _, data = queries.original_file(conn, submission_id)
+        return findings(data)
 
     def values(
         self,

@@ -22,6 +22,7 @@ from assessment.catalogue.local_indicators import check_local_indicators
 from assessment.domain.editions import LocalIndicator
 from assessment.domain.errors import Problem
 from assessment.domain.model import Edition, LocalStandard, RegionTree
+from assessment.intake import active_content
 from assessment.store import audit, reference, scope, standards, users, workflow
 from assessment.store import editions as catalogue_editions
 from assessment.store.errors import StoreError, refuse
@@ -173,9 +174,11 @@ class StoreWrites:
         self, actor: str, data: bytes, filename: str, result: UploadResultLike, *, now: datetime | None = None
     ) -> ImportOutcome:
         """Store a validated upload as new submission version(s); see :mod:`.submissions`."""
+        # what the workbook holds besides values, read before the write transaction takes its lock
+        active = active_content.summary(active_content.findings(data)) if result.ok else None
         return self._write(
             actor,
-            lambda c: import_upload(c, actor, data, filename, result, now=now),
+            lambda c: import_upload(c, actor, data, filename, result, now=now, active=active),
             lambda c: scope.authorize_upload(c, actor, result),
         )
 

@@ -18,7 +18,11 @@ Rules, as an official or an evaluator would expect them:
 * A batch file (many regions and periods) makes one submission per region and period, all in one
   transaction: either every one is stored or none is. Its bytes are stored once.
 * The original bytes are kept in ``upload_blobs``, addressed by SHA-256, written in the same
-  transaction as the submission.
+  transaction as the submission, unchanged for the audit. What the workbook holds besides values
+  (formulas, DDE, HYPERLINK formulas, external links and hyperlinks:
+  :func:`assessment.intake.active_content.findings`) is recorded in the import's audit details
+  (``active_content``: counts by kind and the first items with sheet and cell). Only
+  administrators download the original; everyone else gets the values-only copy.
 
 Partial batch files merge instead of erasing (a department's or a statistics bureau's extract):
 
@@ -60,6 +64,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
 from assessment.domain.model import VALUE_COLUMNS
+from assessment.intake import active_content
 from assessment.store import audit, reference
 from assessment.store.errors import refuse, rejected
 from assessment.store.outcome import ImportedSubmission, ImportOutcome, MergeOrigin, UploadResultLike
@@ -163,8 +168,11 @@ def import_upload(
     result: UploadResultLike,
     *,
     now: datetime | None = None,
+    active: dict[str, Any] | None = None,
 ) -> ImportOutcome:
-    """Store a validated upload inside the caller's transaction; see the module docstring."""
+    """Store a validated upload inside the caller's transaction; see the module docstring.
+    ``active``: :func:`assessment.intake.active_content.summary` of ``data`` when the caller read it
+    already (outside the transaction)."""
     if not result.ok:
         raise rejected(result.problems, filename)
     sha = hashlib.sha256(data).hexdigest()
@@ -191,6 +199,8 @@ def import_upload(
     events: list[dict[str, Any]] = []
     if not to_create.empty:
         _store_blob(conn, sha, data, now)  # only when a version will point at it
+        if active is None:  # formulas, DDE, links
+            active = active_content.summary(active_content.findings(data))
         superseded = existing.loc[existing["status"].isin(["submitted", "returned"])]
         superseded = superseded.merge(to_create[["region_code", "period"]], on=["region_code", "period"])
         if not superseded.empty:
@@ -263,6 +273,7 @@ def import_upload(
                     "values": row["value_count"],
                     "edition": result.edition,
                     **merge,
+                    **({"active_content": active} if active["counts"] else {}),
                 },
                 at=now,
             )

@@ -16,6 +16,8 @@ import pandas as pd
 
 from assessment.domain.i18n import t
 from assessment.domain.model import Edition, RegionTree
+from assessment.intake.active_content import Finding
+from assessment.intake.values_copy import values_name as values_name  # for the pages
 from assessment.store.completeness import COMPLETENESS_STATUSES
 from assessment.store.outcome import MergeOrigin
 from assessment.store.workflow import Submission
@@ -297,3 +299,20 @@ def decisions_for(status: str, latest: bool) -> Sequence[str]:
     if status in ("approved", "returned") and latest:
         return ("reopen",)
     return ()
+
+
+def active_content_note(found: Sequence[Finding], lang: str) -> str:
+    """One line saying what active content the original file held (formulas, DDE, HYPERLINK
+    formulas, external links...) and that downloads carry values only; ``""`` when it held none.
+
+    >>> active_content_note([Finding("dde", "填报", "J4", "cmd|' /C calc'!A0")], "en")
+    'The original file holds formulas or links (DDE formula: 1). The download has values only.'
+    """
+    if not found:
+        return ""
+    counts: dict[str, int] = {}
+    for f in found:
+        counts[f.kind] = counts.get(f.kind, 0) + 1
+    sep, colon = ("，", "：") if lang == "zh" else (", ", ": ")
+    parts = sep.join(f"{t(f'review.active.{kind}', lang)}{colon}{n}" for kind, n in counts.items())
+    return t("review.active_content", lang, kinds=parts)

@@ -65,7 +65,7 @@ def _perform(store: Store, actor: str, op: str, region: str) -> object:
         return store.review(actor, _submission(store, region), "return", "please fix")
     if op == "reopen":
         return store.reopen(actor, _submission(store, region, "approved"), "second look")
-    if op in ("submission", "submission_values", "original_file"):
+    if op in ("submission", "submission_values", "original_file", "values_only_file", "active_content"):
         return getattr(store, op)(actor, _submission(store, region))
     if op == "diff":
         sid = _submission(store, region)
@@ -97,7 +97,8 @@ def _perform(store: Store, actor: str, op: str, region: str) -> object:
 VIEW_OPS = (
     "submission",
     "submission_values",
-    "original_file",
+    "values_only_file",
+    "active_content",
     "diff",
     "reviews",
     "submissions",
@@ -118,6 +119,13 @@ for _op in VIEW_OPS:
         (S_ADMIN, _op, "990202", True),
         (S_DISABLED, _op, "990101", False),
     ]
+CORE_CASES += [  # the original bytes (may run formulas or links when opened): administrators only
+    (S_OFFICIAL, "original_file", "990101", False),
+    (S_PREF, "original_file", "990103", False),
+    (S_PROV, "original_file", "990202", False),
+    (S_ADMIN, "original_file", "990202", True),
+    (S_DISABLED, "original_file", "990101", False),
+]
 for _op in ("review", "return", "reopen"):
     CORE_CASES += [
         (S_OFFICIAL, _op, "990101", False),
@@ -216,7 +224,8 @@ def test_completeness_with_a_crafted_tree_still_shows_only_visible_regions(core:
 
 def test_out_of_scope_submission_looks_like_a_missing_one(core: Store) -> None:
     other = _submission(core, "990202")
-    for call in (core.submission, core.submission_values, core.original_file, core.reviews):
+    calls = (core.submission, core.submission_values, core.original_file, core.values_only_file, core.reviews)
+    for call in calls:
         with pytest.raises(StoreError) as hidden:
             call(S_OFFICIAL, other)
         with pytest.raises(StoreError) as missing:

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 
 from assessment.store import Store, StoreError, UploadRejected
 from assessment.store import submissions as import_module
-from tests.fixtures import EVALUATOR, OFFICIAL, PERIOD, batch, count_rows, frame, upload
+from tests.fixtures import ADMIN, EVALUATOR, OFFICIAL, PERIOD, batch, count_rows, frame, upload
 
 
 def test_import_creates_version_1(store: Store) -> None:
@@ -18,7 +18,7 @@ def test_import_creates_version_1(store: Store) -> None:
     sub = store.submission(EVALUATOR, out.submission_id)
     assert (sub.region_code, sub.period, sub.uploaded_by, sub.value_count) == ("990101", PERIOD, OFFICIAL, 3)
     assert sub.sha256 == result.sha256
-    assert store.original_file(EVALUATOR, out.submission_id) == ("jia1.xlsx", data)
+    assert store.original_file(ADMIN, out.submission_id) == ("jia1.xlsx", data)
     assert "1" in out.message("en") and "990101" in out.message("zh")
 
 

@@ -36,7 +36,14 @@ DISABLED = U("gone", "evaluator", "990000", disabled=True)
 FAKE_SYSTEM = U("system", "official", "990101")  # the name alone grants nothing
 
 REGION_ACTIONS = ("view", "download_template", "upload", "review", "export", "set_standard", "set_deadline")
-GLOBAL_ACTIONS = ("manage_users", "manage_regions", "manage_editions", "manage_settings", "view_audit")
+GLOBAL_ACTIONS = (
+    "manage_users",
+    "manage_regions",
+    "manage_editions",
+    "manage_settings",
+    "view_audit",
+    "download_original",
+)
 
 # (user, action, region, expected). Regions: own scope, below it, above it, a sibling elsewhere,
 # a code not in the tree.
@@ -95,6 +102,12 @@ CASES = [
     (ADMIN, "upload", "990101", False),
     (ADMIN, "review", "990101", False),
     (ADMIN, "set_standard", "990000", False),
+    # an upload's original bytes (may run formulas or links when opened): administrators only
+    (ADMIN, "download_original", "990101", True),
+    (SYSTEM, "download_original", "990101", True),
+    (PROV_EVAL, "download_original", "990101", False),
+    (PREF_EVAL, "download_original", "990101", False),
+    (OFFICIAL, "download_original", "990101", False),
     # the built-in maintenance account may do everything; a look-alike with another role may not
     (SYSTEM, "upload", "990101", True),
     (SYSTEM, "review", "990202", True),
