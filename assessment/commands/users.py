@@ -4,7 +4,7 @@
   [--password-stdin | --no-password]``: without ``--password-stdin`` the password is asked twice
   (not echoed). There is never a default password: the first administrator is created this way.
   ``--no-password`` makes an account that can only sign in through single sign-on (``--identity``).
-* ``users list [--json]``: every account (never the password hashes).
+* ``users list [--json]``: every account (never the password hashes); administrators only.
 * ``users disable USERNAME`` / ``users enable USERNAME``.
 * ``users reset-password USERNAME [--password-stdin]``: a new password; clears a lockout.
 
@@ -54,6 +54,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
     lst = actions.add_parser("list", help="list accounts / 列出账户")
     lst.add_argument("--json", action="store_true", help="print JSON / 以 JSON 输出")
+    common(lst)
     lst.set_defaults(func=run_list)
 
     for name, disabled, text in (
@@ -152,6 +153,7 @@ def run_list(args: argparse.Namespace) -> int:
     from assessment.store import Store
 
     with Store() as store:
+        store.authorize(_actor(args), "manage_users")  # accounts are the administrators' business
         rows = records(store.users())
     if args.json:
         print(json.dumps(rows, ensure_ascii=False, indent=2))
