@@ -9,13 +9,20 @@ import streamlit as st
 
 from assessment.domain.errors import DataFileError
 from assessment.domain.i18n import t
+from assessment.store.errors import StorageFailure
+from ui import data
 from ui.auth import follow_deep_link, sign_in_gate, sign_out_button
 from ui.pages import pages_for
 from ui.state import lang, language_switch
+from ui.unavailable import database_unavailable
 
 st.set_page_config(page_title=t("app.title", "zh") + " · " + t("app.title", "en"), layout="wide")
 language_switch()
-user = sign_in_gate()
+try:  # the database down or unreadable: the app's own page with a reference, not Streamlit's error
+    data.store()  # opens (and migrates) the database
+    user = sign_in_gate()
+except StorageFailure as failure:
+    database_unavailable(failure)
 sign_out_button()
 try:
     sections = pages_for(user.role, lang())

@@ -12,20 +12,39 @@ from assessment.catalogue.boundaries import feature_collection
 from assessment.domain.editions import EditionSchedule, LocalIndicator
 from assessment.domain.model import RegionTree
 from assessment.scoring.analysis import Assessment, assess
+from assessment.store.errors import StorageFailure
 from assessment.store.service import Store
+from ui.unavailable import database_unavailable
 
 
 @st.cache_resource(show_spinner=False)
-def store() -> Store:
-    """The process-wide store (ASSESSMENT_DB_URL, default data/assessment.db)."""
+def _open_store() -> Store:
     return Store()
+
+
+def store() -> Store:
+    """The process-wide store (ASSESSMENT_DB_URL, default data/assessment.db). When the database
+    cannot be opened: the app's own "database unavailable" page, and the run stops."""
+    try:
+        return _open_store()
+    except StorageFailure as failure:
+        database_unavailable(failure)
+
+
+store.clear = _open_store.clear  # type: ignore[attr-defined]  # drop the open store (tests)
 
 
 def data_version() -> str:
     """The cache key of the data: the database and a number that grows with every write (each
-    write appends an audit event), so an upload or a review shows on every page at once."""
+    write appends an audit event), so an upload or a review shows on every page at once.
+
+    Nearly every page starts here, so a database lost after the store was opened gets the app's own
+    "database unavailable" page too (pages can be run without dashboard.py)."""
     s = store()
-    return f"{s.url.render_as_string(hide_password=True)}#{s.data_version()}"
+    try:
+        return f"{s.url.render_as_string(hide_password=True)}#{s.data_version()}"
+    except StorageFailure as failure:
+        database_unavailable(failure)
 
 
 # cache_resource, not cache_data: one shared, never-mutated result per key instead of a pickled copy

@@ -67,6 +67,8 @@ def run(args: argparse.Namespace) -> int:
         if len(tree) == 0:
             print(both("store.cli.no_tree"), file=sys.stderr)
             return 1
+        if args.region is not None:  # unknown, or not one the actor may upload to: exit 1
+            store.check_region(actor, args.region, "upload")
         local = store.local_indicators()
         edition = (
             store.edition_revision(args.edition)

@@ -96,6 +96,8 @@ def _source(
         yield demo_source((edition_id or "").partition(":")[0] or None, period), None
         return
     with Store() as store:
+        if code is not None and len(store.region_tree()):  # unknown, or not the actor's: exit 1
+            store.check_region(args.actor, code, "export")
         src = store_source(
             store,
             args.actor,

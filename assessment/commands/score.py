@@ -13,8 +13,12 @@ may be up to 512 MB (``VALUES_MAX_BYTES``: a whole country's values, about a mil
 Output is csv (default), json (an array of objects) or parquet, to stdout or ``-o FILE``; every row
 carries the edition id.
 
-Exit codes: 0 ok, 1 invalid input (unknown region, period or edition, unreadable or refused values
-file: the message says what to do, in Chinese and English), 2 usage.
+``--as USERNAME`` (default ``system``) reads as that user: only the regions it may see are scored,
+and a ``--region``/``--within`` outside them is refused (exit 1) with the message the pages give.
+
+Exit codes: 0 ok, 1 invalid input (unknown region, period or edition, a region outside the acting
+user's, unreadable or refused values file: the message says what to do, in Chinese and English),
+2 usage.
 """
 
 from __future__ import annotations
@@ -241,6 +245,9 @@ def load_inputs(args: argparse.Namespace) -> Inputs:
 
     with Store() as store:
         tree = store.region_tree()
+        asked = _asked_region(args)
+        if asked is not None and len(tree):  # unknown or outside the actor's regions: exit 1
+            store.check_region(args.actor, asked)
         stds = tuple(store.local_standards())
         schedule = None if fixed else store.edition_schedule()
         values = None if args.values else store.values(args.actor, include_pending=args.include_pending)
@@ -251,6 +258,12 @@ def load_inputs(args: argparse.Namespace) -> Inputs:
         check = fixed or edition_chooser(schedule, (), tree)  # type: ignore[arg-type]
         values = _read_values_file(args.values, check, tree, stds)
     return Inputs(values, edition, tree, stds, schedule)
+
+
+def _asked_region(args: argparse.Namespace) -> str | None:
+    """The region a command asks for by name: ``--region`` (score, trends, cost) or ``--within``
+    (equity)."""
+    return getattr(args, "region", None) or getattr(args, "within", None)
 
 
 def _available_periods(values: pd.DataFrame) -> list[int]:

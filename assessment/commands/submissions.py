@@ -72,14 +72,12 @@ def records(frame: pd.DataFrame) -> list[dict[str, object]]:
 
 def run(args: argparse.Namespace) -> int:
     from assessment.store import Store
-    from assessment.store.errors import refuse
 
+    actor = args.actor or default_actor()
     with Store() as store:
-        if args.region is not None and args.region not in store.region_tree():
-            raise refuse("unknown_region", file="", codes=args.region, count=1)
-        frame = store.submissions(
-            args.actor or default_actor(), region_code=args.region, period=args.period, status=args.status
-        )
+        if args.region is not None:  # unknown, or outside the actor's regions: exit 1
+            store.check_region(actor, args.region)
+        frame = store.submissions(actor, region_code=args.region, period=args.period, status=args.status)
     if args.json:
         print(json.dumps(records(frame), ensure_ascii=False, indent=2))
     elif frame.empty:

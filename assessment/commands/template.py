@@ -2,8 +2,10 @@
 
 Writes the Excel template of one region and period (:func:`assessment.intake.template.build_template`)
 with the local standards binding on it. The region tree and local standards come from the
-database, or from the demo province with ``--demo``. Exit 0 on success, 2 on usage errors
-(unknown region or edition).
+database (read as ``--as``, default ``$ASSESSMENT_USER`` or ``system``, who must be allowed to
+download the region's template), or from the demo province with ``--demo``. Exit 0 on success,
+1 for an unknown region or one outside the acting user's (the message says why), 2 on usage
+errors (unknown edition).
 """
 
 from __future__ import annotations
@@ -31,19 +33,19 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    """Write the template; 0 on success, 2 on usage errors."""
+    """Write the template; 0 on success, 1 refused, 2 on usage errors."""
     from assessment.intake.template import build_template
 
-    ref = load_reference(args)
+    ref = load_reference(args, action="download_template")
     if isinstance(ref, str):
         print(ref, file=sys.stderr)
         return 2
     if not len(ref.tree):  # an empty database: say what to do first
         print(both("deploy.tree_empty_hint"), file=sys.stderr)
         return 1
-    if args.region not in ref.tree:
+    if args.region not in ref.tree:  # the demo's tree (the store refused it already)
         print(both("ingest.cli.unknown_region", code=args.region), file=sys.stderr)
-        return 2
+        return 1
     edition = ref.edition_for(args.period, args.region)  # the edition in force for the period
     data = build_template(edition, ref.tree, args.region, args.period, ref.standards, args.lang)
     Path(args.output).write_bytes(data)

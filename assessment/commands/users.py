@@ -4,8 +4,8 @@
   [--password-stdin | --no-password]``: without ``--password-stdin`` the password is asked twice
   (not echoed). There is never a default password: the first administrator is created this way.
   ``--no-password`` makes an account that can only sign in through single sign-on (``--identity``).
-* ``users list [--json]``: every account (never the password hashes); ``throttled`` marks an
-  account whose name must wait after failed sign-ins.
+* ``users list [--json]``: every account (never the password hashes); administrators only;
+  ``throttled`` marks an account whose name must wait after failed sign-ins.
 * ``users disable USERNAME`` / ``users enable USERNAME``.
 * ``users reset-password USERNAME [--password-stdin]``: a new password; clears any sign-in wait.
 * ``users unlock USERNAME``: clears the failed sign-ins and sign-in wait of an account's name.
@@ -68,6 +68,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
     lst = actions.add_parser("list", help="list accounts / 列出账户")
     lst.add_argument("--json", action="store_true", help="print JSON / 以 JSON 输出")
+    common(lst)
     lst.set_defaults(func=run_list)
 
     for name, disabled, text in (
@@ -179,6 +180,7 @@ def run_list(args: argparse.Namespace) -> int:
     from assessment.store import Store, accounts
 
     with Store() as store:
+        store.authorize(_actor(args), "manage_users")  # accounts are the administrators' business
         found = store.users()
         with store.read() as conn:
             waits = accounts.throttled(conn, [u.username for u in found], datetime.now(UTC))

@@ -4,8 +4,12 @@ Checks a filled template or a batch file (xlsx or csv) exactly as the upload pag
 (:func:`assessment.intake.ingest.read_upload`). The region tree, local standards and earlier values (for
 the plausibility warnings) come from the database, or from the demo province with ``--demo``.
 
+The acting user is ``--as`` (default ``$ASSESSMENT_USER``, else ``system``): a ``--region`` outside
+its regions is refused, and the earlier values behind the warnings are only its regions'.
+
 Exit codes: 0 valid (warnings are printed), 1 invalid (every problem printed in Chinese and
-English), 2 usage (missing file, unknown region or edition). ``--json`` prints
+English; also an unknown region or one outside the acting user's), 2 usage (missing file, unknown
+edition). ``--json`` prints
 ``{"valid": bool, "errors": [...], "warnings": [...]}`` with code, sheet, cell, row, column,
 value, message_zh, message_en per entry, plus kind, region_code, period, edition, sha256, rows.
 """
@@ -20,7 +24,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from assessment.commands._common import documented_parser
+from assessment.commands._common import actor_argument, documented_parser
 from assessment.domain.editions import EditionChooser
 from assessment.domain.errors import Problem
 from assessment.domain.i18n import both
@@ -45,7 +49,7 @@ class Reference:
 
 
 def add_source_args(parser: argparse.ArgumentParser) -> None:
-    """``--demo`` and ``--edition``, shared by ``template`` and ``validate``."""
+    """``--demo``, ``--edition`` and ``--as``, shared by ``template`` and ``validate``."""
     parser.add_argument(
         "--edition",
         metavar="ID",
@@ -54,11 +58,18 @@ def add_source_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--demo", action="store_true", help="use the demo province instead of the database / 使用演示省数据"
     )
+    actor_argument(parser)
 
 
-def load_reference(args: argparse.Namespace, with_history: bool = False) -> Reference | str:
+def load_reference(
+    args: argparse.Namespace, with_history: bool = False, action: str = "view"
+) -> Reference | str:
     """The edition (or the chooser of the edition in force per period), tree, local standards (and
-    history) for a command, or an error message."""
+    history) for a command, or an error message.
+
+    From the database, as the acting user (``--as``, default ``$ASSESSMENT_USER`` or ``system``):
+    a ``--region`` that is not in the tree or on which the user may not do ``action`` is refused
+    (StoreError / AccessDenied: exit 1), and the history is limited to the user's regions."""
     from assessment import catalogue as standards
     from assessment.domain.editions import edition_chooser
 
@@ -75,17 +86,21 @@ def load_reference(args: argparse.Namespace, with_history: bool = False) -> Refe
         history = scheduled_values(schedule, tree) if with_history else None
         stds = tuple(demo_local_standards(standards.load_edition()))
         return Reference(chosen, tree, stds, history)
+    from assessment.commands.import_ import default_actor
     from assessment.store import Store
 
+    actor = args.actor or default_actor()
     with Store() as store:
         tree = store.region_tree()
+        if args.region and len(tree):
+            store.check_region(actor, args.region, action)
         local = store.local_indicators()
         stds = (*store.local_standards(), *(li.as_standard() for li in local))
         schedule = store.edition_schedule()
         chosen = (
             store.edition_revision(args.edition) if args.edition else edition_chooser(schedule, local, tree)
         )
-        history = store.values("system") if with_history else None
+        history = store.values(actor) if with_history else None
     return Reference(chosen, tree, stds, history)
 
 
@@ -124,9 +139,9 @@ def run(args: argparse.Namespace) -> int:
     if not len(ref.tree):  # an empty database: say what to do first
         print(both("deploy.tree_empty_hint"), file=sys.stderr)
         return 1
-    if args.region and args.region not in ref.tree:
+    if args.region and args.region not in ref.tree:  # the demo's tree (the store refused it already)
         print(both("ingest.cli.unknown_region", code=args.region), file=sys.stderr)
-        return 2
+        return 1
     data = path.read_bytes()
     result = read_upload(
         data,

@@ -20,7 +20,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import URL, Engine, make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 
-from assessment.store.errors import refuse
+from assessment.store.errors import storage_failure
 
 ENV_VAR = "ASSESSMENT_DB_URL"
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -33,13 +33,14 @@ MIGRATION_LOCK_KEY = 4_202_611  # pg_advisory_xact_lock key for migrations
 def resolve_url(url: str | None = None) -> URL:
     """The database URL: ``url``, else ``$ASSESSMENT_DB_URL``, else the SQLite file under data/.
 
-    A relative SQLite path is taken from the repository root. Raises StoreError for a malformed URL.
+    A relative SQLite path is taken from the repository root. Raises StorageFailure for a malformed
+    URL (the message does not repeat it; the log does, without the password).
     """
     raw = url or os.environ.get(ENV_VAR) or f"sqlite:///{DEFAULT_SQLITE}"
     try:
         parsed = make_url(raw)
-    except ArgumentError:
-        raise refuse("bad_url", url=_redact(raw)) from None
+    except ArgumentError as err:
+        raise storage_failure(err, "bad_url", database=_redact(raw)) from None
     if parsed.drivername in ("postgresql", "postgres"):
         parsed = parsed.set(drivername="postgresql+psycopg")
     if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
@@ -72,17 +73,22 @@ def make_engine(url: URL) -> Engine:
             kwargs["poolclass"] = sa.pool.StaticPool
             kwargs["connect_args"]["check_same_thread"] = False
         else:
-            Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+            try:
+                Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+            except OSError as err:  # a folder that cannot be created: the message names no path
+                raise storage_failure(err, "db_unreachable", database=redacted(url)) from None
     elif backend == "postgresql":
         if "connect_timeout" not in url.query:
             kwargs["connect_args"] = {"connect_timeout": 5}
         kwargs["pool_pre_ping"] = True
     else:
-        raise refuse("unsupported_backend", url=redacted(url))
+        raise storage_failure(
+            ValueError(f"unsupported backend {backend}"), "unsupported_backend", database=redacted(url)
+        )
     try:
         engine = sa.create_engine(url, **kwargs)
-    except (ArgumentError, NoSuchModuleError, ImportError):
-        raise refuse("bad_url", url=redacted(url)) from None
+    except (ArgumentError, NoSuchModuleError, ImportError) as err:
+        raise storage_failure(err, "bad_url", database=redacted(url)) from None
     if backend == "sqlite":
         _sqlite_hooks(engine)
     return engine

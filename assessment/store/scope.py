@@ -64,6 +64,22 @@ def authorize(conn: Connection, actor: str, action: str, region_code: str | None
     return user
 
 
+def authorize_region(conn: Connection, actor: str, action: str, region_code: str) -> User:
+    """The acting user when ``region_code`` is in the stored tree (retired regions included) and
+    the actor may do ``action`` there.
+
+    A code that is not in the tree is refused as unknown (``store.unknown_region_code``: the tree is
+    public reference data, so this reveals nothing); one outside the actor's regions gets the
+    :class:`~assessment.domain.access.AccessDenied` of every page (``access.denied_region``). The
+    acting user is checked first, so an unknown or disabled user learns nothing about regions.
+    """
+    user, tree = actor_and_tree(conn, actor)
+    if region_code not in tree:
+        raise refuse("unknown_region_code", code=region_code)
+    access.require(user, action, region_code, tree)
+    return user
+
+
 def hidden_submission(submission_id: object) -> StoreError:
     """The refusal for a submission outside the actor's regions: word for word the one for a
     submission that does not exist (``store.unknown_submission``), so ids cannot be probed."""

@@ -22,14 +22,19 @@ from typing import TypeVar
 from alembic.util.exc import CommandError
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from assessment.store import engine, users
-from assessment.store.errors import StoreError, refuse
+from assessment.store.errors import StorageFailure, StoreError, storage_failure
 from assessment.store.service_reads import StoreReads
 from assessment.store.service_writes import StoreWrites
 
 T = TypeVar("T")
 RETRIES = 3
+# What the database raises when it fails: turned into a StorageFailure. Opening it, the file
+# system too (a SQLite file or folder that cannot be created or read).
+STORAGE_ERRORS = (DBAPIError, PoolTimeout)
+OPEN_ERRORS = (*STORAGE_ERRORS, OSError)
 
 
 class Store(StoreReads, StoreWrites):
@@ -45,12 +50,12 @@ class Store(StoreReads, StoreWrites):
         try:
             if migrate and engine.current_revision(self.engine) != engine.head_revision():
                 engine.migrate(self.engine)
-        except DBAPIError as err:
+        except OPEN_ERRORS as err:
             self.engine.dispose()
             raise self._db_error(err, "db_unreachable") from None
         except CommandError as err:
             self.engine.dispose()
-            raise refuse("db_unknown_revision", url=engine.redacted(self.url), reason=str(err)) from None
+            raise self._db_error(err, "db_unknown_revision") from None
 
     # -- plumbing ---------------------------------------------------------------------------
     def close(self) -> None:
@@ -67,9 +72,9 @@ class Store(StoreReads, StoreWrites):
     def dialect(self) -> str:
         return self.engine.dialect.name
 
-    def _db_error(self, err: DBAPIError, key: str = "db_error") -> StoreError:
-        reason = str(getattr(err, "orig", err)).strip().splitlines()[0] if str(err) else type(err).__name__
-        return refuse(key, url=engine.redacted(self.url), reason=reason[:300])
+    def _db_error(self, err: BaseException, key: str = "db_error") -> StorageFailure:
+        """The plain message with a reference; the URL and the driver's text go to the log only."""
+        return storage_failure(err, key, database=engine.redacted(self.url))
 
     @contextmanager
     def read(self) -> Iterator[Connection]:
@@ -79,7 +84,7 @@ class Store(StoreReads, StoreWrites):
                 conn.execution_options(sqlite_begin="DEFERRED")
                 with conn.begin():
                     yield conn
-        except DBAPIError as err:
+        except STORAGE_ERRORS as err:
             raise self._db_error(err) from None
 
     @contextmanager
@@ -91,7 +96,7 @@ class Store(StoreReads, StoreWrites):
         try:
             with self.engine.begin() as conn:
                 yield conn
-        except DBAPIError as err:
+        except STORAGE_ERRORS as err:
             raise self._db_error(err) from None
 
     def _write(
@@ -113,7 +118,7 @@ class Store(StoreReads, StoreWrites):
             except IntegrityError as err:
                 if attempt == RETRIES - 1:
                     raise self._db_error(err, "db_conflict") from None
-            except DBAPIError as err:
+            except STORAGE_ERRORS as err:
                 raise self._db_error(err) from None
         raise AssertionError("unreachable")  # pragma: no cover
 

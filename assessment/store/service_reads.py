@@ -294,6 +294,14 @@ class StoreReads:
         with self.read() as conn:
             return scope.authorize(conn, actor, action, region_code)
 
+    def check_region(self, actor: str, region_code: str, action: str = "view") -> User:
+        """The acting user when ``region_code`` is a region of the tree and the actor may do
+        ``action`` there; else StoreError ``store.unknown_region_code`` (not in the tree) or
+        AccessDenied (outside the actor's regions). For a region asked for by name (a command's
+        ``--region``), before anything is read, so the refusal says why instead of showing nothing."""
+        with self.read() as conn:
+            return scope.authorize_region(conn, actor, action, region_code)
+
     def visible_regions(self, actor: str) -> set[str]:
         """The codes of the regions ``actor`` may see."""
         with self.read() as conn:

@@ -251,6 +251,8 @@ def test_only_user_managers_may_manage_users(capsys, monkeypatch) -> None:
     assert run(capsys, "users", "disable", "system", "--as", "li")[0] == 1
     monkeypatch.setenv("ASSESSMENT_USER", "li")  # the default actor follows ASSESSMENT_USER
     assert run(capsys, "users", "add", "y", "--role", "admin", "--no-password")[0] == 1
+    assert run(capsys, "users", "list")[0] == 1  # listing accounts is managing them too
+    monkeypatch.delenv("ASSESSMENT_USER")
     assert {"x", "y"}.isdisjoint(listed(capsys))
 
 

@@ -39,15 +39,30 @@ def test_template_command_writes_the_regions_template(tmp_path: Path, capsys: py
 @pytest.mark.parametrize(
     "argv",
     [
-        ["template", "--demo", "--region", "123456", "--period", "2024", "-o", "x.xlsx"],
         ["template", "--demo", "--region", "990102", "--period", "2024", "--edition", "XX-1", "-o", "x.xlsx"],
         ["validate", "--demo", "/no/such/file.xlsx"],
-        ["validate", "--demo", str(SAMPLE), "--region", "123456"],
     ],
 )
 def test_usage_errors_exit_2(argv: list[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
     assert main(argv) == 2
+    assert not (tmp_path / "x.xlsx").exists()
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["template", "--demo", "--region", "123456", "--period", "2024", "-o", "x.xlsx"],
+        ["validate", "--demo", str(SAMPLE), "--region", "123456"],
+    ],
+)
+def test_unknown_region_exits_1(
+    argv: list[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
+) -> None:
+    """An unknown region is invalid input (exit 1, as every command), not a usage error."""
+    monkeypatch.chdir(tmp_path)
+    assert main(argv) == 1
+    assert "123456" in capsys.readouterr().err
     assert not (tmp_path / "x.xlsx").exists()
 
 
