@@ -612,6 +612,23 @@ def hostile_xlsx(
     return out.getvalue() if isinstance(out, io.BytesIO) else b""
 
 
+def sparse_xlsx() -> bytes:
+    """A 1.6 KB batch workbook with one cell far away (``ZZ400000``) under a dimension that lies
+    (``A1:B2``): calamine allocates the dense range from A1 to it (9 GB) and, failing, aborts the
+    whole process (a Rust allocation failure is not a Python MemoryError)."""
+    sheet = (
+        '<?xml version="1.0"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+        '<dimension ref="A1:B2"/><sheetData><row r="1">'
+        '<c r="A1" t="inlineStr"><is><t>region_code</t></is></c>'
+        '<c r="B1" t="inlineStr"><is><t>period</t></is></c>'
+        '<c r="C1" t="inlineStr"><is><t>indicator_code</t></is></c></row>'
+        '<row r="400000"><c r="ZZ400000"><v>1</v></c></row></sheetData></worksheet>'
+    )
+    return plain_zip(
+        {**{k: v.encode() for k, v in _HOSTILE_PARTS.items()}, "xl/worksheets/sheet1.xml": sheet.encode()}
+    )
+
+
 # ================================================================================================
 # The storage catalogue and tree, test users and fake uploads (store, access, auth)
 # ================================================================================================

@@ -27,6 +27,7 @@ from tests.fixtures import (
     filled,
     good_batch_rows,
     hostile_xlsx,
+    sparse_xlsx,
 )
 
 SMALL = ParseLimits(max_rows=1_000)
@@ -121,6 +122,14 @@ def test_a_parse_over_its_memory_is_stopped() -> None:
     result = read(data, limits=ParseLimits(memory_mb=450))
     refused(result, "E_PARSE_LIMIT")
     assert "too much memory" in result.problems[0].message_en and "内存" in result.problems[0].message_zh
+    no_children_left()
+
+
+def test_a_tiny_file_that_would_abort_the_server_only_ends_its_child() -> None:
+    data = sparse_xlsx()
+    assert len(data) < 2_000
+    result = read(data)  # in-process, calamine would abort this test process
+    refused(result, "E_PARSE_LIMIT")
     no_children_left()
 
 
