@@ -156,3 +156,15 @@ def test_normal_files_still_go_through(name: str, make) -> None:  # type: ignore
     assert result.ok, [p.code for p in result.errors]
     assert len(result.values) == 7
     no_children_left()
+
+
+def test_a_reference_table_from_xlsx_is_parsed_in_the_child_too() -> None:
+    from assessment.domain.errors import DataFileError
+    from assessment.intake.sheet_csv import table_text
+
+    with pytest.raises(DataFileError) as refused_sparse:
+        table_text(sparse_xlsx(), "standards.xlsx")  # in-process, calamine would abort
+    assert [p.code for p in refused_sparse.value.problems] == ["E_PARSE_LIMIT"]
+    text = table_text(batch_xlsx([["990101", 2024, "S01.1", 95]]), "standards.xlsx").decode()
+    assert text.splitlines()[1] == "990101,2024,S01.1,95,,,"
+    no_children_left()
