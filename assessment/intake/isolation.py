@@ -25,6 +25,7 @@ Both limits are configurable: the environment variables ``ASSESSMENT_PARSE_MEMOR
 from __future__ import annotations
 
 import contextlib
+import io
 import logging
 import multiprocessing as mp
 import os
@@ -32,7 +33,9 @@ import resource
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from multiprocessing import forkserver, popen_forkserver, reduction, spawn, util
 from multiprocessing.connection import Connection
+from multiprocessing.context import ForkServerProcess, set_spawning_popen
 from typing import Any
 
 from assessment.intake.safety import MAX_ROWS
@@ -44,11 +47,8 @@ TIMEOUT = "timeout"  # the child was still parsing at the deadline and was kille
 DEFAULT_MEMORY_MB = 1024
 DEFAULT_TIMEOUT_S = 60.0
 NICE = 10  # the child's niceness increment: pages first, uploads after
-# Imported once by the forkserver so that each child starts with them loaded. "__main__" (the
-# script that started the program, imported as ``__mp_main__``: it must guard its entry point with
-# ``if __name__ == "__main__"``, as multiprocessing requires; ``python -m`` modules are never
-# re-imported) is imported there once too, so that a child does not import it again.
-PRELOAD = ["__main__", "assessment.intake.ingest"]
+# Imported once by the forkserver so that each child starts with them loaded.
+PRELOAD = ["assessment.intake.ingest"]
 
 _lock = threading.Lock()
 _context: Any = None
@@ -88,6 +88,37 @@ class Outcome:
 
     value: Any = None
     failure: str = ""
+
+
+class _NoMainPopen(popen_forkserver.Popen):
+    """The forkserver's Popen without the main-module fix-up: multiprocessing would re-import the
+    parent's ``__main__`` in the child, and under Streamlit that is the page script being run
+    (its script runner puts it in ``sys.modules["__main__"]``). The child only needs the modules
+    of its function, which it imports by name (most are preloaded). Python 3.11's ``_launch`` with
+    the ``init_main_from_*`` keys left out."""
+
+    def _launch(self, process_obj: Any) -> None:
+        prep_data = spawn.get_preparation_data(process_obj._name)
+        prep_data = {k: v for k, v in prep_data.items() if not k.startswith("init_main_from")}
+        buf = io.BytesIO()
+        set_spawning_popen(self)
+        try:
+            reduction.dump(prep_data, buf)
+            reduction.dump(process_obj, buf)
+        finally:
+            set_spawning_popen(None)
+        self.sentinel, w = forkserver.connect_to_new_process(self._fds)  # type: ignore[attr-defined]
+        _parent_w = os.dup(w)
+        self.finalizer = util.Finalize(self, util.close_fds, (_parent_w, self.sentinel))  # type: ignore[attr-defined]
+        with open(w, "wb", closefd=True) as f:
+            f.write(buf.getbuffer())
+        self.pid = forkserver.read_signed(self.sentinel)
+
+
+class _Process(ForkServerProcess):
+    @staticmethod
+    def _Popen(process_obj: Any) -> Any:
+        return _NoMainPopen(process_obj)
 
 
 def _ctx() -> Any:
@@ -134,7 +165,8 @@ def run_limited(fn: Callable[..., Any], args: tuple[Any, ...], limits: ParseLimi
         return Outcome(fn(*args))
     ctx = _ctx()
     receiver, sender = ctx.Pipe(duplex=False)
-    proc = ctx.Process(target=_child, args=(sender, fn, args, limits.memory_mb * 1024 * 1024), daemon=True)
+    process = _Process if ctx.get_start_method() == "forkserver" else ctx.Process
+    proc = process(target=_child, args=(sender, fn, args, limits.memory_mb * 1024 * 1024), daemon=True)
     proc.start()
     sender.close()
     try:
