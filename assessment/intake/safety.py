@@ -230,9 +230,16 @@ def declared_rows(zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> int | None:
     return int(last) if last else None
 
 
-def _too_many_rows(filename: str, sheet: str, rows: int, limit: int) -> Problem:
+def _too_many_rows(filename: str, sheet: str, rows: int, limit: int, counting: bool = False) -> Problem:
+    """``counting``: the count stopped at ``rows`` (the file has at least that many)."""
     return make_problem(
-        "E_TOO_MANY_ROWS", file=filename, sheet=sheet, value=str(rows), rows=f"{rows:,}", limit=f"{limit:,}"
+        "E_TOO_MANY_ROWS",
+        file=filename,
+        sheet=sheet,
+        value=str(rows),
+        key="E_TOO_MANY_ROWS_COUNTED" if counting else None,
+        rows=f"{rows:,}",
+        limit=f"{limit:,}",
     )
 
 
@@ -265,7 +272,7 @@ def count_rows(data: bytes, filename: str, max_rows: int) -> Problem | None:
                     total += sum(window.count(t) for t in _ROW_TAGS)
                     tail = window[-overlap:]
                     if total > max_rows:
-                        return _too_many_rows(filename, "", total, max_rows)
+                        return _too_many_rows(filename, "", total, max_rows, counting=True)
     return None
 
 
