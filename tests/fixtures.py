@@ -541,6 +541,94 @@ def batch_xlsx(rows: list[list[object]], header: list[str] | None = None) -> byt
     return buf.getvalue()
 
 
+_HOSTILE_PARTS = {
+    "[Content_Types].xml": (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+        '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+        '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+        '<Default Extension="xml" ContentType="application/xml"/>'
+        '<Override PartName="/xl/workbook.xml" '
+        'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
+        '<Override PartName="/xl/worksheets/sheet1.xml" '
+        'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>'
+        "</Types>"
+    ),
+    "_rels/.rels": (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+        '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+        '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/'
+        'relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>'
+    ),
+    "xl/workbook.xml": (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+        '<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
+        'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">'
+        '<sheets><sheet name="data" sheetId="1" r:id="rId1"/></sheets></workbook>'
+    ),
+    "xl/_rels/workbook.xml.rels": (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+        '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+        '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/'
+        'relationships/worksheet" Target="worksheets/sheet1.xml"/></Relationships>'
+    ),
+}
+
+
+def hostile_xlsx(
+    rows: int, dimension: str | None = None, path: Path | None = None, compresslevel: int = 9
+) -> bytes:
+    """A batch workbook of ``rows`` rows of small numbers under a real batch header, written with
+    zipfile directly (a million rows take about three seconds): the probe's "13.8 MB xlsx holding 599 MB
+    of XML" is ``rows=4_900_000``. ``dimension`` is the ``<dimension ref>`` it declares (the true
+    one by default; ``"A1:B2"`` to lie). It compresses about 36:1 (125 bytes of XML a row), under
+    the zip-bomb ratio, so 4.9 M rows fit in 17 MB, under the 20 MB upload limit
+    (``compresslevel=1``: about 16:1, three times faster to write). Written to ``path`` (and b""
+    returned) when given."""
+    dim = dimension or f"A1:D{rows + 1}"
+    header = "".join(
+        f'<c r="{col}1" t="inlineStr"><is><t>{name}</t></is></c>'
+        for col, name in zip("ABCD", ("region_code", "period", "indicator_code", "value"), strict=True)
+    )
+    out: io.BytesIO | Path = path if path is not None else io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=compresslevel) as zf:
+        for name, body in _HOSTILE_PARTS.items():
+            zf.writestr(name, body)
+        with zf.open("xl/worksheets/sheet1.xml", "w", force_zip64=True) as fh:
+            fh.write(
+                b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+                b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+                + f'<dimension ref="{dim}"/><sheetData><row r="1">{header}</row>'.encode()
+            )
+            step = 20_000
+            for start in range(2, rows + 2, step):
+                fh.write(
+                    "".join(
+                        f'<row r="{r}" spans="1:4" ht="15"><c s="0"><v>{r % 7}</v></c><c s="0"><v>1</v>'
+                        f'</c><c s="0"><v>2</v></c><c s="0"><v>{r % 3}</v></c></row>'
+                        for r in range(start, min(start + step, rows + 2))
+                    ).encode()
+                )
+            fh.write(b"</sheetData></worksheet>")
+    return out.getvalue() if isinstance(out, io.BytesIO) else b""
+
+
+def sparse_xlsx() -> bytes:
+    """A 1.6 KB batch workbook with one cell far away (``ZZ400000``) under a dimension that lies
+    (``A1:B2``): calamine allocates the dense range from A1 to it (9 GB) and, failing, aborts the
+    whole process (a Rust allocation failure is not a Python MemoryError)."""
+    sheet = (
+        '<?xml version="1.0"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+        '<dimension ref="A1:B2"/><sheetData><row r="1">'
+        '<c r="A1" t="inlineStr"><is><t>region_code</t></is></c>'
+        '<c r="B1" t="inlineStr"><is><t>period</t></is></c>'
+        '<c r="C1" t="inlineStr"><is><t>indicator_code</t></is></c></row>'
+        '<row r="400000"><c r="ZZ400000"><v>1</v></c></row></sheetData></worksheet>'
+    )
+    return plain_zip(
+        {**{k: v.encode() for k, v in _HOSTILE_PARTS.items()}, "xl/worksheets/sheet1.xml": sheet.encode()}
+    )
+
+
 # ================================================================================================
 # The storage catalogue and tree, test users and fake uploads (store, access, auth)
 # ================================================================================================

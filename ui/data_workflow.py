@@ -34,12 +34,21 @@ def choose_edition() -> EditionChooser:
     return edition_chooser(schedule, local, region_tree())
 
 
+class _Uncached(Exception):
+    """Carries a verdict out of the cached function without caching it (st.cache_data does not
+    cache a call that raises)."""
+
+    def __init__(self, result: UploadResult) -> None:
+        super().__init__()
+        self.result = result
+
+
 @st.cache_data(show_spinner=False, max_entries=16)
 def _check(
     data: bytes, filename: str, region: str | None, period: int | None, actor: str, version: str
 ) -> UploadResult:
     s = store()
-    return read_upload(
+    result = read_upload(
         data,
         filename,
         edition=choose_edition(),
@@ -49,6 +58,9 @@ def _check(
         expected_period=period,
         history=s.values(actor),
     )
+    if any(p.code == "E_PARSE_LIMIT" for p in result.problems):
+        raise _Uncached(result)  # a parse stopped at its time or memory limit may pass when retried
+    return result
 
 
 def check_upload(
@@ -56,7 +68,10 @@ def check_upload(
 ) -> UploadResult:
     """:func:`read_upload` of ``data`` as ``actor`` sends it: within ``region`` and for ``period``,
     with the actor's approved values as history for the plausibility warnings (cached)."""
-    return _check(data, filename, region, period, actor, data_version())
+    try:
+        return _check(data, filename, region, period, actor, data_version())
+    except _Uncached as stopped:
+        return stopped.result
 
 
 def _all_standards() -> tuple:

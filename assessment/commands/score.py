@@ -38,6 +38,7 @@ from assessment.domain.editions import EditionChooser, EditionSchedule
 from assessment.domain.errors import DataFileError, Problem
 from assessment.domain.i18n import both
 from assessment.domain.model import Edition, LocalStandard, RegionTree
+from assessment.intake.isolation import ParseLimits
 from assessment.scoring.aggregation import AGGREGATE_COLUMNS, aggregate
 from assessment.scoring.analysis import ScoringInputs
 from assessment.scoring.costing import cost_to_close
@@ -82,6 +83,11 @@ EQUITY_OUTPUT = (
 # 20 MB that web uploads keep (intake.ingest.DEFAULT_MAX_BYTES); the command line reads a file the
 # user already has, so it allows more. The zip checks of an xlsx (intake.safety) apply unchanged.
 VALUES_MAX_BYTES = 512 * 1024 * 1024
+# ...and as many rows as such a file holds (several periods of a national batch: the 525,000-row
+# limit of an upload, intake.safety.MAX_ROWS, is for one period). The parse runs in this command's
+# own process, without the memory and time limits the server needs against hostile uploads: the
+# user scores a file of their own on their own machine (issue 15.3).
+VALUES_LIMITS = ParseLimits(isolate=False, max_rows=8_000_000)
 
 # --region-level values scored from the reported values as they are (no roll-up), and the level
 # score_indicators gets: "county" (the default, as always) is the leaves of the tree, whatever their
@@ -198,7 +204,13 @@ def _read_values_file(
     except (OSError, ValueError, ImportError) as err:
         raise DataFileError([_file_problem(path, err)]) from None
     result = read_upload(
-        data, name, edition=edition, tree=tree, local_standards=standards, max_bytes=VALUES_MAX_BYTES
+        data,
+        name,
+        edition=edition,
+        tree=tree,
+        local_standards=standards,
+        max_bytes=VALUES_MAX_BYTES,
+        limits=VALUES_LIMITS,
     )
     for w in result.warnings:
         print(f"{w.message('zh')}\n    {w.message('en')}", file=sys.stderr)

@@ -31,8 +31,9 @@ from assessment.domain.editions import EditionChooser
 from assessment.domain.errors import Problem
 from assessment.domain.model import VALUE_COLUMNS, Edition, LocalStandard, RegionTree
 from assessment.intake.cleaning import clean_period
+from assessment.intake.isolation import MEMORY, ParseLimits, run_limited
 from assessment.intake.plausibility import plausibility_warnings
-from assessment.intake.safety import ZIP_ERRORS, inspect_upload
+from assessment.intake.safety import ZIP_ERRORS, count_csv_rows, count_rows, inspect_upload
 from assessment.intake.upload_problems import cap_problems, make_problem
 from assessment.intake.upload_tables import batch_csv_table, batch_xlsx_table, template_table
 from assessment.intake.validation import Context, RawTable, check_rows
@@ -180,6 +181,49 @@ def _read_table(data: bytes, filename: str, kind: str) -> tuple[RawTable | None,
         wb.close()
 
 
+def parse_table(
+    data: bytes, filename: str, kind: str, max_rows: int
+) -> tuple[RawTable | None, list[Problem]]:
+    """The cells of an upload that passed the safety inspection: the part that runs in the child
+    process (:mod:`assessment.intake.isolation`). Rows are counted first while streaming (the
+    sheets' declared dimensions may lie), then the file is parsed."""
+    if kind == "csv":
+        too_many = count_csv_rows(data, filename, max_rows)
+    else:
+        try:
+            too_many = count_rows(data, filename, max_rows)
+        except ZIP_ERRORS:
+            return None, [make_problem("E_CORRUPT", file=filename)]
+    if too_many is not None:
+        return None, [too_many]
+    return _read_table(data, filename, kind)
+
+
+def _read_limited(
+    data: bytes, filename: str, kind: str, limits: ParseLimits
+) -> tuple[RawTable | None, list[Problem]]:
+    """:func:`parse_table` in a child process under ``limits``; a parse killed for its memory or
+    its time is one Problem (nothing else was read)."""
+    outcome = run_limited(parse_table, (data, filename, kind, limits.max_rows), limits)
+    if not outcome.failure:
+        raw, problems = outcome.value
+        return raw, problems
+    log.warning("parsing %s stopped: %s limit (%s)", filename, outcome.failure, limits)
+    if outcome.failure == MEMORY:
+        return None, [
+            make_problem("E_PARSE_LIMIT", file=filename, value="memory", memory_mb=limits.memory_mb)
+        ]
+    return None, [
+        make_problem(
+            "E_PARSE_LIMIT",
+            file=filename,
+            value="time",
+            key="E_PARSE_LIMIT_TIME",
+            seconds=f"{limits.timeout_s:g}",
+        )
+    ]
+
+
 def _tidy(checked: pd.DataFrame) -> pd.DataFrame:
     rows = checked[~checked["error"] & checked["value"].notna()]
     out = rows[list(VALUE_COLUMNS)].reset_index(drop=True)
@@ -206,13 +250,14 @@ def _read(
     expected_period: int | None,
     history: pd.DataFrame | None,
     max_bytes: int,
+    limits: ParseLimits,
 ) -> tuple[list[Problem], pd.DataFrame, str, str | None, int | None, Edition | None]:
     guess = "batch" if filename.lower().endswith((".csv", ".txt")) else "template"
-    inspection = inspect_upload(data, filename, max_bytes)
+    inspection = inspect_upload(data, filename, max_bytes, limits.max_rows)
     if inspection.problems:
         return list(inspection.problems), empty_values(), guess, None, None, None
     guess = "batch" if inspection.kind == "csv" else guess
-    raw, problems = _read_table(data, filename, inspection.kind)
+    raw, problems = _read_limited(data, filename, inspection.kind, limits)
     if raw is None:
         return problems, empty_values(), guess, None, None, None
     # the periods of a batch file, read once: they choose the catalogue and the binding standards
@@ -309,6 +354,7 @@ def read_upload(
     expected_period: int | None = None,
     history: pd.DataFrame | None = None,
     max_bytes: int = DEFAULT_MAX_BYTES,
+    limits: ParseLimits | None = None,
 ) -> UploadResult:
     """Read and validate one uploaded file (template xlsx, batch xlsx or batch csv).
 
@@ -319,6 +365,10 @@ def read_upload(
     in force for the file's period with the local indicators that apply to its region; a batch file
     is checked against the catalogue of its newest period). Never raises on bad input: every failure
     is a Problem in the result.
+
+    The cells are parsed in a child process with a memory limit and a timeout (``limits``; by
+    default :meth:`ParseLimits.from_env`), after the size and row limits of
+    :mod:`assessment.intake.safety`: a file over them is refused before anything is parsed.
     """
     try:
         data = bytes(data)
@@ -336,6 +386,7 @@ def read_upload(
             expected_period,
             history,
             max_bytes,
+            limits or ParseLimits.from_env(),
         )
     except MemoryError:
         problems, values, kind, region, period, used = (

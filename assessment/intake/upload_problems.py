@@ -25,6 +25,8 @@ CONTAINER_CODES = frozenset(
         "E_ZIP_BOMB",
         "E_XML_BOMB",
         "E_UNREADABLE",
+        "E_TOO_MANY_ROWS",
+        "E_PARSE_LIMIT",
     }
 )
 ERROR_CODES = CONTAINER_CODES | {

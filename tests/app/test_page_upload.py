@@ -247,3 +247,40 @@ def test_a_prefecture_official_uploads_a_batch_for_its_counties(db_copy: str) ->
     with Store(db_copy) as store:
         versions = store.submissions("system", period=2024, region_code="990202")
     assert versions[["version", "uploaded_by"]].values.tolist()[0] == [2, "yi-official"]
+
+
+def test_a_file_over_the_row_limit_is_refused_and_nothing_is_stored(db_copy: str) -> None:
+    from assessment.intake.safety import MAX_ROWS
+    from tests.fixtures import hostile_xlsx
+
+    data = hostile_xlsx(MAX_ROWS + 20_000, compresslevel=1)  # 4 MB: under the size limit
+    with Store(db_copy) as store:
+        before = len(store.submissions("system"))
+    at = upload(open_page(OFFICIAL, "zh", "upload.py"), "990123_2024.xlsx", data)
+    assert not at.exception, [e.value for e in at.exception]
+    assert table(at, "代码")["代码"].tolist() == ["E_TOO_MANY_ROWS"]
+    shown = " ".join(str(v) for v in table(at, "代码").to_numpy().ravel())
+    assert "545,001 行" in shown and "分成几个文件" in shown
+    assert not [b for b in at.button if b.key == "upload_submit"]
+    with Store(db_copy) as store:
+        assert len(store.submissions("system")) == before
+
+
+def test_a_parse_stopped_at_its_time_limit_says_so_and_is_not_cached(
+    db_copy: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.fixtures import hostile_xlsx
+
+    monkeypatch.setenv("ASSESSMENT_PARSE_TIMEOUT_S", "0.2")
+    data = hostile_xlsx(300_000, dimension="A1:B2", compresslevel=1)
+    at = upload(open_page(OFFICIAL, "en", "upload.py"), "990123_2024.xlsx", data)
+    assert not at.exception, [e.value for e in at.exception]
+    problems = table(at, "Code")
+    assert problems["Code"].tolist() == ["E_PARSE_LIMIT"]
+    assert "longer than 0.2 seconds" in " ".join(str(v) for v in problems.to_numpy().ravel())
+    assert not [b for b in at.button if b.key == "upload_submit"]
+    from ui import data_workflow
+
+    monkeypatch.setenv("ASSESSMENT_PARSE_TIMEOUT_S", "60")
+    again = data_workflow.check_upload(OFFICIAL, data, "990123_2024.xlsx", REGION, 2024)
+    assert "E_PARSE_LIMIT" not in {p.code for p in again.problems}, "the stopped parse was not cached"

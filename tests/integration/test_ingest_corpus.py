@@ -19,6 +19,7 @@ from openpyxl import load_workbook
 from assessment.domain.editions import EditionChooser, EditionSchedule, edition_chooser
 from assessment.intake import safety
 from assessment.intake.ingest import UploadResult, read_upload
+from assessment.intake.isolation import ParseLimits
 from assessment.intake.upload_problems import ERROR_CODES, WARNING_CODES
 from tests.fixtures import (
     BILLION_LAUGHS,
@@ -34,6 +35,7 @@ from tests.fixtures import (
     filled,
     good_batch_rows,
     good_values,
+    hostile_xlsx,
     legacy_xls,
     many_entries,
     ole2_encrypted,
@@ -132,6 +134,18 @@ CASES = [
     Case("macro: macroEnabled content type", lambda: xlsm_content_type(base()), "E_MACRO"),
     Case("zip bomb: compression ratio", lambda: zip_bomb(base()), "E_ZIP_BOMB"),
     Case("zip bomb: too many entries", lambda: many_entries(base()), "E_ZIP_BOMB"),
+    Case(
+        "too many rows (issue 15.3)",
+        lambda: hostile_xlsx(3_000),
+        "E_TOO_MANY_ROWS",
+        kwargs={"limits": ParseLimits(max_rows=1_000)},
+    ),
+    Case(
+        "parse over its time (issue 15.3)",
+        lambda: hostile_xlsx(200_000, dimension="A1:B2", compresslevel=1),
+        "E_PARSE_LIMIT",
+        kwargs={"limits": ParseLimits(timeout_s=0.1)},
+    ),
     Case("XML bomb in a sheet", lambda: xml_bomb(base()), "E_XML_BOMB"),
     Case("XML bomb in workbook.xml", lambda: xml_bomb(base(), "xl/workbook.xml"), "E_XML_BOMB"),
     Case("XML bomb in a UTF-16 part", _utf16_bomb, "E_XML_BOMB"),
@@ -428,7 +442,7 @@ def test_bad_upload_is_reported_at_its_place(case: Case) -> None:
 def test_zip_bomb_by_total_size(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(safety, "MAX_UNCOMPRESSED", 10_000)
     result = read_upload(base(), "t.xlsx", edition=EDITION, tree=TREE)
-    assert [p.code for p in result.problems] == ["E_ZIP_BOMB"]
+    assert [p.code for p in result.problems] == ["E_TOO_LARGE"]  # too large unpacked (issue 15.3)
 
 
 def test_cached_formula_result_is_read() -> None:
