@@ -15,6 +15,7 @@ import json
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import urlparse
 
 import pytest
 
@@ -64,13 +65,18 @@ def _scan(pg, where: str, seen: dict[str, str]) -> None:
 
 
 def _visit_every_page(pg, who: str, seen: dict[str, str]) -> None:
-    nav = pg.locator("[data-testid='stSidebarNav'] a")
-    for i in range(nav.count()):
-        nav.nth(i).click()
+    pg.wait_for_selector("[data-testid='stSidebarNav'] a")
+    links = pg.locator("[data-testid='stSidebarNav'] a")
+    hrefs = [links.nth(i).get_attribute("href") for i in range(links.count())]
+    assert len(hrefs) >= 3, f"{who}: the menu lists {hrefs}"
+    for href in hrefs:
+        path = urlparse(href).path
+        pg.locator(f"[data-testid='stSidebarNav'] a[href='{href}']").first.click()
+        pg.wait_for_function("p => window.location.pathname === p", arg=path)
         wait_idle(pg)
-        name = f"{who} {pg.url.rsplit('/', 1)[-1] or 'home'}"
+        name = f"{who} {path}"
         _scan(pg, name, seen)
-        tabs = pg.locator("[data-baseweb='tab']")
+        tabs = pg.locator("[data-testid='stTabs'] [role='tab']")
         for j in range(tabs.count()):
             tabs.nth(j).click()
             wait_idle(pg)
@@ -103,6 +109,6 @@ def test_no_user_text_renders_as_markdown_or_html_on_any_page(browser, planted_u
     everything = "\n".join(seen.values())
     tags = ("REGION", "PREF", "USER", "FILE", "COMMENT", "REVIEW", "NOTE", "SNOTE", "SETBY", "LOCAL")
     shown = [tag for tag in tags if payload(tag) in everything]
-    print("payloads shown as literal text:", shown)
+    print("payloads shown as literal text:", shown, "pages:", sorted(seen))
     assert set(MUST_SHOW) <= set(shown), "the payload is shown, as typed: the test cannot pass by hiding it"
     assert "\\[" not in everything and "\\*" not in everything, "no escaping backslash is visible"
