@@ -1027,3 +1027,9 @@ def plant_markup(url: str) -> None:
         for _name, sql in guards:
             c.execute(sa.text(sql))
     engine.dispose()
+
+
+def shown(markdown: str) -> str:
+    """What a reader sees of markdown escaped by ``ui.safe.md`` / ``tr``: the backslash escapes and
+    the invisible word joiners removed (AppTest gives the markdown source of an element)."""
+    return re.sub(r"\\([!-/:-@\[-`{-~])", r"\1", str(markdown)).replace("\u2060", "")
