@@ -979,7 +979,7 @@ def markup_payload(tag: str) -> str:
     t = MARKUP_TARGET
     return (
         f"{tag}[点我](http://{t}{tag}) ![px](http://{t}{tag}.png) "
-        f"<img src=http://{t}{tag}i.png> <b>粗</b> **粗** http://{t}auto"
+        f"<img src=http://{t}{tag}i.png> <a href=http://{t}{tag}a>链</a> <b>粗</b> **粗** http://{t}auto"
     )
 
 

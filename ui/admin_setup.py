@@ -16,12 +16,17 @@ from assessment.store.users import User
 from assessment.views import admin as view
 from ui import data
 from ui.data_workflow import deadlines, this_year
-from ui.safe import md
+from ui.safe import Markdown, md
 from ui.state import tr
 
 FLASH = "admin_deadline_flash"
 # Streamlit's bundled icon font: no emoji font needed on the viewer's machine
-DONE, TODO, OPTIONAL = ":material/check_circle:", ":material/radio_button_unchecked:", ":material/remove:"
+# the checklist's icons: the page's own markdown, filled into a template as it is (``Markdown``)
+DONE, TODO, OPTIONAL = (
+    Markdown(":material/check_circle:"),
+    Markdown(":material/radio_button_unchecked:"),
+    Markdown(":material/remove:"),
+)
 
 
 def deadline_periods() -> list[int]:

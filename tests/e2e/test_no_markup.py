@@ -52,7 +52,8 @@ _SCAN = """() => {
       if (hit) bad.push(el.tagName + ' ' + a.name + '=' + a.value);
     }
   }
-  const bold = [...document.querySelectorAll('b, strong')]
+  // plotly draws <b> as a bold tspan
+  const bold = [...document.querySelectorAll('b, strong, tspan[style*="bold"]')]
     .filter(e => e.textContent.replaceAll('\\u2060', '').trim() === '粗').map(e => e.outerHTML);
   return {bad, bold, text: document.body.innerText.replaceAll('\\u2060', '')};
 }""".replace("EVIL", json.dumps(EVIL))
