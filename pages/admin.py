@@ -14,6 +14,7 @@ from ui.admin_editions import editions_tab
 from ui.admin_regions import regions_tab
 from ui.admin_setup import checklist, deadlines_tab
 from ui.auth import guard
+from ui.safe import md
 from ui.state import lang, tr
 from ui.upload_files import uploads_section
 
@@ -74,7 +75,7 @@ with t_users:
                 )
                 st.success(tr("admin.created", username=username.strip()))
             except DataFileError as err:
-                st.error(err.messages(L))
+                st.error(md(err.messages(L), lines=True))
     names = [
         u.username for u in store.users() if not u.disabled and u.username not in ("system", user.username)
     ]
@@ -85,7 +86,7 @@ with t_users:
             accounts.set_disabled(store, user.username, target)
             st.success(tr("admin.disabled", username=target))
         except DataFileError as err:
-            st.error(err.messages(L))
+            st.error(md(err.messages(L), lines=True))
 
 with t_regions:
     regions_tab(store, user, tree, L)

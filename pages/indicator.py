@@ -21,7 +21,8 @@ from ui.data_analysis import (
     url_select,
 )
 from ui.editions_ui import breaks_of, edition_caption, what_if
-from ui.state import lang, tr
+from ui.safe import md
+from ui.state import lang, tr, tr_plain
 
 L = lang()
 tree = data.region_tree()
@@ -61,16 +62,16 @@ d1.text(info.definition)
 floor = common.floor_text(info.national_floor, info.floor_confirmed) or tr(
     "indicator.floor_unknown" if info.floor_note else "indicator.floor_none"
 )
-local = [tr("indicator.local_item", by=b, value=f"{v:g}", n=n) for b, v, n in info.local_standards]
+local = [tr_plain("indicator.local_item", by=b, value=f"{v:g}", n=n) for b, v, n in info.local_standards]
 facts = {
     tr("indicator.unit"): info.unit,
     tr("indicator.direction"): tr("indicator.direction_" + info.direction),
     tr("indicator.floor"): floor,
     tr("indicator.local", period=period): "; ".join(local) or tr("indicator.local_none"),
 }
-d2.text("\n".join(tr("indicator.fact", label=k, value=v) for k, v in facts.items()))
+d2.text("\n".join(tr_plain("indicator.fact", label=k, value=v) for k, v in facts.items()))
 if info.floor_note:
-    d2.caption(info.floor_note)
+    d2.caption(md(info.floor_note))
 with d2.expander(tr("indicator.sources")):
     st.markdown(view.sources_markdown(info.sources))
 

@@ -12,6 +12,7 @@ from assessment.scoring.analysis import region_label
 from assessment.views.region import counties
 from ui import data
 from ui.auth import guard, home_region
+from ui.safe import md
 from ui.state import lang, tr
 
 L = lang()
@@ -42,7 +43,7 @@ def offer(slot: str, build: Callable[[], tuple[str, bytes]]) -> None:
             try:
                 st.session_state[f"reports_file_{slot}"] = build()
             except DataFileError as err:
-                st.error(err.messages(L))
+                st.error(md(err.messages(L), lines=True))
     made = st.session_state.get(f"reports_file_{slot}")
     if made:
         st.download_button(
@@ -52,7 +53,7 @@ def offer(slot: str, build: Callable[[], tuple[str, bytes]]) -> None:
 
 st.subheader(tr("reports_page.evaluation_title"))
 st.caption(tr("reports_page.evaluation_help"))
-st.write(f"{tr('reports_page.scope')}: {region_label(result.tree, home, L)}")
+st.markdown(f"{tr('reports_page.scope')}: {md(region_label(result.tree, home, L))}")
 offer(
     "evaluation",
     lambda: build_report(

@@ -12,6 +12,7 @@ from assessment.views.upload import beijing_time, problems_frame
 from ui import data, upload_files
 from ui import data_workflow as wf
 from ui.auth import guard, home_region
+from ui.safe import md, md_frame
 from ui.state import lang, tr
 
 FLASH = "review_flash"  # session: the outcome of the last decision, shown after the rerun
@@ -54,7 +55,7 @@ if asked.isdigit() and int(asked) not in choices:
         shared = s.submission(actor, int(asked))
         choices, labels[shared.id] = [shared.id, *choices], views.submission_label(shared, tree, L)
     except DataFileError as err:
-        st.error(err.messages(L))
+        st.error(md(err.messages(L), lines=True))
 if not choices:
     st.info(tr("review.nothing_to_pick", period=period))
     st.stop()
@@ -92,7 +93,7 @@ else:
     tab_diff.dataframe(views.diff_table(diff, sub_edition, L), hide_index=True, key="review_diff")
 recheck = wf.recheck_submission(actor, sub.id)
 if recheck.problems:
-    tab_warn.table(problems_frame(recheck.problems, L), hide_index=True)
+    tab_warn.table(md_frame(problems_frame(recheck.problems, L)), hide_index=True)
 else:
     tab_warn.success(tr("review.no_warnings"))
 decisions = s.reviews(actor, sub.id)
@@ -133,7 +134,7 @@ if go:
         else:
             done = s.review(actor, sub.id, decision, comment.strip(), reason)
     except DataFileError as err:
-        st.error(err.messages(L))
+        st.error(md(err.messages(L), lines=True))
     else:
         status = tr(f"store.status.{done.status}")
         st.session_state[FLASH] = tr(

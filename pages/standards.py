@@ -12,6 +12,7 @@ from ui import data
 from ui import data_workflow as wf
 from ui.auth import guard, home_region
 from ui.local_indicators import local_indicators_section
+from ui.safe import md
 from ui.state import lang, tr
 
 FLASH = "standards_flash"  # session: [(level, text)] from the last save, shown after the rerun
@@ -54,9 +55,9 @@ rows = views.precheck(views.changes(original, edited, scope), in_force, edition,
 blocked = [m for r in rows if not r.ok for m in r.messages(L)]
 notes = [m for r in rows if r.ok for m in r.messages(L)]
 if blocked:
-    st.error(tr("standards.refused", n=len(blocked)) + "\n\n" + "\n".join(f"- {m}" for m in blocked))
+    st.error(tr("standards.refused", n=len(blocked)) + "\n\n" + "\n".join(f"- {md(m)}" for m in blocked))
 if notes:
-    st.warning("\n".join(f"- {m}" for m in notes))
+    st.warning("\n".join(f"- {md(m)}" for m in notes))
 if rows and not blocked:
     st.caption(tr("standards.pending", n=len(rows)))
 if st.button(tr("standards.save"), type="primary", disabled=not rows or bool(blocked), key="standards_save"):

@@ -10,6 +10,7 @@ from assessment.views import upload as views
 from ui import data
 from ui import data_workflow as wf
 from ui.auth import guard, home_region
+from ui.safe import md, md_frame
 from ui.state import lang, tr
 
 SUBMITTED = "upload_submitted"  # session: token (sha256, region, period) -> ImportOutcome
@@ -63,10 +64,10 @@ if uploaded is not None:
     else:
         st.success(tr("upload.valid", rows=len(result.values)))
     if result.errors:
-        st.table(views.problems_frame(result.errors, L), hide_index=True)
+        st.table(md_frame(views.problems_frame(result.errors, L)), hide_index=True)
     if result.warnings:
         with st.expander(tr("upload.warnings_title", n=len(result.warnings)), expanded=not result.errors):
-            st.table(views.problems_frame(result.warnings, L), hide_index=True)
+            st.table(md_frame(views.problems_frame(result.warnings, L)), hide_index=True)
     if result.problems:
         st.download_button(
             tr("upload.annotated_button"),
@@ -81,7 +82,7 @@ if uploaded is not None:
     token = views.upload_token(result.sha256, scope, period)
     done = st.session_state.setdefault(SUBMITTED, {})
     if token in done:
-        (st.success if done[token].created else st.info)(done[token].message(L))
+        (st.success if done[token].created else st.info)(md(done[token].message(L), lines=True))
     elif not result.ok:
         st.info(tr("upload.fix_first"))
     elif st.button(tr("upload.submit"), type="primary", key="upload_submit"):
@@ -90,7 +91,7 @@ if uploaded is not None:
             outcome = s.import_upload(actor, raw, uploaded.name, result)
         except DataFileError as err:
             bar.empty()
-            st.error(err.messages(L))
+            st.error(md(err.messages(L), lines=True))
         else:
             done[token] = outcome
             st.rerun()  # show the outcome (and the new version in the history) without the button

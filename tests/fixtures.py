@@ -1096,3 +1096,70 @@ def use_fast_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
 
     monkeypatch.setattr(signin, "HASHER", FAST_HASHER)
     signin._dummy_hash.cache_clear()
+
+
+# ================================================================================================
+# Markdown and HTML planted in user text (tests/e2e/test_no_markup.py, tests/app/test_no_markup.py)
+# ================================================================================================
+MARKUP_TARGET = "127.0.0.1:9/"  # nothing listens on port 9: a request to it is the failure looked for
+
+
+def markup_payload(tag: str) -> str:
+    """Markdown, HTML and a bare address, tagged so each field's text can be found on a page."""
+    t = MARKUP_TARGET
+    return (
+        f"{tag}[点我](http://{t}{tag}) ![px](http://{t}{tag}.png) "
+        f"<img src=http://{t}{tag}i.png> <a href=http://{t}{tag}a>链</a> <b>粗</b> **粗** http://{t}auto"
+    )
+
+
+def plant_markup(url: str) -> None:
+    """Write :func:`markup_payload` into every free-text field of a seeded SQLite demo database (a
+    copy): region names (990123 and its prefecture 990100), every display name, submissions' file
+    names and review comments, reviews' comments, values' notes, local standards' notes and
+    sources, a local indicator (name, unit, note) and the audit details."""
+    from assessment.domain.editions import LocalIndicator
+
+    short = f"<b>粗</b>[u](http://{MARKUP_TARGET}u)"  # the unit column holds 64 characters
+    with Store(url) as store:
+        store.save_local_indicators(
+            "system",
+            [
+                LocalIndicator(
+                    "990100", "P99.01", "", markup_payload("LOCAL"), markup_payload("LOCAL"),
+                    "per_capita", short, "higher", 3.2, 0.0, 2023,
+                    note=markup_payload("LNOTE"), set_by=markup_payload("LSETBY"),
+                )
+            ],
+        )  # fmt: skip
+    engine = sa.create_engine(url)
+    updates = (
+        ("UPDATE regions SET name_zh = :a, name_en = :a WHERE code = '990123'", "REGION", ""),
+        ("UPDATE regions SET name_zh = :a, name_en = :a WHERE code = '990100'", "PREF", ""),
+        ("UPDATE users SET display_name = :a", "USER", ""),
+        ("UPDATE submissions SET filename = :a, review_comment = :b", "FILE", "COMMENT"),
+        ("UPDATE reviews SET comment = :a", "REVIEW", ""),
+        ("UPDATE submission_values SET note = :a", "NOTE", ""),
+        ("UPDATE local_standards SET note = :a, set_by = :b", "SNOTE", "SETBY"),
+        ("UPDATE editions SET title_zh = :a, title_en = :a", "EDITION", ""),
+    )
+    with engine.begin() as c:
+        # the append-only tables refuse UPDATE by trigger: lifted on this copy while planting
+        guards = c.execute(sa.text("SELECT name, sql FROM sqlite_master WHERE type = 'trigger'")).all()
+        for name, _sql in guards:
+            c.execute(sa.text(f'DROP TRIGGER "{name}"'))
+        for sql, a, b in updates:
+            a_text = markup_payload(a) + (".xlsx" if a == "FILE" else "")
+            c.execute(sa.text(sql), {"a": a_text, "b": markup_payload(b)})
+        c.execute(
+            sa.text("UPDATE audit_log SET details = :d"), {"d": json.dumps({"note": markup_payload("AUDIT")})}
+        )
+        for _name, sql in guards:
+            c.execute(sa.text(sql))
+    engine.dispose()
+
+
+def shown(markdown: str) -> str:
+    """What a reader sees of markdown escaped by ``ui.safe.md`` / ``tr``: the backslash escapes and
+    the invisible word joiners removed (AppTest gives the markdown source of an element)."""
+    return re.sub(r"\\([!-/:-@\[-`{-~])", r"\1", str(markdown)).replace("\u2060", "")

@@ -14,6 +14,7 @@ from assessment.store.service import Store
 from assessment.store.users import User
 from assessment.views import admin as view
 from ui import charts, data, tables
+from ui.safe import md
 from ui.state import tr
 
 UPLOAD = "admin_boundaries_file"
@@ -53,13 +54,13 @@ def boundaries_tab(store: Store, user: User, tree: RegionTree, lang: str) -> Non
     try:  # checked as soon as it is chosen: errors at once, a preview before anything is stored
         checked = _check(uploaded.getvalue(), uploaded.name, data.data_version())
     except DataFileError as err:
-        st.error(err.messages(lang))
+        st.error(md(err.messages(lang), lines=True))
         return
     st.markdown(
         tr("admin.boundaries_preview", count=len(checked.geometries), vertices=f"{checked.vertices:,}")
     )
     for warning in checked.warnings:
-        st.warning(warning.message(lang))
+        st.warning(md(warning.message(lang), lines=True))
     preview = feature_collection(checked.geometries, tree)
     st.plotly_chart(charts.outline_preview(preview), width="stretch", key="admin_boundaries_preview")
     if not st.button(tr("admin.boundaries_save"), type="primary", key=SAVE):
@@ -67,7 +68,7 @@ def boundaries_tab(store: Store, user: User, tree: RegionTree, lang: str) -> Non
     try:
         store.save_boundaries(user.username, checked.geometries, uploaded.name)
     except DataFileError as err:  # refused by the store (access, a region retired meanwhile)
-        st.error(err.messages(lang))
+        st.error(md(err.messages(lang), lines=True))
         return
     saved = tr("admin.boundaries_saved", count=len(checked.geometries), vertices=f"{checked.vertices:,}")
     st.session_state[FLASH] = [("success", saved)]

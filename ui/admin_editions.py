@@ -18,6 +18,7 @@ from assessment.views import editions as view
 from assessment.views.upload import problems_frame
 from ui import tables
 from ui.data_workflow import XLSX_MIME
+from ui.safe import md
 from ui.state import tr
 
 FLASH = "admin_editions_flash"
@@ -71,7 +72,7 @@ def editions_tab(store: Store, user: User, lang: str) -> None:
                 st.session_state[FLASH] = [("success", tr("editions.ui.in_force_saved", edition=chosen))]
                 st.rerun()
             except DataFileError as err:
-                st.error(err.messages(lang))
+                st.error(md(err.messages(lang), lines=True))
     st.caption(tr("editions.ui.in_force_caption"))
 
     st.subheader(tr("editions.ui.revisions_title"))
@@ -180,4 +181,4 @@ def _import(store: Store, actor: str, lang: str) -> None:
             ]
             st.rerun()
         except DataFileError as err:
-            st.error(err.messages(lang))
+            st.error(md(err.messages(lang), lines=True))

@@ -14,6 +14,7 @@ from assessment.store.service import Store
 from assessment.store.users import User
 from assessment.views import admin as view
 from ui import tables
+from ui.safe import md
 from ui.state import tr
 
 FLASH = "admin_region_flash"
@@ -74,7 +75,7 @@ def regions_tab(store: Store, user: User, tree: RegionTree, lang: str) -> None:
             counts = store.save_region_tree(user.username, new_tree)
             unlisted = unlisted_codes([r.code for r in new_tree])
         except DataFileError as err:
-            st.error(err.messages(lang))
+            st.error(md(err.messages(lang), lines=True))
         else:
             saved = tr(
                 "admin.region_saved",

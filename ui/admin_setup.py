@@ -16,11 +16,17 @@ from assessment.store.users import User
 from assessment.views import admin as view
 from ui import data
 from ui.data_workflow import deadlines, this_year
+from ui.safe import Markdown, md
 from ui.state import tr
 
 FLASH = "admin_deadline_flash"
 # Streamlit's bundled icon font: no emoji font needed on the viewer's machine
-DONE, TODO, OPTIONAL = ":material/check_circle:", ":material/radio_button_unchecked:", ":material/remove:"
+# the checklist's icons: the page's own markdown, filled into a template as it is (``Markdown``)
+DONE, TODO, OPTIONAL = (
+    Markdown(":material/check_circle:"),
+    Markdown(":material/radio_button_unchecked:"),
+    Markdown(":material/remove:"),
+)
 
 
 def deadline_periods() -> list[int]:
@@ -67,7 +73,7 @@ def checklist(store: Store, tree: RegionTree, lang: str) -> list[view.SetupStep]
                 state=s.state,
             )
             if s.next_step:
-                line += f"  \n　　→ {s.next_step}"
+                line += f"  \n　　→ {md(s.next_step)}"
             lines.append(f"- {line}")
         st.markdown("\n".join(lines))
     return steps
@@ -104,7 +110,7 @@ def deadlines_tab(store: Store, user: User, lang: str) -> None:
             try:
                 store.set_deadline(user.username, period, at)
             except DataFileError as err:
-                st.error(err.messages(lang))
+                st.error(md(err.messages(lang), lines=True))
                 return
             st.session_state[FLASH] = [tr("onboarding.deadline_saved", period=period, date=f"{day:%Y-%m-%d}")]
             st.rerun()

@@ -11,6 +11,7 @@ import plotly.graph_objects as go
 # Status colours (shared with the Excel exports): red = below the national floor, amber = below the
 # local standard, green = meets, grey = no data.
 from assessment.reports.workbook import STATUS_COLOURS
+from ui.safe import plotly_text
 
 # 0-100 score scale: a diverging orange (0) to blue (100) scale that reads the same with red-green
 # colour blindness, with the number printed in every cell.
@@ -18,9 +19,10 @@ SCORE_SCALE = [(0.0, "#b35806"), (0.5, "#f1a340"), (0.75, "#d8daeb"), (1.0, "#21
 
 
 def wrap_label(text: str, width: int = 14) -> str:
-    """Break a long axis label onto several lines (plotly wraps nothing by itself)."""
+    """Break a long axis label onto several lines (plotly wraps nothing by itself); the text is
+    escaped for plotly (names come from users), the breaks are ``<br>``."""
     if len(text) <= width or " " not in text:
-        return text
+        return plotly_text(text)
     lines, line = [], ""
     for word in text.split():
         if line and len(line) + 1 + len(word) > width:
@@ -29,7 +31,7 @@ def wrap_label(text: str, width: int = 14) -> str:
         else:
             line = f"{line} {word}".strip()
     lines.append(line)
-    return "<br>".join(lines)
+    return "<br>".join(plotly_text(part) for part in lines)
 
 
 def score_heatmap(
@@ -49,7 +51,7 @@ def score_heatmap(
         go.Heatmap(
             z=z,
             x=[wrap_label(str(c)) for c in matrix.columns],
-            y=list(matrix.index),
+            y=[plotly_text(r) for r in matrix.index],
             zmin=0,
             zmax=100,
             colorscale=SCORE_SCALE,
@@ -180,7 +182,7 @@ def choropleth(
         hover_x.append(float(np.mean([pt[0] for pt in largest])))
         hover_y.append(float(np.mean([pt[1] for pt in largest])))
         hover_text.append(
-            f"{row['name']}<br>"
+            f"{plotly_text(row['name'])}<br>"
             + (
                 f"{score_label}: {score:.1f}<br>{status_labels.get(row['status'], row['status'])}"
                 if score is not None

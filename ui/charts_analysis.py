@@ -19,6 +19,7 @@ from assessment.domain.i18n import t
 from assessment.views.analysis_common import floor_text
 from assessment.views.indicator import IndicatorInfo, Outline
 from ui.charts import STATUS_COLOURS, wrap_label
+from ui.safe import plotly_text
 
 # qualitative colours for series that are not statuses (regions, aspects, periods): Paul Tol's
 # colour-blind-safe palette without its grey, so no series is mistaken for "no data"
@@ -38,7 +39,7 @@ def status_labels(lang: str) -> dict[str, str]:
 def stamp(fig: go.Figure, edition: str, lang: str, *, yshift: int = 0) -> go.Figure:
     """Name the catalogue edition above the plot's top left corner (STYLE 6)."""
     fig.add_annotation(
-        text=t("analysis.edition_stamp", lang, edition=edition),
+        text=t("analysis.edition_stamp", lang, edition=plotly_text(edition)),
         xref="paper",
         yref="paper",
         x=0,
@@ -149,7 +150,7 @@ def ranked_dots(frame: pd.DataFrame, info: IndicatorInfo, lang: str) -> go.Figur
             error_x=_whiskers(sub, "#555555", 1.5, 4),
             customdata=np.stack([sub["ci_low"], sub["ci_high"]], axis=-1),
             hovertemplate="%{y}: %{x:.2f} "
-            + info.unit
+            + plotly_text(info.unit)
             + "<br>95% CI %{customdata[0]:.1f} – %{customdata[1]:.1f}"
             "<extra>" + names[status] + "</extra>",
         )
@@ -180,7 +181,9 @@ def ranked_dots(frame: pd.DataFrame, info: IndicatorInfo, lang: str) -> go.Figur
         gridcolor="#eeeeee",
     )
     span = _span(rows["value"], rows["ci_low"], rows["ci_high"], rows["local_standard"], info.national_floor)
-    fig.update_xaxes(title=t("analysis.value_axis", lang, unit=info.unit), gridcolor="#e5e5e5", range=span)
+    fig.update_xaxes(
+        title=t("analysis.value_axis", lang, unit=plotly_text(info.unit)), gridcolor="#e5e5e5", range=span
+    )
     house_layout(fig, max(320, 34 * len(rows) + 170))
     return stamp(fig, info.edition, lang)
 
@@ -203,16 +206,18 @@ def ranked_caterpillar(rows: pd.DataFrame, info: IndicatorInfo, lang: str) -> go
             name=names[status],
             marker={"color": STATUS_COLOURS[status], "size": 5 if len(rows) > 500 else 8},
             error_y=_whiskers(sub, "#999999", 0.8, 0),
-            customdata=np.stack([sub["name"], sub["parent_name"]], axis=-1),
+            customdata=np.stack([sub["name"].map(plotly_text), sub["parent_name"].map(plotly_text)], axis=-1),
             hovertemplate="%{customdata[0]} (%{customdata[1]})<br>%{y:.2f} "
-            + info.unit
+            + plotly_text(info.unit)
             + "<br>#%{x}<extra>"
             + names[status]
             + "</extra>",
         )
     _floor_line(fig, info, lang, "hline", "top left")
     span = _span(rows["value"], rows["ci_low"], rows["ci_high"], rows["local_standard"], info.national_floor)
-    fig.update_yaxes(title=t("analysis.value_axis", lang, unit=info.unit), gridcolor="#e5e5e5", range=span)
+    fig.update_yaxes(
+        title=t("analysis.value_axis", lang, unit=plotly_text(info.unit)), gridcolor="#e5e5e5", range=span
+    )
     fig.update_xaxes(title=t("analysis.rank_axis", lang, n=len(rows)), gridcolor="#eeeeee")
     house_layout(fig, 460)
     return stamp(fig, info.edition, lang)
@@ -233,7 +238,7 @@ def distribution_box(frame: pd.DataFrame, info: IndicatorInfo, lang: str) -> go.
     fig.add_box(x=[0] * len(rows), y=rows["value"], name=all_label, **box)
     for g in groups:
         sub = rows.loc[rows["group_name"] == g]
-        fig.add_box(x=[positions[g]] * len(sub), y=sub["value"], name=g, **box)
+        fig.add_box(x=[positions[g]] * len(sub), y=sub["value"], name=plotly_text(g), **box)
     names = status_labels(lang)
     rng = np.random.default_rng(7)
     for status in STATUS_ORDER:
@@ -254,7 +259,7 @@ def distribution_box(frame: pd.DataFrame, info: IndicatorInfo, lang: str) -> go.
                 name=names[status],
                 legendgroup=status,
                 showlegend=col == 0,
-                text=sub["name"],
+                text=sub["name"].map(plotly_text),
                 hovertemplate="%{text}: %{y:.2f}<extra>" + names[status] + "</extra>",
             )
     _floor_line(fig, info, lang, "hline", "top left")
@@ -264,7 +269,7 @@ def distribution_box(frame: pd.DataFrame, info: IndicatorInfo, lang: str) -> go.
         range=[-0.5, len(positions) - 0.3],
         tickangle=-90 if len(positions) > 12 else 0,
     )
-    fig.update_yaxes(title=t("analysis.value_axis", lang, unit=info.unit), gridcolor="#e5e5e5")
+    fig.update_yaxes(title=t("analysis.value_axis", lang, unit=plotly_text(info.unit)), gridcolor="#e5e5e5")
     house_layout(fig, 420)
     return stamp(fig, info.edition, lang)
 
@@ -311,7 +316,7 @@ def status_map(
             showlegend=False,
         )
     centre = [by_code[c].centre for c in rows["region_code"]]
-    value = [f"{v:.2f} {info.unit}" if pd.notna(v) else "–" for v in rows["value"]]
+    value = [f"{v:.2f} {plotly_text(info.unit)}" if pd.notna(v) else "–" for v in rows["value"]]
     total = sum(o.area for o in shapes) or 1.0
     # smallest area share that fits a label; none over MAX_MAP_LABELS counties (a country): hover names them
     room = (0.008 if lang == "zh" else 0.02) if len(shapes) <= MAX_MAP_LABELS else 2.0
@@ -325,7 +330,9 @@ def status_map(
             for n, c in zip(rows["name"], rows["region_code"], strict=True)
         ],
         textfont={"size": 10, "color": "#111111"},
-        customdata=np.stack([rows["name"], value, [names[s] for s in rows["status"]]], axis=-1)
+        customdata=np.stack(
+            [rows["name"].map(plotly_text), value, [names[s] for s in rows["status"]]], axis=-1
+        )
         if len(rows)
         else None,
         hovertemplate="%{customdata[0]}<br>%{customdata[1]}<br>%{customdata[2]}<extra></extra>",
@@ -395,9 +402,9 @@ def trend_lines(
             mode="lines+markers",
             line={"color": "#b8c2cc", "width": 1},
             marker={"color": [STATUS_COLOURS.get(s, "#999999") for s in sub["status"]], "size": 7},
-            name=str(sub["name"].iloc[0]),
+            name=plotly_text(sub["name"].iloc[0]),
             showlegend=False,
-            hovertemplate=str(sub["name"].iloc[0]) + " %{x}: %{y:.2f}<extra></extra>",
+            hovertemplate=plotly_text(sub["name"].iloc[0]) + " %{x}: %{y:.2f}<extra></extra>",
             legendgroup=str(code),
         )
     names = status_labels(lang)
@@ -426,7 +433,7 @@ def trend_lines(
                 "analysis.standard_break",
                 lang,
                 change=t(f"editions.change.{change}", lang),
-                editions=editions,
+                editions=plotly_text(editions),
             ),
             annotation_position="top right",
             annotation_font={"color": "#6b4c9a", "size": 12},
@@ -435,6 +442,6 @@ def trend_lines(
     fig.update_xaxes(
         title=t("analysis.period_axis", lang), tickvals=periods, ticktext=[str(p) for p in periods]
     )
-    fig.update_yaxes(title=t("analysis.value_axis", lang, unit=info.unit), gridcolor="#e5e5e5")
+    fig.update_yaxes(title=t("analysis.value_axis", lang, unit=plotly_text(info.unit)), gridcolor="#e5e5e5")
     house_layout(fig, 420)
     return stamp(fig, info.edition, lang)

@@ -9,6 +9,7 @@ import plotly.graph_objects as go
 from assessment.domain.i18n import t
 from ui.charts import STATUS_COLOURS, wrap_label
 from ui.charts_analysis import SERIES, STATUS_MARKS, house_layout, stamp, status_labels
+from ui.safe import plotly_text
 
 
 def compare_bars(frame: pd.DataFrame, edition: str, lang: str) -> go.Figure:
@@ -21,7 +22,7 @@ def compare_bars(frame: pd.DataFrame, edition: str, lang: str) -> go.Figure:
         fig.add_bar(
             x=[wrap_label(a, 12) for a in sub["aspect"]],
             y=sub["score"],
-            name=str(sub["region"].iloc[0]),
+            name=plotly_text(sub["region"].iloc[0]),
             marker={
                 "color": palette[i % len(palette)],
                 "pattern": {
@@ -34,7 +35,9 @@ def compare_bars(frame: pd.DataFrame, edition: str, lang: str) -> go.Figure:
             text=[f"{v:.0f}" if pd.notna(v) else "–" for v in sub["score"]],
             textposition="outside",
             customdata=[status_labels(lang).get(s, s) for s in sub["status"]],
-            hovertemplate="%{x}: %{y:.1f}<br>%{customdata}<extra>" + str(sub["region"].iloc[0]) + "</extra>",
+            hovertemplate="%{x}: %{y:.1f}<br>%{customdata}<extra>"
+            + plotly_text(sub["region"].iloc[0])
+            + "</extra>",
         )
     fig.update_yaxes(title=t("analysis.score_axis", lang), range=[0, 110], gridcolor="#e5e5e5")
     fig.update_xaxes(title=t("analysis.aspect_axis", lang), tickangle=0)

@@ -13,6 +13,7 @@ from plotly.subplots import make_subplots
 from assessment.domain.i18n import t
 from ui.charts import wrap_label
 from ui.charts_analysis import SERIES, house_layout, stamp
+from ui.safe import plotly_text
 
 
 def equity_lines(
@@ -38,7 +39,7 @@ def equity_lines(
                 name=wrap_label(name, 24),
                 legendgroup=code,
                 showlegend=i == 1,
-                hovertemplate=name + " %{x}: %{y:.4f}<extra></extra>",
+                hovertemplate=plotly_text(name) + " %{x}: %{y:.4f}<extra></extra>",
                 row=1,
                 col=i,
             )
@@ -49,7 +50,7 @@ def equity_lines(
                 x=period - 0.5, line={"color": "#6b4c9a", "width": 2, "dash": "dot"}, row=1, col=col
             )
         fig.add_annotation(
-            text=t("analysis.edition_change", lang, editions=editions),
+            text=t("analysis.edition_change", lang, editions=plotly_text(editions)),
             xref="paper", yref="paper", x=0, y=-0.5, showarrow=False, xanchor="left",
             font={"color": "#6b4c9a", "size": 12},
         )  # fmt: skip

@@ -8,6 +8,7 @@ import streamlit as st
 
 from assessment.scoring.analysis import Assessment
 from ui import data
+from ui.safe import md_join
 from ui.state import tr
 
 
@@ -43,7 +44,7 @@ def edition_caption(result: Assessment, lang: str) -> str:
         return tr("analysis.what_if_caption", edition=result.what_if, title=title)
     if len(parts) <= 1:
         return tr("app.edition_caption", edition=result.edition.label, title=title)
-    return tr("analysis.editions_caption", spans="；".join(parts) if lang == "zh" else "; ".join(parts))
+    return tr("analysis.editions_caption", spans=md_join("；" if lang == "zh" else "; ", parts))
 
 
 def breaks_of(result: Assessment, code: str) -> list[tuple[int, str, str]]:

@@ -16,6 +16,7 @@ from assessment.views import local_indicators as view
 from assessment.views.upload import problems_frame
 from ui import tables
 from ui.data import catalogue, data_version
+from ui.safe import md
 from ui.state import tr
 
 FLASH = "local_indicators_flash"
@@ -78,7 +79,7 @@ def local_indicators_section(store: Store, actor: str, scope: str, tree: RegionT
             for std in standards:
                 store.set_local_standard(actor, std, extended, tree)
         except DataFileError as err:
-            st.error(err.messages(lang))
+            st.error(md(err.messages(lang), lines=True))
             return
         st.session_state[FLASH] = [
             ("success", tr("local_indicators.ui.saved", defined=len(defined), standards=len(standards)))

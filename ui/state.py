@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from assessment.domain.i18n import DEFAULT_LANG, LANGS, t
+from assessment.domain.markup import Markdown, escape_markdown
 
 LANG = "lang"
 USER = "user"  # the signed-in username (set by the sign-in gate)
@@ -19,8 +20,18 @@ def lang() -> str:
     return st.session_state[LANG]
 
 
-def tr(key: str, **kwargs: object) -> str:
-    """``t(key)`` in the current language."""
+def tr(key: str, **kwargs: object) -> Markdown:
+    """``t(key)`` in the current language, as markdown: every text value filled into the template
+    is escaped (a region or file name shows as typed, never as a link or an image), numbers and
+    already-escaped values (another ``tr``, ``ui.safe.md``) as they are. For a place that is not
+    markdown (``st.text``, a table cell, a chart) use :func:`tr_plain`."""
+    safe = {k: escape_markdown(v) if isinstance(v, str) else v for k, v in kwargs.items()}
+    return Markdown(t(key, lang(), **safe))
+
+
+def tr_plain(key: str, **kwargs: object) -> str:
+    """``t(key)`` in the current language with values as they are: only for places that show text
+    literally (``st.text``, dataframe cells, select box options) or escape it themselves."""
     return t(key, lang(), **kwargs)
 
 

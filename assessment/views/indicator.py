@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from assessment.catalogue import STANDARDS_DIR
+from assessment.domain.markup import escape_markdown
 from assessment.domain.model import RegionTree
 from assessment.scoring.analysis import Assessment
 from assessment.scoring.equity import sigma_convergence
@@ -157,15 +158,19 @@ def source_references(edition_id: str, tags: str) -> tuple[Source, ...]:
     return tuple(out)
 
 
+_WEB_ADDRESS = re.compile(r"https?://[A-Za-z0-9.-]+(?::[0-9]+)?(?:/[^\s()<>\[\]]*)?")
+
+
 def sources_markdown(sources: tuple[Source, ...]) -> str:
     """A markdown list of the sources: tag in bold, title, and the address as a link when it is a
-    plain http(s) address (catalogue data, never user input)."""
+    plain http(s) address whose host is letters, digits, dots and dashes. Tags and titles can come
+    from an imported edition workbook: they are escaped (:func:`escape_markdown`) and show as typed."""
     lines = []
     for src in sources:
-        title = re.sub(r"([\\`*_\[\]<>#|])", r"\\\1", src.title) or "–"
-        urls = [u for u in re.split(r"\s*;\s*", src.url) if re.fullmatch(r"https?://[^\s()<>\[\]]+", u)]
+        title = escape_markdown(src.title) or "–"
+        urls = [u for u in re.split(r"\s*;\s*", src.url) if _WEB_ADDRESS.fullmatch(u)]
         links = " ".join(f"[{u.split('/')[2]}]({u})" for u in urls)
-        lines.append(f"- **{src.tag}** {title} {links}".rstrip())
+        lines.append(f"- **{escape_markdown(src.tag)}** {title} {links}".rstrip())
     return "\n".join(lines)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.fixtures import app_as
+from tests.fixtures import app_as, shown
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
@@ -14,7 +14,7 @@ def test_overview_renders_heatmap_with_edition_caption(demo_env: str, lang: str)
     title = "总览" if lang == "zh" else "Overview"
     assert any(title in t.value for t in at.title)
     assert len(at.get("plotly_chart")) >= 1, "the overview draws its heatmap"
-    captions = " ".join(c.value for c in at.caption)
+    captions = " ".join(shown(c.value) for c in at.caption)
     assert "CN-2021" in captions
 
 

@@ -10,7 +10,7 @@ import pytest
 
 from assessment.demo import demo_tree
 from assessment.store import Store
-from tests.fixtures import SQUARE
+from tests.fixtures import SQUARE, shown
 from tests.fixtures import geojson_collection as _collection
 from tests.fixtures import geojson_feature as _feature
 
@@ -82,7 +82,7 @@ def test_a_bad_boundary_file_is_explained_and_stores_nothing(own_demo: str) -> N
     at = app_as("demo-admin", "zh", page="admin.py")
     at = _choose(at, "bad.geojson", _collection(_feature({"code": "990102"}), _feature({"code": "123456"})))
     assert not at.exception, [e.value for e in at.exception]
-    errors = " ".join(e.value for e in at.error)
+    errors = " ".join(shown(e.value) for e in at.error)
     assert "bad.geojson" in errors and "第 2 个要素" in errors and "123456" in errors
     assert not [b for b in at.button if b.key == "admin_boundaries_save"], "nothing to save"
     with Store(own_demo) as store:

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from tests.app.test_page_indicator import page_as
-from tests.fixtures import app_as
+from tests.fixtures import app_as, shown
 
 
 def bars(at) -> list[dict]:
@@ -27,7 +27,7 @@ def test_compare_renders_two_counties_by_default(demo_env: str, lang: str) -> No
     assert at.multiselect(key="compare_regions").value == ["990102", "990103"]
     assert len(bars(at)) == 2, "one bar series per county"
     assert len(at.dataframe) == 2, "summary and indicator table"
-    assert "CN-2021" in " ".join(c.value for c in at.caption)
+    assert "CN-2021" in " ".join(shown(c.value) for c in at.caption)
 
 
 def test_adding_counties_and_filters_change_the_output(demo_env: str) -> None:

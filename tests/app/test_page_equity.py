@@ -7,7 +7,7 @@ import json
 import pytest
 
 from tests.app.test_page_indicator import page_as
-from tests.fixtures import app_as
+from tests.fixtures import app_as, shown
 
 CHARTS = ("equity_lines", "equity_theil", "equity_below")
 
@@ -32,7 +32,7 @@ def test_equity_page_renders_lines_decomposition_counts_and_verdicts(demo_env: s
     assert len(lines["data"]) == 9 * 3, "nine aspects in three panels"
     verdicts = at.dataframe[0].value
     assert len(verdicts) == 9
-    assert "CN-2021" in " ".join(c.value for c in at.caption)
+    assert "CN-2021" in " ".join(shown(c.value) for c in at.caption)
     assert not at.info, "a province has prefectures to compare"
 
 

@@ -8,7 +8,7 @@ import json
 import numpy as np
 import pytest
 
-from tests.fixtures import ROOT, app_as, sign_in_browser
+from tests.fixtures import ROOT, app_as, shown, sign_in_browser
 
 CHARTS = ("indicator_ranked", "indicator_map", "indicator_distribution", "indicator_trend")
 
@@ -58,7 +58,7 @@ def test_indicator_view_renders_every_part(demo_env: str, lang: str) -> None:
     assert at.title[0].value == ("指标视图：示例省" if lang == "zh" else "Indicator view: Sample Province")
     assert {c.key for c in at.get("plotly_chart")} == set(CHARTS)
     assert len(at.dataframe) == 2, "equity table and the county table"
-    captions = " ".join(c.value for c in at.caption)
+    captions = " ".join(shown(c.value) for c in at.caption)
     assert "CN-2021" in captions
     assert "*" in captions, "S01.1's floor is unconfirmed: the footnote is shown"
     stamp = chart(at, "indicator_map")["layout"]["annotations"][0]["text"]
@@ -71,7 +71,7 @@ def test_choosing_an_indicator_and_a_year_changes_the_view(demo_env: str) -> Non
     first = chart(at, "indicator_ranked")
     at.selectbox(key="indicator_code").set_value("S06.4").run()
     _ok(at)
-    assert at.subheader[0].value.startswith("S06.4")
+    assert shown(at.subheader[0].value).startswith("S06.4")
     assert chart(at, "indicator_ranked") != first
     assert at.query_params["indicator"] == "S06.4", "the choice is kept in the URL"
     in_2024 = dots(at)

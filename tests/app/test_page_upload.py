@@ -18,7 +18,7 @@ from openpyxl import load_workbook
 from streamlit.testing.v1 import AppTest
 
 from assessment.store import Store
-from tests.fixtures import sign_in_browser
+from tests.fixtures import shown, sign_in_browser
 
 ROOT = Path(__file__).resolve().parents[2]
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -73,17 +73,28 @@ def db_copy(demo_db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -
 
 def table(at: AppTest, header: str):
     """The first table with a column called ``header`` (read-only tables carry no key in AppTest)."""
-    found = [d.value for d in (*at.dataframe, *at.table) if header in d.value.columns]
+    found = [d.value for d in at.dataframe if header in d.value.columns]
+    found += [_shown_frame(d.value) for d in at.table if header in _shown_frame(d.value).columns]
     assert found, f"no table with a column {header!r}"
     return found[0]
 
 
+def _shown_frame(frame):
+    """An ``st.table`` frame as the reader sees it (its cells and headers are escaped markdown)."""
+    out = frame.map(lambda v: shown(v) if isinstance(v, str) else v)
+    out.columns = [shown(c) for c in out.columns]
+    return out
+
+
 def has_table(at: AppTest, header: str) -> bool:
-    return any(header in d.value.columns for d in (*at.dataframe, *at.table))
+    return any(header in d.value.columns for d in at.dataframe) or any(
+        header in _shown_frame(d.value).columns for d in at.table
+    )
 
 
 def texts(at: AppTest, kind: str) -> str:
-    return "\n".join(str(e.value) for e in at.get(kind))
+    """The text of every element of ``kind`` as the reader sees it (markdown escapes removed)."""
+    return "\n".join(shown(e.value) for e in at.get(kind))
 
 
 def template_2025(url: str, bad_cells: dict[str, object] | None = None) -> bytes:
