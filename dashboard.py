@@ -13,6 +13,7 @@ from assessment.store.errors import StorageFailure
 from ui import data
 from ui.auth import follow_deep_link, sign_in_gate, sign_out_button
 from ui.pages import pages_for
+from ui.safe import md
 from ui.state import lang, language_switch
 from ui.unavailable import database_unavailable
 
@@ -30,7 +31,7 @@ try:
     follow_deep_link(sections, page)
     page.run()
 except DataFileError as err:  # a refusal or bad data the page did not catch: its own clear message
-    st.error(err.messages(lang()))
+    st.error(md(err.messages(lang()), lines=True))
 except Exception:  # never a traceback to a user: a reference to quote, the details in the log
     ref = uuid.uuid4().hex[:8]
     logging.getLogger("assessment.app").exception("page failed (reference %s)", ref)

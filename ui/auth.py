@@ -44,6 +44,7 @@ from assessment.domain.model import RegionTree
 from assessment.store.service import Store
 from assessment.store.users import User
 from ui import data
+from ui.safe import Markdown, md
 from ui.state import USER, lang, tr
 
 METHOD = "auth_method"  # "password" | "sso" | "demo"
@@ -66,10 +67,11 @@ def _region_tree() -> RegionTree:
     return data.region_tree()
 
 
-def _text(err: DataFileError) -> str:
-    """A refusal's message in the user's language, without the code prefix."""
+def _text(err: DataFileError) -> Markdown:
+    """A refusal's message in the user's language, without the code prefix, escaped (a message may
+    quote a typed user name)."""
     L = lang()
-    return "\n\n".join(p.message_zh if L == "zh" else p.message_en for p in err.problems)
+    return md("\n\n".join(p.message_zh if L == "zh" else p.message_en for p in err.problems), lines=True)
 
 
 # -- single sign-on ---------------------------------------------------------------------------------
@@ -187,7 +189,7 @@ def _sso_section(store: Store) -> None:
             st.stop()
         _start(user, "sso")
     for provider in providers:
-        label = tr("auth.ui.sso") + (f" ({provider})" if provider else "")
+        label = tr("auth.ui.sso") + (f" ({md(provider)})" if provider else "")
         key = SSO_BUTTON if provider is None else f"{SSO_BUTTON}_{provider}"
         if st.button(label, key=key, type="primary"):
             st.login(provider) if provider else st.login()

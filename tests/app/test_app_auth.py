@@ -20,7 +20,7 @@ from assessment.auth import signin as auth
 from assessment.demo import demo_tree
 from assessment.domain.i18n import t
 from assessment.store import Store
-from tests.fixtures import TEST_COOKIES, browser_token, sign_in_browser, use_fast_hashing
+from tests.fixtures import TEST_COOKIES, browser_token, shown, sign_in_browser, use_fast_hashing
 
 ROOT = Path(__file__).resolve().parents[2]
 PASSWORD = "correct horse battery"
@@ -139,12 +139,12 @@ def test_right_password_signs_in_and_sign_out_ends_the_session(db: str) -> None:
 def test_wrong_credentials_show_one_clear_message(db: str, username: str, password: str) -> None:
     at = sign_in(app(), username, password)
     assert not welcomed(at)
-    assert [e.value for e in at.error] == [t("auth.bad_credentials", "zh")]
+    assert [shown(e.value) for e in at.error] == [t("auth.bad_credentials", "zh")]
 
 
 def test_empty_fields_are_asked_for(db: str) -> None:
     at = sign_in(app(), "wang", "")
-    assert [e.value for e in at.error] == [t("auth.ui.empty_fields", "zh")]
+    assert [shown(e.value) for e in at.error] == [t("auth.ui.empty_fields", "zh")]
 
 
 def test_throttle_message_after_five_failures(db: str, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -152,7 +152,7 @@ def test_throttle_message_after_five_failures(db: str, monkeypatch: pytest.Monke
     at = app()
     for i in range(auth.FREE_ATTEMPTS):
         at = sign_in(at, "wang", f"wrong {i}")
-    assert [e.value for e in at.error] == [t("auth.throttled_minutes", "zh", minutes=10)]
+    assert [shown(e.value) for e in at.error] == [t("auth.throttled_minutes", "zh", minutes=10)]
     at = sign_in(at, "wang", PASSWORD)  # the right password does not get through while waiting
     assert not welcomed(at) and "次数过多" in at.error[0].value
 
@@ -211,7 +211,7 @@ def test_without_the_cookie_nobody_can_sign_in(db: str) -> None:
     at = AppTest.from_string(GATE, default_timeout=30).run()
     at = sign_in(at, "wang", PASSWORD)
     assert not welcomed(at)
-    assert [e.value for e in at.error] == [t("auth.ui.no_cookie", "zh")]
+    assert [shown(e.value) for e in at.error] == [t("auth.ui.no_cookie", "zh")]
     with Store(db) as store, store.read() as conn:
         from assessment.store import sessions as rows
 
@@ -257,7 +257,7 @@ def test_english_sign_in_screen(db: str) -> None:
     browser_token(at)
     at.run()
     at = sign_in(at, "wang", "nope nope nope")
-    assert at.error[0].value == t("auth.bad_credentials", "en")
+    assert shown(at.error[0].value) == t("auth.bad_credentials", "en")
 
 
 # -- single sign-on ---------------------------------------------------------------------------------
@@ -320,7 +320,7 @@ def test_sso_identity_maps_to_the_user_record(db: str) -> None:
 def test_unknown_sso_identity_is_refused_politely(db: str, user: dict) -> None:
     at = sso_app(user)
     assert not welcomed(at)
-    assert [e.value for e in at.error] == [t("auth.sso_unknown", "zh")]
+    assert [shown(e.value) for e in at.error] == [t("auth.sso_unknown", "zh")]
     with Store(db) as store:
         assert {u.username for u in store.users()} == {"system", "wang", "li"}  # nothing created
 
@@ -438,7 +438,7 @@ def test_dashboard_wrong_then_right_password(demo_copy: str) -> None:
     assert not at.exception
     assert not at.get("plotly_chart"), "nothing but the sign-in screen before signing in"
     at = sign_in(at, "zhou", "not the password")
-    assert [e.value for e in at.error] == [t("auth.bad_credentials", "zh")]
+    assert [shown(e.value) for e in at.error] == [t("auth.bad_credentials", "zh")]
     assert not at.get("plotly_chart")
     at = sign_in(at, "zhou", PASSWORD)
     assert at.session_state["user"] == "zhou"
