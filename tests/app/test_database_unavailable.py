@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 from assessment.domain.i18n import t
 from assessment.store import Store
+from tests.fixtures import browser_token, sign_in_browser
 
 ROOT = Path(__file__).resolve().parents[2]
 FORBIDDEN = ("sqlite", "postgresql", "psycopg", "://", "OperationalError", "Traceback", "127.0.0.1")
@@ -38,9 +38,10 @@ def _run(lang: str, user: str | None = None):  # type: ignore[no-untyped-def]
 
     at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60)
     at.query_params["lang"] = lang
-    if user:
-        at.session_state["user"] = user
-        at.session_state["auth_last_seen"] = datetime.now(UTC)
+    if user:  # signed in through the server-side session (the database answers at this point)
+        sign_in_browser(at, user)
+    else:
+        browser_token(at)
     return at.run()
 
 
@@ -108,7 +109,7 @@ def test_a_page_opened_directly(monkeypatch: pytest.MonkeyPatch, page: str) -> N
     monkeypatch.setenv("ASSESSMENT_DB_URL", "postgresql+psycopg://nobody:s3cret@127.0.0.1:1/assessment")
     at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60)
     at.query_params["lang"] = "zh"
+    browser_token(at)  # a browser with a cookie, whose session the database cannot be asked about
     at.session_state["user"] = "someone"
-    at.session_state["auth_last_seen"] = datetime.now(UTC)
     at.switch_page(str(ROOT / "pages" / page))
     _assert_unavailable_page(at.run(), "zh", "s3cret")

@@ -160,11 +160,20 @@ def test_officials_still_see_only_their_region(store: Store) -> None:
     assert set(got["region_code"]) == {"990102"} and len(got) == 3
 
 
-def test_stored_values_cannot_be_changed(store: Store) -> None:
+def test_stored_values_cannot_be_changed(store: Store, caplog: pytest.LogCaptureFixture) -> None:
     _import(store, "990101", 2024, 95.0)
     before = _direct(store)
-    with pytest.raises(StoreError, match="refused"), store.transaction() as conn:
+    with (
+        caplog.at_level("ERROR", logger="assessment.store.failures"),
+        pytest.raises(StoreError) as refused,
+        store.transaction() as conn,
+    ):
         conn.execute(sa.text("UPDATE submission_values SET value = 1"))
+    reference = getattr(refused.value, "reference", None)
+    assert reference and "refused" not in str(refused.value), "users get a reference, not the driver's text"
+    assert any(reference in r.getMessage() and "refused" in r.getMessage() for r in caplog.records), (
+        "the trigger's refusal is in the log under that reference"
+    )
     pd.testing.assert_frame_equal(_direct(store), before)
 
 
