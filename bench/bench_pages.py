@@ -109,7 +109,7 @@ def use(scenario: Scenario) -> None:
 
 
 def app(scenario: Scenario, page: str):  # type: ignore[no-untyped-def]
-    """A signed-in AppTest of dashboard.py that starts on ``pages/<page>.py`` (not run yet)."""
+    """A signed-in AppTest of dashboard.py that starts on ``app_pages/<page>.py`` (not run yet)."""
     from streamlit.testing.v1 import AppTest
 
     from tests.fixtures import read_browser_cookies_from_session_state, sign_in_browser
@@ -118,7 +118,7 @@ def app(scenario: Scenario, page: str):  # type: ignore[no-untyped-def]
     at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=TIMEOUT)
     at.query_params["lang"] = "zh"
     sign_in_browser(at, scenario.user, "demo", url=scenario.url)
-    at.switch_page(str(ROOT / "pages" / f"{page}.py"))
+    at.switch_page(str(ROOT / "app_pages" / f"{page}.py"))
     return at
 
 

@@ -984,7 +984,7 @@ def sign_in_browser(at, username: str, method: str = "password", url: str | None
 def app_as(username: str | None, lang: str = "zh", page: str | None = None, timeout: float = 90):
     """An AppTest of dashboard.py signed in as ``username`` (a demo account), run once.
 
-    ``page``: a file under pages/ to switch to after the first run (e.g. "region.py").
+    ``page``: a file under app_pages/ to switch to after the first run (e.g. "region.py").
     Needs the ``demo_env`` fixture active.
     """
     from streamlit.testing.v1 import AppTest
@@ -994,7 +994,7 @@ def app_as(username: str | None, lang: str = "zh", page: str | None = None, time
     if username:
         sign_in_browser(at, username)
     if page:  # start on the page itself: no widget state of another page is carried over
-        at.switch_page(str(ROOT / "pages" / page))
+        at.switch_page(str(ROOT / "app_pages" / page))
     at.run()
     return at
 

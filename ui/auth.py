@@ -290,8 +290,12 @@ def sign_out_button() -> None:
     if user is None:
         return
     role = tr(f"auth.role.{user.role}")
-    st.sidebar.caption(tr("auth.ui.signed_in_as", name=user.display_name or user.username, role=role))
-    if demo_active(_store()):
+    demo = demo_active(_store())
+    shown = user.display_name or user.username
+    if demo and user.username in {a.username for a in demo_accounts(_store())}:
+        shown = shown.split(" / ")[0 if lang() == "zh" else -1]  # demo names are "中文 / English"
+    st.sidebar.caption(tr("auth.ui.signed_in_as", name=shown, role=role))
+    if demo:
         st.sidebar.warning(tr("auth.ui.demo_badge"))
     if st.sidebar.button(tr("auth.ui.sign_out"), key=SIGN_OUT):
         _end("sign_out")

@@ -11,7 +11,7 @@ from assessment.domain.i18n import t
 
 ROOT = Path(__file__).resolve().parents[1]
 
-# (section, file under pages/, title key, url path, roles)
+# (section, file under app_pages/, title key, url path, roles)
 PAGES: tuple[tuple[str, str, str, str, tuple[str, ...]], ...] = (
     ("evaluate", "overview.py", "nav.overview", "overview", ("evaluator", "admin")),
     ("evaluate", "region.py", "nav.region", "region", ("evaluator", "admin", "official")),
@@ -29,7 +29,7 @@ PAGES: tuple[tuple[str, str, str, str, tuple[str, ...]], ...] = (
 
 def page_files(role: str) -> list[str]:
     """The page files ``role`` sees, in menu order (only those that exist)."""
-    return [f for _, f, _, _, roles in PAGES if role in roles and (ROOT / "pages" / f).exists()]
+    return [f for _, f, _, _, roles in PAGES if role in roles and (ROOT / "app_pages" / f).exists()]
 
 
 def pages_for(role: str, lang: str) -> dict[str, list[st.Page]]:
@@ -37,9 +37,9 @@ def pages_for(role: str, lang: str) -> dict[str, list[st.Page]]:
     sections: dict[str, list[st.Page]] = {}
     first = True
     for section, file, key, url, roles in PAGES:
-        if role not in roles or not (ROOT / "pages" / file).exists():
+        if role not in roles or not (ROOT / "app_pages" / file).exists():
             continue
-        page = st.Page(ROOT / "pages" / file, title=t(key, lang), url_path=url, default=first)
+        page = st.Page(ROOT / "app_pages" / file, title=t(key, lang), url_path=url, default=first)
         sections.setdefault(t(f"nav.section_{section}", lang), []).append(page)
         first = False
     return sections

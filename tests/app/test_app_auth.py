@@ -476,16 +476,16 @@ def test_official_never_sees_other_regions_data_on_any_page(demo_copy: str, quer
     from assessment.demo import demo_tree
 
     others = [r for r in demo_tree() if r.level == "county" and r.code != "990123"]
-    for page in sorted(p.name for p in (ROOT / "pages").glob("*.py")):
+    for page in sorted(p.name for p in (ROOT / "app_pages").glob("*.py")):
         at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=90)
         at.query_params["lang"] = "zh"
         sign_in_browser(at, "demo-990123", "demo")
         at.run()
         if page in EVALUATOR_PAGES:  # not in the official's navigation: cannot be switched to
             with pytest.raises(ValueError, match="Could not find a navigation page"):
-                at.switch_page(str(ROOT / "pages" / page))
+                at.switch_page(str(ROOT / "app_pages" / page))
         else:
-            at.switch_page(str(ROOT / "pages" / page))
+            at.switch_page(str(ROOT / "app_pages" / page))
         for key, value in query.items():
             at.query_params[key] = value
         at.run()

@@ -102,7 +102,7 @@ def test_database_lost_while_signed_in(monkeypatch: pytest.MonkeyPatch, tmp_path
 
 @pytest.mark.parametrize("page", ["overview.py", "upload.py", "methodology.py"])
 def test_a_page_opened_directly(monkeypatch: pytest.MonkeyPatch, page: str) -> None:
-    """Streamlit runs a page of pages/ without dashboard.py: the store's opening and its data
+    """Streamlit runs a page of app_pages/ without dashboard.py: the store's opening and its data
     version (where pages start) show the same page."""
     from streamlit.testing.v1 import AppTest
 
@@ -111,5 +111,5 @@ def test_a_page_opened_directly(monkeypatch: pytest.MonkeyPatch, page: str) -> N
     at.query_params["lang"] = "zh"
     browser_token(at)  # a browser with a cookie, whose session the database cannot be asked about
     at.session_state["user"] = "someone"
-    at.switch_page(str(ROOT / "pages" / page))
+    at.switch_page(str(ROOT / "app_pages" / page))
     _assert_unavailable_page(at.run(), "zh", "s3cret")

@@ -50,7 +50,7 @@ def open_page(username: str, page: str, lang: str = "zh"):  # type: ignore[no-un
     at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=90)
     at.query_params["lang"] = lang
     sign_in_browser(at, username)
-    at.switch_page(str(ROOT / "pages" / page))
+    at.switch_page(str(ROOT / "app_pages" / page))
     return at.run()
 
 

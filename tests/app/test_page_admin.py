@@ -35,4 +35,4 @@ def test_admin_sees_users_and_can_add_one(demo_env: str) -> None:
 def test_official_cannot_open_admin_page_even_by_path(demo_env: str) -> None:
     at = app_as("demo-990102", "en")
     with pytest.raises(ValueError, match="Could not find a navigation page"):  # not registered for officials
-        at.switch_page("pages/admin.py").run()
+        at.switch_page("app_pages/admin.py").run()

@@ -1,4 +1,4 @@
-"""AppTest: comparing two to four counties (pages/compare.py) on the seeded demo province."""
+"""AppTest: comparing two to four counties (app_pages/compare.py) on the seeded demo province."""
 
 from __future__ import annotations
 

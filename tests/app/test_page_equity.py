@@ -1,4 +1,4 @@
-"""AppTest: the equity page (pages/equity.py) on the seeded demo province."""
+"""AppTest: the equity page (app_pages/equity.py) on the seeded demo province."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""AppTest: the indicator view (pages/indicator.py) on the seeded demo province."""
+"""AppTest: the indicator view (app_pages/indicator.py) on the seeded demo province."""
 
 from __future__ import annotations
 
@@ -39,7 +39,7 @@ def page_as(username: str, page: str, lang: str = "en", **params: str):
 
     from streamlit.testing.v1 import AppTest
 
-    at = AppTest.from_file(str(ROOT / "pages" / page), default_timeout=90)
+    at = AppTest.from_file(str(ROOT / "app_pages" / page), default_timeout=90)
     sign_in_browser(at, username)
     at.session_state["lang"] = lang
     for key, value in params.items():
@@ -144,7 +144,7 @@ def test_crafted_session_value_cannot_widen_the_view(demo_env: str) -> None:
 def test_official_is_not_offered_the_page_and_sees_only_own_county_anyway(demo_env: str) -> None:
     at = app_as("demo-990102", "en")
     with pytest.raises(ValueError, match="navigation page"):
-        at.switch_page("pages/indicator.py")
+        at.switch_page("app_pages/indicator.py")
     # run directly with a crafted link, the page still shows nothing beyond the official's county
     at = page_as("demo-990102", "indicator.py", region="990000")
     _ok(at)

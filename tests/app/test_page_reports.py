@@ -30,4 +30,4 @@ def test_official_has_no_reports_page(demo_env: str) -> None:
     at = app_as("demo-990102", "en")
     assert not at.exception
     with pytest.raises(ValueError, match="Could not find a navigation page"):
-        at.switch_page("pages/reports.py").run()
+        at.switch_page("app_pages/reports.py").run()

@@ -1,4 +1,4 @@
-"""AppTest of the review page (pages/review.py) as the demo evaluators.
+"""AppTest of the review page (app_pages/review.py) as the demo evaluators.
 
 Decisions are taken on a copy of the seeded demo database; the read-only tests use the shared one.
 The demo leaves three 2024 reports pending (990223, 990325, 990381) and 990123's returned.

@@ -1,4 +1,4 @@
-"""AppTest of the local-standards page (pages/standards.py) as the demo evaluators.
+"""AppTest of the local-standards page (app_pages/standards.py) as the demo evaluators.
 
 Edits reach the keyed ``st.data_editor`` the way AppTest allows: its edit state (edited_rows,
 added_rows, deleted_rows) is assigned in session state before the run. Saving works on a copy of
@@ -38,7 +38,7 @@ def edit(username: str, lang: str, edits: dict) -> AppTest:
     at.query_params["lang"] = lang
     sign_in_browser(at, username)
     at.session_state["standards_editor"] = {"edited_rows": {}, "added_rows": [], "deleted_rows": []} | edits
-    at.switch_page(str(ROOT / "pages" / "standards.py"))
+    at.switch_page(str(ROOT / "app_pages" / "standards.py"))
     return at.run()
 
 

@@ -1,4 +1,4 @@
-"""AppTest of the upload page (pages/upload.py) signed in as the demo officials.
+"""AppTest of the upload page (app_pages/upload.py) signed in as the demo officials.
 
 Real files: the sample reports and templates built with ``build_template``. Tests that submit work
 on a copy of the seeded demo database, so the shared one stays as seeded.
@@ -32,7 +32,7 @@ def open_page(username: str, lang: str, page: str, query: dict[str, str] | None 
     for key, value in (query or {}).items():
         at.query_params[key] = value
     sign_in_browser(at, username)
-    at.switch_page(str(ROOT / "pages" / page))
+    at.switch_page(str(ROOT / "app_pages" / page))
     return at.run()
 
 

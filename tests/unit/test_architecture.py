@@ -50,7 +50,7 @@ def test_import_scanner_catches_forbidden_imports(tmp_path: Path) -> None:
     assert _imported_top_modules(sample) & FORBIDDEN == {"plotly", "streamlit"}
 
 
-PAGE_FILES = sorted((ROOT / "pages").glob("*.py"))
+PAGE_FILES = sorted((ROOT / "app_pages").glob("*.py"))
 
 
 @pytest.mark.parametrize("path", PAGE_FILES, ids=lambda p: p.name)
