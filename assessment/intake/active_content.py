@@ -239,7 +239,7 @@ def _sheet_findings(zf: zipfile.ZipFile, sheet: str, part: str) -> list[Finding]
         for r in relationships(zf, rels_of(part))
         if r.get("TargetMode", "") == "External"
     }
-    if not _markers(zf, part, (b"f>", b"<hyperlink", b":hyperlink", b"f/>")):
+    if not contains_any(zf, part, (b"f>", b"<hyperlink", b":hyperlink", b"f/>")):
         return out
     xml = zf.read(part)
     if _HAS_FORMULA.search(xml):
@@ -252,7 +252,7 @@ def _sheet_findings(zf: zipfile.ZipFile, sheet: str, part: str) -> list[Finding]
     return out
 
 
-def _markers(zf: zipfile.ZipFile, part: str, markers: tuple[bytes, ...], chunk: int = 4 << 20) -> bool:
+def contains_any(zf: zipfile.ZipFile, part: str, markers: tuple[bytes, ...], chunk: int = 4 << 20) -> bool:
     """Whether any marker occurs in a zip member, streamed (memory stays one chunk)."""
     overlap = max(len(m) for m in markers) - 1
     tail = b""

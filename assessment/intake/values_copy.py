@@ -43,6 +43,7 @@ from functools import partial
 from assessment.intake.active_content import (
     PACKAGE_ERRORS,
     attributes,
+    contains_any,
     formula_cells,
     is_plain_reference,
     rel_target,
@@ -229,16 +230,9 @@ def _clean_vml(xml: bytes) -> bytes:
     return _VML_LINK.sub(b"", _DRAWING_FORMULA.sub(b"", xml)) if b"Fmla" in xml or b"href" in xml else xml
 
 
-def _needs_rewrite(zf: zipfile.ZipFile, info: zipfile.ZipInfo, chunk: int = 4 << 20) -> bool:
-    overlap = max(len(m) for m in _SHEET_MARKERS) - 1
-    tail = b""
-    with zf.open(info) as fh:
-        while block := fh.read(chunk):
-            window = tail + block
-            if any(m in window for m in _SHEET_MARKERS):
-                return True
-            tail = window[-overlap:]
-    return False
+def _needs_rewrite(zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> bool:
+    """Whether a sheet holds anything the copy must change (streamed, one chunk in memory)."""
+    return contains_any(zf, info.filename, _SHEET_MARKERS)
 
 
 def _copy_stream(zf: zipfile.ZipFile, info: zipfile.ZipInfo, dst: zipfile.ZipFile) -> None:
