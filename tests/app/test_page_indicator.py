@@ -88,7 +88,7 @@ def test_aspect_filter_narrows_the_indicator_list(demo_env: str) -> None:
     options = at.selectbox(key="indicator_code").options
     assert 0 < len(options) < every
     assert at.selectbox(key="indicator_code").value.startswith(("S7", "S8")), "the aspect's first indicator"
-    assert not at.warning, "a filter change is not an unknown link value"
+    assert not at.main.warning, "a filter change is not an unknown link value"
 
 
 def test_jurisdiction_switch_narrows_to_one_prefecture(demo_env: str) -> None:

@@ -14,7 +14,15 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from assessment.store import Store
-from tests.app.test_page_upload import ROOT, clear_caches, copy_demo_db, open_page, table, texts
+from tests.app.test_page_upload import (
+    ROOT,
+    clear_caches,
+    copy_demo_db,
+    open_page,
+    open_page_file,
+    table,
+    texts,
+)
 from tests.fixtures import sign_in_browser
 
 JIA = "demo-jia"  # Sample Jia City, 990100: S05.1 = 95 (the province: 93; the national floor: 90)
@@ -130,6 +138,8 @@ def test_raising_the_province_standard_warns_about_the_city_below(db_copy: str) 
 
 
 def test_an_admin_cannot_set_standards(demo_env: str) -> None:
-    at = open_page("demo-admin", "en", "standards.py")
+    landed = open_page("demo-admin", "en", "standards.py")  # not in the admin's navigation
+    assert landed.title[0].value.startswith("Overview") and not landed.data_editor
+    at = open_page_file("demo-admin", "en", "standards.py")  # and the page refuses on its own
     assert not at.exception
     assert "may not set local standards" in texts(at, "error") and not at.data_editor

@@ -25,6 +25,15 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 OFFICIAL, REGION = "demo-990123", "990123"
 
 
+def open_page_file(username: str, lang: str, page: str) -> AppTest:
+    """The page's own script run as ``username``, without the navigation (what a page would do if
+    reached by a crafted link): its guard must refuse on its own."""
+    at = AppTest.from_file(str(ROOT / "app_pages" / page), default_timeout=90)
+    at.session_state["lang"] = lang
+    sign_in_browser(at, username)
+    return at.run()
+
+
 def open_page(username: str, lang: str, page: str, query: dict[str, str] | None = None) -> AppTest:
     """dashboard.py signed in as ``username``, opened straight on ``page`` (one run)."""
     at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=90)
@@ -214,7 +223,13 @@ def test_crafted_period_in_the_url_falls_back(demo_env: str) -> None:
     ("page", "refusal"), [("review.py", "may not review"), ("standards.py", "may not set local")]
 )
 def test_an_official_cannot_open_the_evaluators_pages(demo_env: str, page: str, refusal: str) -> None:
-    at = open_page(OFFICIAL, "en", page)
+    """Not in the official's navigation (switching there stays on the official's pages), and the
+    page script itself refuses too."""
+    landed = open_page(OFFICIAL, "en", page)
+    assert not landed.exception and landed.title[0].value.startswith("Region profile"), (
+        "the official's own page"
+    )
+    at = open_page_file(OFFICIAL, "en", page)
     assert not at.exception
     assert refusal in texts(at, "error"), "refused with a message"
     assert not at.dataframe and not at.data_editor
