@@ -199,29 +199,49 @@ def parse_table(
     return _read_table(data, filename, kind)
 
 
+def inspect_and_parse(
+    data: bytes, filename: str, max_bytes: int, max_rows: int
+) -> tuple[str | None, RawTable | None, list[Problem]]:
+    """The safety inspection (:func:`assessment.intake.safety.inspect_upload`: sizes, declared rows,
+    macros, the XML-bomb scan of every part) and then :func:`parse_table`: everything that reads the
+    file's contents, run in the child process so that none of it costs the server's own time. The
+    inspected kind (None when refused), the cells, the problems."""
+    inspection = inspect_upload(data, filename, max_bytes, max_rows)
+    if inspection.problems:
+        return None, None, list(inspection.problems)
+    raw, problems = parse_table(data, filename, inspection.kind, max_rows)
+    return inspection.kind, raw, problems
+
+
 def _read_limited(
-    data: bytes, filename: str, kind: str, limits: ParseLimits
-) -> tuple[RawTable | None, list[Problem]]:
-    """:func:`parse_table` in a child process under ``limits``; a parse killed for its memory or
-    its time is one Problem (nothing else was read)."""
-    outcome = run_limited(parse_table, (data, filename, kind, limits.max_rows), limits)
+    data: bytes, filename: str, max_bytes: int, limits: ParseLimits
+) -> tuple[str | None, RawTable | None, list[Problem]]:
+    """:func:`inspect_and_parse` in a child process under ``limits``; a parse killed for its memory
+    or its time is one Problem (nothing else was read)."""
+    outcome = run_limited(inspect_and_parse, (data, filename, max_bytes, limits.max_rows), limits)
     if not outcome.failure:
-        raw, problems = outcome.value
-        return raw, problems
+        kind, raw, problems = outcome.value
+        return kind, raw, problems
     log.warning("parsing %s stopped: %s limit (%s)", filename, outcome.failure, limits)
     if outcome.failure == MEMORY:
-        return None, [
-            make_problem("E_PARSE_LIMIT", file=filename, value="memory", memory_mb=limits.memory_mb)
-        ]
-    return None, [
-        make_problem(
-            "E_PARSE_LIMIT",
-            file=filename,
-            value="time",
-            key="E_PARSE_LIMIT_TIME",
-            seconds=f"{limits.timeout_s:g}",
+        return (
+            None,
+            None,
+            [make_problem("E_PARSE_LIMIT", file=filename, value="memory", memory_mb=limits.memory_mb)],
         )
-    ]
+    return (
+        None,
+        None,
+        [
+            make_problem(
+                "E_PARSE_LIMIT",
+                file=filename,
+                value="time",
+                key="E_PARSE_LIMIT_TIME",
+                seconds=f"{limits.timeout_s:g}",
+            )
+        ],
+    )
 
 
 def _tidy(checked: pd.DataFrame) -> pd.DataFrame:
@@ -253,11 +273,17 @@ def _read(
     limits: ParseLimits,
 ) -> tuple[list[Problem], pd.DataFrame, str, str | None, int | None, Edition | None]:
     guess = "batch" if filename.lower().endswith((".csv", ".txt")) else "template"
-    inspection = inspect_upload(data, filename, max_bytes, limits.max_rows)
-    if inspection.problems:
-        return list(inspection.problems), empty_values(), guess, None, None, None
-    guess = "batch" if inspection.kind == "csv" else guess
-    raw, problems = _read_limited(data, filename, inspection.kind, limits)
+    if len(data) > max_bytes:  # refused without starting a child (the message is the inspection's)
+        return (
+            list(inspect_upload(data, filename, max_bytes).problems),
+            empty_values(),
+            guess,
+            None,
+            None,
+            None,
+        )
+    kind, raw, problems = _read_limited(data, filename, max_bytes, limits)
+    guess = "batch" if kind == "csv" else guess
     if raw is None:
         return problems, empty_values(), guess, None, None, None
     # the periods of a batch file, read once: they choose the catalogue and the binding standards

@@ -64,8 +64,9 @@ def test_a_declared_dimension_over_the_limit_is_refused_before_parsing(
     def no_parse(*args: object, **kw: object) -> None:
         raise AssertionError("the file was parsed")
 
-    monkeypatch.setattr(ingest, "run_limited", no_parse)
-    result = read(hostile_xlsx(3_000), limits=SMALL)
+    # in-process here, so that the patch reaches what the child would run (inspection, then parse)
+    monkeypatch.setattr(ingest, "parse_table", no_parse)
+    result = read(hostile_xlsx(3_000), limits=ParseLimits(max_rows=1_000, isolate=False))
     refused(result, "E_TOO_MANY_ROWS")
     problem = result.problems[0]
     assert "3,001" in problem.message_en and "1,000" in problem.message_en
@@ -94,6 +95,7 @@ def test_just_over_the_real_row_limit_is_refused_quickly(dimension: str | None) 
 
 def test_an_uncompressed_size_over_the_limit_says_so(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(safety, "MAX_UNCOMPRESSED", 20_000)
+    monkeypatch.setenv("ASSESSMENT_PARSE_ISOLATE", "0")  # the patched limit lives in this process
     result = read(filled(), "t.xlsx")
     refused(result, "E_TOO_LARGE")
     assert "unpacks to" in result.problems[0].message_en and "解压后" in result.problems[0].message_zh

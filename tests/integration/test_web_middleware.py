@@ -5,17 +5,20 @@ HttpOnly + SameSite=Strict (``__Host-`` and Secure on HTTPS); security headers o
 
 from __future__ import annotations
 
+import warnings
+
 import pytest
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.responses import PlainTextResponse
 from starlette.routing import Route
-from starlette.testclient import TestClient
+
+with warnings.catch_warnings():  # starlette 1.x asks for httpx2 instead of httpx; httpx still works
+    warnings.simplefilter("ignore", DeprecationWarning)
+    from starlette.testclient import TestClient
 
 from assessment.auth import sessions
 from ui.middleware import SECURE_ENV, AppMiddleware
-
-pytestmark = pytest.mark.filterwarnings("ignore:Using `httpx` with `starlette.testclient`")
 
 
 def _ok(request):  # type: ignore[no-untyped-def]
