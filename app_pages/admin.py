@@ -8,6 +8,7 @@ import streamlit as st
 from assessment.auth import accounts
 from assessment.domain.errors import DataFileError
 from assessment.views import admin as view
+from assessment.views.upload import beijing_time
 from ui import data, tables
 from ui.admin_boundaries import boundaries_tab
 from ui.admin_editions import editions_tab
@@ -103,7 +104,8 @@ with t_editions:
 
 with t_audit:
     store.authorize(user.username, "view_audit")
-    log = store.audit_log().tail(200).iloc[::-1]
+    log = store.audit_log().tail(200).iloc[::-1].copy()
+    log["at"] = [beijing_time(when) for when in log["at"]]  # stored in UTC, shown in Beijing time
     st.caption(tr("admin.audit_caption", n=len(log)))
     tables.show(
         log,

@@ -23,6 +23,7 @@ run and never trusted on its own.
 from __future__ import annotations
 
 import contextlib
+import ipaddress
 from collections.abc import Mapping
 from urllib.parse import urlsplit
 
@@ -113,13 +114,22 @@ def _browser_cookies() -> Mapping[str, str]:
 def _client_address() -> str | None:
     """Where the sign-in comes from, for the per-source throttle: the client's address (behind a
     proxy, its X-Forwarded-For, which uvicorn trusts from 127.0.0.1 or ``FORWARDED_ALLOW_IPS``).
-    None when Streamlit sees a browser on this machine: all of those would share one address, and
-    throttling it would keep everybody out, so only the per-name throttle applies then."""
+    None for a loopback address (a browser on this machine, or a proxy on it that does not pass
+    X-Forwarded-For): all of those would share one address, and throttling it would keep everybody
+    out, so only the per-name throttle applies then."""
     try:
         address = st.context.ip_address
     except Exception:
         return None
-    return address if isinstance(address, str) and address else None
+    if not isinstance(address, str) or not address:
+        return None
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return None
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    return None if ip.is_loopback else str(ip)  # loopback: this machine, or a proxy that hides them
 
 
 def _browser_token() -> str | None:

@@ -36,3 +36,19 @@ def test_official_cannot_open_admin_page_even_by_path(demo_env: str) -> None:
     at = app_as("demo-990102", "en")
     with pytest.raises(ValueError, match="Could not find a navigation page"):  # not registered for officials
         at.switch_page("app_pages/admin.py").run()
+
+
+def test_the_audit_log_shows_beijing_time(demo_env: str) -> None:
+    """Stored in UTC, shown as Beijing time (UTC+8) like every other time in the app."""
+    from datetime import timedelta
+
+    from assessment.store import Store
+
+    with Store(demo_env) as store:
+        newest = store.audit_log()["at"].iloc[-1]
+    at = app_as("demo-admin", "zh", page="admin.py")
+    assert not at.exception, [e.value for e in at.exception]
+    audit = next(f.value for f in at.dataframe if {"at", "actor", "action"} <= set(f.value.columns))
+    shown_times = list(audit["at"])
+    assert all("+00:00" not in str(x) for x in shown_times)
+    assert (newest + timedelta(hours=8)).strftime("%Y-%m-%d %H:%M") in shown_times[:5]
