@@ -26,8 +26,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
-from assessment.auth.signin import IDLE_TIMEOUT
-from assessment.store import accounts, sessions, users
+from assessment.auth.signin import IDLE_TIMEOUT, session_expired, sign_out
+from assessment.store import sessions, users
 from assessment.store.users import User
 
 if TYPE_CHECKING:
@@ -105,13 +105,13 @@ def resolve(store: Store, token: str | None, now: datetime | None = None) -> Res
         user = users.get(conn, row.username) if row else None
     if row is None:
         return Resolved(None)
-    idle = moment - row.last_seen >= IDLE_TIMEOUT
+    idle = session_expired(row.last_seen, moment)
     old = moment - row.created_at >= MAX_AGE
     if idle or old or user is None or user.disabled:
         with store.transaction() as conn:
             sessions.delete(conn, key)
         if idle or old:
-            store.audit(accounts.clip(row.username), "session_expired", "user", accounts.clip(row.username))
+            sign_out(store, row.username, reason="session_expired")
         return Resolved(None, expired=idle or old)
     if moment - row.last_seen >= TOUCH_EVERY:
         with store.transaction() as conn:
@@ -130,11 +130,5 @@ def end(store: Store, token: str | None, *, reason: str = "sign_out") -> str | N
         if row is None:
             return None
         sessions.delete(conn, key)
-    store.audit(accounts.clip(row.username), reason, "user", accounts.clip(row.username))
+    sign_out(store, row.username, reason=reason)
     return row.username
-
-
-def end_all(store: Store, username: str) -> int:
-    """End every session of ``username``; how many there were."""
-    with store.transaction() as conn:
-        return sessions.delete_user(conn, username)
