@@ -350,3 +350,18 @@ user_sessions = sa.Table(
     sa.Column("created_at", UTCDateTime, nullable=False),
     sa.Column("last_seen", UTCDateTime, nullable=False),
 )
+
+# --- issue 16, points 1, 4, 6: replies to returns and value queries (migration 0008) -------------
+
+
+# --- end of migration 0008 -----------------------------------------------------------------------
+
+# --- issue 16, points 2, 3: deadlines per jurisdiction, e-mail, notifications (migration 0009) ---
+
+
+# --- end of migration 0009 -----------------------------------------------------------------------
+
+# --- issue 16, point 9: user administration (migration 0010) --------------------------------------
+
+
+# --- end of migration 0010 -----------------------------------------------------------------------

@@ -26,7 +26,11 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from assessment.store import engine, users
 from assessment.store.errors import StorageFailure, StoreError, storage_failure
+from assessment.store.service_conversation import StoreConversation
+from assessment.store.service_deadlines import StoreDeadlines
+from assessment.store.service_peers import StorePeers
 from assessment.store.service_reads import StoreReads
+from assessment.store.service_users_admin import StoreUsersAdmin
 from assessment.store.service_writes import StoreWrites
 
 T = TypeVar("T")
@@ -37,7 +41,7 @@ STORAGE_ERRORS = (DBAPIError, PoolTimeout)
 OPEN_ERRORS = (*STORAGE_ERRORS, OSError)
 
 
-class Store(StoreReads, StoreWrites):
+class Store(StoreReads, StoreWrites, StoreConversation, StoreDeadlines, StorePeers, StoreUsersAdmin):
     """Submissions, reviews, reference data and the audit trail in one database.
 
     ``Store()`` opens ``$ASSESSMENT_DB_URL`` (default: ``data/assessment.db``) and migrates it to the
