@@ -8,9 +8,9 @@ import streamlit as st
 
 from assessment.views import analysis_common as common
 from assessment.views import compare as view
-from ui import charts_compare, data
+from ui import charts_compare, columns, data
 from ui.auth import guard, home_region
-from ui.data_analysis import period_select, table
+from ui.data_analysis import period_select
 from ui.editions_ui import edition_caption
 from ui.state import lang, tr
 
@@ -56,7 +56,7 @@ st.plotly_chart(charts_compare.compare_bars(scores, edition, L), width="stretch"
 st.caption(tr("analysis.below_floor_hatch"))
 
 st.subheader(tr("compare.summary_title"))
-table(
+columns.table(
     view.region_summary(result, codes, period, L),
     {
         "region": ("col.region", None),
@@ -84,7 +84,7 @@ if cmp.table.empty:
 else:
     config = {
         "indicator_code": st.column_config.Column(tr("compare.col.indicator_code")),
-        "indicator": st.column_config.Column(tr("col.indicator"), width="medium"),
+        "indicator": st.column_config.Column(tr("col.indicator")),
         "aspect": st.column_config.Column(tr("compare.col.aspect"), width="small"),
         "unit": st.column_config.Column(tr("col.unit")),
         "floor": st.column_config.Column(tr("compare.col.floor")),
@@ -93,7 +93,12 @@ else:
     }
     styled = charts_compare.status_styler(cmp.table, cmp.status, cmp.regions)
     st.dataframe(
-        styled, column_config=config, hide_index=True, width="stretch", height=520, key="compare_table"
+        styled,
+        column_config=columns.key_columns(config),
+        hide_index=True,
+        width="stretch",
+        height=520,
+        key="compare_table",
     )
 st.caption(tr("compare.table_caption") + " " + tr("analysis.unconfirmed_note"))
 st.caption(tr("analysis.status_legend"))

@@ -9,7 +9,7 @@ from assessment.scoring.analysis import region_label
 from assessment.views import analysis_common as common
 from assessment.views import indicator as view
 from ui import charts_analysis as charts
-from ui import data
+from ui import columns, data
 from ui.auth import can, guard, home_region
 from ui.data_analysis import (
     EQUITY_COLUMNS,
@@ -134,5 +134,5 @@ table(equity_rows, EQUITY_COLUMNS, key="indicator_equity")
 carried_forward_caption(equity_rows)
 
 st.subheader(tr("indicator.table_title"))
-table(ranked, RANKED_COLUMNS, key="indicator_table")
+columns.table(ranked, RANKED_COLUMNS, key="indicator_table")
 st.caption(edition_caption(result, L))

@@ -7,7 +7,7 @@ import streamlit as st
 
 from assessment.scoring.analysis import aspect_matrix, region_label
 from assessment.views import overview as view
-from ui import charts, data, tables
+from ui import charts, columns, data, tables
 from ui.auth import can, guard, home_region
 from ui.data_analysis import jurisdiction_select, period_select
 from ui.editions_ui import edition_caption
@@ -64,6 +64,7 @@ k4.metric(
         local=f"¥{head.cost_local:,.0f}",
     ),
 )
+k4.caption(tr("charts.cost_covers", **view.cost_coverage(head)))
 
 if root == home:  # a provincial evaluator's province against the country's provinces (core-computed)
     national_panel(user.username, period, basis)
@@ -90,7 +91,7 @@ fig = charts.score_heatmap(
 )
 st.plotly_chart(fig, width="stretch", key="overview_heatmap")
 st.caption(
-    tr("overview.heatmap_caption") + " " + tr("app.edition_short", edition=result.edition_of(period).label)
+    tr("charts.heatmap_caption") + " " + tr("app.edition_short", edition=result.edition_of(period).label)
 )
 
 left, right = st.columns([2, 3])
@@ -103,25 +104,30 @@ with left:
             map_rows, geo, score_label=tr("overview.score"), status_labels=status_labels, outlines=borders
         )
         st.plotly_chart(fig_map, width="stretch", key="overview_map")
+        st.caption(tr("charts.map_names"))
     else:
         st.info(tr("app.no_boundaries"))
 with right:
     st.subheader(tr("overview.league_title"))
     st.caption(tr("analysis.status_legend"))
-    tables.show(
-        view.league_table(result, period, L),
-        {
-            "name": "col.region",
-            "score": "col.score",
-            "arrow": "col.trend",
-            "change": "col.change",
-            "status": "col.status",
-            "rank_in_level": "col.rank",
-            "n_below_floor": "col.below_floor",
-            "n_below_local": "col.below_local",
-            "n_deteriorating": "col.deteriorating",
-            "coverage": "col.coverage",
-        },
+    league = view.league_table(result, period, L)
+    columns.show(
+        league,
+        *tables.labelled(
+            league,
+            {
+                "name": "col.region",
+                "score": "col.score",
+                "arrow": "col.trend",
+                "change": "col.change",
+                "status": "col.status",
+                "rank_in_level": "col.rank",
+                "n_below_floor": "col.below_floor",
+                "n_below_local": "col.below_local",
+                "n_deteriorating": "col.deteriorating",
+                "coverage": "col.coverage",
+            },
+        ),
         key="overview_league",
         height=460,
     )
@@ -131,18 +137,21 @@ gaps = view.largest_gaps(result, period, L)
 if gaps.empty:
     st.success(tr("overview.no_gaps"))
 else:
-    tables.show(
+    columns.show(
         gaps,
-        {
-            "name": "col.region",
-            "indicator": "col.indicator",
-            "unit": "col.unit",
-            "value": "col.value",
-            "national_floor": "col.floor",
-            "gap_floor": "col.gap",
-            "rel_gap_floor": "col.rel_gap",
-            "evidence": "col.evidence",
-        },
+        *tables.labelled(
+            gaps,
+            {
+                "name": "col.region",
+                "indicator": "col.indicator",
+                "unit": "col.unit",
+                "value": "col.value",
+                "national_floor": "col.floor",
+                "gap_floor": "col.gap",
+                "rel_gap_floor": "col.rel_gap",
+                "evidence": "col.evidence",
+            },
+        ),
         key="overview_gaps",
     )
     st.caption(tr("overview.unconfirmed_note"))

@@ -34,6 +34,30 @@ def wrap_label(text: str, width: int = 14) -> str:
     return "<br>".join(plotly_text(part) for part in lines)
 
 
+# The heatmap's cells are filled by status (the palette of every view, the legend's meaning) with
+# the score printed in them: a cell below the national floor is vermillion with a ▼ and an outline,
+# never a shade of the score scale that looks like its neighbours at 71-100.
+HEATMAP_STATUSES = ("below_floor", "below_local", "meets", "no_standard", "insufficient_data", "no_data")
+STATUS_MARKS = {"below_floor": "▼", "below_local": "▽"}  # beside the score, for colour-blind readers
+OUTLINE_COLOUR = "#1a1a1a"
+
+
+def _status_colorscale() -> list[tuple[float, str]]:
+    """A stepwise colour scale: z = i (index in :data:`HEATMAP_STATUSES`) takes that status's colour."""
+    n = len(HEATMAP_STATUSES)
+    scale: list[tuple[float, str]] = []
+    for i, status in enumerate(HEATMAP_STATUSES):
+        scale += [(i / n, STATUS_COLOURS[status]), ((i + 1) / n, STATUS_COLOURS[status])]
+    return scale
+
+
+def heatmap_cell_text(score: float, status: str) -> str:
+    """The text of a heatmap cell: the rounded score with the status mark ("▼62"), "–" for none."""
+    if np.isnan(score):
+        return "–"
+    return f"{STATUS_MARKS.get(status, '')}{score:.0f}"
+
+
 def score_heatmap(
     matrix: pd.DataFrame,
     *,
@@ -42,35 +66,75 @@ def score_heatmap(
     score_label: str,
     status_labels: dict[str, str],
 ) -> go.Figure:
-    """Regions x aspects heatmap with the score printed in each cell; blank (grey) where no data."""
+    """Regions x aspects heatmap: each cell filled by its status (``matrix.attrs["status"]``) in the
+    status palette, the score printed in it (with ▼/▽ for below the floor / the local standard);
+    cells below the floor also get a dark outline. One legend entry per status shown."""
     z = matrix.to_numpy(dtype="float64")
-    text = np.vectorize(lambda v: "–" if np.isnan(v) else f"{v:.0f}", otypes=[object])(z)
     status = np.array(matrix.attrs.get("status", [["no_data"] * z.shape[1]] * z.shape[0]), dtype=object)
-    status_text = np.vectorize(lambda s: status_labels.get(s, s))(status)
+    status = status.reshape(z.shape) if status.size == z.size else np.full(z.shape, "no_data", dtype=object)
+    status = np.where(np.isin(status, HEATMAP_STATUSES), status, "no_data")
+    cells = [list(zip(zr, sr, strict=True)) for zr, sr in zip(z, status, strict=True)]
+    code = [[HEATMAP_STATUSES.index(s) for _, s in row] for row in cells]
+    text = [[heatmap_cell_text(v, s) for v, s in row] for row in cells]
+    hover = [[["–" if np.isnan(v) else f"{v:.1f}", status_labels.get(s, s)] for v, s in row] for row in cells]
+    x = [wrap_label(str(c)) for c in matrix.columns]
+    y = [plotly_text(r) for r in matrix.index]
+    n = len(HEATMAP_STATUSES)
     fig = go.Figure(
         go.Heatmap(
-            z=z,
-            x=[wrap_label(str(c)) for c in matrix.columns],
-            y=[plotly_text(r) for r in matrix.index],
-            zmin=0,
-            zmax=100,
-            colorscale=SCORE_SCALE,
+            z=code,
+            x=x,
+            y=y,
+            zmin=-0.5,
+            zmax=n - 0.5,
+            colorscale=_status_colorscale(),
+            showscale=False,
             text=text,
             texttemplate="%{text}",
             textfont={"size": 12},
-            customdata=status_text,
-            hovertemplate="%{y} · %{x}<br>" + score_label + ": %{z:.1f}<br>%{customdata}<extra></extra>",
-            colorbar={"title": {"text": score_label}, "thickness": 14},
+            customdata=hover,
+            hovertemplate="%{y} · %{x}<br>"
+            + plotly_text(score_label)
+            + ": %{customdata[0]}<br>%{customdata[1]}<extra></extra>",
             xgap=2,
             ygap=2,
         )
     )
+    for row, col in zip(*np.nonzero(status == "below_floor"), strict=True):
+        fig.add_shape(
+            type="rect",
+            x0=col - 0.5,
+            x1=col + 0.5,
+            y0=row - 0.5,
+            y1=row + 0.5,
+            line={"color": OUTLINE_COLOUR, "width": 2},
+            layer="above",
+        )
+    for s in HEATMAP_STATUSES:  # the legend: the statuses shown, in the palette's order
+        if (status == s).any():
+            fig.add_trace(
+                go.Scatter(
+                    x=[None],
+                    y=[None],
+                    mode="markers",
+                    marker={
+                        "symbol": "square",
+                        "size": 14,
+                        "color": STATUS_COLOURS[s],
+                        "line": {"width": 2 if s == "below_floor" else 0, "color": OUTLINE_COLOUR},
+                    },
+                    name=(STATUS_MARKS[s] + " " if s in STATUS_MARKS else "") + status_labels.get(s, s),
+                    hoverinfo="skip",
+                )
+            )
     fig.update_layout(
-        height=max(360, 28 * len(matrix.index) + 140),
+        height=max(360, 28 * len(matrix.index) + 180),
         margin={"l": 10, "r": 10, "t": 10, "b": 10},
         plot_bgcolor=STATUS_COLOURS["no_data"],
-        xaxis={"title": x_title, "side": "top", "tickangle": 0},
-        yaxis={"title": y_title, "autorange": "reversed"},
+        xaxis={"title": x_title, "side": "top", "tickangle": 0, "showgrid": False, "zeroline": False},
+        yaxis={"title": y_title, "autorange": "reversed", "showgrid": False, "zeroline": False},
+        showlegend=True,
+        legend={"orientation": "h", "yanchor": "top", "y": -0.02, "x": 0},
     )
     return fig
 
@@ -85,6 +149,64 @@ def _colour_at(score: float) -> str:
             b = [int(c1[i : i + 2], 16) for i in (1, 3, 5)]
             return "#" + "".join(f"{round(u + (v - u) * f):02x}" for u, v in zip(a, b, strict=True))
     return SCORE_SCALE[-1][1]
+
+
+Box = tuple[float, float, float, float]  # x0, y0, x1, y1 in data units
+
+
+def _label_px(name: str, font_px: float) -> float:
+    """Rough width of a one-line label in pixels: a CJK character is about a font size wide."""
+    return sum(font_px if ord(ch) >= 0x2E80 else 0.6 * font_px for ch in name) + 2
+
+
+def label_mask(
+    centres: list[tuple[float, float]],
+    names: list[str],
+    boxes: list[Box],
+    *,
+    aspect: float = 1.0,
+    width_px: float = 420,
+    height_px: float = 400,
+    font_px: float = 11,
+) -> list[bool]:
+    """Which regions of a map get their name printed: a label goes where it fits inside its region's
+    bounding box and overlaps no label placed before it (largest regions first); the others are
+    named on hover only. ``aspect``: the map's y scale ratio; ``width_px``/``height_px``: the plot
+    area the map is drawn in (the narrower fit decides the scale)."""
+    if not centres:
+        return []
+    x0 = min(b[0] for b in boxes)
+    y0 = min(b[1] for b in boxes)
+    x1 = max(b[2] for b in boxes)
+    y1 = max(b[3] for b in boxes)
+    span_x, span_y = max(x1 - x0, 1e-9), max((y1 - y0) * aspect, 1e-9)
+    kx = min(width_px / span_x, height_px / span_y)  # pixels per x unit
+    ky = kx * aspect
+    placed: list[Box] = []
+    keep = [False] * len(centres)
+    order = sorted(
+        range(len(centres)), key=lambda i: -(boxes[i][2] - boxes[i][0]) * (boxes[i][3] - boxes[i][1])
+    )
+    h = font_px * 1.3
+    for i in order:
+        w = _label_px(names[i], font_px)
+        bw, bh = (boxes[i][2] - boxes[i][0]) * kx, (boxes[i][3] - boxes[i][1]) * ky
+        if not names[i] or w > bw * 0.9 or h > bh * 0.8:
+            continue
+        cx, cy = centres[i][0] * kx, centres[i][1] * ky
+        rect = (cx - w / 2 - 2, cy - h / 2 - 1, cx + w / 2 + 2, cy + h / 2 + 1)
+        if any(rect[0] < r[2] and r[0] < rect[2] and rect[1] < r[3] and r[1] < rect[3] for r in placed):
+            continue
+        placed.append(rect)
+        keep[i] = True
+    return keep
+
+
+def bounding_box(xs: list[float | None], ys: list[float | None]) -> Box:
+    """The bounding box of a path's points (None separators ignored)."""
+    px = [v for v in xs if v is not None]
+    py = [v for v in ys if v is not None]
+    return (min(px), min(py), max(px), max(py))
 
 
 def _rings(geometry: dict) -> list[list[list[float]]]:
@@ -118,10 +240,13 @@ def _outline(fig: go.Figure, path: RingPath, colour: str, width: float) -> None:
         )
 
 
+MAP_ASPECT = 1.15  # y/x scale of the maps: ~1/cos(latitude) at 30°N
+
+
 def _map_layout(fig: go.Figure, height: int) -> go.Figure:
     """Plain axes hidden, degrees kept in proportion (~1/cos(latitude) at 30°N)."""
     fig.update_xaxes(visible=False)
-    fig.update_yaxes(visible=False, scaleanchor="x", scaleratio=1.15)
+    fig.update_yaxes(visible=False, scaleanchor="x", scaleratio=MAP_ASPECT)
     fig.update_layout(
         height=height, margin={"l": 0, "r": 0, "t": 0, "b": 0}, plot_bgcolor="#ffffff", hovermode="closest"
     )
@@ -166,6 +291,8 @@ def choropleth(
     fills: dict[str, RingPath] = {}
     borders: dict[str, RingPath] = {level: ([], []) for level in outlines}
     hover_x, hover_y, hover_text = [], [], []
+    names: list[str] = []
+    boxes: list[Box] = []
     for feature in geojson.get("features", []):
         props = feature.get("properties", {})
         rings = _rings(feature.get("geometry") or {})
@@ -181,6 +308,8 @@ def choropleth(
         largest = max(rings, key=len)
         hover_x.append(float(np.mean([pt[0] for pt in largest])))
         hover_y.append(float(np.mean([pt[1] for pt in largest])))
+        names.append(str(row["name"]))
+        boxes.append(bounding_box([pt[0] for pt in largest], [pt[1] for pt in largest]))
         hover_text.append(
             f"{plotly_text(row['name'])}<br>"
             + (
@@ -222,6 +351,20 @@ def choropleth(
             showlegend=False,
         )
     )
+    # names printed where they fit (largest regions first, never overlapping); the rest on hover
+    shown = label_mask(list(zip(hover_x, hover_y, strict=True)), names, boxes, aspect=MAP_ASPECT)
+    if any(shown):
+        fig.add_trace(
+            go.Scatter(
+                x=[x for x, keep in zip(hover_x, shown, strict=True) if keep],
+                y=[y for y, keep in zip(hover_y, shown, strict=True) if keep],
+                mode="text",
+                text=[plotly_text(n) for n, keep in zip(names, shown, strict=True) if keep],
+                textfont={"size": 11, "color": "#111111"},
+                hoverinfo="skip",
+                showlegend=False,
+            )
+        )
     # the colour bar: one invisible marker carrying the scale
     fig.add_trace(
         go.Scatter(

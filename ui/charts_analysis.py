@@ -18,7 +18,7 @@ from plotly.colors import qualitative
 from assessment.domain.i18n import t
 from assessment.views.analysis_common import floor_text
 from assessment.views.indicator import IndicatorInfo, Outline
-from ui.charts import STATUS_COLOURS, wrap_label
+from ui.charts import STATUS_COLOURS, bounding_box, label_mask, wrap_label
 from ui.safe import plotly_text
 
 # qualitative colours for series that are not statuses (regions, aspects, periods): Paul Tol's
@@ -92,17 +92,25 @@ def _span(*columns: pd.Series | float | None) -> list[float] | None:
     return [lo - pad, hi + pad]
 
 
-def _floor_line(fig: go.Figure, info: IndicatorInfo, lang: str, kind: str, position: str) -> None:
-    """The national floor as a labelled dashed line (``kind`` "vline" or "hline"), if there is one."""
+def _floor_line(
+    fig: go.Figure, info: IndicatorInfo, lang: str, kind: str, position: str, *, in_legend: bool = False
+) -> None:
+    """The national floor as a dashed line (``kind`` "vline" or "hline"), if there is one, labelled
+    on the plot at ``position``, or (``in_legend``) by a legend entry instead: in a crowded plot (a
+    box plot, lines over the years) a label on the line sits on top of boxes, dots and lines."""
     if info.national_floor is None:
         return
+    label = t("analysis.floor_line", lang, value=floor_text(info.national_floor, info.floor_confirmed))
+    line = {"color": FLOOR_COLOUR, "dash": "dash", "width": 2}
     add = fig.add_vline if kind == "vline" else fig.add_hline
+    if in_legend:
+        add(info.national_floor, line=line)
+        fig.add_scatter(x=[None], y=[None], mode="lines", line=line, name=label, hoverinfo="skip")
+        return
     add(
         info.national_floor,
-        line={"color": FLOOR_COLOUR, "dash": "dash", "width": 2},
-        annotation_text=t(
-            "analysis.floor_line", lang, value=floor_text(info.national_floor, info.floor_confirmed)
-        ),
+        line=line,
+        annotation_text=label,
         annotation_position=position,
         annotation_font={"color": FLOOR_COLOUR},
     )
@@ -262,7 +270,7 @@ def distribution_box(frame: pd.DataFrame, info: IndicatorInfo, lang: str) -> go.
                 text=sub["name"].map(plotly_text),
                 hovertemplate="%{text}: %{y:.2f}<extra>" + names[status] + "</extra>",
             )
-    _floor_line(fig, info, lang, "hline", "top left")
+    _floor_line(fig, info, lang, "hline", "top left", in_legend=True)
     fig.update_xaxes(
         tickvals=list(positions.values()),
         ticktext=[wrap_label(g, 12) for g in positions],
@@ -272,9 +280,6 @@ def distribution_box(frame: pd.DataFrame, info: IndicatorInfo, lang: str) -> go.
     fig.update_yaxes(title=t("analysis.value_axis", lang, unit=plotly_text(info.unit)), gridcolor="#e5e5e5")
     house_layout(fig, 420)
     return stamp(fig, info.edition, lang)
-
-
-MAX_MAP_LABELS = 40
 
 
 def status_map(
@@ -317,18 +322,23 @@ def status_map(
         )
     centre = [by_code[c].centre for c in rows["region_code"]]
     value = [f"{v:.2f} {plotly_text(info.unit)}" if pd.notna(v) else "–" for v in rows["value"]]
-    total = sum(o.area for o in shapes) or 1.0
-    # smallest area share that fits a label; none over MAX_MAP_LABELS counties (a country): hover names them
-    room = (0.008 if lang == "zh" else 0.02) if len(shapes) <= MAX_MAP_LABELS else 2.0
+    lat0 = float(np.mean([c[1] for c in centre])) if centre else 0.0
+    aspect = 1 / max(np.cos(np.radians(lat0)), 0.2)
+    # names printed where they fit inside their county without overlapping another (largest first);
+    # every county is named on hover
+    shown = label_mask(
+        centre,
+        [str(n) for n in rows["name"]],
+        [bounding_box(list(by_code[c].lon), list(by_code[c].lat)) for c in rows["region_code"]],
+        aspect=aspect,
+        font_px=10,
+    )
     fig.add_scatter(
         x=[c[0] for c in centre],
         y=[c[1] for c in centre],
         mode="markers+text",
         marker={"size": 16, "opacity": 0},
-        text=[
-            wrap_label(str(n), 10) if by_code[c].area / total >= room else ""
-            for n, c in zip(rows["name"], rows["region_code"], strict=True)
-        ],
+        text=[plotly_text(str(n)) if keep else "" for n, keep in zip(rows["name"], shown, strict=True)],
         textfont={"size": 10, "color": "#111111"},
         customdata=np.stack(
             [rows["name"].map(plotly_text), value, [names[s] for s in rows["status"]]], axis=-1
@@ -338,9 +348,8 @@ def status_map(
         hovertemplate="%{customdata[0]}<br>%{customdata[1]}<br>%{customdata[2]}<extra></extra>",
         showlegend=False,
     )
-    lat0 = float(np.mean([c[1] for c in centre])) if centre else 0.0
     fig.update_xaxes(visible=False)
-    fig.update_yaxes(visible=False, scaleanchor="x", scaleratio=1 / max(np.cos(np.radians(lat0)), 0.2))
+    fig.update_yaxes(visible=False, scaleanchor="x", scaleratio=aspect)
     house_layout(fig, 460)
     fig.update_layout(margin={"l": 0, "r": 0, "t": 30, "b": 0}, legend={"y": -0.02})
     return stamp(fig, info.edition, lang)
@@ -424,7 +433,7 @@ def trend_lines(
         line={"color": SERIES[4], "width": 4},
         name=t("analysis.weighted_mean", lang),
     )
-    _floor_line(fig, info, lang, "hline", "top left")
+    _floor_line(fig, info, lang, "hline", "top left", in_legend=True)
     for period, change, editions in breaks:
         fig.add_vline(
             x=period - 0.5,

@@ -92,16 +92,26 @@ def theil_stack(decomp: pd.DataFrame, groups_level: str, edition: str, lang: str
     return stamp(fig, edition, lang)
 
 
+# Year colours of the below-floor bars: Paul Tol's colour-blind-safe qualitative colours ordered so
+# that the latest years take the most distinct and darkest ones (indigo, teal, sand...), never
+# shades of one hue that neighbouring bars make hard to tell apart.
+YEAR_COLOURS = ("#cc6677", "#88ccee", "#ddcc77", "#44aa99", "#332288")
+
+
+def year_colours(n: int) -> list[str]:
+    """``n`` colours for ``n`` years, oldest first: the last ``n`` of :data:`YEAR_COLOURS`, or the
+    series palette cycled beyond five years."""
+    if n <= len(YEAR_COLOURS):
+        return list(YEAR_COLOURS[len(YEAR_COLOURS) - n :])
+    return [SERIES[i % len(SERIES)] for i in range(n)]
+
+
 def below_floor_bars(frame: pd.DataFrame, edition: str, lang: str) -> go.Figure:
-    """Population share in counties below the national floor per aspect, one bar per year (darker =
-    more recent), labelled with the count of counties below it (``"6/15"``)."""
+    """Population share in counties below the national floor per aspect, one bar per year (each year
+    its own colour of a qualitative palette, the latest the darkest), labelled with the count of
+    counties below it (``"6/15"``)."""
     periods = sorted(set(frame["period"]))
-    reds = ["#f6c6a3", "#eb9a5e", "#d55e00", "#a34800", "#6e3000"]  # shades of the below-floor vermillion
-    shades = (
-        reds[-len(periods) :]
-        if len(periods) <= len(reds)
-        else [reds[i % len(reds)] for i in range(len(periods))]
-    )
+    shades = year_colours(len(periods))
     fig = go.Figure()
     for p, colour in zip(periods, shades, strict=True):
         sub = frame.loc[frame["period"] == p]

@@ -20,6 +20,7 @@ _FORMATS: dict[str, dict] = {
     "gap_floor": {"format": "%+.2f"},
     "rel_gap_floor": {"format": "percent"},
     "population": {"format": "localized"},
+    "beneficiaries_short": {"format": "%,d"},  # people: whole numbers with thousands separators
 }
 
 

@@ -73,6 +73,14 @@ def headline(result: Assessment, period: int) -> Headline:
     )
 
 
+def cost_coverage(head: Headline) -> dict[str, int]:
+    """How many of the period's gaps the cost figure covers: ``priced`` (with a unit cost, in the
+    total), ``unpriced`` (without one, left out) and ``total``; shown beside the cost, not only in
+    its tooltip."""
+    priced, unpriced = head.cost_indicators_priced, head.cost_indicators_unpriced
+    return {"priced": priced, "unpriced": unpriced, "total": priced + unpriced}
+
+
 def league_table(result: Assessment, period: int, lang: str = "zh") -> pd.DataFrame:
     """One row per county: overall score, status, ranks, failures, coverage and the change on the
     previous period (``arrow``: ↑ better, ↓ worse, → within half a point), best first."""

@@ -215,6 +215,7 @@ def gaps(result: Assessment, region: str, period: int, lang: str = "zh") -> pd.D
     cost = c[(c["region_code"] == region) & (c["period"] == period)].set_index("indicator_code")
     for col in ("beneficiaries_short", "cost_total", "cost_central", "cost_local"):
         out[col] = out["indicator_code"].map(cost[col]) if len(cost) else np.nan
+    out["beneficiaries_short"] = np.ceil(out["beneficiaries_short"].astype("float64")).astype("Int64")
     return out.sort_values("rel_gap_standard").reset_index(drop=True)
 
 
