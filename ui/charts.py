@@ -163,16 +163,20 @@ def label_mask(
     centres: list[tuple[float, float]],
     names: list[str],
     boxes: list[Box],
+    areas: list[float],
     *,
     aspect: float = 1.0,
-    width_px: float = 420,
+    width_px: float = 340,
     height_px: float = 400,
     font_px: float = 11,
 ) -> list[bool]:
-    """Which regions of a map get their name printed: a label goes where it fits inside its region's
-    bounding box and overlaps no label placed before it (largest regions first); the others are
-    named on hover only. ``aspect``: the map's y scale ratio; ``width_px``/``height_px``: the plot
-    area the map is drawn in (the narrower fit decides the scale)."""
+    """Which regions of a map get their name printed: a label goes where it fits well inside its
+    region (its bounding box, and at most a third of its area) and keeps clear of every label placed
+    before it (largest regions first); the others are named on hover only. ``areas``: of each
+    region's shape in square data units; ``aspect``: the map's y scale ratio;
+    ``width_px``/``height_px``: the plot area the map is drawn in (the narrower fit decides the
+    scale; a column of a wide page, on the small side so that labels are dropped rather than
+    overlap)."""
     if not centres:
         return []
     x0 = min(b[0] for b in boxes)
@@ -184,22 +188,26 @@ def label_mask(
     ky = kx * aspect
     placed: list[Box] = []
     keep = [False] * len(centres)
-    order = sorted(
-        range(len(centres)), key=lambda i: -(boxes[i][2] - boxes[i][0]) * (boxes[i][3] - boxes[i][1])
-    )
+    order = sorted(range(len(centres)), key=lambda i: -areas[i])
     h = font_px * 1.3
     for i in order:
         w = _label_px(names[i], font_px)
         bw, bh = (boxes[i][2] - boxes[i][0]) * kx, (boxes[i][3] - boxes[i][1]) * ky
-        if not names[i] or w > bw * 0.9 or h > bh * 0.8:
+        if not names[i] or w > bw * 0.75 or h > bh * 0.6 or w * h > areas[i] * kx * ky / 3:
             continue
         cx, cy = centres[i][0] * kx, centres[i][1] * ky
-        rect = (cx - w / 2 - 2, cy - h / 2 - 1, cx + w / 2 + 2, cy + h / 2 + 1)
+        rect = (cx - w / 2 - 4, cy - h / 2 - 2, cx + w / 2 + 4, cy + h / 2 + 2)
         if any(rect[0] < r[2] and r[0] < rect[2] and rect[1] < r[3] and r[1] < rect[3] for r in placed):
             continue
         placed.append(rect)
         keep[i] = True
     return keep
+
+
+def ring_area(xs: list[float], ys: list[float]) -> float:
+    """The area of a closed ring (shoelace), in square data units."""
+    x, y = np.asarray(xs, dtype="float64"), np.asarray(ys, dtype="float64")
+    return 0.5 * abs(float(np.dot(x, np.roll(y, -1)) - np.dot(y, np.roll(x, -1))))
 
 
 def bounding_box(xs: list[float | None], ys: list[float | None]) -> Box:
@@ -293,6 +301,7 @@ def choropleth(
     hover_x, hover_y, hover_text = [], [], []
     names: list[str] = []
     boxes: list[Box] = []
+    areas: list[float] = []
     for feature in geojson.get("features", []):
         props = feature.get("properties", {})
         rings = _rings(feature.get("geometry") or {})
@@ -310,6 +319,7 @@ def choropleth(
         hover_y.append(float(np.mean([pt[1] for pt in largest])))
         names.append(str(row["name"]))
         boxes.append(bounding_box([pt[0] for pt in largest], [pt[1] for pt in largest]))
+        areas.append(ring_area([pt[0] for pt in largest], [pt[1] for pt in largest]))
         hover_text.append(
             f"{plotly_text(row['name'])}<br>"
             + (
@@ -352,7 +362,7 @@ def choropleth(
         )
     )
     # names printed where they fit (largest regions first, never overlapping); the rest on hover
-    shown = label_mask(list(zip(hover_x, hover_y, strict=True)), names, boxes, aspect=MAP_ASPECT)
+    shown = label_mask(list(zip(hover_x, hover_y, strict=True)), names, boxes, areas, aspect=MAP_ASPECT)
     if any(shown):
         fig.add_trace(
             go.Scatter(

@@ -330,6 +330,7 @@ def status_map(
         centre,
         [str(n) for n in rows["name"]],
         [bounding_box(list(by_code[c].lon), list(by_code[c].lat)) for c in rows["region_code"]],
+        [by_code[c].area for c in rows["region_code"]],
         aspect=aspect,
         font_px=10,
     )

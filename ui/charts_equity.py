@@ -133,4 +133,5 @@ def below_floor_bars(frame: pd.DataFrame, edition: str, lang: str) -> go.Figure:
     )
     fig.update_xaxes(title=t("analysis.aspect_axis", lang), tickangle=0)
     house_layout(fig, 460, legend_top=True, barmode="group")
+    fig.update_layout(legend_title_text=t("analysis.period_axis", lang))
     return stamp(fig, edition, lang)
