@@ -112,6 +112,7 @@ with right:
         st.plotly_chart(
             charts.status_map(ranked, shapes, borders, info, L), width="stretch", key="indicator_map"
         )
+        st.caption(tr("charts.map_names"))
     else:
         st.info(tr("app.no_boundaries"))
 
