@@ -392,7 +392,8 @@ def read_upload(
     ``history`` (tidy values of earlier periods and of peer regions) feeds the plausibility
     warnings; ``peers`` (anonymised peer statistics, or a function of regions and periods giving
     them: ``Store.peer_statistics``) replaces the peers' values when given, and ``history`` then
-    only needs the regions' own values. ``edition``: the catalogue, or a function of (period, region) choosing it (the edition
+    only needs the regions' own values. ``edition``: the catalogue, or a function of (period,
+    region) choosing it (the edition
     in force for the file's period with the local indicators that apply to its region; a batch file
     is checked against the catalogue of its newest period). Never raises on bad input: every failure
     is a Problem in the result.
