@@ -48,8 +48,8 @@ rank = view.rank_figure(head, standings, L)  # an evaluator: the real peers' ran
 if rank:
     k3.metric(tr("peers.rank_title" if official else "region.kpi_rank"), rank[0], help=rank[1])
 k4.metric(tr("region.kpi_failures"), f"{head.get('n_below_floor', 0)} / {head.get('n_below_local', 0)}")
-if head.get("peers_hidden") and not official:
-    st.caption(note(L))
+if official or head.get("peers_hidden"):  # an official: every group's rank, median and quartiles
+    st.caption(rank[1] if official and rank else note(L))  # locale text and numbers only
 if head.get("score") is None:
     st.warning(tr("region.no_score"))
 national_panel(user.username, period)  # only for a provincial evaluator of a national tree

@@ -328,7 +328,12 @@ def spine_chart(
                 x=df["pos_p50"],
                 mode="markers",
                 name=legend["median"],
-                marker={"symbol": "line-ns-open", "size": 12, "line": {"width": 2, "color": "#34495e"}},
+                marker={
+                    "symbol": "line-ns-open",
+                    "size": 12,
+                    "color": "#34495e",
+                    "line": {"width": 2, "color": "#34495e"},
+                },
                 hoverinfo="skip",
             )
         )

@@ -96,27 +96,32 @@ def rank_metric(head: dict, lang: str) -> tuple[str, str] | None:
 
 
 def peer_rank_metric(standings: Sequence[PeerStanding], lang: str) -> tuple[str, str]:
-    """An official's rank figure among anonymised peers and its help text: "第 4 名 / 共 16 个" per
-    group shown (prefecture, province), the median and quartiles in the help; the suppression mark
-    for a group withheld by the small-cell rule. No other region is named or valued.
+    """An official's rank among anonymised peers: the figure ("第 4 名 / 共 16 个", of the nearest
+    group shown) and the full text (each group: rank, median and quartiles of the scores; the
+    suppression mark for a group withheld by the small-cell rule). No other region is named or valued.
 
     >>> from assessment.store.service_peers import PeerStanding as P
-    >>> peer_rank_metric([P("prefecture", True, 4, 16, 60.0, 70.5, 80.0), P("province", False)], "en")[0]
-    'In the prefecture: rank 4 of 16 · In the province: —'
+    >>> groups = [P("prefecture", True, 4, 16, 60.0, 70.5, 80.0), P("province", False)]
+    >>> figure, text = peer_rank_metric(groups, "en")
+    >>> figure
+    'rank 4 of 16'
+    >>> text
+    'In the prefecture: rank 4 of 16, median 70.5 (quartiles 60.0–80.0) · In the province: —'
     """
-    parts, helps = [], []
+    colon = ": " if lang == "en" else "："
+    parts, first = [], None
     for s in standings:
         name = t(f"peers.group_name.{s.group}", lang)
         if not s.shown:
-            parts.append(f"{name}: {disclosure.MARK}" if lang == "en" else f"{name}：{disclosure.MARK}")
+            parts.append(f"{name}{colon}{disclosure.MARK}")
             continue
         rank = t("peers.rank_value", lang, rank=s.rank, n=s.n)
-        parts.append(f"{name}: {rank}" if lang == "en" else f"{name}：{rank}")
+        first = first or rank
         fill = {k: f"{getattr(s, k):.1f}" for k in ("median", "p25", "p75")}
-        helps.append(f"{name}: " + t("peers.rank_help", lang, **fill))
-    if not helps:
-        return " · ".join(parts), t("peers.rank_hidden", lang)
-    return " · ".join(parts), " ".join(helps)
+        parts.append(f"{name}{colon}{rank}，" + t("peers.quartiles", lang, **fill))
+    if first is None:
+        return disclosure.MARK, t("peers.rank_hidden", lang)
+    return first, " · ".join(parts).replace("，", ", ") if lang == "en" else " · ".join(parts)
 
 
 def rank_figure(head: dict, standings: Sequence[PeerStanding] | None, lang: str) -> tuple[str, str] | None:
