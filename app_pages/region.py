@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import streamlit as st
 
-from assessment.domain.disclosure import note
+from assessment.domain.disclosure import note, restricted
 from assessment.scoring.analysis import region_label
 from assessment.views import region as view
 from ui import charts, data, tables
+from ui import data_workflow as wf
 from ui.auth import guard, home_region
 from ui.data_analysis import period_select, url_select
 from ui.national import national_panel
@@ -41,12 +42,14 @@ k1, k2, k3, k4 = st.columns([2, 3, 3, 2])
 k1.metric(tr("region.kpi_score"), "–" if head.get("score") is None else f"{head['score']:.1f}")
 status = head.get("status", "no_data")
 tables.status_chip(k2, tr("region.kpi_status"), status, labels.get(status, ""))
-rank = view.rank_metric(head, L)  # ranks and quintile, or "—" for an official (small-cell rule)
+official = restricted(user)  # an official: rank and bands from anonymised peer statistics only
+standings = wf.peer_standing(user.username, period, region) if official else None
+rank = view.rank_figure(head, standings, L)  # an evaluator: the real peers' ranks and quintile
 if rank:
-    k3.metric(tr("region.kpi_rank"), rank[0], help=rank[1])
+    k3.metric(tr("peers.rank_title" if official else "region.kpi_rank"), rank[0], help=rank[1])
 k4.metric(tr("region.kpi_failures"), f"{head.get('n_below_floor', 0)} / {head.get('n_below_local', 0)}")
-if head.get("peers_hidden"):
-    st.caption(note(L))
+if official or head.get("peers_hidden"):  # an official: every group's rank, median and quartiles
+    st.caption(rank[1] if official and rank else note(L))  # locale text and numbers only
 if head.get("score") is None:
     st.warning(tr("region.no_score"))
 national_panel(user.username, period)  # only for a provincial evaluator of a national tree
@@ -69,12 +72,15 @@ st.subheader(tr("region.spine_title"))
 aspects = {a.code: (a.name_zh if L == "zh" else a.name_en) for a in result.edition.aspects}
 aspect = st.selectbox(tr("region.spine_aspect"), list(aspects), format_func=aspects.get, key="region_aspect")
 legend = {k: tr(f"region.legend_{k}") for k in ("peers", "middle", "floor", "local", "region")}
-legend |= {"worst": tr("region.worst"), "best": tr("region.best")}
-spine = view.spine(result, region, period, L, aspect, viewer=user)
+legend |= {"worst": tr("region.worst"), "best": tr("region.best"), "median": tr("peers.legend_median")}
+peers = wf.peer_statistics(user.username, period, region) if official else None
+spine = view.spine(result, region, period, L, aspect, viewer=user, peers=peers)
 st.plotly_chart(
     charts.spine_chart(spine, status_labels=labels, legend=legend), width="stretch", key="region_spine"
 )
-st.caption(tr("region.spine_caption") + " " + tr("analysis.status_legend"))
+st.caption(
+    tr("peers.spine_caption" if official else "region.spine_caption") + " " + tr("analysis.status_legend")
+)
 if spine["peers_hidden"].any():
     st.caption(note(L))
 st.caption(tr("app.edition_short", edition=result.edition_of(period).label))

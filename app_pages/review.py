@@ -8,11 +8,12 @@ from assessment.domain.errors import DataFileError
 from assessment.scoring.analysis import region_label
 from assessment.store import REASON_CODES
 from assessment.views import review as views
-from assessment.views.upload import beijing_time, problems_frame
+from assessment.views.upload import beijing_time
 from ui import data, upload_files
 from ui import data_workflow as wf
 from ui.auth import guard, home_region
-from ui.safe import md, md_frame
+from ui.problems import show_problems
+from ui.safe import md
 from ui.state import lang, tr
 
 FLASH = "review_flash"  # session: the outcome of the last decision, shown after the rerun
@@ -93,7 +94,7 @@ else:
     tab_diff.dataframe(views.diff_table(diff, sub_edition, L), hide_index=True, key="review_diff")
 recheck = wf.recheck_submission(actor, sub.id)
 if recheck.problems:
-    tab_warn.table(md_frame(problems_frame(recheck.problems, L)), hide_index=True)
+    show_problems(tab_warn, recheck.problems, L, sub_edition)  # grouped, with indicator names
 else:
     tab_warn.success(tr("review.no_warnings"))
 decisions = s.reviews(actor, sub.id)

@@ -10,7 +10,8 @@ from assessment.views import upload as views
 from ui import data
 from ui import data_workflow as wf
 from ui.auth import guard, home_region
-from ui.safe import md, md_frame
+from ui.problems import show_problems
+from ui.safe import md
 from ui.state import lang, tr
 
 SUBMITTED = "upload_submitted"  # session: token (sha256, region, period) -> ImportOutcome
@@ -63,11 +64,7 @@ if uploaded is not None:
         st.warning(tr("upload.valid_warnings", warnings=warnings, rows=len(result.values)))
     else:
         st.success(tr("upload.valid", rows=len(result.values)))
-    if result.errors:
-        st.table(md_frame(views.problems_frame(result.errors, L)), hide_index=True)
-    if result.warnings:
-        with st.expander(tr("upload.warnings_title", n=len(result.warnings)), expanded=not result.errors):
-            st.table(md_frame(views.problems_frame(result.warnings, L)), hide_index=True)
+    show_problems(st, result.problems, L, wf.edition(period, region))  # grouped by kind, with indicators
     if result.problems:
         st.download_button(
             tr("upload.annotated_button"),

@@ -396,6 +396,9 @@ def choropleth(
     return _map_layout(fig, height)
 
 
+SPINE_RANGE = (-0.03, 1.03)  # the spine chart's x axis: 0 = worst .. 1 = best, a little margin
+
+
 def spine_chart(
     frame: pd.DataFrame,
     *,
@@ -406,7 +409,9 @@ def spine_chart(
 
     Grey bar: the peers' range; darker band: their middle half; black tick: national floor; amber
     diamond: binding local standard; dot: the region, coloured by status, with its confidence
-    interval as a whisker for rates. ``legend`` labels: peers, middle, floor, local, region, ci.
+    interval as a whisker for rates, clipped to the axis range (never drawn outside the plot);
+    a median tick where ``pos_p50`` is given and ``legend`` has "median". ``legend`` labels: peers,
+    middle, floor, local, region, worst, best (median optional). A band with no data is left out.
     """
     df = frame.iloc[::-1].reset_index(drop=True)  # first indicator on top
     labels = [
@@ -423,6 +428,8 @@ def spine_chart(
         (lo, hi, "#e5e8eb", legend["peers"]),
         (q_lo, q_hi, "#aab7c4", legend["middle"]),
     ):
+        if not (right - left).notna().any():  # no band at all (an official sees no extremes)
+            continue
         fig.add_trace(
             go.Bar(
                 y=y,
@@ -467,8 +474,25 @@ def spine_chart(
             hovertemplate=legend["local"] + ": %{customdata}<extra></extra>",
         )
     )
-    ci_lo = np.fmin(df["pos_ci_low"], df["pos_ci_high"])
-    ci_hi = np.fmax(df["pos_ci_low"], df["pos_ci_high"])
+    if "pos_p50" in df and df["pos_p50"].notna().any() and "median" in legend:
+        fig.add_trace(
+            go.Scatter(
+                y=y,
+                x=df["pos_p50"],
+                mode="markers",
+                name=legend["median"],
+                marker={
+                    "symbol": "line-ns-open",
+                    "size": 12,
+                    "color": "#34495e",
+                    "line": {"width": 2, "color": "#34495e"},
+                },
+                hoverinfo="skip",
+            )
+        )
+    # the whisker stays inside the axis: the interval is clipped to the drawn range
+    ci_lo = np.fmin(df["pos_ci_low"], df["pos_ci_high"]).clip(lower=SPINE_RANGE[0], upper=SPINE_RANGE[1])
+    ci_hi = np.fmax(df["pos_ci_low"], df["pos_ci_high"]).clip(lower=SPINE_RANGE[0], upper=SPINE_RANGE[1])
     pos = df["pos_value"]
     fig.add_trace(
         go.Scatter(
@@ -504,7 +528,7 @@ def spine_chart(
         legend={"orientation": "h", "y": 1.02, "yanchor": "bottom", "x": 0},
         plot_bgcolor="#ffffff",
         xaxis={
-            "range": [-0.03, 1.03],
+            "range": list(SPINE_RANGE),
             "tickvals": [0, 0.5, 1],
             "ticktext": [legend["worst"], "", legend["best"]],
             "showgrid": False,

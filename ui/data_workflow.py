@@ -10,12 +10,15 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 
+import pandas as pd
 import streamlit as st
 
 from assessment.domain.editions import EditionChooser, edition_chooser
 from assessment.domain.model import Edition
 from assessment.intake.active_content import Finding
 from assessment.intake.ingest import UploadResult, read_upload
+from assessment.intake.peer_stats import PeerSource
+from assessment.store.service_peers import PeerStanding
 from ui.data import catalogue, data_version, region_tree, store
 from ui.data_analysis import url_select
 
@@ -57,6 +60,7 @@ def _check(
         expected_region=region,
         expected_period=period,
         history=s.values(actor),
+        peers=_peers(actor),
     )
     if any(p.code == "E_PARSE_LIMIT" for p in result.problems):
         raise _Uncached(result)  # a parse stopped at its time or memory limit may pass when retried
@@ -67,7 +71,9 @@ def check_upload(
     actor: str, data: bytes, filename: str, region: str | None, period: int | None
 ) -> UploadResult:
     """:func:`read_upload` of ``data`` as ``actor`` sends it: within ``region`` and for ``period``,
-    with the actor's approved values as history for the plausibility warnings (cached)."""
+    with the actor's approved values as the regions' own history and the core's anonymised peer
+    statistics for the plausibility warnings (cached): the same warnings as
+    :func:`recheck_submission` gives the reviewer of the same file."""
     try:
         return _check(data, filename, region, period, actor, data_version())
     except _Uncached as stopped:
@@ -164,12 +170,50 @@ def _recheck(actor: str, submission_id: int, version: str) -> UploadResult:
         tree=region_tree(),
         local_standards=_all_standards(),
         history=s.values(actor),
+        peers=_peers(actor),
     )
 
 
 def recheck_submission(actor: str, submission_id: int) -> UploadResult:
-    """The stored file of a submission read again (its warnings, against today's history)."""
+    """The stored file of a submission read again (its warnings, against today's history and
+    peer statistics: what the official's check of the same file shows today)."""
     return _recheck(actor, submission_id, data_version())
+
+
+def _peers(actor: str) -> PeerSource:
+    """The plausibility checks' peer statistics, from the core (aggregates only, for the regions
+    of the file that the actor may view)."""
+    s = store()
+
+    def stats(regions: Sequence[str], periods: Sequence[int]) -> pd.DataFrame:
+        mine = s.visible_regions(actor)  # a file of another region is refused anyway: no statistics
+        return s.peer_statistics(actor, list(periods), [r for r in regions if r in mine])
+
+    return stats
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def _peer_statistics(actor: str, period: int, region: str, version: str) -> pd.DataFrame:
+    return store().peer_statistics(actor, period, region)
+
+
+def peer_statistics(actor: str, period: int, region: str) -> pd.DataFrame:
+    """The anonymised statistics of the region's peers per indicator in ``period`` (cached)."""
+    return _peer_statistics(actor, period, region, data_version())
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def _peer_standing(actor: str, period: int, region: str, version: str) -> tuple[PeerStanding, ...]:
+    from assessment.scoring.peers import overall_scorer
+
+    schedule, local = catalogue(version)
+    scorer = overall_scorer(schedule, region_tree(), store().local_standards(), local)
+    return store().peer_standing(actor, period, region, scorer)
+
+
+def peer_standing(actor: str, period: int, region: str) -> tuple[PeerStanding, ...]:
+    """The region's rank and the quartiles of the scores of its prefecture and province (cached)."""
+    return _peer_standing(actor, period, region, data_version())
 
 
 def standards_columns(edition: Edition, lang: str) -> dict[str, object]:

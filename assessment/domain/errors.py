@@ -28,6 +28,7 @@ class Problem:
     sheet: str = ""
     cell: str = ""
     severity: str = "error"  # "error" blocks, "warning" does not
+    indicator: str = ""  # the indicator code of the row, where the file names one
 
     def where(self) -> str:
         parts = []

@@ -32,6 +32,7 @@ from assessment.domain.errors import Problem
 from assessment.domain.model import VALUE_COLUMNS, Edition, LocalStandard, RegionTree
 from assessment.intake.cleaning import clean_period
 from assessment.intake.isolation import MEMORY, ParseLimits, run_limited
+from assessment.intake.peer_stats import PeerSource
 from assessment.intake.plausibility import plausibility_warnings
 from assessment.intake.safety import ZIP_ERRORS, count_csv_rows, count_rows, inspect_upload
 from assessment.intake.upload_problems import cap_problems, make_problem
@@ -271,6 +272,7 @@ def _read(
     history: pd.DataFrame | None,
     max_bytes: int,
     limits: ParseLimits,
+    peers: pd.DataFrame | PeerSource | None = None,
 ) -> tuple[list[Problem], pd.DataFrame, str, str | None, int | None, Edition | None]:
     guess = "batch" if filename.lower().endswith((".csv", ".txt")) else "template"
     if len(data) > max_bytes:  # refused without starting a child (the message is the inspection's)
@@ -314,7 +316,7 @@ def _read(
     problems += row_problems
     if not len(checked) and not problems:
         problems.append(make_problem("E_NO_DATA", file=filename, sheet=raw.sheet))
-    problems += plausibility_warnings(checked, raw, ctx, history)
+    problems += plausibility_warnings(checked, raw, ctx, history, peers)
     problems = cap_problems(sorted(problems, key=_sort_key))
     ok = not any(p.severity == "error" for p in problems)
     values = _tidy(checked) if ok else empty_values()
@@ -381,13 +383,17 @@ def read_upload(
     history: pd.DataFrame | None = None,
     max_bytes: int = DEFAULT_MAX_BYTES,
     limits: ParseLimits | None = None,
+    peers: pd.DataFrame | PeerSource | None = None,
 ) -> UploadResult:
     """Read and validate one uploaded file (template xlsx, batch xlsx or batch csv).
 
     ``expected_region`` is the uploader's scope: a template must be of that region or one below
     it, and every batch row must lie within it. ``expected_period`` must match every period.
     ``history`` (tidy values of earlier periods and of peer regions) feeds the plausibility
-    warnings. ``edition``: the catalogue, or a function of (period, region) choosing it (the edition
+    warnings; ``peers`` (anonymised peer statistics, or a function of regions and periods giving
+    them: ``Store.peer_statistics``) replaces the peers' values when given, and ``history`` then
+    only needs the regions' own values. ``edition``: the catalogue, or a function of (period,
+    region) choosing it (the edition
     in force for the file's period with the local indicators that apply to its region; a batch file
     is checked against the catalogue of its newest period). Never raises on bad input: every failure
     is a Problem in the result.
@@ -413,6 +419,7 @@ def read_upload(
             history,
             max_bytes,
             limits or ParseLimits.from_env(),
+            peers,
         )
     except MemoryError:
         problems, values, kind, region, period, used = (

@@ -1,12 +1,12 @@
 """Warnings that do not block an upload but ask the official to look again (issue 3 item 3).
 
 - ``W_IMPLAUSIBLE_CHANGE``: the change on the region's previous reported period is an outlier
-  among the changes of all regions for that indicator and period (modified z-score of
+  among the changes of its peers for that indicator and period (modified z-score of
   Iglewicz and Hoaglin, ``0.6745 (x - median) / MAD`` over ``Z_LIMIT``, with at least
   ``MIN_GROUP`` changes to compare with). Where fewer regions or a zero MAD make that test
   meaningless, a move of more than ``FALLBACK_RELATIVE`` of the previous value is flagged.
-- ``W_PEER_OUTLIER``: the value is an outlier among regions with the same parent for the same
-  indicator and period (same modified z-score, at least ``MIN_GROUP`` regions).
+- ``W_PEER_OUTLIER``: the value is an outlier among its peers for the same indicator and period
+  (same modified z-score, at least ``MIN_GROUP`` peers).
   Both tests also need the difference to exceed ``MIN_RELATIVE`` of the reference, so tiny
   absolute moves on very uniform data are not flagged. Yes/no indicators are not tested.
 - ``W_BUNCHED_AT_STANDARD``: at least ``BUNCH_MIN`` values of one region and period equal their
@@ -18,8 +18,11 @@
 - ``W_RATE_AS_FRACTION``: a rate between 0 and 1 with no numerator/denominator on an indicator
   whose optimum is above 10: probably 0.95 typed for 95%.
 
-``history`` is the tidy values of earlier periods and of peer regions (columns of
-``UploadResult.values``); rows of the upload replace history rows with the same key.
+Both outlier tests compare with anonymised peer statistics only (:mod:`assessment.intake.peer_stats`:
+the prefecture's other reporting regions, else the province's, at least 3 of them), so the official's
+check and the reviewer's check of the same file give the same warnings (issue 16, point 5).
+``history`` gives the region's own earlier values (columns of ``UploadResult.values``; rows of the
+upload replace history rows with the same key); ``peers`` the statistics.
 """
 
 from __future__ import annotations
@@ -28,7 +31,9 @@ import numpy as np
 import pandas as pd
 
 from assessment.domain.errors import Problem
+from assessment.intake import peer_stats
 from assessment.intake.cleaning import lookup
+from assessment.intake.peer_stats import PeerSource
 from assessment.intake.validation import Context, ProblemSink, RawTable, key_frame
 
 Z_LIMIT = 3.5
@@ -52,20 +57,8 @@ def _group_id(groups: list[pd.Series]) -> np.ndarray:
     return gid
 
 
-def _robust_z(x: pd.Series, groups: list[pd.Series]) -> tuple[pd.Series, pd.Series, pd.Series]:
-    """(modified z, group median, group size) of ``x`` within ``groups``."""
-    gid = pd.Series(_group_id(groups), index=x.index)
-    valid = gid >= 0
-    xs = x.where(valid)
-    grouped = xs.groupby(gid, sort=False)
-    med = grouped.transform("median")
-    n = grouped.transform("count")
-    mad = (xs - med).abs().groupby(gid, sort=False).transform("median")
-    z = 0.6745 * (xs - med) / mad.where(mad > 0)
-    return z, med, n
-
-
-def _history_frame(history: pd.DataFrame | None) -> pd.DataFrame:
+def _own_frame(history: pd.DataFrame | None, regions: set[str]) -> pd.DataFrame:
+    """The history rows of ``regions`` only (their own earlier values), plain typed."""
     if history is None or not len(history):
         return pd.DataFrame({"region_code": [], "period": [], "indicator_code": [], "value": []})
     h = history[["region_code", "period", "indicator_code", "value"]]
@@ -75,46 +68,80 @@ def _history_frame(history: pd.DataFrame | None) -> pd.DataFrame:
         indicator_code=h["indicator_code"].astype(str).astype(object),
         value=pd.to_numeric(h["value"], errors="coerce"),
     )
+    h = h[h["region_code"].isin(regions)]
     return h.dropna(subset=["period", "value"])
 
 
-def _change_and_peer(cur: pd.DataFrame, ctx: Context, history: pd.DataFrame | None) -> pd.DataFrame:
-    """Per current row (by its index in ``cur``): change/peer outlier flags and their references."""
-    hist = _history_frame(history)
+def _previous(cur: pd.DataFrame, history: pd.DataFrame | None) -> pd.DataFrame:
+    """Per current row (position in ``cur``): the region's value of the indicator in its previous
+    reported period (own history, replaced by the rows of the file) and that period."""
     now = cur[["region_code", "period", "indicator_code", "value"]].assign(_cur=np.arange(len(cur)))
-    now = now.astype({"period": "float64"})
+    now = now.astype({"period": "float64", "region_code": object, "indicator_code": object})
+    hist = _own_frame(history, set(now["region_code"].astype(str)))
     if len(hist):
-        now = now.astype({"region_code": object, "indicator_code": object})  # merge with plain keys
         hist = hist.merge(now[_KEYS].assign(_dup=True), how="left", on=_KEYS)
         hist = hist[hist["_dup"].isna()].drop(columns="_dup").assign(_cur=-1)
         allv = pd.concat([hist, now], ignore_index=True)
     else:
         allv = now.reset_index(drop=True)
-    if allv["period"].nunique() > 1:
-        key = _group_id([allv["region_code"], allv["indicator_code"]])
-        order = np.lexsort((allv["period"].to_numpy(), key))
-        allv, key = allv.iloc[order], key[order]
-        g = allv.groupby(key, sort=False)
-        allv["prev"] = g["value"].shift(1)
-        allv["prev_period"] = g["period"].shift(1)
-        allv["change"] = allv["value"] - allv["prev"]
-        z_c, med_c, n_c = _robust_z(allv["change"], [allv["indicator_code"], allv["period"]])
-        rel = allv["change"].abs() / allv["prev"].abs().clip(lower=1e-9)
-        big = (allv["change"] - med_c).abs() > MIN_RELATIVE * allv["prev"].abs()
-        robust = (n_c >= MIN_GROUP) & z_c.notna()
-        allv["flag_change"] = allv["prev"].notna() & (
-            (robust & (z_c.abs() > Z_LIMIT) & big) | (~robust & (rel > FALLBACK_RELATIVE))
-        )
-    else:  # one period only: there is no previous value to compare with
-        allv = allv.assign(prev=np.nan, prev_period=np.nan, flag_change=False)
-    parents = {r.code: r.parent_code or "" for r in ctx.tree}
-    parent = lookup(allv["region_code"], parents)
-    z_p, med_p, n_p = _robust_z(allv["value"], [parent, allv["indicator_code"], allv["period"]])
-    far = (allv["value"] - med_p).abs() > MIN_RELATIVE * med_p.abs()
-    allv["flag_peer"] = (n_p >= MIN_GROUP) & (z_p.abs() > Z_LIMIT) & far & parent.notna()
-    allv["peer_median"] = med_p
+    allv = allv.sort_values(["region_code", "indicator_code", "period"], kind="stable")
+    g = allv.groupby(["region_code", "indicator_code"], sort=False)
+    allv["prev"] = g["value"].shift(1)
+    allv["prev_period"] = g["period"].shift(1)
     mine = allv[allv["_cur"] >= 0].set_index("_cur").sort_index()
-    return mine[["flag_change", "prev", "prev_period", "flag_peer", "peer_median"]]
+    return mine[["prev", "prev_period"]]
+
+
+def _peer_frame(cur: pd.DataFrame, peers: pd.DataFrame | PeerSource | None, ctx: Context) -> pd.DataFrame:
+    """The peer statistics of the rows' regions and periods, aligned with ``cur`` (NaN: none)."""
+    regions = sorted(set(cur["region_code"].astype(str)))
+    periods = sorted({int(p) for p in pd.to_numeric(cur["period"], errors="coerce").dropna()})
+    if callable(peers):
+        stats = peers(regions, periods)
+    elif peers is None:
+        stats = peer_stats.empty()
+    else:
+        stats = peers
+    keys = key_frame(cur)
+    stats = key_frame(stats, _KEYS).join(stats.drop(columns=_KEYS)).drop_duplicates(_KEYS)
+    merged = keys.merge(stats, how="left", on=_KEYS)
+    return merged.set_axis(cur.index)
+
+
+def _change_and_peer(
+    cur: pd.DataFrame, ctx: Context, history: pd.DataFrame | None, peers: pd.DataFrame | PeerSource | None
+) -> pd.DataFrame:
+    """Per current row (by its index in ``cur``): change/peer outlier flags and their references.
+
+    The change on the previous reported period is tested against the peers' changes, the value
+    against the peers' values, both by the modified z-score over the anonymised statistics of
+    :mod:`assessment.intake.peer_stats` (never the peers' own figures)."""
+    prev = _previous(cur, history).set_axis(cur.index)
+    st = _peer_frame(cur, peers, ctx)
+    value = cur["value"].astype("float64")
+    change = value - prev["prev"]
+    c_med, c_mad = st["change_median"].astype("float64"), st["change_mad"].astype("float64")
+    z_c = 0.6745 * (change - c_med) / c_mad.where(c_mad > 0)
+    robust = (st["n_change"].fillna(0) >= MIN_GROUP) & z_c.notna()
+    rel = change.abs() / prev["prev"].abs().clip(lower=1e-9)
+    big = (change - c_med).abs() > MIN_RELATIVE * prev["prev"].abs()
+    flag_change = prev["prev"].notna() & (
+        (robust & (z_c.abs() > Z_LIMIT) & big) | (~robust & (rel > FALLBACK_RELATIVE))
+    )
+    med, mad = st["median"].astype("float64"), st["mad"].astype("float64")
+    z_p = 0.6745 * (value - med) / mad.where(mad > 0)
+    far = (value - med).abs() > MIN_RELATIVE * med.abs()
+    flag_peer = (st["n"].fillna(0) >= MIN_GROUP) & (z_p.abs() > Z_LIMIT) & far
+    return pd.DataFrame(
+        {
+            "flag_change": flag_change.fillna(False).astype(bool),
+            "prev": prev["prev"],
+            "prev_period": prev["prev_period"],
+            "flag_peer": flag_peer.fillna(False).astype(bool),
+            "peer_median": med,
+        },
+        index=cur.index,
+    )
 
 
 def _standard(cur: pd.DataFrame, ctx: Context) -> pd.Series:
@@ -148,9 +175,18 @@ def _period_population(cur: pd.DataFrame, ctx: Context) -> pd.Series:
 
 
 def plausibility_warnings(
-    checked: pd.DataFrame, raw: RawTable, ctx: Context, history: pd.DataFrame | None = None
+    checked: pd.DataFrame,
+    raw: RawTable,
+    ctx: Context,
+    history: pd.DataFrame | None = None,
+    peers: pd.DataFrame | PeerSource | None = None,
 ) -> list[Problem]:
-    """The warnings for the rows of ``checked`` that passed every rule."""
+    """The warnings for the rows of ``checked`` that passed every rule.
+
+    ``peers``: the anonymised statistics of :mod:`assessment.intake.peer_stats` (a frame, or a
+    function of the rows' regions and periods returning one, as ``Store.peer_statistics``). When
+    not given, they are computed from ``history`` (which then must hold the peers' values: the
+    command line, run as a user who sees them). Either way only aggregates are compared with."""
     if not len(checked):
         return []
     sink = ProblemSink(raw, ctx, checked)
@@ -188,7 +224,11 @@ def plausibility_warnings(
     testable = kind != "boolean"
     if testable.any():
         sub = cur[testable]
-        flags = _change_and_peer(sub, ctx, history).set_axis(sub.index)
+        if peers is None and history is not None and len(history):
+            regions = set(sub["region_code"].astype(str))
+            periods = {int(p) for p in pd.to_numeric(sub["period"], errors="coerce").dropna()}
+            peers = peer_stats.peer_statistics(history, ctx.tree, regions, periods)
+        flags = _change_and_peer(sub, ctx, history, peers)
         change = full(testable & flags["flag_change"].reindex(cur.index, fill_value=False))
         sink.add(
             change,

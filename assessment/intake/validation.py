@@ -36,7 +36,7 @@ denominator (DESIGN section 4 scores from numerator/denominator anyway).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 
 import numpy as np
@@ -137,25 +137,26 @@ class ProblemSink:
         texts = self.cell_text(key, pos)
         letter = self.raw.letters.get(key, "")
         labels = self.df.index[pos]
+        codes = self.df["indicator_code"].to_numpy()[pos] if "indicator_code" in self.df else [""] * len(pos)
         extra = {  # a Series fill is looked up by row label, so it may cover a subset of the rows
             k: (v.reindex(labels).to_numpy() if isinstance(v, pd.Series) else [v] * len(pos))
             for k, v in fills.items()
         }
         for i, (row, text) in enumerate(zip(rows, texts, strict=True)):
             fill = {k: (fmt_number(v[i]) if isinstance(v[i], float) else v[i]) for k, v in extra.items()}
-            self.problems.append(
-                make_problem(
-                    code,
-                    file=self.ctx.filename,
-                    sheet=self.raw.sheet,
-                    cell=f"{letter}{row}" if letter else "",
-                    row=int(row),
-                    column=key,
-                    value=text,
-                    key=msg,
-                    **fill,
-                )
+            problem = make_problem(
+                code,
+                file=self.ctx.filename,
+                sheet=self.raw.sheet,
+                cell=f"{letter}{row}" if letter else "",
+                row=int(row),
+                column=key,
+                value=text,
+                key=msg,
+                **fill,
             )
+            code_of_row = codes[i] if isinstance(codes[i], str) else ""
+            self.problems.append(replace(problem, indicator=code_of_row) if code_of_row else problem)
 
 
 def _flagged(df: pd.DataFrame, letter: str, cells: frozenset[str]) -> np.ndarray:

@@ -12,6 +12,8 @@ assessment holds only their own regions, so they see none; the rule holds whatev
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 import pandas as pd
 
@@ -19,6 +21,7 @@ from assessment.domain import disclosure
 from assessment.domain.access import UserLike
 from assessment.domain.i18n import t
 from assessment.scoring.analysis import Assessment
+from assessment.store.service_peers import PeerStanding
 from assessment.views.analysis_common import unit_text
 
 
@@ -92,6 +95,41 @@ def rank_metric(head: dict, lang: str) -> tuple[str, str] | None:
     return value, f"{help_text} {disclosure.note(lang)}" if hidden else help_text
 
 
+def peer_rank_metric(standings: Sequence[PeerStanding], lang: str) -> tuple[str, str]:
+    """An official's rank among anonymised peers: the figure ("第 4 名 / 共 16 个", of the nearest
+    group shown) and the full text (each group: rank, median and quartiles of the scores; the
+    suppression mark for a group withheld by the small-cell rule). No other region is named or valued.
+
+    >>> from assessment.store.service_peers import PeerStanding as P
+    >>> groups = [P("prefecture", True, 4, 16, 60.0, 70.5, 80.0), P("province", False)]
+    >>> figure, text = peer_rank_metric(groups, "en")
+    >>> figure
+    'rank 4 of 16'
+    >>> text
+    'In the prefecture: rank 4 of 16, median 70.5 (quartiles 60.0–80.0) · In the province: —'
+    """
+    colon = ": " if lang == "en" else "："
+    parts, first = [], None
+    for s in standings:
+        name = t(f"peers.group_name.{s.group}", lang)
+        if not s.shown:
+            parts.append(f"{name}{colon}{disclosure.MARK}")
+            continue
+        rank = t("peers.rank_value", lang, rank=s.rank, n=s.n)
+        first = first or rank
+        fill = {k: f"{getattr(s, k):.1f}" for k in ("median", "p25", "p75")}
+        parts.append(f"{name}{colon}{rank}，" + t("peers.quartiles", lang, **fill))
+    if first is None:
+        return disclosure.MARK, t("peers.rank_hidden", lang)
+    return first, " · ".join(parts).replace("，", ", ") if lang == "en" else " · ".join(parts)
+
+
+def rank_figure(head: dict, standings: Sequence[PeerStanding] | None, lang: str) -> tuple[str, str] | None:
+    """The rank figure of the region page: among anonymised peers (:func:`peer_rank_metric`) when
+    the core's ``standings`` are given (an official), else the real ranks (:func:`rank_metric`)."""
+    return rank_metric(head, lang) if standings is None else peer_rank_metric(standings, lang)
+
+
 def _scored(frame: pd.DataFrame) -> set[str]:
     return set(frame.loc[frame["score"].notna(), "region_code"].astype(str))
 
@@ -116,13 +154,18 @@ def spine(
     lang: str = "zh",
     aspect: str | None = None,
     viewer: UserLike | None = None,
+    peers: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Per indicator (of ``aspect`` or all): the region's value against floor, local standard and
     peers, with positions ``pos_*`` on the 0 (worst) .. 1 (best) scale of the spine chart.
 
     ``viewer`` (None: everything): for an official, the peers' quantiles of an indicator reported
     by fewer than 3 regions other than their own are empty (``peers_hidden`` True), and the scale
-    is then set by the region's value and the standards alone."""
+    is then set by the region's value and the standards alone.
+
+    ``peers`` (an official's view): the anonymised statistics of ``Store.peer_statistics`` for the
+    region and period; the bands are then the peers' quartiles and median (no extremes: a minimum
+    or maximum is one region's value), ``peers_hidden`` where the core gave none (fewer than 3)."""
     s = result.scores
     s = s[(s["period"] == period) & s["region_code"].isin(counties(result))]
     ind = result.edition_of(period).indicator_frame()
@@ -132,7 +175,22 @@ def spine(
     q = s.groupby("indicator_code", observed=True)["value"].quantile([0.0, 0.25, 0.5, 0.75, 1.0]).unstack()
     q.columns = ["p_min", "p25", "p50", "p75", "p_max"]
     q["peers_hidden"] = False
-    if viewer is not None and disclosure.restricted(viewer):
+    if peers is not None:  # anonymised peer statistics from the core: quartiles only, no extremes
+        st = peers[(peers["period"] == period) & (peers["region_code"] == region)]
+        st = st.drop_duplicates("indicator_code").set_index("indicator_code")
+        codes = ind["indicator_code"]
+        q = pd.DataFrame(
+            {
+                "p_min": np.nan,
+                "p25": st["p25"].reindex(codes).to_numpy(dtype="float64"),
+                "p50": st["median"].reindex(codes).to_numpy(dtype="float64"),
+                "p75": st["p75"].reindex(codes).to_numpy(dtype="float64"),
+                "p_max": np.nan,
+            },
+            index=pd.Index(codes, name="indicator_code"),
+        )
+        q["peers_hidden"] = q["p50"].isna()
+    elif viewer is not None and disclosure.restricted(viewer):
         reported = s[s["value"].notna()].groupby("indicator_code", observed=True)["region_code"]
         sets = {code: set(regions.astype(str)) for code, regions in reported}
         hide = [not disclosure.may_show(viewer, result.tree, sets.get(code, set())) for code in q.index]
@@ -150,8 +208,8 @@ def spine(
     for col in ("value", "national_floor", "local_standard", "status", "ci_low", "ci_high", "evidence"):
         out[col] = out["indicator_code"].map(mine[col]) if len(mine) else np.nan
     out["status"] = out["status"].fillna("no_data").astype(str)
-    lo = out[["p_min", "national_floor", "local_standard", "value"]].min(axis=1)
-    hi = out[["p_max", "national_floor", "local_standard", "value"]].max(axis=1)
+    lo = out[["p_min", "p25", "national_floor", "local_standard", "value"]].min(axis=1)
+    hi = out[["p_max", "p75", "national_floor", "local_standard", "value"]].max(axis=1)
     span = (hi - lo).where(hi > lo)
     higher = out["direction"] == "higher"
     for col in (
@@ -160,6 +218,7 @@ def spine(
         "local_standard",
         "p_min",
         "p25",
+        "p50",
         "p75",
         "p_max",
         "ci_low",
@@ -168,7 +227,7 @@ def spine(
         pos = (out[col] - lo) / span
         out[f"pos_{col}"] = np.where(higher, pos, 1 - pos)
     same = span.isna() & out["value"].notna()  # every peer equal: put everything in the middle
-    for col in ("value", "national_floor", "local_standard", "p_min", "p25", "p75", "p_max"):
+    for col in ("value", "national_floor", "local_standard", "p_min", "p25", "p50", "p75", "p_max"):
         out.loc[same & out[col].notna(), f"pos_{col}"] = 0.5
     return out.reset_index(drop=True)
 

@@ -8,13 +8,14 @@ user's language; pages only draw them.
 
 >>> from assessment.domain.errors import Problem
 >>> p = Problem("E_NEGATIVE", "不能为负", "must not be negative", sheet="填报", cell="J12", row=12)
->>> problems_frame([p], "en").iloc[0, :2].tolist()
-['✖ Error', '填报!J12']
+>>> problems_frame([p], "en").iloc[0, :3].tolist()
+['✖ Error', '填报!J12', '']
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import PurePath
 
@@ -22,13 +23,13 @@ import numpy as np
 import pandas as pd
 
 from assessment.domain.errors import Problem
-from assessment.domain.i18n import t
-from assessment.domain.model import RegionTree
+from assessment.domain.i18n import catalogue, t
+from assessment.domain.model import Edition, RegionTree
 from assessment.scoring.analysis import Assessment
 
 # Symbols every common font has (DejaVu, Noto, Microsoft YaHei): no emoji font needed.
 SEVERITY_ICONS = {"error": "✖", "warning": "⚠"}
-PROBLEM_COLUMNS = ("severity", "location", "row", "column", "value", "message", "code")
+PROBLEM_COLUMNS = ("severity", "location", "row", "column", "value", "message", "code")  # upload.col.*
 HISTORY_COLUMNS = ("version", "status", "uploaded_at", "uploaded_by", "reviewed_at", "reason", "comment")
 GAP_COLUMNS = ("status", "aspect", "item", "indicator", "value", "unit", "floor", "local", "gap")
 GAP_STATUSES = ("below_floor", "below_local")  # worst first
@@ -69,17 +70,38 @@ def template_regions(tree: RegionTree, scope: str) -> list[str]:
     return tree.leaf_codes(scope)
 
 
-def problems_frame(problems: Sequence[Problem], lang: str) -> pd.DataFrame:
-    """Every problem as one row, in file order: severity, location (``sheet!cell``), row, column,
-    value, message (in ``lang``), code. Headers in ``lang``."""
+def indicator_names(edition: Edition | None, lang: str) -> dict[str, str]:
+    """``code -> "code name"`` of the edition's indicators in ``lang`` (empty without an edition)."""
+    if edition is None:
+        return {}
+    return {i.code: f"{i.code} {i.name_zh if lang == 'zh' else i.name_en}" for i in edition.indicators}
+
+
+def problem_indicator(p: Problem, names: dict[str, str]) -> str:
+    """The indicator a problem is about, as "code name" (the code alone when the edition does not
+    know it; "" when the problem is not about one indicator's row).
+
+    >>> problem_indicator(Problem("E_NEGATIVE", "", "", indicator="S01.1"), {"S01.1": "S01.1 率"})
+    'S01.1 率'
+    """
+    code = p.indicator or (p.value if p.column == "indicator_code" and p.value in names else "")
+    return names.get(code, code)
+
+
+def problems_frame(problems: Sequence[Problem], lang: str, edition: Edition | None = None) -> pd.DataFrame:
+    """Every problem as one row, in file order: severity, location (``sheet!cell``), the indicator
+    of the row (code and name from ``edition``), row, column, value, message (in ``lang``), code.
+    Headers in ``lang``."""
     severity = {s: f"{icon} {t(f'upload.severity.{s}', lang)}" for s, icon in SEVERITY_ICONS.items()}
     location = [
         f"{p.sheet}!{p.cell}" if p.sheet and p.cell else (p.cell or p.sheet or p.file) for p in problems
     ]
+    names = indicator_names(edition, lang)
     frame = pd.DataFrame(
         {
             "severity": pd.Series([severity.get(p.severity, p.severity) for p in problems], dtype="string"),
             "location": pd.Series(location, dtype="string"),
+            "indicator": pd.Series([problem_indicator(p, names) for p in problems], dtype="string"),
             "row": pd.Series([p.row for p in problems], dtype="Int64"),
             "column": pd.Series([p.column for p in problems], dtype="string"),
             "value": pd.Series([p.value for p in problems], dtype="string"),
@@ -89,7 +111,56 @@ def problems_frame(problems: Sequence[Problem], lang: str) -> pd.DataFrame:
             "code": pd.Series([p.code for p in problems], dtype="string"),
         }
     )
-    return frame.rename(columns=column_headers("upload.col", PROBLEM_COLUMNS, lang))
+    headers = column_headers("upload.col", PROBLEM_COLUMNS, lang) | {
+        "indicator": t("peers.col.indicator", lang)
+    }
+    return frame.rename(columns=headers)
+
+
+@dataclass(frozen=True)
+class ProblemGroup:
+    """Problems of one kind (code and severity): a one-line title and their table."""
+
+    code: str
+    severity: str
+    title: str
+    frame: pd.DataFrame
+
+    @property
+    def count(self) -> int:
+        return len(self.frame)
+
+
+def group_title(code: str, severity: str, n: int, lang: str) -> str:
+    """ "⚠ 20 values equal the standard exactly" and the like: the kind of problem and how many.
+
+    >>> group_title("W_BUNCHED_AT_STANDARD", "warning", 20, "en")
+    '⚠ 20 values equal their standard exactly'
+    """
+    key = f"peers.group.{code}"
+    text = t(key, lang, n=n) if key in catalogue() else t("peers.group.other", lang, n=n, code=code)
+    return f"{SEVERITY_ICONS.get(severity, '')} {text}".strip()
+
+
+def grouped_problems(
+    problems: Sequence[Problem], lang: str, edition: Edition | None = None
+) -> list[ProblemGroup]:
+    """The problems grouped by kind: errors first, then warnings, each kind in the order of its
+    first problem in the file; each group with its title (:func:`group_title`) and its rows
+    (:func:`problems_frame`, with the indicator's code and name)."""
+    order: dict[tuple[str, str], list[Problem]] = {}
+    for p in problems:
+        order.setdefault((p.severity, p.code), []).append(p)
+    keys = sorted(order, key=lambda k: 0 if k[0] == "error" else 1)  # stable: file order within
+    return [
+        ProblemGroup(
+            code,
+            sev,
+            group_title(code, sev, len(order[(sev, code)]), lang),
+            problems_frame(order[(sev, code)], lang, edition),
+        )
+        for sev, code in keys
+    ]
 
 
 def annotated_name(filename: str) -> str:

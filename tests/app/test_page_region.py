@@ -35,18 +35,40 @@ def test_official_sees_only_own_region_even_with_crafted_state(demo_env: str) ->
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
-def test_official_sees_the_small_cell_mark_not_peer_ranks(demo_env: str, lang: str) -> None:
-    """Issue 15 point 8: an official's ranks come from fewer than 3 other counties (their view holds
-    only their own), so the rank figure is the mark "—" with its note, never "1/1"."""
-    from assessment.domain.disclosure import note
+def test_official_sees_their_rank_among_anonymised_peers(demo_env: str, lang: str) -> None:
+    """Issue 16 point 5 (was issue 15's "—"): an official's rank comes from the core's anonymised
+    peer statistics ("rank 4 of 16"), never "1/1"; no other region is named or valued anywhere."""
+    import json
+    import re
+
     from assessment.domain.i18n import t
+    from assessment.store import Store
 
     at = app_as("demo-990123", lang, page="region.py")
     assert not at.exception, [e.value for e in at.exception]
-    rank = next(m for m in at.metric if m.label == t("region.kpi_rank", lang))
-    assert rank.value == "—" and "/" not in rank.value
-    assert note(lang) in [c.value for c in at.caption]
-    # an evaluator still sees the ranks
+    rank = next(m for m in at.metric if m.label == t("peers.rank_title", lang))
+    found = re.findall(r"(\d+)\D+?(\d+)", rank.value)
+    assert found and all(1 <= int(r) <= int(n) and int(n) >= 4 for r, n in found), rank.value
+    assert "1/1" not in rank.value
+    # the same figures as the store gives (aggregates only)
+    with Store(demo_env) as s:
+        tree = s.region_tree()
+        others = [r for r in tree if r.code != "990123" and not tree.is_within("990123", r.code)]
+    page = " ".join(
+        [str(x.value) for x in (*at.markdown, *at.caption, *at.metric, *at.title, *at.subheader)]
+        + [str(m.help) for m in at.metric]
+        + [json.dumps(json.loads(c.proto.spec), ensure_ascii=False) for c in at.get("plotly_chart")]
+        + [d.value.to_csv() for d in at.dataframe]
+    )
+    for r in others:
+        for name in (r.name_zh, r.name_en):
+            assert name not in page, f"another region ({r.code}) is named on the official's page"
+    # the spine chart: quartile band and median, but no range of extremes (a minimum is one region)
+    spec = json.loads(at.get("plotly_chart")[0].proto.spec)
+    names = [tr.get("name") for tr in spec["data"]]
+    assert t("region.legend_middle", lang) in names and t("peers.legend_median", lang) in names
+    assert t("region.legend_peers", lang) not in names
+    # an evaluator still sees the real ranks
     at = app_as("demo-jia", lang, page="region.py")
     rank = next(m for m in at.metric if m.label == t("region.kpi_rank", lang))
     assert "/" in rank.value and "—" not in rank.value

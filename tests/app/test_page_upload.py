@@ -88,6 +88,15 @@ def table(at: AppTest, header: str):
     return found[0]
 
 
+def all_tables(at: AppTest, header: str):
+    """Every ``st.table`` with a column called ``header``, stacked (grouped problems: one per kind)."""
+    import pandas as pd
+
+    found = [_shown_frame(d.value) for d in at.table if header in _shown_frame(d.value).columns]
+    assert found, f"no table with a column {header!r}"
+    return pd.concat(found, ignore_index=True)
+
+
 def _shown_frame(frame):
     """An ``st.table`` frame as the reader sees it (its cells and headers are escaped markdown)."""
     out = frame.map(lambda v: shown(v) if isinstance(v, str) else v)
@@ -154,12 +163,13 @@ def test_every_error_is_shown_at_its_cell_and_blocks_submitting(demo_env: str) -
     upload(at, "990123_2025.xlsx", template_2025(demo_env, {"J11": -5, "J12": "abc"}), period=2025)
     assert not at.exception, [e.value for e in at.exception]
     assert "Found 2 errors" in texts(at, "error")
-    problems = table(at, "Code")
+    problems = all_tables(at, "Code")  # one table per kind of problem (issue 16)
     errors = problems[problems["Severity"].str.contains("Error")]
-    assert errors[["Where (sheet!cell)", "Code", "Value found"]].values.tolist() == [
+    assert sorted(errors[["Where (sheet!cell)", "Code", "Value found"]].values.tolist()) == [
         ["填报!J11", "E_NEGATIVE", "-5"],
         ["填报!J12", "E_NOT_NUMBER", "abc"],
     ]
+    assert errors["Indicator"].str.match(r"^S\d\d\.\d \w").all(), "each message names its indicator"
     assert errors["What is wrong and what to do"].str.len().min() > 20
     assert not [b for b in at.button if b.key == "upload_submit"], "no submit button while errors remain"
     assert [b for b in at.get("download_button") if "annotated" in b.proto.label]

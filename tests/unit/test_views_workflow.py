@@ -63,7 +63,8 @@ def test_problem_location_names_sheet_and_cell(problem: Problem, location: str) 
 def test_problems_frame_speaks_the_users_language(lang: str, message: str, severity: str) -> None:
     frame = uv.problems_frame([_p("W_X", "warning", sheet="填报", cell="J9", row=9, value="0.95")], lang)
     row = frame.iloc[0].tolist()
-    assert row[0] == severity and message in row and "0.95" in row and row[2] == 9
+    # column 2 is the indicator (issue 16)
+    assert row[0] == severity and message in row and "0.95" in row and row[3] == 9
 
 
 def test_problems_frame_keeps_every_problem_in_order() -> None:
