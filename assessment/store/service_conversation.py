@@ -34,7 +34,9 @@ T = TypeVar("T")
 
 def _converses(user: User, region_code: str, tree: RegionTree) -> bool:
     """True when ``user`` takes part in the round of ``region_code`` (reviews or uploads there)."""
-    return access.allowed(user, "review", region_code, tree) or access.allowed(user, "upload", region_code, tree)
+    return access.allowed(user, "review", region_code, tree) or access.allowed(
+        user, "upload", region_code, tree
+    )
 
 
 def _query_for(conn: Connection, actor: str, query_id: object, action: str) -> dict[str, Any]:
@@ -99,7 +101,13 @@ class StoreConversation:
             return frame.loc[keep].reset_index(drop=True)
 
     def raise_query(
-        self, actor: str, submission_id: int, indicator_code: str, question: str, *, now: datetime | None = None
+        self,
+        actor: str,
+        submission_id: int,
+        indicator_code: str,
+        question: str,
+        *,
+        now: datetime | None = None,
     ) -> int:
         """An evaluator asks about one value of a submission they may review; returns the query id.
         Audited as ``query.raise``."""
@@ -112,11 +120,15 @@ class StoreConversation:
 
     def answer_query(self, actor: str, query_id: int, answer: str, *, now: datetime | None = None) -> None:
         """The official of the query's region answers it (until it is closed). ``query.answer``."""
-        self._write(actor, lambda c: vq.answer(c, actor, _query_for(c, actor, query_id, "upload"), answer, now=now))
+        self._write(
+            actor, lambda c: vq.answer(c, actor, _query_for(c, actor, query_id, "upload"), answer, now=now)
+        )
 
     def close_query(self, actor: str, query_id: int, note: str = "", *, now: datetime | None = None) -> None:
         """An evaluator of the query's region closes it (resolved). ``query.close``."""
-        self._write(actor, lambda c: vq.close(c, actor, _query_for(c, actor, query_id, "review"), note, now=now))
+        self._write(
+            actor, lambda c: vq.close(c, actor, _query_for(c, actor, query_id, "review"), note, now=now)
+        )
 
     # -- the exchange -------------------------------------------------------------------------
     def exchange(self, actor: str, region_code: str, period: int) -> pd.DataFrame:
@@ -127,4 +139,6 @@ class StoreConversation:
         with self.read() as conn:
             user, tree = scope.actor_and_tree(conn, actor)
             scope.authorize_region(conn, actor, "view", region_code)
-            return vq.exchange(conn, region_code, int(period), with_queries=_converses(user, region_code, tree))
+            return vq.exchange(
+                conn, region_code, int(period), with_queries=_converses(user, region_code, tree)
+            )

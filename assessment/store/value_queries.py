@@ -97,7 +97,9 @@ def get(conn: Connection, query_id: object) -> dict[str, Any]:
     except (TypeError, ValueError):
         raise refuse("unknown_query", id=query_id) from None
     row = (
-        conn.execute(sa.select(*(value_queries.c[c] for c in QUERY_COLUMNS)).where(value_queries.c.id == ident))
+        conn.execute(
+            sa.select(*(value_queries.c[c] for c in QUERY_COLUMNS)).where(value_queries.c.id == ident)
+        )
         .mappings()
         .first()
     )
@@ -161,7 +163,9 @@ def raise_query(
     return ident
 
 
-def answer(conn: Connection, actor: str, row: dict[str, Any], text: str, *, now: datetime | None = None) -> None:
+def answer(
+    conn: Connection, actor: str, row: dict[str, Any], text: str, *, now: datetime | None = None
+) -> None:
     """The official's answer (replaces an earlier answer while the query is not closed)."""
     text = clean_text(text, "answer")
     if row["status"] == "closed":
@@ -186,7 +190,9 @@ def answer(conn: Connection, actor: str, row: dict[str, Any], text: str, *, now:
     audit.record(conn, [event])
 
 
-def close(conn: Connection, actor: str, row: dict[str, Any], note: str = "", *, now: datetime | None = None) -> None:
+def close(
+    conn: Connection, actor: str, row: dict[str, Any], note: str = "", *, now: datetime | None = None
+) -> None:
     """The evaluator closes the query (resolved); ``note`` optional."""
     note = clean_text(note, "note", required=False)
     if row["status"] == "closed":
@@ -213,9 +219,9 @@ def close(conn: Connection, actor: str, row: dict[str, Any], note: str = "", *, 
 
 def _empty() -> pd.DataFrame:
     frame = pd.DataFrame(columns=[*QUERY_COLUMNS, *EXTRA_COLUMNS])
-    return frame.astype({"id": "int64", "period": "int64", "submission_id": "int64", "version": "Int64"}).astype(
-        {"corrected_in": "Int64"}
-    )
+    return frame.astype(
+        {"id": "int64", "period": "int64", "submission_id": "int64", "version": "Int64"}
+    ).astype({"corrected_in": "Int64"})
 
 
 def list_queries(
@@ -266,9 +272,9 @@ def _corrections(conn: Connection, frame: pd.DataFrame) -> tuple[list[int | None
     regions_ = sorted(set(frame["region_code"].astype(str)))
     periods = sorted({int(p) for p in frame["period"]})
     subs = conn.execute(
-        sa.select(submissions.c.id, submissions.c.region_code, submissions.c.period, submissions.c.version).where(
-            submissions.c.region_code.in_(regions_), submissions.c.period.in_(periods)
-        )
+        sa.select(
+            submissions.c.id, submissions.c.region_code, submissions.c.period, submissions.c.version
+        ).where(submissions.c.region_code.in_(regions_), submissions.c.period.in_(periods))
     ).all()
     version_of = {int(i): int(v) for i, _, _, v in subs}
     by_round: dict[tuple[str, int], list[tuple[int, int]]] = {}
@@ -311,18 +317,34 @@ def exchange(conn: Connection, region_code: str, period: int, *, with_queries: b
     EXCHANGE_COLUMNS; ``text``: the reply, comment, question, answer or closing note)."""
     subs = conn.execute(
         sa.select(
-            submissions.c.id, submissions.c.version, submissions.c.uploaded_by, submissions.c.uploaded_at, submissions.c.reply
+            submissions.c.id,
+            submissions.c.version,
+            submissions.c.uploaded_by,
+            submissions.c.uploaded_at,
+            submissions.c.reply,
         ).where(submissions.c.region_code == region_code, submissions.c.period == int(period))
     ).all()
     version_of = {int(i): int(v) for i, v, *_ in subs}
     events: list[dict[str, Any]] = [
-        {"at": at, "kind": "upload", "actor": by, "submission_id": int(i), "version": int(v), "text": reply or ""}
+        {
+            "at": at,
+            "kind": "upload",
+            "actor": by,
+            "submission_id": int(i),
+            "version": int(v),
+            "text": reply or "",
+        }
         for i, v, by, at, reply in subs
     ]
     if version_of:
         decisions = conn.execute(
             sa.select(
-                reviews.c.submission_id, reviews.c.decision, reviews.c.actor, reviews.c.at, reviews.c.comment, reviews.c.reason_code
+                reviews.c.submission_id,
+                reviews.c.decision,
+                reviews.c.actor,
+                reviews.c.at,
+                reviews.c.comment,
+                reviews.c.reason_code,
             ).where(reviews.c.submission_id.in_(list(version_of)))
         ).all()
         events += [
@@ -350,21 +372,49 @@ def exchange(conn: Connection, region_code: str, period: int, *, with_queries: b
                 "indicator_code": q["indicator_code"],
                 "query_id": int(q["id"]),
             }
-            events.append({"at": q["raised_at"], "kind": "query_raise", "actor": q["raised_by"], "text": q["question"], **common})
+            events.append(
+                {
+                    "at": q["raised_at"],
+                    "kind": "query_raise",
+                    "actor": q["raised_by"],
+                    "text": q["question"],
+                    **common,
+                }
+            )
             if q["answered_at"] is not None:
                 events.append(
-                    {"at": q["answered_at"], "kind": "query_answer", "actor": q["answered_by"], "text": q["answer"] or "", **common}
+                    {
+                        "at": q["answered_at"],
+                        "kind": "query_answer",
+                        "actor": q["answered_by"],
+                        "text": q["answer"] or "",
+                        **common,
+                    }
                 )
             if q["closed_at"] is not None:
                 events.append(
-                    {"at": q["closed_at"], "kind": "query_close", "actor": q["closed_by"], "text": q["closing_note"] or "", **common}
+                    {
+                        "at": q["closed_at"],
+                        "kind": "query_close",
+                        "actor": q["closed_by"],
+                        "text": q["closing_note"] or "",
+                        **common,
+                    }
                 )
     frame = pd.DataFrame(events, columns=EXCHANGE_COLUMNS)
     if frame.empty:
         return frame.astype({"version": "Int64", "submission_id": "Int64", "query_id": "Int64"})
     frame["at"] = pd.to_datetime(frame["at"], utc=True)
     frame["_order"] = frame["kind"].map(KIND_ORDER)
-    frame = frame.sort_values(["at", "_order", "query_id"], kind="stable", ignore_index=True).drop(columns="_order")
+    frame = frame.sort_values(["at", "_order", "query_id"], kind="stable", ignore_index=True).drop(
+        columns="_order"
+    )
     return frame.astype(
-        {"version": "Int64", "submission_id": "Int64", "query_id": "Int64", "reason_code": "string", "indicator_code": "string"}
+        {
+            "version": "Int64",
+            "submission_id": "Int64",
+            "query_id": "Int64",
+            "reason_code": "string",
+            "indicator_code": "string",
+        }
     )

@@ -20,7 +20,15 @@ def _at(minutes: int) -> datetime:
     return T0 + timedelta(minutes=minutes)
 
 
-def _send(store: Store, salt: str, rows: dict | None = None, *, at: int = 0, reply: str | None = None, actor: str = OFFICIAL) -> int:
+def _send(
+    store: Store,
+    salt: str,
+    rows: dict | None = None,
+    *,
+    at: int = 0,
+    reply: str | None = None,
+    actor: str = OFFICIAL,
+) -> int:
     data, result = upload(COUNTY, rows=rows, salt=salt)
     return store.import_upload(actor, data, f"{salt}.xlsx", result, now=_at(at), reply=reply).submission_id
 
@@ -46,9 +54,22 @@ def _refused(fn, *args, **kw) -> str:  # type: ignore[no-untyped-def]
 
 def test_the_reply_is_stored_with_the_new_version_and_the_exchange_is_in_time_order(store: Store) -> None:
     first = _send(store, "v1", at=0)
-    store.review(EVALUATOR, first, "return", "S02.1 由上年 71.55% 降至 3.5%，请核实" + "。" * 300, "implausible", now=_at(10))
+    store.review(
+        EVALUATOR,
+        first,
+        "return",
+        "S02.1 由上年 71.55% 降至 3.5%，请核实" + "。" * 300,
+        "implausible",
+        now=_at(10),
+    )
     reply = "已核实：<b>S02.1</b> 填错单位，已更正。[link](javascript:alert(1))"
-    second = _send(store, "v2", {"S01.1": (95.0, 950.0, 1000.0), "S02.1": (70.0, None, None)}, at=20, reply="  " + reply + "\n")
+    second = _send(
+        store,
+        "v2",
+        {"S01.1": (95.0, 950.0, 1000.0), "S02.1": (70.0, None, None)},
+        at=20,
+        reply="  " + reply + "\n",
+    )
     assert store.submission(EVALUATOR, second).reply == reply, "stored as typed (stripped), markup and all"
     assert store.submission(EVALUATOR, first).reply is None
     query = store.raise_query(EVALUATOR, second, "S01.1", "分子分母是否为同一口径？", now=_at(30))
@@ -56,7 +77,15 @@ def test_the_reply_is_stored_with_the_new_version_and_the_exchange_is_in_time_or
     store.review(EVALUATOR, second, "approve", now=_at(50))
     store.close_query(EVALUATOR, query, "已核实", now=_at(55))
     ex = store.exchange(OFFICIAL, COUNTY, PERIOD)
-    assert ex["kind"].tolist() == ["upload", "return", "upload", "query_raise", "query_answer", "approve", "query_close"]
+    assert ex["kind"].tolist() == [
+        "upload",
+        "return",
+        "upload",
+        "query_raise",
+        "query_answer",
+        "approve",
+        "query_close",
+    ]
     assert ex["version"].tolist() == [1, 1, 2, 2, 2, 2, 2]
     assert ex["text"].iloc[1].endswith("。" * 300), "the full comment, not cut off"
     assert ex["reason_code"].iloc[1] == "implausible"
@@ -95,7 +124,9 @@ def test_a_query_is_raised_answered_corrected_and_closed_with_audit_events(store
     seen = store.value_queries("off101")
     assert seen["id"].tolist() == [query] and seen["question"].iloc[0] == "3.5 是否有误？"
     store.answer_query("off101", query, "系录入错误，将在新版本中更正。", now=_at(10))
-    assert store.value_queries(EVALUATOR, status="answered")["answer"].tolist() == ["系录入错误，将在新版本中更正。"]
+    assert store.value_queries(EVALUATOR, status="answered")["answer"].tolist() == [
+        "系录入错误，将在新版本中更正。"
+    ]
     # a new version that keeps the value does not count as a correction; one that changes it does
     second = _send(store, "v2", {**_default(), "S01.1": (96.0, 960.0, 1000.0)}, actor="off101", at=20)
     assert pd_na(store.value_queries(EVALUATOR)["corrected_in"].iloc[0])

@@ -42,9 +42,7 @@ def upgrade() -> None:
         sa.Column("closed_by", sa.String(64), nullable=True),
         sa.Column("closed_at", TS, nullable=True),
         sa.Column("closing_note", sa.Text, nullable=True),
-        sa.CheckConstraint(
-            "status IN ('open', 'answered', 'closed')", name=op.f("ck_value_queries_status")
-        ),
+        sa.CheckConstraint("status IN ('open', 'answered', 'closed')", name=op.f("ck_value_queries_status")),
         sa.ForeignKeyConstraint(
             ["region_code"], ["regions.code"], name=op.f("fk_value_queries_region_code_regions")
         ),
@@ -56,9 +54,7 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_value_queries")),
     )
-    op.create_index(
-        op.f("ix_value_queries_region_code_period"), "value_queries", ["region_code", "period"]
-    )
+    op.create_index(op.f("ix_value_queries_region_code_period"), "value_queries", ["region_code", "period"])
 
 
 def downgrade() -> None:
