@@ -16,14 +16,13 @@ from ui.safe import md, md_frame
 from ui.state import lang, tr
 
 FLASH = "review_flash"  # session: the outcome of the last decision, shown after the rerun
-# widgets that must show the new state after a decision (emptied before the rerun)
-DECISION_KEYS = ("review_pick", "review_decision", "review_reason", "review_comment", "review_confirm_open")
 L = lang()
 s = data.store()
 tree = data.region_tree()
 scope = home_region()
 user = guard("review", scope)
 actor = user.username
+conversation.apply_resets()  # after a decision: the selector, decision and comment show the new state
 st.title(tr("review.title", region=region_label(tree, scope, L)))
 if FLASH in st.session_state:
     st.success(st.session_state.pop(FLASH))
@@ -165,6 +164,13 @@ elif go:
         st.session_state[FLASH] = tr(
             "review.done", label=views.submission_label(done, tree, L, status=False), status=status
         )
-        conversation.clear(DECISION_KEYS)  # the selector, decision and comment show the new state
+        conversation.reset_later(
+            {
+                "review_pick": done.id,
+                "review_decision": None,
+                "review_comment": "",
+                "review_confirm_open": False,
+            }
+        )
         st.query_params["submission"] = str(done.id)
         st.rerun()

@@ -35,6 +35,7 @@ tree = data.region_tree()
 scope = home_region()
 user = guard("upload", scope)
 actor = user.username
+conversation.apply_resets()
 st.title(tr("upload.title", region=region_label(tree, scope, L)))
 st.caption(tr("upload.intro"))
 
@@ -114,7 +115,7 @@ if uploaded is not None:
             st.error(md(err.messages(L), lines=True))
         else:
             done[token] = outcome
-            conversation.clear(["upload_reply"])
+            conversation.reset_later({"upload_reply": ""})
             st.rerun()  # show the outcome (and the new version in the history) without the button
 else:
     st.info(tr("upload.choose_file"))

@@ -12,7 +12,7 @@ User text is never rendered as markup: it goes through :func:`ui.safe.md` / ``tr
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Mapping
 
 import pandas as pd
 import streamlit as st
@@ -26,13 +26,23 @@ from ui.safe import md
 from ui.state import lang, tr
 
 FLASH = "conv_flash"  # session: the outcome of the last query action, shown after the rerun
+RESET = "conv_reset"  # session: widget values to set at the start of the next run
 ANSWER_MAX = 2000
 
 
-def clear(keys: Iterable[str]) -> None:
-    """Forget widget values (so the widgets show their defaults on the next run)."""
-    for key in keys:
-        st.session_state.pop(key, None)
+def reset_later(values: Mapping[str, object]) -> None:
+    """Give widgets these values on the next run (call before ``st.rerun``).
+
+    Popping a widget's key is not enough: the browser keeps showing what it had (a select box its
+    old label, a text area its old text). A value set in ``st.session_state`` before the widget is
+    drawn is sent to the browser, so the widget shows the new state."""
+    st.session_state.setdefault(RESET, {}).update(values)
+
+
+def apply_resets() -> None:
+    """Set the values :func:`reset_later` left (at the top of a page, before any widget)."""
+    for key, value in st.session_state.pop(RESET, {}).items():
+        st.session_state[key] = value
 
 
 def _flash() -> None:
@@ -90,6 +100,7 @@ def answer_queries(actor: str, region: str, period: int, edition: Edition | None
     """The official's queries of ``region`` and ``period``: each unresolved one with an answer box."""
     s = data.store()
     L = lang()
+    apply_resets()
     _flash()
     queries = s.value_queries(actor, region_code=region, period=period)
     if queries.empty:
@@ -116,7 +127,7 @@ def answer_queries(actor: str, region: str, period: int, edition: Edition | None
                 except DataFileError as err:
                     st.error(md(err.messages(L), lines=True))
                 else:
-                    clear([box])
+                    reset_later({box: ""})
                     st.session_state[FLASH] = tr("conv.answered", id=int(row.id))
                     st.rerun()
 
@@ -129,6 +140,7 @@ def review_queries(
     queries (for the approval's confirmation)."""
     s = data.store()
     L = lang()
+    apply_resets()
     _flash()
     queries = s.value_queries(actor, submission_id=sub.id)
     if queries.empty:
@@ -161,7 +173,7 @@ def review_queries(
                 except DataFileError as err:
                     col_raise.error(md(err.messages(L), lines=True))
                 else:
-                    clear(["conv_raise_indicator", "conv_raise_question"])
+                    reset_later({"conv_raise_indicator": None, "conv_raise_question": ""})
                     st.session_state[FLASH] = tr("conv.raised", id=ident)
                     st.rerun()
     still = views.unresolved(queries)
@@ -188,7 +200,7 @@ def review_queries(
                 except DataFileError as err:
                     col_close.error(md(err.messages(L), lines=True))
                 else:
-                    clear(["conv_close_pick", "conv_close_note"])
+                    reset_later({"conv_close_pick": None, "conv_close_note": ""})
                     st.session_state[FLASH] = tr("conv.closed", id=int(pick))
                     st.rerun()
     return queries

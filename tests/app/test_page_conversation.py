@@ -63,7 +63,9 @@ def test_a_returned_report_shows_the_banner_with_the_full_comment(demo_env: str,
     assert "已被退回修改" not in texts(at, "warning")
 
 
-def test_the_official_replies_when_resubmitting_and_the_reviewer_sees_it_beside_the_diff(db_copy: str) -> None:
+def test_the_official_replies_when_resubmitting_and_the_reviewer_sees_it_beside_the_diff(
+    db_copy: str,
+) -> None:
     at = open_page(OFFICIAL, "zh", "upload.py")
     at.file_uploader(key="upload_file").set_value(("990123_2024_v2.xlsx", _corrected_2024(db_copy), XLSX))
     at.run()
