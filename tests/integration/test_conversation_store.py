@@ -197,3 +197,31 @@ def test_bad_input_is_refused_and_stores_nothing(store: Store) -> None:
     _send(store, "v2", {"S01.1": (1.0, None, None)}, actor="off101")
     assert "superseded" in _refused(store.raise_query, EVALUATOR, sub, "S02.1", "旧版本？")
     assert len(store.value_queries(EVALUATOR)) == 1
+
+
+def test_the_import_command_takes_a_reply(
+    store_url: str, tmp_path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from assessment.catalogue import load_edition
+    from assessment.cli import main
+    from assessment.demo import demo_local_standards, demo_tree
+    from tests.integration.test_store_cli import REGION, _file
+
+    monkeypatch.setenv("ASSESSMENT_DB_URL", store_url)
+    with Store(store_url) as store:
+        store.save_region_tree("system", demo_tree())
+        edition = load_edition()
+        for std in demo_local_standards(edition):
+            store.set_local_standard("system", std, edition)
+        store.add_user("system", "wang", "王", "official", REGION)
+        store.add_user("system", "li", "李", "evaluator", "990000")
+    assert main(["import", str(_file(tmp_path)), "--as", "wang"]) == 0
+    with Store(store_url) as store:
+        first = int(store.submissions("li", region_code=REGION)["id"].iloc[0])
+        store.review("li", first, "return", "请核实")
+    reply = "已核实并更正。"
+    assert main(["import", str(_file(tmp_path, change=3)), "--as", "wang", "--reply", reply]) == 0
+    capsys.readouterr()
+    with Store(store_url) as store:
+        latest = store.submissions("li", region_code=REGION)
+        assert store.submission("li", int(latest["id"].iloc[0])).reply == reply
