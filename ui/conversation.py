@@ -187,7 +187,12 @@ def review_queries(
                 for r in still.itertuples(index=False)
             }
             pick = st.selectbox(
-                tr("conv.close_pick"), list(labels), index=None, format_func=labels.get, key="conv_close_pick"
+                tr("conv.close_pick"),
+                list(labels),
+                index=None,
+                placeholder=tr("conv.close_pick_prompt"),
+                format_func=labels.get,
+                key="conv_close_pick",
             )
             note = st.text_input(tr("conv.close_note"), max_chars=ANSWER_MAX, key="conv_close_note")
             shut = st.form_submit_button(tr("conv.close_submit"), key="conv_close_go")

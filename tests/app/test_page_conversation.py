@@ -129,6 +129,12 @@ def test_a_query_is_raised_answered_and_approving_with_it_open_asks_for_confirma
     at.button(key="review_submit").click().run()
     assert not at.exception, [e.value for e in at.exception]
     assert _latest(db_copy, "990381").status == "approved"
+    at.selectbox(key="conv_close_pick").select(query)
+    at.text_input(key="conv_close_note").input("说明已收到")
+    at.button(key="conv_close_go").click().run()
+    assert f"已关闭询问 #{query}" in texts(at, "success")
+    assert table(at, "答复")["状态"].tolist() == ["已关闭"]
+    assert at.selectbox(key="review_pick").value == sub.id
 
 
 def test_the_decision_has_no_default_and_the_page_shows_the_new_state_after_a_return(db_copy: str) -> None:
