@@ -7,7 +7,7 @@ import streamlit as st
 from assessment.domain.disclosure import note, restricted
 from assessment.scoring.analysis import region_label
 from assessment.views import region as view
-from ui import charts, data, tables
+from ui import charts, conversation, data, tables
 from ui import data_workflow as wf
 from ui.auth import guard, home_region
 from ui.data_analysis import period_select, url_select
@@ -31,6 +31,7 @@ else:
     )
 guard("view", region)  # second line of defence; the store filters too
 st.title(tr("region.title", region=region_label(result.tree, region, L)))
+conversation.official_banner(user.username, user.role, home)  # returns to answer, open queries
 if not result.periods:
     st.info(tr("overview.no_periods"))
     st.stop()

@@ -9,7 +9,7 @@ from assessment.scoring.analysis import region_label
 from assessment.store import REASON_CODES
 from assessment.views import review as views
 from assessment.views.upload import beijing_time
-from ui import data, upload_files
+from ui import conversation, data, upload_files
 from ui import data_workflow as wf
 from ui.auth import guard, home_region
 from ui.problems import show_problems
@@ -23,6 +23,7 @@ tree = data.region_tree()
 scope = home_region()
 user = guard("review", scope)
 actor = user.username
+conversation.apply_resets()  # after a decision: the selector, decision and comment show the new state
 st.title(tr("review.title", region=region_label(tree, scope, L)))
 if FLASH in st.session_state:
     st.success(st.session_state.pop(FLASH))
@@ -68,14 +69,19 @@ versions = s.submissions(actor, region_code=sub.region_code, period=sub.period)
 meta = {"filename": sub.filename, "by": sub.uploaded_by, "values": sub.value_count}
 st.caption(tr("review.meta", **meta, at=beijing_time(sub.uploaded_at)))
 upload_files.downloads(user, sub, L, "review")  # values-only copy; the original for admins
+if sub.reply:  # the official's answer to the return, beside the diff
+    st.info(
+        tr("conv.reply_shown", version=sub.version, by=sub.uploaded_by) + "\n\n" + md(sub.reply, lines=True)
+    )
 
 tab_values, tab_diff, tab_warn, tab_hist = st.tabs(
     [tr("review.tab_values"), tr("review.tab_diff"), tr("review.tab_warnings"), tr("review.tab_history")]
 )
 previous = s.values(actor, periods=[sub.period - 1], region_codes=[sub.region_code])
 sub_edition = wf.edition(sub.period, sub.region_code)  # the catalogue of the submission's period
+sub_values = s.submission_values(actor, sub.id)
 tab_values.dataframe(
-    views.values_table(s.submission_values(actor, sub.id), previous, sub_edition, L),
+    views.values_table(sub_values, previous, sub_edition, L),
     hide_index=True,
     key="review_values",
 )
@@ -86,6 +92,8 @@ if base is None:
     tab_diff.info(tr("review.first_version"))
 else:
     diff = s.diff(actor, base[0], sub.id)
+    if sub.reply:
+        tab_diff.info(tr("conv.reply_beside_diff") + "\n\n" + md(sub.reply, lines=True))
     tab_diff.caption(tr("review.diff_caption", old=base[1], new=sub.version, n=len(diff)))
     if origin is not None:
         tab_diff.info(
@@ -102,6 +110,12 @@ if len(decisions):
     tab_hist.dataframe(views.review_table(decisions, L), hide_index=True, key="review_history")
 else:
     tab_hist.info(tr("review.no_decisions"))
+tab_hist.markdown(tr("conv.exchange_title"))
+conversation.exchange(actor, sub.region_code, sub.period, sub_edition, "review_exchange", where=tab_hist)
+
+st.subheader(tr("conv.queries_title"))
+queries = conversation.review_queries(actor, sub, sub_values, sub_edition)
+still_open = len(queries.loc[queries["status"].astype(str) != "closed"])
 
 st.subheader(tr("review.decide_title"))
 allowed = views.decisions_for(sub.status, sub.version == int(versions["version"].max()))
@@ -111,12 +125,16 @@ if not allowed:
 decision = st.radio(
     tr("review.decision"),
     allowed,
+    index=None,  # no default: the evaluator chooses every time
     format_func=lambda d: tr(f"review.action.{d}"),
     horizontal=True,
     key="review_decision",
 )
+if decision is None:
+    st.caption(tr("conv.decision_prompt"))
 with st.form("review_form"):
     reason = None
+    confirmed = True
     if decision == "return":
         reason = st.selectbox(
             tr("review.reason"),
@@ -124,16 +142,22 @@ with st.form("review_form"):
             format_func=lambda r: tr(f"store.reason.{r}"),
             key="review_reason",
         )
+    if decision == "approve" and still_open:
+        confirmed = st.checkbox(tr("conv.approve_with_open", n=still_open), key="review_confirm_open")
     comment = st.text_area(
         tr("review.comment"), max_chars=2000, key="review_comment", help=tr("review.comment_help")
     )
     go = st.form_submit_button(tr("review.submit"), type="primary", key="review_submit")
-if go:
+if go and decision is None:
+    st.error(tr("conv.decision_required"))
+elif go and not confirmed:
+    st.warning(tr("conv.approve_confirm_needed", n=still_open))
+elif go:
     try:
         if decision == "reopen":
             done = s.reopen(actor, sub.id, comment.strip())
         else:
-            done = s.review(actor, sub.id, decision, comment.strip(), reason)
+            done = s.review(actor, sub.id, str(decision), comment.strip(), reason)
     except DataFileError as err:
         st.error(md(err.messages(L), lines=True))
     else:
@@ -141,4 +165,13 @@ if go:
         st.session_state[FLASH] = tr(
             "review.done", label=views.submission_label(done, tree, L, status=False), status=status
         )
+        conversation.reset_later(
+            {
+                "review_pick": done.id,
+                "review_decision": None,
+                "review_comment": "",
+                "review_confirm_open": False,
+            }
+        )
+        st.query_params["submission"] = str(done.id)
         st.rerun()

@@ -7,7 +7,7 @@ import streamlit as st
 from assessment.domain.errors import DataFileError
 from assessment.scoring.analysis import region_label
 from assessment.views import upload as views
-from ui import data
+from ui import conversation, data
 from ui import data_workflow as wf
 from ui.auth import guard, home_region
 from ui.problems import show_problems
@@ -15,12 +15,28 @@ from ui.safe import md
 from ui.state import lang, tr
 
 SUBMITTED = "upload_submitted"  # session: token (sha256, region, period) -> ImportOutcome
+
+
+def _reply_box() -> str:
+    """The official's answer to the return, asked for when the latest version is returned."""
+    if not returned:
+        return ""
+    return st.text_area(
+        tr("conv.reply"),
+        max_chars=2000,
+        key="upload_reply",
+        help=tr("conv.reply_help"),
+        placeholder=tr("conv.reply_placeholder"),
+    )
+
+
 L = lang()
 s = data.store()
 tree = data.region_tree()
 scope = home_region()
 user = guard("upload", scope)
 actor = user.username
+conversation.apply_resets()
 st.title(tr("upload.title", region=region_label(tree, scope, L)))
 st.caption(tr("upload.intro"))
 
@@ -36,6 +52,9 @@ if len(regions) > 1:
     )
 if period in due:
     col_period.caption(tr("upload.deadline", deadline=views.beijing_time(due[period])))
+conversation.official_banner(actor, user.role, region, period)  # a return to answer, open queries
+history = s.submissions(actor, region_code=region, period=period)
+returned = bool(len(history)) and str(history.sort_values("version")["status"].iloc[-1]) == "returned"
 
 st.subheader(tr("upload.step_template"))
 st.download_button(
@@ -82,25 +101,32 @@ if uploaded is not None:
         (st.success if done[token].created else st.info)(md(done[token].message(L), lines=True))
     elif not result.ok:
         st.info(tr("upload.fix_first"))
-    elif st.button(tr("upload.submit"), type="primary", key="upload_submit"):
+    elif (reply := _reply_box()) is not None and st.button(
+        tr("upload.submit"), type="primary", key="upload_submit"
+    ):
         bar = st.progress(30, text=tr("upload.progress.importing"))
         try:
-            outcome = s.import_upload(actor, raw, uploaded.name, result)
+            outcome = s.import_upload(actor, raw, uploaded.name, result, reply=reply or None)
         except DataFileError as err:
             bar.empty()
             st.error(md(err.messages(L), lines=True))
         else:
             done[token] = outcome
+            conversation.reset_later({"upload_reply": ""})
             st.rerun()  # show the outcome (and the new version in the history) without the button
 else:
     st.info(tr("upload.choose_file"))
 
 st.subheader(tr("upload.history_title", region=region_label(tree, region, L), period=period))
-history = s.submissions(actor, region_code=region, period=period)
 if len(history):
     st.dataframe(views.submission_history(history, L), hide_index=True, key="upload_history")
 else:
     st.caption(tr("upload.no_history"))
+
+st.subheader(tr("conv.queries_title"))
+conversation.answer_queries(actor, region, period, wf.edition(period, region))
+st.subheader(tr("conv.exchange_title"))
+conversation.exchange(actor, region, period, wf.edition(period, region), "upload_exchange")
 
 st.subheader(tr("upload.scores_title", region=region_label(tree, region, L), period=period))
 scores = data.assessment(actor, region, include_pending=True)

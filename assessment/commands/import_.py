@@ -42,6 +42,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--period", type=int, metavar="YEAR", help="expected period / 预期报告期")
     parser.add_argument("--edition", metavar="ID", help="catalogue edition (default: current) / 标准版本")
     parser.add_argument("--json", action="store_true", help="print the outcome as JSON / 以 JSON 输出")
+    parser.add_argument(
+        "--reply", metavar="TEXT", help="your reply to the return, stored with the version / 对退回意见的答复"
+    )
     parser.set_defaults(func=run)
 
 
@@ -93,7 +96,7 @@ def run(args: argparse.Namespace) -> int:
             for p in result.errors:
                 print(f"  {p.message('zh')}\n    {p.message('en')}", file=sys.stderr)
             return 1
-        outcome = store.import_upload(actor, data, args.file.name, result)
+        outcome = store.import_upload(actor, data, args.file.name, result, reply=args.reply)
     if result.warnings and not args.json:
         print(both("store.cli.warnings", count=len(result.warnings)))
         for p in result.warnings:

@@ -227,6 +227,7 @@ submissions = sa.Table(
     sa.Column("reason_code", sa.String(32), nullable=True),
     sa.Column("superseded_by_id", sa.Integer, nullable=True),
     sa.Column("superseded_at", UTCDateTime, nullable=True),
+    sa.Column("reply", sa.Text, nullable=True),  # the official's answer to the return (migration 0008)
     sa.UniqueConstraint("region_code", "period", "version"),
     sa.UniqueConstraint("region_code", "period", "sha256"),
     sa.CheckConstraint(_in("status", STATUSES), name="status"),
@@ -352,7 +353,32 @@ user_sessions = sa.Table(
 )
 
 # --- issue 16, points 1, 4, 6: replies to returns and value queries (migration 0008) -------------
+# (and the column ``submissions.reply``: the official's answer to a return, stored with the version)
+QUERY_STATUSES = ("open", "answered", "closed")
 
+# A question an evaluator asks about one value of one submission version (DHIS2's "follow-up");
+# the official answers it (or corrects the value in a new version), the evaluator closes it.
+value_queries = sa.Table(
+    "value_queries",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("region_code", sa.String(12), sa.ForeignKey("regions.code"), nullable=False),
+    sa.Column("period", sa.Integer, nullable=False),
+    sa.Column("indicator_code", sa.String(32), nullable=False),
+    sa.Column("submission_id", sa.Integer, sa.ForeignKey("submissions.id"), nullable=False),
+    sa.Column("question", sa.Text, nullable=False),
+    sa.Column("raised_by", sa.String(64), sa.ForeignKey("users.username"), nullable=False),
+    sa.Column("raised_at", UTCDateTime, nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("answer", sa.Text, nullable=True),
+    sa.Column("answered_by", sa.String(64), nullable=True),
+    sa.Column("answered_at", UTCDateTime, nullable=True),
+    sa.Column("closed_by", sa.String(64), nullable=True),
+    sa.Column("closed_at", UTCDateTime, nullable=True),
+    sa.Column("closing_note", sa.Text, nullable=True),
+    sa.CheckConstraint(_in("status", QUERY_STATUSES), name="status"),
+    sa.Index(None, "region_code", "period"),
+)
 
 # --- end of migration 0008 -----------------------------------------------------------------------
 

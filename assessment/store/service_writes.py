@@ -171,14 +171,22 @@ class StoreWrites:
 
     # -- submissions ------------------------------------------------------------------------
     def import_upload(
-        self, actor: str, data: bytes, filename: str, result: UploadResultLike, *, now: datetime | None = None
+        self,
+        actor: str,
+        data: bytes,
+        filename: str,
+        result: UploadResultLike,
+        *,
+        now: datetime | None = None,
+        reply: str | None = None,
     ) -> ImportOutcome:
-        """Store a validated upload as new submission version(s); see :mod:`.submissions`."""
+        """Store a validated upload as new submission version(s); see :mod:`.submissions`.
+        ``reply``: the official's answer to a return, stored with the new version(s)."""
         # what the workbook holds besides values, read before the write transaction takes its lock
         active = active_content.summary(active_content.findings(data)) if result.ok else None
         return self._write(
             actor,
-            lambda c: import_upload(c, actor, data, filename, result, now=now, active=active),
+            lambda c: import_upload(c, actor, data, filename, result, now=now, active=active, reply=reply),
             lambda c: scope.authorize_upload(c, actor, result),
         )
 

@@ -71,6 +71,16 @@ from assessment.store.outcome import ImportedSubmission, ImportOutcome, MergeOri
 from assessment.store.schema import regions, submission_values, submissions, upload_blobs
 
 NUMBERS = ["value", "numerator", "denominator"]
+REPLY_MAX = 2000  # characters of an official's reply to a return
+
+
+def clean_reply(reply: str | None) -> str | None:
+    """The reply as stored (stripped; None when empty); refused when longer than REPLY_MAX.
+    It is plain text: stored as typed, never rendered as markup."""
+    text = (reply or "").strip()
+    if len(text) > REPLY_MAX:
+        raise refuse("reply_too_long", limit=REPLY_MAX, length=len(text))
+    return text or None
 
 
 def _tidy(result: UploadResultLike, filename: str) -> pd.DataFrame:
@@ -169,10 +179,13 @@ def import_upload(
     *,
     now: datetime | None = None,
     active: dict[str, Any] | None = None,
+    reply: str | None = None,
 ) -> ImportOutcome:
     """Store a validated upload inside the caller's transaction; see the module docstring.
     ``active``: :func:`assessment.intake.active_content.summary` of ``data`` when the caller read it
-    already (outside the transaction)."""
+    already (outside the transaction). ``reply``: the official's answer to a return, stored with
+    every new version (:func:`clean_reply`)."""
+    reply = clean_reply(reply)
     if not result.ok:
         raise rejected(result.problems, filename)
     sha = hashlib.sha256(data).hexdigest()
@@ -223,6 +236,7 @@ def import_upload(
                 "value_count": int(r.value_count),
                 "uploaded_by": actor,
                 "uploaded_at": now,
+                "reply": reply,
             }
             for r in to_create.itertuples(index=False)
         ]
@@ -272,6 +286,7 @@ def import_upload(
                     "sha256": sha,
                     "values": row["value_count"],
                     "edition": result.edition,
+                    **({"reply": reply} if reply else {}),
                     **merge,
                     **({"active_content": active} if active["counts"] else {}),
                 },

@@ -65,6 +65,7 @@ class Submission:
     reason_code: str | None
     superseded_by_id: int | None
     superseded_at: datetime | None
+    reply: str | None = None  # the official's answer to the previous version's return
 
     @property
     def locked(self) -> bool:

@@ -94,6 +94,8 @@ def test_official_fixes_and_submits_then_the_evaluator_approves_and_the_overview
     ev.locator(".st-key-review_pick").click()
     ev.get_by_role("option").filter(has_text="Jianan").first.click()
     wait_idle(ev)
+    ev.locator(".st-key-review_decision").get_by_text("Approve", exact=True).click()  # no default decision
+    wait_idle(ev)
     ev.locator(".st-key-review_comment textarea").fill("Checked: figures agree with the county's records.")
     ev.locator(".st-key-review_submit button").click()
     wait_idle(ev)
