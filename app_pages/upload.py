@@ -34,7 +34,7 @@ if len(regions) > 1:
         tr("upload.region"), regions, format_func=lambda c: region_label(tree, c, L), key="upload_region"
     )
 if period in due:
-    col_period.caption(tr("upload.deadline", deadline=views.beijing_time(due[period])))
+    col_period.caption(tr("upload.deadline", deadline=views.beijing_time(due[period], L)))
 
 st.subheader(tr("upload.step_template"))
 st.download_button(
