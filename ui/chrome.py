@@ -38,17 +38,13 @@ def _with_default(method: Callable[..., Any], placeholder: Callable[[], str]) ->
     return wrapper
 
 
-def _lang() -> str:
-    from ui.state import lang
-
-    return lang()
-
-
-def install() -> None:
-    """Give select boxes, multiselects and dataframes placeholders in the page's language (once per
-    process; ``st.selectbox`` is ``DeltaGenerator.selectbox`` bound to the main area)."""
+def install(current_lang: Callable[[], str]) -> None:
+    """Give select boxes, multiselects and dataframes placeholders in the page's language
+    (``current_lang()`` at each call: ``ui.state.lang``). Once per process; ``st.selectbox`` is
+    ``DeltaGenerator.selectbox`` bound to the main area, so both are replaced."""
     if getattr(DeltaGenerator.selectbox, _INSTALLED, False):
         return
+    _lang = current_lang
     DeltaGenerator.selectbox = _with_default(  # type: ignore[method-assign]
         DeltaGenerator.selectbox, lambda: t("language.choose", _lang())
     )

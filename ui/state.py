@@ -41,7 +41,7 @@ def language_switch() -> None:
     from ui import chrome
 
     current = lang()
-    chrome.install()
+    chrome.install(lang)
     chrome.style(current)
     choice = st.sidebar.radio(
         tr("app.language"),

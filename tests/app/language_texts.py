@@ -161,13 +161,13 @@ def visible_texts(at: Any) -> list[tuple[str, str]]:
             if isinstance(frame, pd.DataFrame):
                 configured = set(json.loads(raw)) if raw else set()
                 # st.dataframe shows ``placeholder`` for a missing value, "None" without one
-                missing = getattr(proto, "placeholder", "") if proto.HasField("placeholder") else "None"
-                if kind not in {"dataframe", "arrow_data_frame"}:
-                    missing = "None"
+                missing = "None"
+                if kind in {"dataframe", "arrow_data_frame"} and proto.HasField("placeholder"):
+                    missing = proto.placeholder
                 for where, text in _frame_texts(frame, hidden, missing):
                     if where == "column" and text in configured:
                         continue  # its configured label (below) is what shows
-                    out.append((f"{kind} {where}", text))
+                    out.append((f"{kind} {where}", _clean(text) if kind == "table" else text))
             out.extend((f"{kind} header", text) for text in labels)
             continue
         if kind == "plotly_chart":

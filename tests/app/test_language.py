@@ -110,6 +110,7 @@ def names(url: str, lang: str) -> tuple[str, ...]:
     file names, comments, notes, standards' sources), usernames and codes, and in en also every
     Chinese text of the catalogue (names, definitions, contents) and of the region tree."""
     from assessment.store.service import Store
+    from assessment.views.indicator import source_references
 
     out: set[str] = set()
     with Store(url) as store:
@@ -126,19 +127,24 @@ def names(url: str, lang: str) -> tuple[str, ...]:
         ):
             for row in conn.execute(sql):
                 out.update(v for v in row if isinstance(v, str))
+    # the catalogue's own Chinese texts, source tags and titles: data, in both languages. They may
+    # carry bracketed verification notes in English ("（reconstructed）"): catalogue data, not the
+    # UI's words (the catalogue is the edition's source of truth, not a locale file).
+    objects: list[object] = [*local]
+    for edition in schedule.editions:
+        objects.append(edition)
+        for attr in ("aspects", "categories", "items", "indicators"):
+            objects.extend(getattr(edition, attr, ()))
+        for ind in edition.indicators:
+            for src in source_references(edition.id, ind.source):
+                out.update({src.tag, src.title})
     if lang == "en":
-        objects: list[object] = [*tree.regions, *local]
-        for edition in schedule.editions:
-            objects.append(edition)
-            for attr in ("aspects", "categories", "items", "indicators"):
-                objects.extend(getattr(edition, attr, ()))
-        for obj in objects:
-            for f in dataclasses.fields(obj):  # type: ignore[arg-type]
-                value = getattr(obj, f.name)
-                if isinstance(value, str) and (
-                    f.name.endswith("_zh") or f.name in {"note", "set_by", "source"}
-                ):
-                    out.add(value)
+        objects.extend(tree.regions)
+    for obj in objects:
+        for f in dataclasses.fields(obj):  # type: ignore[arg-type]
+            value = getattr(obj, f.name)
+            if isinstance(value, str) and (f.name.endswith("_zh") or f.name in {"note", "set_by", "source"}):
+                out.add(value)
     return tuple(sorted((s.strip() for s in out if s and s.strip()), key=len, reverse=True))
 
 
