@@ -10,8 +10,9 @@ from assessment.views import upload as views
 from ui import data
 from ui import data_workflow as wf
 from ui.auth import guard, home_region
+from ui.chrome import upload_mb
 from ui.safe import md, md_frame
-from ui.state import lang, tr
+from ui.state import lang, tr, tr_plain
 
 SUBMITTED = "upload_submitted"  # session: token (sha256, region, period) -> ImportOutcome
 L = lang()
@@ -51,6 +52,7 @@ st.subheader(tr("upload.step_upload"))
 uploaded = st.file_uploader(
     tr("upload.file"), type=["xlsx", "csv"], key="upload_file", help=tr("upload.file_help")
 )
+st.caption(tr_plain("language.upload_limit", mb=upload_mb(), types="XLSX、CSV" if L == "zh" else "XLSX, CSV"))
 if uploaded is not None:
     raw = uploaded.getvalue()
     bar = st.progress(10, text=tr("upload.progress.checking", name=uploaded.name))

@@ -73,6 +73,11 @@ def style(lang: str) -> None:
     )
 
 
+def upload_mb() -> int:
+    """The upload size limit in MB (``server.maxUploadSize``)."""
+    return int(st.get_option("server.maxUploadSize"))
+
+
 def upload_help(lang: str, types: list[str], mb: int | None = None) -> str:
     """The upload limit and formats in words, for the uploader's help or a caption."""
     if mb is None:
