@@ -105,7 +105,7 @@ with t_editions:
 with t_audit:
     store.authorize(user.username, "view_audit")
     log = store.audit_log().tail(200).iloc[::-1].copy()
-    log["at"] = [beijing_time(when) for when in log["at"]]  # stored in UTC, shown in Beijing time
+    log["at"] = [beijing_time(when, L) for when in log["at"]]  # stored in UTC, shown in Beijing time
     st.caption(tr("admin.audit_caption", n=len(log)))
     tables.show(
         log,

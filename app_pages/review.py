@@ -67,7 +67,7 @@ sub = s.submission(actor, int(picked))
 st.query_params["submission"] = str(sub.id)
 versions = s.submissions(actor, region_code=sub.region_code, period=sub.period)
 meta = {"filename": sub.filename, "by": sub.uploaded_by, "values": sub.value_count}
-st.caption(tr("review.meta", **meta, at=beijing_time(sub.uploaded_at)))
+st.caption(tr("review.meta", **meta, at=beijing_time(sub.uploaded_at, L)))
 upload_files.downloads(user, sub, L, "review")  # values-only copy; the original for admins
 if sub.reply:  # the official's answer to the return, beside the diff
     st.info(

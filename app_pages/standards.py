@@ -30,7 +30,7 @@ for level, text in st.session_state.pop(FLASH, []):
     getattr(st, level)(text)
 
 in_force = s.local_standards()
-original = views.editor_frame(in_force, scope, edition)
+original = views.editor_frame(in_force, scope, edition, L)
 st.subheader(tr("standards.own_title", region=region_label(tree, scope, L)))
 if original.empty:
     st.info(tr("standards.own_empty"))

@@ -10,9 +10,10 @@ from assessment.views import upload as views
 from ui import conversation, data
 from ui import data_workflow as wf
 from ui.auth import guard, home_region
+from ui.chrome import upload_mb
 from ui.problems import show_problems
 from ui.safe import md
-from ui.state import lang, tr
+from ui.state import lang, tr, tr_plain
 
 SUBMITTED = "upload_submitted"  # session: token (sha256, region, period) -> ImportOutcome
 
@@ -51,7 +52,7 @@ if len(regions) > 1:
         tr("upload.region"), regions, format_func=lambda c: region_label(tree, c, L), key="upload_region"
     )
 if period in due:
-    col_period.caption(tr("upload.deadline", deadline=views.beijing_time(due[period])))
+    col_period.caption(tr("upload.deadline", deadline=views.beijing_time(due[period], L)))
 conversation.official_banner(actor, user.role, region, period)  # a return to answer, open queries
 history = s.submissions(actor, region_code=region, period=period)
 returned = bool(len(history)) and str(history.sort_values("version")["status"].iloc[-1]) == "returned"
@@ -71,6 +72,7 @@ st.subheader(tr("upload.step_upload"))
 uploaded = st.file_uploader(
     tr("upload.file"), type=["xlsx", "csv"], key="upload_file", help=tr("upload.file_help")
 )
+st.caption(tr_plain("language.upload_limit", mb=upload_mb(), types="XLSX、CSV" if L == "zh" else "XLSX, CSV"))
 if uploaded is not None:
     raw = uploaded.getvalue()
     bar = st.progress(10, text=tr("upload.progress.checking", name=uploaded.name))

@@ -19,6 +19,7 @@ from collections.abc import Iterable
 
 import pandas as pd
 
+from assessment.domain.labels import MISSING, is_missing
 from assessment.domain.markup import Markdown, escape_markdown, escape_plotly
 
 __all__ = ["Markdown", "md", "md_frame", "md_join", "plotly_text"]
@@ -38,11 +39,15 @@ def md_join(sep: str, parts: Iterable[object]) -> Markdown:
 
 def md_frame(frame: pd.DataFrame) -> pd.DataFrame:
     """A copy of ``frame`` for ``st.table`` (which renders markdown in every cell and header):
-    text cells and headers escaped, numbers as they are."""
+    text cells and headers escaped, numbers as they are, a missing text cell as "—" (never
+    "None" or "<NA>")."""
     out = frame.copy()
     for col in out.columns:
         if out[col].dtype == object or pd.api.types.is_string_dtype(out[col]):
-            out[col] = [escape_markdown(v) if isinstance(v, str) else v for v in out[col]]
+            out[col] = [
+                escape_markdown(v) if isinstance(v, str) else (MISSING if is_missing(v) else v)
+                for v in out[col].astype(object)
+            ]
     out.columns = [escape_markdown(c) if isinstance(c, str) else c for c in out.columns]
     return out
 

@@ -36,8 +36,13 @@ def tr_plain(key: str, **kwargs: object) -> str:
 
 
 def language_switch() -> None:
-    """A sidebar switch between 中文 and English."""
+    """A sidebar switch between 中文 and English; Streamlit's own widget texts in the language
+    (``ui.chrome``: placeholders, the file uploader's button and size line)."""
+    from ui import chrome
+
     current = lang()
+    chrome.install(lang)
+    chrome.style(current)
     choice = st.sidebar.radio(
         tr("app.language"),
         LANGS,

@@ -6,9 +6,21 @@ import pandas as pd
 import streamlit as st
 
 from assessment.domain.i18n import catalogue
-from ui.state import tr
+from assessment.domain.labels import MISSING, has_label, label
+from ui.state import lang, tr
 
 CODED = ("status", "evidence", "flag", "arrow")  # columns holding codes with i18n keys "<col>.<code>"
+# columns holding codes of a family of assessment.domain.labels (role, level, kind...): their words
+FAMILY_COLUMNS = {
+    "role": "role",
+    "level": "level",
+    "kind": "kind",
+    "direction": "direction",
+    "decision": "decision",
+    "reason": "reason",
+    "action": "action",
+    "object_type": "object",
+}
 
 # column -> (label key, st.column_config factory args)
 _FORMATS: dict[str, dict] = {
@@ -33,6 +45,11 @@ def labelled(frame: pd.DataFrame, columns: dict[str, str]) -> tuple[pd.DataFrame
             out[col] = out[col].map(
                 lambda v, c=col: (tr(f"{c}.{v}") if f"{c}.{v}" in keys else v) if isinstance(v, str) else ""
             )
+    for col, family in FAMILY_COLUMNS.items():
+        if col in out and (out[col].dtype == object or pd.api.types.is_string_dtype(out[col])):
+            out[col] = [coded(family, v) for v in out[col]]
+    if "details" in out:  # audit details: only what the event set (never a row of None)
+        out["details"] = [_details(v) for v in out["details"]]
     if "floor_confirmed" in frame and "national_floor" in out:
         out["national_floor"] = [
             "" if pd.isna(v) else f"{v:g}" + ("" if ok else " *")
@@ -46,6 +63,23 @@ def labelled(frame: pd.DataFrame, columns: dict[str, str]) -> tuple[pd.DataFrame
         else:
             config[col] = st.column_config.Column(tr(key))
     return out, config
+
+
+def _details(value: object) -> object:
+    if isinstance(value, dict):
+        kept = {k: v for k, v in value.items() if not (v is None or (isinstance(v, float) and pd.isna(v)))}
+        return "; ".join(f"{k}: {v}" for k, v in kept.items()) or MISSING
+    return value
+
+
+def coded(family: str, value: object) -> object:
+    """The word for a code in the page's language (a code without a word stays as it is, and
+    tests/app/test_language.py reports it); a missing value as "—"."""
+    if value is None or (isinstance(value, float) and pd.isna(value)) or value is pd.NA:
+        return MISSING
+    if isinstance(value, str) and has_label(family, value):
+        return label(family, value, lang())
+    return value
 
 
 def show(frame: pd.DataFrame, columns: dict[str, str], *, key: str, height: int | str = "auto") -> None:

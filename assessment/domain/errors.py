@@ -30,7 +30,8 @@ class Problem:
     severity: str = "error"  # "error" blocks, "warning" does not
     indicator: str = ""  # the indicator code of the row, where the file names one
 
-    def where(self) -> str:
+    def where(self, lang: str = "en") -> str:
+        """The place in ``lang``: ``f.xlsx, 填报!J9, row 3, column B`` (zh: ``第 3 行，B 列``)."""
         parts = []
         if self.file:
             parts.append(self.file)
@@ -39,15 +40,22 @@ class Problem:
         elif self.sheet:
             parts.append(self.sheet)
         if self.row is not None:
-            parts.append(f"row {self.row}")
+            parts.append(t("language.where_row", lang, row=self.row))
         if self.column:
-            parts.append(f"column {self.column}")
-        return ", ".join(parts)
+            parts.append(t("language.where_column", lang, column=self.column))
+        return t("language.where_sep", lang).join(parts)
 
     def message(self, lang: str = "zh") -> str:
+        """What a user reads: the place and the text in ``lang``. The rule's code (a locale key such
+        as ``store.comment_required.return``) is not shown: it is for logs (:meth:`logged`)."""
         text = self.message_zh if lang == "zh" else self.message_en
-        where = self.where()
-        return f"[{self.code}] {where}: {text}" if where else f"[{self.code}] {text}"
+        where = self.where(lang)
+        sep = "：" if lang == "zh" else ": "
+        return f"{where}{sep}{text}" if where else text
+
+    def logged(self) -> str:
+        """Both languages with the rule's code, for logs and the command line."""
+        return f"[{self.code}] {self.message('zh')}\n    {self.message('en')}"
 
 
 def localized_problem(
@@ -100,4 +108,4 @@ class DataFileError(Exception):
         return "\n".join(p.message(lang) for p in self.problems)
 
     def __str__(self) -> str:  # both languages: logs and CLI users read either
-        return "\n".join(f"{p.message('zh')}\n    {p.message('en')}" for p in self.problems)
+        return "\n".join(p.logged() for p in self.problems)

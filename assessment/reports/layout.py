@@ -9,13 +9,14 @@ a header row (frozen, repeated on every printed page), the table, colour rules a
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 
 import pandas as pd
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
 from assessment.domain.i18n import t
+from assessment.domain.timefmt import beijing
 from assessment.reports.context import ReportData
 from assessment.reports.workbook import LEGEND_STATUSES, STATUS_COLOURS, STATUS_FONT_COLOURS, Column
 from assessment.reports.writer import ReportBook, SheetWriter
@@ -50,13 +51,10 @@ Formatting = tuple[int, int, int, bool]
 
 
 def as_of_text(when: datetime | None, lang: str) -> str:
-    """``data_as_of`` as ``YYYY-MM-DD HH:MM UTC`` (or "not given")."""
+    """``data_as_of`` as ``YYYY-MM-DD HH:MM 北京时间`` (naive = UTC; or "not given")."""
     if when is None:
         return t("reports.cover.not_given", lang)
-    if when.tzinfo is not None:
-        when = when.astimezone(UTC)
-        return when.strftime("%Y-%m-%d %H:%M UTC")
-    return when.strftime("%Y-%m-%d %H:%M")
+    return beijing(when, lang)
 
 
 class Report:

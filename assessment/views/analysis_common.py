@@ -168,3 +168,8 @@ def unit_text(unit: str, lang: str) -> str:
     if m:  # 中文 english
         return m[1] if lang == "zh" else m[2]
     return text
+
+
+def units_text(units: pd.Series, lang: str) -> pd.Series:
+    """A column of catalogue units in one language (:func:`unit_text`); missing stays missing."""
+    return units.map(lambda u: unit_text(u, lang) if isinstance(u, str) else u)

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import pandas as pd
 
+from assessment.domain.labels import label
 from assessment.domain.model import Edition
+from assessment.views.analysis_common import unit_text
 
 
 def indicator_table(edition: Edition, lang: str = "zh") -> pd.DataFrame:
@@ -17,8 +19,8 @@ def indicator_table(edition: Edition, lang: str = "zh") -> pd.DataFrame:
             "aspect": ind[f"aspect_{sfx}"],
             "item": ind["item_no"].astype(str) + ". " + ind[f"item_{sfx}"],
             "indicator": ind[f"name_{sfx}"],
-            "kind": ind["kind"],
-            "unit": ind["unit"],
+            "kind": ind["kind"].map(lambda k: label("kind", k, lang)),
+            "unit": ind["unit"].map(lambda u: unit_text(str(u), lang)),
             "direction": ind["direction"].map({"higher": "↑", "lower": "↓"}),
             "national_floor": ind["national_floor"],
             "floor_confirmed": ind["floor_confirmed"].astype(bool),

@@ -15,6 +15,7 @@ from assessment.domain.model import LEVEL_RANK
 from assessment.scoring.aggregation import AGGREGATE_STATUSES
 from assessment.scoring.analysis import Assessment
 from assessment.scoring.rollup import period_population
+from assessment.views.analysis_common import unit_text
 
 
 @dataclass(frozen=True)
@@ -46,6 +47,7 @@ def _indicator_names(result: Assessment, lang: str) -> pd.DataFrame:
     suffix = "zh" if lang == "zh" else "en"
     out = ind[["indicator_code", "item_code", "aspect_code", "unit", "direction", "floor_confirmed"]].copy()
     out["indicator"] = ind[f"name_{suffix}"]
+    out["unit"] = [unit_text(str(u), lang) for u in out["unit"]]
     out["item"] = ind[f"item_{suffix}"]
     out["aspect"] = ind[f"aspect_{suffix}"]
     return out

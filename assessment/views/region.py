@@ -22,7 +22,7 @@ from assessment.domain.access import UserLike
 from assessment.domain.i18n import t
 from assessment.scoring.analysis import Assessment
 from assessment.store.service_peers import PeerStanding
-from assessment.views.analysis_common import unit_text
+from assessment.views.analysis_common import unit_text, units_text
 
 
 def counties(result: Assessment) -> list[str]:
@@ -266,7 +266,7 @@ def gaps(result: Assessment, region: str, period: int, lang: str = "zh") -> pd.D
         ]
     ].copy()
     out.insert(1, "indicator", out["indicator_code"].map(ind[f"name_{suffix}"]))
-    out.insert(2, "unit", out["indicator_code"].map(ind["unit"]))
+    out.insert(2, "unit", units_text(out["indicator_code"].map(ind["unit"]), lang))
     t = result.trends
     arrows = t[(t["region_code"] == region) & (t["period"] == period)].set_index("indicator_code")["arrow"]
     out["arrow"] = out["indicator_code"].map(arrows).astype("string")

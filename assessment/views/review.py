@@ -21,6 +21,7 @@ from assessment.intake.values_copy import values_name as values_name  # for the 
 from assessment.store.completeness import COMPLETENESS_STATUSES
 from assessment.store.outcome import MergeOrigin
 from assessment.store.workflow import Submission
+from assessment.views.analysis_common import units_text
 from assessment.views.upload import column_headers, time_text
 
 STATUS_ICONS = {"reported": "✔", "late": "◔", "missing": "✖", "never_reported": "⊘"}
@@ -255,7 +256,7 @@ def values_table(values: pd.DataFrame, previous: pd.DataFrame, edition: Edition,
     out = pd.DataFrame(
         {
             "indicator": _indicator_text(v["indicator_code"], edition, lang),
-            "unit": v["indicator_code"].astype(str).map(units).astype("string"),
+            "unit": units_text(v["indicator_code"].astype(str).map(units), lang).astype("string"),
             "value": value,
             "numerator": v["numerator"].astype("float64"),
             "denominator": v["denominator"].astype("float64"),

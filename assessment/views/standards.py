@@ -26,6 +26,7 @@ from assessment.catalogue.regions import problem
 from assessment.domain.errors import Problem
 from assessment.domain.i18n import t
 from assessment.domain.model import Edition, LocalStandard, RegionTree
+from assessment.views.analysis_common import units_text
 from assessment.views.upload import column_headers, floor_text, time_text
 
 EDITABLE = ("indicator_code", "threshold", "effective_from", "effective_to", "set_by", "note")
@@ -86,7 +87,9 @@ def raised_text(ind: pd.DataFrame, edition: Edition) -> pd.Series:
     return text.fillna(ind["floor_text"]).astype("string")
 
 
-def editor_frame(standards: Sequence[LocalStandard], jurisdiction: str, edition: Edition) -> pd.DataFrame:
+def editor_frame(
+    standards: Sequence[LocalStandard], jurisdiction: str, edition: Edition, lang: str = "zh"
+) -> pd.DataFrame:
     """The editor's table: the standards ``jurisdiction`` set that are in force, in catalogue order
     then by start year. Machine column names (EDITOR_COLUMNS; the page labels them); the unit and
     the national floor (``*`` = unconfirmed) are read-only context."""
@@ -104,7 +107,7 @@ def editor_frame(standards: Sequence[LocalStandard], jurisdiction: str, edition:
     return pd.DataFrame(
         {
             "indicator_code": merged["indicator_code"].astype("string"),
-            "unit": merged["unit"].astype("string"),
+            "unit": units_text(merged["unit"], lang).astype("string"),
             "national_floor": merged["floor_text"].astype("string"),
             "threshold": merged["threshold"].astype("float64"),
             "effective_from": merged["effective_from"].astype("Int64"),
@@ -259,7 +262,7 @@ def _standards_table(
             "jurisdiction": frame["jurisdiction_code"].map(names).fillna(frame["jurisdiction_code"]),
             "indicator": frame["indicator_code"].map(ind_names).fillna(frame["indicator_code"]),
             "threshold": frame["threshold"],
-            "unit": frame["indicator_code"].map(units),
+            "unit": units_text(frame["indicator_code"].map(units), lang),
             "period": _period_text(frame["effective_from"], frame["effective_to"]),
             "set_by": frame["set_by"],
             "note": frame["note"],

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import PurePath
 
 import numpy as np
@@ -25,7 +25,9 @@ import pandas as pd
 from assessment.domain.errors import Problem
 from assessment.domain.i18n import catalogue, t
 from assessment.domain.model import Edition, RegionTree
+from assessment.domain.timefmt import beijing
 from assessment.scoring.analysis import Assessment
+from assessment.views.analysis_common import units_text
 
 # Symbols every common font has (DejaVu, Noto, Microsoft YaHei): no emoji font needed.
 SEVERITY_ICONS = {"error": "✖", "warning": "⚠"}
@@ -205,15 +207,14 @@ def time_text(col: pd.Series) -> pd.Series:
     return when.dt.strftime("%Y-%m-%d %H:%M").astype("string").fillna("")
 
 
-def beijing_time(when: datetime) -> str:
-    """A timestamp as Beijing time (naive = UTC).
+def beijing_time(when: datetime | None, lang: str = "zh") -> str:
+    """A timestamp (naive = UTC) as Beijing time with the zone named (see
+    :mod:`assessment.domain.timefmt`).
 
-    >>> beijing_time(datetime(2025, 3, 31, 16, 0))
-    '2025-04-01 00:00'
+    >>> beijing_time(datetime(2025, 3, 31, 16, 0)), beijing_time(datetime(2025, 3, 31, 16, 0), "en")
+    ('2025-04-01 00:00 北京时间', '2025-04-01 00:00 Beijing time')
     """
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return when.astimezone(BEIJING).strftime("%Y-%m-%d %H:%M")
+    return beijing(when, lang)
 
 
 def floor_text(floor: pd.Series, confirmed: pd.Series) -> pd.Series:
@@ -262,7 +263,7 @@ def gaps_table(result: Assessment, region: str, period: int, lang: str) -> pd.Da
             "item": merged[f"item_{sfx}"].astype("string"),
             "indicator": (merged["indicator_code"] + " " + merged[f"name_{sfx}"]).astype("string"),
             "value": merged["value"].astype("float64").round(2),
-            "unit": merged["unit"].astype("string"),
+            "unit": units_text(merged["unit"], lang).astype("string"),
             "floor": floor_text(merged["national_floor"].astype("float64"), merged["floor_confirmed"]),
             "local": merged["local_standard"].astype("float64"),
             "gap": merged["gap_standard"].astype("float64").round(2),

@@ -51,4 +51,4 @@ def test_the_audit_log_shows_beijing_time(demo_env: str) -> None:
     audit = next(f.value for f in at.dataframe if {"at", "actor", "action"} <= set(f.value.columns))
     shown_times = list(audit["at"])
     assert all("+00:00" not in str(x) for x in shown_times)
-    assert (newest + timedelta(hours=8)).strftime("%Y-%m-%d %H:%M") in shown_times[:5]
+    assert (newest + timedelta(hours=8)).strftime("%Y-%m-%d %H:%M 北京时间") in shown_times[:5]

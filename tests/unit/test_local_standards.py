@@ -110,7 +110,7 @@ def test_bad_row_is_refused_with_file_row_column(edition, tree, row, code, colum
     for word in words:
         assert word in p.message_en
     assert p.message_zh and p.message_zh != p.message_en
-    assert "ls.csv, row 7" in exc.value.messages("zh")
+    assert "ls.csv，第 7 行" in exc.value.messages("zh") and "ls.csv, row 7" in exc.value.messages("en")
 
 
 def test_every_problem_is_collected(edition, tree):

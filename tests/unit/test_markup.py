@@ -81,7 +81,7 @@ def test_md_frame_escapes_text_cells_and_headers_only() -> None:
     frame = pd.DataFrame({"[h]": ["**x**", None], "n": [1.5, 2.0]})
     out = md_frame(frame)
     assert list(out.columns) == [r"\[h\]", "n"]
-    assert out.iloc[0, 0] == r"\*\*x\*\*" and pd.isna(out.iloc[1, 0])
+    assert out.iloc[0, 0] == r"\*\*x\*\*" and out.iloc[1, 0] == "—"
     assert out["n"].tolist() == [1.5, 2.0]
     assert frame.iloc[0, 0] == "**x**", "the caller's frame is left alone"
 

@@ -108,7 +108,7 @@ def test_bad_tree_is_refused_naming_file_row_column(row, code, line, column, wor
     for word in words:
         assert word in p.message_en
     assert p.message_zh and p.message_zh != p.message_en
-    assert "tree.csv, row" in exc.value.messages("zh")
+    assert "tree.csv，第 7 行" in exc.value.messages("zh") and "tree.csv, row 7" in exc.value.messages("en")
 
 
 def test_cycle_is_refused_once_with_its_members():

@@ -136,7 +136,8 @@ def test_floor_text_marks_unconfirmed_floors(floor: float | None, confirmed: boo
     ],
 )
 def test_times_are_shown_in_beijing_time(when: datetime, text: str) -> None:
-    assert uv.beijing_time(when) == text
+    assert uv.beijing_time(when) == f"{text} 北京时间"
+    assert uv.beijing_time(when, "en") == f"{text} Beijing time"
     assert uv.time_text(pd.Series([when, None])).tolist() == [text, ""]
 
 

@@ -1,0 +1,90 @@
+"""Streamlit's own texts in the user's language (issue 16 point 8), set up once for every page.
+
+* ``st.selectbox`` / ``st.multiselect`` show "Choose an option" / "Choose options" when nothing is
+  chosen, and ``st.dataframe`` shows "None" for a missing value. Both take a ``placeholder``; rather
+  than ask every call to pass it, :func:`install` gives them a default in the page's language
+  ("请选择…", "—"). A call that passes its own ``placeholder`` keeps it.
+* ``st.file_uploader`` has no option for its button ("Upload") or its line "20MB per file • XLSX":
+  :func:`style` hides them with a small stylesheet, shows our own button text, and pages say the
+  limit in their own help or caption (:func:`upload_help`).
+
+Checked by tests/app/test_language.py (AppTest: every widget's placeholder) and
+tests/e2e/test_language.py (the text a real Chromium shows).
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any
+
+import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
+
+from assessment.domain.i18n import t
+from assessment.domain.labels import MISSING
+
+_INSTALLED = "_assessment_language_defaults"
+
+
+def _with_default(method: Callable[..., Any], placeholder: Callable[[], str]) -> Callable[..., Any]:
+    @functools.wraps(method)
+    def wrapper(self: DeltaGenerator, *args: Any, **kwargs: Any) -> Any:
+        if kwargs.get("placeholder") is None:
+            kwargs["placeholder"] = placeholder()
+        return method(self, *args, **kwargs)
+
+    setattr(wrapper, _INSTALLED, True)
+    return wrapper
+
+
+def install(current_lang: Callable[[], str]) -> None:
+    """Give select boxes, multiselects and dataframes placeholders in the page's language
+    (``current_lang()`` at each call: ``ui.state.lang``). Once per process; ``st.selectbox`` is
+    ``DeltaGenerator.selectbox`` bound to the main area, so both are replaced."""
+    if getattr(DeltaGenerator.selectbox, _INSTALLED, False):
+        return
+    _lang = current_lang
+    DeltaGenerator.selectbox = _with_default(  # type: ignore[method-assign]
+        DeltaGenerator.selectbox, lambda: t("language.choose", _lang())
+    )
+    DeltaGenerator.multiselect = _with_default(  # type: ignore[method-assign]
+        DeltaGenerator.multiselect, lambda: t("language.choose_many", _lang())
+    )
+    DeltaGenerator.dataframe = _with_default(DeltaGenerator.dataframe, lambda: MISSING)  # type: ignore[method-assign]
+    # the module-level st.* functions were bound to the main DeltaGenerator at import
+    main = st._main  # type: ignore[attr-defined]
+    st.selectbox = main.selectbox  # type: ignore[assignment]
+    st.multiselect = main.multiselect  # type: ignore[assignment]
+    st.dataframe = main.dataframe  # type: ignore[assignment]
+
+
+def style(lang: str) -> None:
+    """The stylesheet of this run: the file uploader's English button text and size line hidden,
+    our own button text instead (a pseudo-element, so it is not part of the page's text)."""
+    button = t("language.upload_button", lang).replace('"', "")
+    st.html(
+        "<style>"
+        "[data-testid='stFileUploaderDropzoneInstructions']{display:none}"
+        "[data-testid='stFileUploaderDropzone'] button{font-size:0}"
+        "[data-testid='stFileUploaderDropzone'] button *{display:none}"
+        f"[data-testid='stFileUploaderDropzone'] button::after{{content:\"{button}\";font-size:1rem}}"
+        "</style>"
+    )
+
+
+def upload_mb() -> int:
+    """The upload size limit in MB (``server.maxUploadSize``)."""
+    return int(st.get_option("server.maxUploadSize"))
+
+
+def upload_help(lang: str, types: list[str], mb: int | None = None) -> str:
+    """The upload limit and formats in words, for the uploader's help or a caption."""
+    if mb is None:
+        mb = int(st.get_option("server.maxUploadSize"))
+    return t(
+        "language.upload_limit",
+        lang,
+        mb=mb,
+        types="、".join(x.upper() for x in types) if lang == "zh" else ", ".join(x.upper() for x in types),
+    )
