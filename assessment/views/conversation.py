@@ -46,7 +46,7 @@ def return_notice(sub: Submission, lang: str) -> ReturnNotice | None:
     ...                "o", datetime(2025, 1, 1, tzinfo=UTC), "ev", datetime(2025, 3, 31, 16, tzinfo=UTC),
     ...                "请核实", "implausible", None, None)
     >>> n = return_notice(s, "en"); (n.reason, n.at, n.comment)
-    ('Implausible values', '2025-04-01 00:00', '请核实')
+    ('Implausible values', '2025-04-01 00:00 Beijing time', '请核实')
     """
     if sub.status != "returned":
         return None
@@ -57,7 +57,7 @@ def return_notice(sub: Submission, lang: str) -> ReturnNotice | None:
         comment=sub.review_comment or "",
         reason=t(f"store.reason.{sub.reason_code or 'other'}", lang),
         reviewer=sub.reviewed_by or "",
-        at=beijing_time(sub.reviewed_at) if sub.reviewed_at else "",
+        at=beijing_time(sub.reviewed_at, lang) if sub.reviewed_at else "",
     )
 
 

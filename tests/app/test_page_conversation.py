@@ -57,7 +57,7 @@ def test_a_returned_report_shows_the_banner_with_the_full_comment(demo_env: str,
     assert "已被退回修改" in banner
     assert returned.review_comment in banner, "the comment in full, not cut off"
     assert "数值不合理" in banner, "the reason, translated"
-    assert "2025-03-10 17:00（北京时间）" in banner, "the date in Beijing time"
+    assert "2025-03-10 17:00 北京时间" in banner, "the date in Beijing time"
     # the evaluator's pages carry no such banner
     at = open_page(PROVINCE, "zh", "region.py")
     assert "已被退回修改" not in texts(at, "warning")
