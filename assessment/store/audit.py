@@ -22,6 +22,8 @@ from sqlalchemy.engine import Connection
 
 from assessment.store.schema import audit_log
 
+NOTIFY_ACTIONS = frozenset({"submission.return", "submission.approve", "query.raise", "query.answer"})
+
 AUDIT_COLUMNS = ["id", "at", "actor", "action", "object_type", "object_id", "region_code", "details"]
 
 
@@ -53,9 +55,16 @@ def event(
 
 
 def record(conn: Connection, events: Sequence[Mapping[str, Any]]) -> None:
-    """Append audit events inside the caller's transaction (no-op for an empty list)."""
+    """Append audit events inside the caller's transaction (no-op for an empty list).
+
+    Events that notify someone (a return, an approval, a value query) queue their e-mails in the
+    same transaction when notifications are switched on (:mod:`assessment.store.notifications`)."""
     if events:
         conn.execute(sa.insert(audit_log), [dict(e) for e in events])
+        if any(e.get("action") in NOTIFY_ACTIONS for e in events):
+            from assessment.store import notifications
+
+            notifications.on_audit(conn, events)
 
 
 def read(
