@@ -54,7 +54,9 @@ class SmtpConfig:
         return self.enabled and bool(self.host) and bool(self.sender)
 
 
-def config_from_settings(values: Mapping[str, str | None], env: Mapping[str, str] | None = None) -> SmtpConfig:
+def config_from_settings(
+    values: Mapping[str, str | None], env: Mapping[str, str] | None = None
+) -> SmtpConfig:
     """The configuration from stored settings (missing ones take :data:`DEFAULTS`)."""
     env = os.environ if env is None else env
 

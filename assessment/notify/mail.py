@@ -21,7 +21,9 @@ def _text(key: str, lang: str, fields: Mapping[str, object]) -> str:
 def _fields(context: Mapping[str, object], lang: str) -> dict[str, object]:
     """Placeholders for one language: region name in that language, reason translated."""
     out = {k: ("" if v is None else v) for k, v in context.items()}
-    out["region"] = context.get(f"region_{lang}") or context.get("region_zh") or context.get("region_code", "")
+    out["region"] = (
+        context.get(f"region_{lang}") or context.get("region_zh") or context.get("region_code", "")
+    )
     reason = str(context.get("reason_code") or "")
     out["reason"] = t(f"store.reason.{reason}", lang) if f"store.reason.{reason}" in catalogue() else reason
     return out

@@ -21,7 +21,6 @@ causes them, delivered after it commits, best effort.
 from __future__ import annotations
 
 import logging
-import math
 import threading
 import weakref
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -37,6 +36,7 @@ from assessment.notify import config as cfgmod
 from assessment.notify.config import SmtpConfig, config_from_settings
 from assessment.notify.mail import compose, message
 from assessment.notify.smtp import send as smtp_send
+from assessment.notify.times import beijing_text, days_left
 from assessment.store.schema import (
     jurisdiction_deadlines,
     notification_outbox,
@@ -94,7 +94,9 @@ def current_config(conn: Connection) -> SmtpConfig:
 
 
 # -- recipients ---------------------------------------------------------------------------------
-def recipients(conn: Connection, role: str, region_code: str, skip: str | None = None) -> list[tuple[str, str]]:
+def recipients(
+    conn: Connection, role: str, region_code: str, skip: str | None = None
+) -> list[tuple[str, str]]:
     """(username, e-mail) of the enabled users of ``role`` whose scope covers ``region_code``."""
     from assessment.store.scope import access_tree
 
@@ -203,7 +205,8 @@ def _int(value: object) -> int | None:
 
 
 def remind(conn: Connection, now: datetime | None = None, days: int | None = None) -> int:
-    """Queue deadline reminders (see the module doc); how many were queued (0 when switched off)."""
+    """Queue deadline reminders (see the module doc); how many were queued (0 when switched off).
+    Not delivered here: :meth:`Store.remind` sends them after the commit."""
     from assessment.store import reference
 
     config = current_config(conn)
@@ -230,11 +233,11 @@ def remind(conn: Connection, now: datetime | None = None, days: int | None = Non
             found = due.get(leaf.code)
             if found is None or leaf.code in reported or not now < found[0] <= horizon:
                 continue
-            left = math.ceil((found[0] - now).total_seconds() / 86400)
+            left = days_left(found[0], now)
             context = {
                 **_region_names(conn, leaf.code),
                 "period": period,
-                "deadline": reference._beijing(found[0]),
+                "deadline": beijing_text(found[0]),
                 "days": left,
                 "app_url": config.app_url,
             }
@@ -242,9 +245,7 @@ def remind(conn: Connection, now: datetime | None = None, days: int | None = Non
             for username, email in recipients(conn, "official", leaf.code):
                 key = f"remind:{leaf.code}:{period}:{username}"
                 queued += enqueue(conn, "remind", leaf.code, period, username, email, subject, body, key)
-    if queued:
-        mark_for_delivery(conn)
-    return queued
+    return queued  # the caller delivers (Store.remind, synchronously)
 
 
 # -- delivery -----------------------------------------------------------------------------------
@@ -264,7 +265,10 @@ def deliver(engine: Engine, *, limit: int = 200, sender: Sender | None = None) -
             | ((o.c.status == "sending") & (o.c.last_attempt_at < now - STUCK_AFTER))
         )
         rows = conn.execute(
-            sa.select(o.c.id, o.c.status, o.c.email, o.c.subject, o.c.body).where(due).order_by(o.c.id).limit(limit)
+            sa.select(o.c.id, o.c.status, o.c.email, o.c.subject, o.c.body)
+            .where(due)
+            .order_by(o.c.id)
+            .limit(limit)
         ).all()
         claimed = []
         for row in rows:
@@ -346,5 +350,7 @@ def wait_for_delivery(timeout: float = 30.0) -> None:
 def outbox(conn: Connection, limit: int = 100) -> pd.DataFrame:
     """The newest outbox rows (no bodies). Columns: OUTBOX_COLUMNS."""
     o = notification_outbox
-    rows = conn.execute(sa.select(*(o.c[c] for c in OUTBOX_COLUMNS)).order_by(o.c.id.desc()).limit(limit)).all()
+    rows = conn.execute(
+        sa.select(*(o.c[c] for c in OUTBOX_COLUMNS)).order_by(o.c.id.desc()).limit(limit)
+    ).all()
     return pd.DataFrame([tuple(r) for r in rows], columns=OUTBOX_COLUMNS)

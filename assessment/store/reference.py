@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -23,6 +23,7 @@ from sqlalchemy.engine import Connection
 
 from assessment.catalogue.regions import TREE_COLUMNS
 from assessment.domain.model import Edition, Region, RegionTree
+from assessment.notify.times import beijing_text
 from assessment.store import audit
 from assessment.store.errors import refuse
 from assessment.store.schema import (
@@ -335,8 +336,8 @@ def set_deadline(
         raise refuse(
             "deadline_after_parent",
             per_lang={
-                "zh": {"parent": parent.name_zh, "date": _beijing(above[0])},
-                "en": {"parent": parent.name_en or parent.name_zh, "date": _beijing(above[0])},
+                "zh": {"parent": parent.name_zh, "date": beijing_text(above[0])},
+                "en": {"parent": parent.name_en or parent.name_zh, "date": beijing_text(above[0])},
             },
             period=int(period),
         )
@@ -378,9 +379,3 @@ def clear_deadline(conn: Connection, actor: str, period: int, jurisdiction: str)
             [audit.event(actor, "deadline.clear", "period", period, region_code=jurisdiction)],
         )
     return bool(gone)
-
-
-def _beijing(when: datetime) -> str:
-    """``2026-03-31 24:00``-style text of a UTC time in Beijing time (UTC+8), zone named by callers."""
-    local = _utc(when) + timedelta(hours=8)
-    return f"{local:%Y-%m-%d %H:%M}"

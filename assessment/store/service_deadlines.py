@@ -124,7 +124,7 @@ class StoreDeadlines:
         first: nothing is stored when one is wrong."""
         unknown = sorted(set(values) - set(notify_config.SETTING_KEYS))
         if unknown:
-            raise refuse("notify_unknown_setting", key=", ".join(unknown))
+            raise refuse("notify_unknown_setting", setting=", ".join(unknown))
         clean = {k: str(v).strip() for k, v in values.items()}
         merged = {**self.notification_settings(actor), **clean}
         problems = check_settings(merged)
@@ -177,5 +177,7 @@ class StoreDeadlines:
         subject, body = compose("test", {"app_url": config.app_url})
         result = send(config, [message(config, to, subject, body)])[0]
         with self.transaction() as conn:
-            audit.record(conn, [audit.event(actor, "notify.test", "setting", "smtp", details={"ok": result is None})])
+            audit.record(
+                conn, [audit.event(actor, "notify.test", "setting", "smtp", details={"ok": result is None})]
+            )
         return result
