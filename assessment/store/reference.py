@@ -28,9 +28,9 @@ from assessment.store import audit
 from assessment.store.errors import refuse
 from assessment.store.schema import (
     editions,
+    jurisdiction_deadlines,
     region_boundaries,
     region_populations,
-    jurisdiction_deadlines,
     regions,
     settings,
 )

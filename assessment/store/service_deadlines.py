@@ -129,7 +129,12 @@ class StoreDeadlines:
         merged = {**self.notification_settings(actor), **clean}
         problems = check_settings(merged)
         if problems:
-            raise StoreError([problem(f"notify_bad_{key}", **fields) for key, fields in problems])
+            raise StoreError(
+                [
+                    problem(f"notify_bad_{key}", per_lang={"zh": fields, "en": fields})
+                    for key, fields in problems
+                ]
+            )
 
         def work(conn: Connection) -> None:
             for key, value in clean.items():
