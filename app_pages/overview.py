@@ -13,6 +13,7 @@ from ui.data_analysis import jurisdiction_select, period_select
 from ui.editions_ui import edition_caption
 from ui.national import national_panel
 from ui.state import lang, tr
+from ui.todo import todo_panel
 
 L = lang()
 tree = data.region_tree()
@@ -21,6 +22,7 @@ user = guard("view", home, roles=("evaluator", "admin"))
 title = st.empty()
 root = jurisdiction_select(tree, home, key="overview_region", allowed=lambda c: can(user, "view", c))
 title.title(tr("overview.title", region=region_label(tree, root, L)))
+todo_panel(user, home, roles=("evaluator",))  # waiting reviews, overdue regions, open queries (issue 16)
 
 col_period, col_basis, col_pending = st.columns([1, 2, 1])
 basis = col_basis.radio(

@@ -12,6 +12,7 @@ from assessment.views.upload import beijing_time, problems_frame
 from ui import data, upload_files
 from ui import data_workflow as wf
 from ui.auth import guard, home_region
+from ui.deadlines import deadline_panel
 from ui.safe import md, md_frame
 from ui.state import lang, tr
 
@@ -37,6 +38,7 @@ for col, (status, n) in zip(st.columns(len(counts)), counts.items(), strict=True
 st.caption(tr("review.partial_count", n=views.partial_count(completeness), expected=expected))
 st.dataframe(views.completeness_table(completeness, tree, L), hide_index=True, key="review_completeness")
 st.caption(tr("review.completeness_caption"))
+deadline_panel(s, user, period, completeness, tree, L, scope)  # deadline, not reported, export (issue 16)
 
 st.subheader(tr("review.queue_title"))
 queue = s.review_queue(actor)

@@ -10,6 +10,7 @@ from assessment.views import upload as views
 from ui import data
 from ui import data_workflow as wf
 from ui.auth import guard, home_region
+from ui.deadlines import deadline_caption
 from ui.safe import md, md_frame
 from ui.state import lang, tr
 
@@ -27,14 +28,12 @@ regions = views.template_regions(tree, scope)
 col_period, col_region = st.columns(2)
 mine = s.submissions(actor)["period"].tolist()
 period = wf.period_select(tr("upload.period"), "upload_period", mine, 5, where=col_period)
-due = wf.deadlines([period])
 region = regions[0]
 if len(regions) > 1:
     region = col_region.selectbox(
         tr("upload.region"), regions, format_func=lambda c: region_label(tree, c, L), key="upload_region"
     )
-if period in due:
-    col_period.caption(tr("upload.deadline", deadline=views.beijing_time(due[period])))
+deadline_caption(s, user, region, period, col_period)  # the region's own deadline, days left (issue 16)
 
 st.subheader(tr("upload.step_template"))
 st.download_button(

@@ -21,7 +21,9 @@ from assessment.domain.i18n import t
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the ``notify`` sub-command."""
-    parser = summarised_parser(subparsers, "notify", "send e-mail notifications and reminders / 发送邮件通知", __doc__)
+    parser = summarised_parser(
+        subparsers, "notify", "send e-mail notifications and reminders / 发送邮件通知", __doc__
+    )
     parser.add_argument("action", choices=("send", "remind", "status"), help="send | remind | status")
     parser.add_argument("--days", type=int, default=None, help="days of notice / 提前提醒天数")
     actor_argument(parser, default="system")
