@@ -5,6 +5,9 @@
 Off by default: nothing is queued or sent until an administrator switches ``notify.enabled`` on and
 gives an SMTP host. The password comes only from the environment (``ASSESSMENT_SMTP_PASSWORD``): it
 is never stored in the database nor shown.
+
+May import :mod:`assessment.domain` only (the texts come from its ``i18n``); the store imports this
+package, never the other way round.
 """
 
 from assessment.notify.config import SETTING_KEYS, SmtpConfig, config_from_settings

@@ -37,6 +37,7 @@ from assessment.notify.config import SmtpConfig, config_from_settings
 from assessment.notify.mail import compose, message
 from assessment.notify.smtp import send as smtp_send
 from assessment.notify.times import beijing_text, days_left
+from assessment.store import audit, reference
 from assessment.store.schema import (
     jurisdiction_deadlines,
     notification_outbox,
@@ -45,6 +46,7 @@ from assessment.store.schema import (
     submissions,
     users,
 )
+from assessment.store.scope import access_tree
 
 LOG = logging.getLogger("assessment.notify")
 NOTIFY_ACTIONS = {
@@ -74,9 +76,7 @@ Sender = Callable[[SmtpConfig, Sequence[EmailMessage]], list[str | None]]
 
 
 def _now() -> datetime:
-    from assessment.store.audit import utcnow
-
-    return utcnow()
+    return audit.utcnow()
 
 
 # -- configuration ------------------------------------------------------------------------------
@@ -98,8 +98,6 @@ def recipients(
     conn: Connection, role: str, region_code: str, skip: str | None = None
 ) -> list[tuple[str, str]]:
     """(username, e-mail) of the enabled users of ``role`` whose scope covers ``region_code``."""
-    from assessment.store.scope import access_tree
-
     tree = access_tree(conn)
     if region_code not in tree:
         return []
@@ -207,8 +205,6 @@ def _int(value: object) -> int | None:
 def remind(conn: Connection, now: datetime | None = None, days: int | None = None) -> int:
     """Queue deadline reminders (see the module doc); how many were queued (0 when switched off).
     Not delivered here: :meth:`Store.remind` sends them after the commit."""
-    from assessment.store import reference
-
     config = current_config(conn)
     if not config.usable:
         return 0
@@ -354,3 +350,6 @@ def outbox(conn: Connection, limit: int = 100) -> pd.DataFrame:
         sa.select(*(o.c[c] for c in OUTBOX_COLUMNS)).order_by(o.c.id.desc()).limit(limit)
     ).all()
     return pd.DataFrame([tuple(r) for r in rows], columns=OUTBOX_COLUMNS)
+
+
+audit.HOOKS.append(on_audit)  # every audit batch with a notifying action passes through the outbox
