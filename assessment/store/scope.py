@@ -141,7 +141,7 @@ def deadline(conn: Connection, actor: str, jurisdiction: str | None = None) -> U
     if jurisdiction is None:
         jurisdiction = tree.root.code if len(tree) else None
     elif jurisdiction not in tree:
-        authorize(conn, actor, "view")  # an unknown user learns nothing about codes
+        users.require(conn, actor)  # an unknown user learns nothing about codes
         raise refuse("unknown_region_code", code=jurisdiction)
     return authorize(conn, actor, "set_deadline", jurisdiction)
 
