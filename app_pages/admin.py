@@ -12,6 +12,7 @@ from assessment.views.upload import beijing_time
 from ui import data, tables
 from ui.admin_boundaries import boundaries_tab
 from ui.admin_editions import editions_tab
+from ui.admin_mail import mail_panel
 from ui.admin_regions import regions_tab
 from ui.admin_setup import checklist, deadlines_tab
 from ui.auth import guard
@@ -124,3 +125,4 @@ with t_audit:
 
 with t_deadlines:
     deadlines_tab(store, user, L)
+    mail_panel(store, user, L)  # SMTP settings, e-mail addresses, outbox (issue 16)

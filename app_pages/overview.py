@@ -7,7 +7,7 @@ import streamlit as st
 
 from assessment.scoring.analysis import aspect_matrix, region_label
 from assessment.views import overview as view
-from ui import charts, columns, data, tables
+from ui import charts, columns, data, tables, todo
 from ui.auth import can, guard, home_region
 from ui.data_analysis import jurisdiction_select, period_select
 from ui.editions_ui import edition_caption
@@ -21,6 +21,7 @@ user = guard("view", home, roles=("evaluator", "admin"))
 title = st.empty()
 root = jurisdiction_select(tree, home, key="overview_region", allowed=lambda c: can(user, "view", c))
 title.title(tr("overview.title", region=region_label(tree, root, L)))
+todo.todo_panel(user, home, roles=("evaluator",))  # waiting reviews, overdue regions, open queries (issue 16)
 
 col_period, col_basis, col_pending = st.columns([1, 2, 1])
 basis = col_basis.radio(

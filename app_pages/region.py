@@ -13,6 +13,7 @@ from ui.auth import guard, home_region
 from ui.data_analysis import period_select, url_select
 from ui.national import national_panel
 from ui.state import lang, tr
+from ui.todo import todo_panel
 
 L = lang()
 home = home_region()
@@ -32,6 +33,7 @@ else:
 guard("view", region)  # second line of defence; the store filters too
 st.title(tr("region.title", region=region_label(result.tree, region, L)))
 conversation.official_banner(user.username, user.role, home)  # returns to answer, open queries
+todo_panel(user, home, roles=("official",))  # a return, open queries, the next deadline (issue 16)
 if not result.periods:
     st.info(tr("overview.no_periods"))
     st.stop()

@@ -11,6 +11,7 @@ from assessment.views.upload import beijing_time
 from ui import conversation, data, upload_files
 from ui import data_workflow as wf
 from ui.auth import guard, home_region
+from ui.deadlines import deadline_panel
 from ui.problems import show_problems
 from ui.review_decision import decision_form
 from ui.safe import md
@@ -39,6 +40,7 @@ for col, (status, n) in zip(st.columns(len(counts)), counts.items(), strict=True
 st.caption(tr("review.partial_count", n=views.partial_count(completeness), expected=expected))
 st.dataframe(views.completeness_table(completeness, tree, L), hide_index=True, key="review_completeness")
 st.caption(tr("review.completeness_caption"))
+deadline_panel(s, user, period, completeness, tree, L, scope)  # deadline, not reported, export (issue 16)
 
 st.subheader(tr("review.queue_title"))
 queue = s.review_queue(actor)

@@ -11,6 +11,7 @@ from ui import conversation, data
 from ui import data_workflow as wf
 from ui.auth import guard, home_region
 from ui.chrome import upload_mb
+from ui.deadlines import deadline_caption
 from ui.problems import show_problems
 from ui.safe import md
 from ui.state import lang, tr, tr_plain
@@ -45,14 +46,12 @@ regions = views.template_regions(tree, scope)
 col_period, col_region = st.columns(2)
 mine = s.submissions(actor)["period"].tolist()
 period = wf.period_select(tr("upload.period"), "upload_period", mine, 5, where=col_period)
-due = wf.deadlines([period])
 region = regions[0]
 if len(regions) > 1:
     region = col_region.selectbox(
         tr("upload.region"), regions, format_func=lambda c: region_label(tree, c, L), key="upload_region"
     )
-if period in due:
-    col_period.caption(tr("upload.deadline", deadline=views.beijing_time(due[period], L)))
+deadline_caption(s, user, region, period, col_period)  # the region's own deadline, days left (issue 16)
 conversation.official_banner(actor, user.role, region, period)  # a return to answer, open queries
 history = s.submissions(actor, region_code=region, period=period)
 returned = bool(len(history)) and str(history.sort_values("version")["status"].iloc[-1]) == "returned"

@@ -11,8 +11,8 @@ official      ``view``, ``download_template`` and ``upload`` for their own regio
 evaluator     ``view``, ``download_template``, ``review`` and ``export`` anywhere within their
               jurisdiction (the scope region and everything below it); ``set_standard`` for their
               own jurisdiction only (a standard is set *by* a jurisdiction: a provincial evaluator
-              does not set a prefecture's standards); ``set_deadline`` when their jurisdiction is
-              the root of the tree (reporting deadlines are province-wide).
+              does not set a prefecture's standards) and ``set_deadline`` likewise (the province
+              sets the province's deadline, a prefecture may set an earlier one for its own).
 admin         ``view``, ``download_template`` and ``export`` everywhere (scope ignored);
               ``manage_users``, ``manage_regions``, ``manage_editions``, ``manage_settings``,
               ``set_deadline``, ``view_audit`` and ``download_original`` (an upload's original bytes,
@@ -71,7 +71,7 @@ RULES: dict[str, dict[str, str]] = {
         "review": WITHIN,
         "export": WITHIN,
         "set_standard": EXACT,
-        "set_deadline": ROOT,
+        "set_deadline": EXACT,
     },
     "admin": {
         "view": GLOBAL,

@@ -12,7 +12,7 @@ Actions written by the store: ``submission.import``, ``submission.supersede``, `
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -21,6 +21,11 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from assessment.store.schema import audit_log
+
+NOTIFY_ACTIONS = frozenset({"submission.return", "submission.approve", "query.raise", "query.answer"})
+# Called with (conn, events) in the same transaction when a batch holds one of NOTIFY_ACTIONS:
+# assessment.store.notifications registers its outbox here when it is imported (by the Store).
+HOOKS: list[Callable[[Connection, Sequence[Mapping[str, Any]]], object]] = []
 
 AUDIT_COLUMNS = ["id", "at", "actor", "action", "object_type", "object_id", "region_code", "details"]
 
@@ -53,9 +58,16 @@ def event(
 
 
 def record(conn: Connection, events: Sequence[Mapping[str, Any]]) -> None:
-    """Append audit events inside the caller's transaction (no-op for an empty list)."""
+    """Append audit events inside the caller's transaction (no-op for an empty list).
+
+    Events that notify someone (a return, an approval, a value query) go to the :data:`HOOKS` in the
+    same transaction: the notification outbox queues their e-mails when switched on
+    (:mod:`assessment.store.notifications`)."""
     if events:
         conn.execute(sa.insert(audit_log), [dict(e) for e in events])
+        if any(e.get("action") in NOTIFY_ACTIONS for e in events):
+            for hook in HOOKS:
+                hook(conn, events)
 
 
 def read(

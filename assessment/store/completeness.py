@@ -17,12 +17,17 @@ an expected count, ``indicators_expected`` is empty and ``partial`` False. Parti
 the status, not a status of its own: a partial report is still ``reported`` or ``late``.
 
 Timeliness counts the first upload: a county that reported on time and was asked to correct its
-figures after the deadline is still on time. The deadline is the one passed in, else the one stored
-for the period (:meth:`Store.set_deadline`), else none.
+figures after the deadline is still on time. The deadline is the one passed in (one for every
+region), else each region's effective deadline (issue 16: the earliest one set by its province or
+prefecture, :func:`assessment.store.reference.effective_deadline`), else none. ``deadline`` is the
+deadline that applies to the row, ``deadline_by`` the jurisdiction that set it (empty when passed in),
+and ``overdue`` is True for a region that has reported nothing for the period although its deadline
+has passed (at ``now``).
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, datetime
 
 import numpy as np
@@ -53,23 +58,29 @@ COLUMNS = [
     "indicators_reported",
     "indicators_expected",
     "partial",
+    "deadline_by",
+    "overdue",
 ]
 
 
 def completeness(
     conn: Connection,
     period: int,
-    deadline: datetime | None,
+    deadline: datetime | Mapping[str, tuple[datetime, str]] | None,
     tree: RegionTree,
     jurisdiction: str | None = None,
     expected_indicators: int | None = None,
+    now: datetime | None = None,
 ) -> pd.DataFrame:
     """One row per region expected to report for ``period``, in tree order. Columns: COLUMNS.
 
+    ``deadline``: one deadline for every region, or the effective deadline and the jurisdiction
+    that set it per region code (:func:`assessment.store.reference.effective_deadlines`).
     ``expected_indicators``: the edition's number of indicators (``len(edition.indicators)``), for
     ``indicators_expected`` and ``partial``."""
-    if deadline is not None and deadline.tzinfo is None:
+    if isinstance(deadline, datetime) and deadline.tzinfo is None:
         deadline = deadline.replace(tzinfo=UTC)
+    now = now or datetime.now(UTC)
     if jurisdiction is not None and jurisdiction not in tree:
         raise refuse("unknown_region", file="", codes=jurisdiction, count=1)
     within = (
@@ -116,12 +127,17 @@ def completeness(
     )
     first_at = pd.to_datetime(out["first_uploaded_at"], utc=True)
     has = first_at.notna().to_numpy()
-    if deadline is not None:
-        late_by = (first_at - pd.Timestamp(deadline)).dt.total_seconds() / 86400
-        is_late = (late_by > 0).fillna(False).to_numpy(dtype=bool)
+    if isinstance(deadline, Mapping):
+        found = [deadline.get(str(c)) for c in out["region_code"]]
+        due = pd.to_datetime(pd.Series([f[0] if f else pd.NaT for f in found], index=out.index), utc=True)
+        due_by = pd.Series([f[1] if f else pd.NA for f in found], index=out.index, dtype="string")
     else:
-        late_by = pd.Series(np.nan, index=out.index)
-        is_late = np.zeros(len(out), dtype=bool)
+        due = pd.Series(pd.Timestamp(deadline) if deadline is not None else pd.NaT, index=out.index)
+        due = pd.to_datetime(due, utc=True)
+        due_by = pd.Series(pd.NA, index=out.index, dtype="string")
+    late_by = (first_at - due).dt.total_seconds() / 86400
+    is_late = (late_by > 0).fillna(False).to_numpy(dtype=bool)
+    overdue = (~first_at.notna() & (due < pd.Timestamp(now).tz_convert(UTC))).fillna(False).astype(bool)
     ever_mask = out["region_code"].isin(ever).to_numpy()
     status = np.select(
         [has & is_late, has, ever_mask], ["late", "reported", "missing"], default="never_reported"
@@ -135,7 +151,9 @@ def completeness(
         latest_version=out["latest_version"].astype("Int64"),
         approved_version=out["approved_version"].astype("Int64"),
         latest_status=out["latest_status"].astype("string"),
-        deadline=pd.Timestamp(deadline) if deadline is not None else pd.NaT,
+        deadline=due,
+        deadline_by=due_by,
+        overdue=overdue.to_numpy(dtype=bool),
         indicators_reported=out["indicators_reported"].astype("Int64"),
     )
     return mark_partial(out, expected_indicators)[COLUMNS].reset_index(drop=True)

@@ -14,8 +14,8 @@ the regions.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
-from datetime import datetime
+from collections.abc import Iterable, Mapping
+from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -23,14 +23,15 @@ from sqlalchemy.engine import Connection
 
 from assessment.catalogue.regions import TREE_COLUMNS
 from assessment.domain.model import Edition, Region, RegionTree
+from assessment.notify.times import beijing_text
 from assessment.store import audit
 from assessment.store.errors import refuse
 from assessment.store.schema import (
     editions,
+    jurisdiction_deadlines,
     region_boundaries,
     region_populations,
     regions,
-    reporting_deadlines,
     settings,
 )
 
@@ -228,28 +229,153 @@ def set_setting(conn: Connection, actor: str, key: str, value: str) -> None:
     audit.record(conn, [audit.event(actor, "setting.set", "setting", key, details={"value": value}, at=now)])
 
 
-def get_deadline(conn: Connection, period: int) -> datetime | None:
-    """The reporting deadline of ``period``, or None."""
+def _root_code(conn: Connection) -> str | None:
+    """The code of the tree's root (the first active region without a parent), or None."""
     return conn.execute(
-        sa.select(reporting_deadlines.c.deadline).where(reporting_deadlines.c.period == int(period))
+        sa.select(regions.c.code)
+        .where(regions.c.parent_code.is_(None), regions.c.active.is_(True))
+        .order_by(regions.c.sort_order)
+        .limit(1)
     ).scalar()
 
 
-def set_deadline(conn: Connection, actor: str, period: int, deadline: datetime) -> None:
-    """Set the reporting deadline of ``period`` (naive datetimes are taken as UTC) and audit it."""
+def deadlines_set(conn: Connection, period: int) -> dict[str, datetime]:
+    """Every deadline set for ``period``, by jurisdiction code."""
+    d = jurisdiction_deadlines
+    rows = conn.execute(sa.select(d.c.jurisdiction_code, d.c.deadline).where(d.c.period == int(period)))
+    return {str(code): when for code, when in rows}
+
+
+def deadline_rows(conn: Connection, periods: Iterable[int] | None = None) -> list[dict[str, Any]]:
+    """The stored deadlines (jurisdiction_code, period, deadline, set_by, set_at), newest period first."""
+    d = jurisdiction_deadlines
+    query = sa.select(d).order_by(d.c.period.desc(), d.c.jurisdiction_code)
+    if periods is not None:
+        query = query.where(d.c.period.in_(sorted({int(p) for p in periods})))
+    return [dict(r) for r in conn.execute(query).mappings()]
+
+
+def get_deadline(conn: Connection, period: int, jurisdiction: str | None = None) -> datetime | None:
+    """The deadline ``jurisdiction`` set for ``period`` (None: the root's, the province-wide one)."""
+    code = jurisdiction if jurisdiction is not None else _root_code(conn)
+    if code is None:
+        return None
+    d = jurisdiction_deadlines
+    return conn.execute(
+        sa.select(d.c.deadline).where(d.c.period == int(period), d.c.jurisdiction_code == code)
+    ).scalar()
+
+
+def effective_deadline(
+    tree: RegionTree, set_: Mapping[str, datetime], code: str
+) -> tuple[datetime, str] | None:
+    """The deadline that binds ``code`` and the jurisdiction that set it: the earliest deadline set
+    on the way from ``code`` up to the root (a lower level's deadline overrides the higher one, and
+    may only be earlier; should a higher level later move its own before it, the higher one wins).
+    Ties go to the nearest. None when nobody above set one."""
+    if code not in tree:
+        return None
+    best: tuple[datetime, str] | None = None
+    for c in [code, *(a.code for a in tree.ancestors(code))]:
+        when = set_.get(c)
+        if when is not None and (best is None or when < best[0]):
+            best = (when, c)
+    return best
+
+
+def effective_deadlines(tree: RegionTree, set_: Mapping[str, datetime]) -> dict[str, tuple[datetime, str]]:
+    """:func:`effective_deadline` of every region of ``tree`` that has one (one pass, parents first)."""
+    out: dict[str, tuple[datetime, str]] = {}
+    if not set_:
+        return out
+
+    def of(code: str) -> tuple[datetime, str] | None:
+        if code in out:
+            return out[code]
+        reg = tree.get(code)
+        above = of(reg.parent_code) if reg.parent_code is not None and reg.parent_code in tree else None
+        own = set_.get(code)
+        best = above
+        if own is not None and (best is None or own <= best[0]):
+            best = (own, code)
+        if best is not None:
+            out[code] = best
+        return best
+
+    for r in tree:
+        of(r.code)
+    return out
+
+
+def _utc(when: datetime) -> datetime:
+    return when.astimezone(UTC) if when.tzinfo else when.replace(tzinfo=UTC)
+
+
+def set_deadline(
+    conn: Connection,
+    actor: str,
+    period: int,
+    deadline: datetime,
+    jurisdiction: str | None = None,
+    tree: RegionTree | None = None,
+) -> None:
+    """Set the reporting deadline ``jurisdiction`` (None: the root) gives its regions for ``period``
+    (naive datetimes are taken as UTC) and audit it. Refused when a jurisdiction above has an
+    earlier deadline (``store.deadline_after_parent``), or when there is no region tree."""
+    code = jurisdiction if jurisdiction is not None else _root_code(conn)
+    if code is None:
+        raise refuse("deadline_no_tree")
+    tree = tree if tree is not None else region_tree(conn)
+    if code not in tree:
+        raise refuse("unknown_region_code", code=code)
+    deadline = _utc(deadline)
+    set_ = deadlines_set(conn, period)
+    above = effective_deadline(tree, {k: v for k, v in set_.items() if k != code}, code)
+    if above is not None and above[1] != code and deadline > above[0]:
+        parent = tree.get(above[1])
+        raise refuse(
+            "deadline_after_parent",
+            per_lang={
+                "zh": {"parent": parent.name_zh, "date": beijing_text(above[0])},
+                "en": {"parent": parent.name_en or parent.name_zh, "date": beijing_text(above[0])},
+            },
+            period=int(period),
+        )
     now = audit.utcnow()
     values = {"deadline": deadline, "set_by": actor, "set_at": now}
-    if get_deadline(conn, period) is None:
-        conn.execute(sa.insert(reporting_deadlines).values(period=int(period), **values))
-    else:
+    d = jurisdiction_deadlines
+    if code in set_:
         conn.execute(
-            sa.update(reporting_deadlines).where(reporting_deadlines.c.period == int(period)).values(values)
+            sa.update(d).where(d.c.period == int(period), d.c.jurisdiction_code == code).values(values)
         )
+    else:
+        conn.execute(sa.insert(d).values(jurisdiction_code=code, period=int(period), **values))
     audit.record(
         conn,
         [
             audit.event(
-                actor, "deadline.set", "period", period, details={"deadline": deadline.isoformat()}, at=now
+                actor,
+                "deadline.set",
+                "period",
+                period,
+                region_code=code,
+                details={"deadline": deadline.isoformat(), "jurisdiction": code},
+                at=now,
             )
         ],
     )
+
+
+def clear_deadline(conn: Connection, actor: str, period: int, jurisdiction: str) -> bool:
+    """Remove the deadline ``jurisdiction`` set for ``period`` (its regions fall back to the one
+    above); False when it had none. Audited."""
+    d = jurisdiction_deadlines
+    gone = conn.execute(
+        sa.delete(d).where(d.c.period == int(period), d.c.jurisdiction_code == jurisdiction)
+    ).rowcount
+    if gone:
+        audit.record(
+            conn,
+            [audit.event(actor, "deadline.clear", "period", period, region_code=jurisdiction)],
+        )
+    return bool(gone)

@@ -69,6 +69,7 @@ users = sa.Table(
     sa.Column("failed_attempts", sa.Integer, nullable=False, server_default="0"),
     sa.Column("locked_until", UTCDateTime, nullable=True),
     sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("email", sa.String(255), nullable=True),  # notifications (migration 0009)
     sa.CheckConstraint(_in("role", ROLES), name="role"),
 )
 
@@ -194,15 +195,6 @@ upload_blobs = sa.Table(
     sa.Column("size", sa.BigInteger, nullable=False),
     sa.Column("data", sa.LargeBinary, nullable=False),
     sa.Column("created_at", UTCDateTime, nullable=False),
-)
-
-reporting_deadlines = sa.Table(
-    "reporting_deadlines",
-    metadata,
-    sa.Column("period", sa.Integer, primary_key=True, autoincrement=False),
-    sa.Column("deadline", UTCDateTime, nullable=False),
-    sa.Column("set_by", sa.String(64), nullable=False),
-    sa.Column("set_at", UTCDateTime, nullable=False),
 )
 
 submissions = sa.Table(
@@ -383,6 +375,43 @@ value_queries = sa.Table(
 # --- end of migration 0008 -----------------------------------------------------------------------
 
 # --- issue 16, points 2, 3: deadlines per jurisdiction, e-mail, notifications (migration 0009) ---
+
+# The reporting deadline a jurisdiction set for a period (replaces the province-wide
+# ``reporting_deadlines`` of migration 0001). A region's effective deadline is the earliest one set
+# on its way up to the root (assessment.store.deadlines).
+jurisdiction_deadlines = sa.Table(
+    "jurisdiction_deadlines",
+    metadata,
+    sa.Column("jurisdiction_code", sa.String(12), sa.ForeignKey("regions.code"), primary_key=True),
+    sa.Column("period", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("deadline", UTCDateTime, nullable=False),
+    sa.Column("set_by", sa.String(64), nullable=False),
+    sa.Column("set_at", UTCDateTime, nullable=False),
+)
+
+# E-mail notifications waiting to be sent, sent, or failed (assessment.store.notifications): rows
+# are queued in the transaction of the action that caused them and delivered after its commit.
+OUTBOX_STATUSES = ("pending", "sending", "sent", "failed")
+notification_outbox = sa.Table(
+    "notification_outbox",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("kind", sa.String(32), nullable=False),
+    sa.Column("region_code", sa.String(12), nullable=True),
+    sa.Column("period", sa.Integer, nullable=True),
+    sa.Column("recipient", sa.String(64), nullable=False),
+    sa.Column("email", sa.String(255), nullable=False),
+    sa.Column("subject", sa.String(255), nullable=False),
+    sa.Column("body", sa.Text, nullable=False),
+    sa.Column("status", sa.String(16), nullable=False, index=True),
+    sa.Column("attempts", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("last_error", sa.Text, nullable=True),
+    sa.Column("last_attempt_at", UTCDateTime, nullable=True),
+    sa.Column("sent_at", UTCDateTime, nullable=True),
+    sa.Column("dedupe_key", sa.String(200), nullable=True, unique=True),
+    sa.CheckConstraint(_in("status", OUTBOX_STATUSES), name="status"),
+)
 
 
 # --- end of migration 0009 -----------------------------------------------------------------------

@@ -134,10 +134,16 @@ def visible_regions(conn: Connection, actor: str) -> set[str]:
     return access.visible_regions(user, tree)
 
 
-def deadline(conn: Connection, actor: str) -> User:
-    """Reporting deadlines are province-wide: an evaluator of the tree's root, or an admin."""
+def deadline(conn: Connection, actor: str, jurisdiction: str | None = None) -> User:
+    """A jurisdiction's reporting deadline (None: the root's, province-wide) is set by the evaluator
+    of exactly that jurisdiction, or an admin (issue 16)."""
     tree = access_tree(conn)
-    return authorize(conn, actor, "set_deadline", tree.root.code if len(tree) else None)
+    if jurisdiction is None:
+        jurisdiction = tree.root.code if len(tree) else None
+    elif jurisdiction not in tree:
+        users.require(conn, actor)  # an unknown user learns nothing about codes
+        raise refuse("unknown_region_code", code=jurisdiction)
+    return authorize(conn, actor, "set_deadline", jurisdiction)
 
 
 def review_history(conn: Connection, actor: str, submission_id: int | None = None) -> pd.DataFrame:
@@ -172,9 +178,9 @@ def completeness(
         access.require(user, "view", jurisdiction, tree)
     elif seen is not None:
         jurisdiction = user.scope_region_code
-    when = when or reference.get_deadline(conn, period)
     active = given if given is not None else reference.region_tree(conn)
-    frame = reporting.completeness(conn, period, when, active, jurisdiction)
+    due = when or reference.effective_deadlines(active, reference.deadlines_set(conn, period))
+    frame = reporting.completeness(conn, period, due, active, jurisdiction)
     if seen is not None:
         frame = frame.loc[frame["region_code"].isin(seen)].reset_index(drop=True)
     return frame

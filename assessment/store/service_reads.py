@@ -132,11 +132,6 @@ class StoreReads:
         with self.read() as conn:
             return standards.history(conn)
 
-    def deadline(self, period: int) -> datetime | None:
-        """The stored reporting deadline of a period, or None."""
-        with self.read() as conn:
-            return reference.get_deadline(conn, period)
-
     # -- submissions ------------------------------------------------------------------------
     def submission(self, actor: str, submission_id: int) -> Submission:
         """One submission version."""

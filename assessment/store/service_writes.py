@@ -161,14 +161,6 @@ class StoreWrites:
             lambda c: scope.authorize(c, actor, "set_standard", std.jurisdiction_code),
         )
 
-    def set_deadline(self, actor: str, period: int, deadline: datetime) -> None:
-        """Set the reporting deadline of a period (naive = UTC)."""
-        self._write(
-            actor,
-            lambda c: reference.set_deadline(c, actor, period, deadline),
-            lambda c: scope.deadline(c, actor),
-        )
-
     # -- submissions ------------------------------------------------------------------------
     def import_upload(
         self,

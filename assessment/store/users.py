@@ -32,6 +32,7 @@ class User:
     failed_attempts: int
     locked_until: datetime | None
     created_at: datetime
+    email: str | None = None  # for notifications (migration 0009)
 
 
 def get(conn: Connection, username: str) -> User | None:

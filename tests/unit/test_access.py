@@ -83,7 +83,9 @@ CASES = [
     (PREF_EVAL, "set_standard", "990101", False),  # a county's standard is not the prefecture's
     (PREF_EVAL, "set_standard", "990000", False),
     (PREF_EVAL, "set_standard", "990200", False),
-    (PREF_EVAL, "set_deadline", "990100", False),  # deadlines are province-wide
+    (PREF_EVAL, "set_deadline", "990100", True),  # its own jurisdiction's deadline (issue 16)
+    (PREF_EVAL, "set_deadline", "990000", False),
+    (PREF_EVAL, "set_deadline", "990101", False),
     (PREF_EVAL, "upload", "990101", False),
     # provincial evaluator
     (PROV_EVAL, "view", "990202", True),

@@ -68,7 +68,7 @@ def test_pages_are_thin(path: Path) -> None:
 LAYERS: tuple[tuple[str, ...], ...] = (
     ("domain",),
     ("catalogue",),
-    ("intake",),
+    ("intake", "notify"),
     ("store",),
     ("scoring", "auth"),
     ("demo",),

@@ -149,6 +149,7 @@ def test_access_scopes_below_a_national_root():
         *("990000", "990100", "990101", "990102", "990200", "990201", "990202", "999001")
     }
     assert region_filter(nation, TREE) is None  # the whole tree
-    # deadlines are set for the whole tree: only from its root, now the nation
-    assert not allowed(province, "set_deadline", "990000", TREE)
+    # each jurisdiction sets its own deadline (issue 16): the province its own, not the nation's
+    assert allowed(province, "set_deadline", "990000", TREE)
+    assert not allowed(province, "set_deadline", NATIONAL_ROOT, TREE)
     assert allowed(nation, "set_deadline", NATIONAL_ROOT, TREE)
