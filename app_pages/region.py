@@ -7,13 +7,13 @@ import streamlit as st
 from assessment.domain.disclosure import note, restricted
 from assessment.scoring.analysis import region_label
 from assessment.views import region as view
-from ui import charts, conversation, data, tables
+from ui import charts, data, tables
 from ui import data_workflow as wf
 from ui.auth import guard, home_region
 from ui.data_analysis import period_select, url_select
 from ui.national import national_panel
 from ui.state import lang, tr
-from ui.todo import todo_panel
+from ui.todo import official_landing
 
 L = lang()
 home = home_region()
@@ -32,8 +32,7 @@ else:
     )
 guard("view", region)  # second line of defence; the store filters too
 st.title(tr("region.title", region=region_label(result.tree, region, L)))
-conversation.official_banner(user.username, user.role, home)  # returns to answer, open queries
-todo_panel(user, home, roles=("official",))  # a return, open queries, the next deadline (issue 16)
+official_landing(user, home)  # an official: the return to answer, open queries, the next deadline
 if not result.periods:
     st.info(tr("overview.no_periods"))
     st.stop()

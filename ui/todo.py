@@ -15,7 +15,7 @@ from assessment.domain.errors import DataFileError
 from assessment.store.service import Store
 from assessment.store.users import User
 from assessment.views import todo as view
-from ui import data
+from ui import conversation, data
 from ui.state import lang, tr, tr_plain
 
 SHOW = {"error": st.error, "warning": st.warning, "info": st.info, "success": st.success}
@@ -70,3 +70,10 @@ def todo_panel(user: User, home: str, roles: tuple[str, ...] = ("evaluator", "of
             SHOW.get(item.level, st.info)(tr(item.key, **dict(item.fields)))
             if item.page and item.link_key:
                 st.page_link(item.page, label=tr_plain(item.link_key))
+
+
+def official_landing(user: User, home: str) -> None:
+    """An official's landing: the banner of a returned report (the reviewer's comment in full),
+    then the to-do list (the return, open queries, the next deadline). Nothing for other roles."""
+    conversation.official_banner(user.username, user.role, home)
+    todo_panel(user, home, roles=("official",))

@@ -26,6 +26,7 @@ from assessment.domain.errors import Problem
 from assessment.domain.i18n import catalogue, t
 from assessment.domain.model import Edition, RegionTree
 from assessment.domain.timefmt import beijing
+from assessment.intake.workbook_layout import BATCH_COLUMNS, EXTRA_LABELS, TEMPLATE_COLUMNS
 from assessment.scoring.analysis import Assessment
 from assessment.views.analysis_common import units_text
 
@@ -105,7 +106,7 @@ def problems_frame(problems: Sequence[Problem], lang: str, edition: Edition | No
             "location": pd.Series(location, dtype="string"),
             "indicator": pd.Series([problem_indicator(p, names) for p in problems], dtype="string"),
             "row": pd.Series([p.row for p in problems], dtype="Int64"),
-            "column": pd.Series([p.column for p in problems], dtype="string"),
+            "column": pd.Series([column_label(p.column, lang) for p in problems], dtype="string"),
             "value": pd.Series([p.value for p in problems], dtype="string"),
             "message": pd.Series(
                 [p.message_zh if lang == "zh" else p.message_en for p in problems], dtype="string"
@@ -117,6 +118,22 @@ def problems_frame(problems: Sequence[Problem], lang: str, edition: Edition | No
         "indicator": t("peers.col.indicator", lang)
     }
     return frame.rename(columns=headers)
+
+
+FILE_COLUMN_LABELS = {**dict(TEMPLATE_COLUMNS), **dict(BATCH_COLUMNS), **EXTRA_LABELS}
+
+
+def column_label(column: str | None, lang: str) -> str | None:
+    """A file column as the user's language names it: the template's and the batch file's column
+    keys get their Chinese header in zh (both name the same column: the header cell says
+    "数值 value"); any other column text as it is.
+
+    >>> column_label("value", "zh"), column_label("value", "en"), column_label("J", "zh")
+    ('数值', 'value', 'J')
+    """
+    if column and lang == "zh":
+        return FILE_COLUMN_LABELS.get(column, column)
+    return column
 
 
 @dataclass(frozen=True)
@@ -159,7 +176,7 @@ def grouped_problems(
             code,
             sev,
             group_title(code, sev, len(order[(sev, code)]), lang),
-            problems_frame(order[(sev, code)], lang, edition),
+            problems_frame(order[(sev, code)], lang, edition).iloc[:, :-1],  # the kind is the title
         )
         for sev, code in keys
     ]
