@@ -73,13 +73,10 @@ tables.show(
 st.subheader(tr("region.spine_title"))
 aspects = {a.code: (a.name_zh if L == "zh" else a.name_en) for a in result.edition.aspects}
 aspect = st.selectbox(tr("region.spine_aspect"), list(aspects), format_func=aspects.get, key="region_aspect")
-legend = {k: tr(f"region.legend_{k}") for k in ("peers", "middle", "floor", "local", "region")}
-legend |= {"worst": tr("region.worst"), "best": tr("region.best"), "median": tr("peers.legend_median")}
 peers = wf.peer_statistics(user.username, period, region) if official else None
 spine = view.spine(result, region, period, L, aspect, viewer=user, peers=peers)
-st.plotly_chart(
-    charts.spine_chart(spine, status_labels=labels, legend=legend), width="stretch", key="region_spine"
-)
+fig = charts.spine_chart(spine, status_labels=labels, legend=view.spine_legend(L))
+st.plotly_chart(fig, width="stretch", key="region_spine")
 st.caption(
     tr("peers.spine_caption" if official else "region.spine_caption") + " " + tr("analysis.status_legend")
 )

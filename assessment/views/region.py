@@ -299,3 +299,13 @@ def quality_flags(result: Assessment, region: str, period: int, lang: str = "zh"
         return pd.DataFrame(columns=["indicator_code", "indicator", "value", "denominator", "flag"])
     out.insert(1, "indicator", out["indicator_code"].map(ind[f"name_{suffix}"]))
     return out
+
+
+def spine_legend(lang: str) -> dict[str, str]:
+    """The spine chart's legend texts in ``lang``."""
+    legend = {k: t(f"region.legend_{k}", lang) for k in ("peers", "middle", "floor", "local", "region")}
+    return legend | {
+        "worst": t("region.worst", lang),
+        "best": t("region.best", lang),
+        "median": t("peers.legend_median", lang),
+    }
