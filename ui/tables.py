@@ -6,7 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from assessment.domain.i18n import catalogue
-from assessment.domain.labels import MISSING, has_label, label
+from assessment.domain.labels import MISSING, audit_details, has_label, label
 from ui.state import lang, tr
 
 CODED = ("status", "evidence", "flag", "arrow")  # columns holding codes with i18n keys "<col>.<code>"
@@ -49,7 +49,7 @@ def labelled(frame: pd.DataFrame, columns: dict[str, str]) -> tuple[pd.DataFrame
         if col in out and (out[col].dtype == object or pd.api.types.is_string_dtype(out[col])):
             out[col] = [coded(family, v) for v in out[col]]
     if "details" in out:  # audit details: only what the event set (never a row of None)
-        out["details"] = [_details(v) for v in out["details"]]
+        out["details"] = [audit_details(v, lang()) for v in out["details"]]
     if "floor_confirmed" in frame and "national_floor" in out:
         out["national_floor"] = [
             "" if pd.isna(v) else f"{v:g}" + ("" if ok else " *")
@@ -63,13 +63,6 @@ def labelled(frame: pd.DataFrame, columns: dict[str, str]) -> tuple[pd.DataFrame
         else:
             config[col] = st.column_config.Column(tr(key))
     return out, config
-
-
-def _details(value: object) -> object:
-    if isinstance(value, dict):
-        kept = {k: v for k, v in value.items() if not (v is None or (isinstance(v, float) and pd.isna(v)))}
-        return "; ".join(f"{k}: {v}" for k, v in kept.items()) or MISSING
-    return value
 
 
 def coded(family: str, value: object) -> object:

@@ -60,12 +60,15 @@ ZH_ALLOWED = {
     "T": "GB/T",
     "Wilson": "the Wilson confidence interval is named after its author (as Chinese statistics texts do)",
     "parquet": "data file format name offered for export (like csv)",
+    "SMTP": "the mail protocol: the name an IT department configures, beside 邮件服务器",
+    "STARTTLS": "the name of the encryption option as mail servers document it, beside 加密连接",
 }
 # texts of missing values a page must never show (pandas/Python spellings)
 MISSING = re.compile(r"(?<![A-Za-z])(None|nan|NaN|NaT|<NA>|null)(?![A-Za-z])")
 # an internal locale key: lowercase dotted identifiers (store.status.approved), bracketed or not
 KEY = re.compile(r"\[?\b[a-z][a-z0-9_]*(?:\.[a-z][a-z0-9_]*){1,}\b\]?")
 FILE = re.compile(r"\S+\.(?:xlsx|csv|geojson|json|zip|pdf|xls|md)\b", re.IGNORECASE)
+EMAIL = re.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b")  # an address typed or shown as an example
 HOST = re.compile(r"\b[a-z0-9-]+(?:\.[a-z0-9-]+)*\.(?:com|cn|org|net|gov|edu|io|int)\b")
 CODE_SPAN = re.compile(r"`[^`]*`")  # a command, path or file column name, shown as code: literal
 ABBREVIATIONS = ("e.g.", "i.e.")
@@ -160,7 +163,7 @@ def offences(text: str, lang: str, known: tuple[str, ...]) -> list[str]:
     rest = CODE_SPAN.sub(" ", _without_names(text, known))
     for abbreviation in ABBREVIATIONS:
         rest = rest.replace(abbreviation, " ")
-    rest = HOST.sub(" ", FILE.sub(" ", rest))
+    rest = HOST.sub(" ", FILE.sub(" ", EMAIL.sub(" ", rest)))
     found = [f"missing value {m!r}" for m in MISSING.findall(rest)]
     found += [f"internal key {m!r}" for m in KEY.findall(rest)]
     if lang == "zh":
