@@ -7,7 +7,7 @@ import streamlit as st
 
 from assessment.scoring.analysis import aspect_matrix, region_label
 from assessment.views import overview as view
-from ui import charts, data, tables
+from ui import charts, data, reporting_counts, tables
 from ui.auth import can, guard, home_region
 from ui.data_analysis import jurisdiction_select, period_select
 from ui.editions_ui import edition_caption
@@ -40,11 +40,8 @@ with col_period:
 status_labels = {s: tr(f"status.{s}") for s in charts.STATUS_COLOURS}
 
 head = view.headline(result, period)
-k1, k2, k3, k4 = st.columns(4)
-k1.metric(
-    tr("overview.kpi_reporting"),
-    tr("overview.kpi_reporting_value", n=head.regions_reporting, of=head.regions_expected),
-)
+k0, k1, k2, k3, k4 = st.columns(5)  # who reported / who is approved: counted as on the review page
+reporting_counts.overview((k0, k1), user.username, root, result, period, pending)
 k2.metric(
     tr("overview.kpi_meeting_floor"),
     f"{head.share_meeting_floor:.1%}",
@@ -116,7 +113,7 @@ with right:
             "arrow": "col.trend",
             "change": "col.change",
             "status": "col.status",
-            "rank_in_level": "col.rank",
+            "rank_in_level": view.rank_label_key(result),  # within the jurisdiction assessed
             "n_below_floor": "col.below_floor",
             "n_below_local": "col.below_local",
             "n_deteriorating": "col.deteriorating",

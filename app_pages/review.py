@@ -9,7 +9,7 @@ from assessment.scoring.analysis import region_label
 from assessment.store import REASON_CODES
 from assessment.views import review as views
 from assessment.views.upload import beijing_time, problems_frame
-from ui import data, upload_files
+from ui import data, reporting_counts, upload_files
 from ui import data_workflow as wf
 from ui.auth import guard, home_region
 from ui.safe import md, md_frame
@@ -32,8 +32,7 @@ st.subheader(tr("review.completeness_title", period=period))
 expected = len(wf.edition(period, scope).indicators)  # the period's edition, with local indicators
 completeness = s.completeness(actor, period, jurisdiction=scope, expected_indicators=expected)
 counts = views.completeness_counts(completeness)
-for col, (status, n) in zip(st.columns(len(counts)), counts.items(), strict=True):
-    col.metric(tr(f"review.completeness.{status}"), n)
+reporting_counts.metrics(st.columns(len(counts)), counts, len(completeness))  # as on the overview
 st.caption(tr("review.partial_count", n=views.partial_count(completeness), expected=expected))
 st.dataframe(views.completeness_table(completeness, tree, L), hide_index=True, key="review_completeness")
 st.caption(tr("review.completeness_caption"))
