@@ -54,8 +54,10 @@ def _field(problems: list[Problem]) -> str:
     return "password" if code.startswith("auth.weak_password") else FIELD_OF_CODE.get(code, "scope")
 
 
-def _role_label(role: str) -> str:
-    return tr_plain(f"auth.role.{role}")
+def _role_labels() -> dict[str, str]:
+    """Role names in the page's language, fixed at this run (a format_func must not read the
+    language later: AppTest calls it outside the run)."""
+    return {role: tr_plain(f"auth.role.{role}") for role in ROLES}
 
 
 def _flash(text: str) -> None:
@@ -100,7 +102,10 @@ def _create_form(store: Store, user: User, lang: str) -> None:
             "username": c1.text_input(tr("admin.username"), key=NEW["username"]),
             "display": c2.text_input(tr("admin.display_name"), key=NEW["display"]),
             "role": c3.selectbox(
-                tr("admin.role"), ("official", "evaluator", "admin"), format_func=_role_label, key=NEW["role"]
+                tr("admin.role"),
+                ("official", "evaluator", "admin"),
+                format_func=_role_labels().__getitem__,
+                key=NEW["role"],
             ),
         }
         slots = {"username": c1.empty(), "display": c2.empty(), "role": c3.empty()}
@@ -150,7 +155,7 @@ def _manage(store: Store, user: User, accounts_by_name: dict[str, User], lang: s
     st.caption(
         tr(
             "users_admin.state",
-            role=_role_label(who.role),
+            role=_role_labels()[who.role],
             scope=who.scope_region_code or tr("users_admin.no_scope"),
             state=state,
         )
@@ -179,7 +184,7 @@ def _role_form(store: Store, user: User, who: User, lang: str) -> None:
             tr("admin.role"),
             ROLES,
             index=ROLES.index(who.role),
-            format_func=_role_label,
+            format_func=_role_labels().__getitem__,
             key=f"admin_edit_role_{who.username}",
         )
         slots = {"role": st.empty()}
