@@ -40,8 +40,8 @@ with col_period:
 status_labels = {s: tr(f"status.{s}") for s in charts.STATUS_COLOURS}
 
 head = view.headline(result, period)
-k0, k1, k2, k3, k4 = st.columns(5)  # who reported / who is approved: counted as on the review page
-reporting_counts.overview((k0, k1), user.username, root, result, period, pending)
+reporting_counts.overview(user.username, root, result, period, pending)  # counted as on the review page
+k1, k2, k3, k4 = st.columns(4)
 k2.metric(
     tr("overview.kpi_meeting_floor"),
     f"{head.share_meeting_floor:.1%}",

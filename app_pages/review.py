@@ -32,7 +32,7 @@ st.subheader(tr("review.completeness_title", period=period))
 expected = len(wf.edition(period, scope).indicators)  # the period's edition, with local indicators
 completeness = s.completeness(actor, period, jurisdiction=scope, expected_indicators=expected)
 counts = views.completeness_counts(completeness)
-reporting_counts.metrics(st.columns(len(counts)), counts, len(completeness))  # as on the overview
+reporting_counts.metrics(counts, len(completeness))  # the definitions of the overview
 st.caption(tr("review.partial_count", n=views.partial_count(completeness), expected=expected))
 st.dataframe(views.completeness_table(completeness, tree, L), hide_index=True, key="review_completeness")
 st.caption(tr("review.completeness_caption"))

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+import pandas as pd
 import streamlit as st
 
 from assessment.auth import accounts
@@ -18,6 +19,7 @@ from assessment.store.schema import ROLES, SYSTEM_USER
 from assessment.store.service import Store
 from assessment.store.users import User
 from assessment.views import admin as view
+from assessment.views.upload import beijing_time
 from ui import tables
 from ui.safe import md
 from ui.state import tr, tr_plain
@@ -71,8 +73,15 @@ def users_tab(store: Store, user: User, tree: RegionTree, lang: str) -> None:
     if FLASH in st.session_state:
         st.success(md(st.session_state.pop(FLASH)))
     everyone = store.users()
+    frame = view.users_frame(everyone, tree, lang, store.sign_in_waits())
+    if len(frame):  # role names in the page's language; no wait: an empty cell
+        frame["role"] = frame["role"].map(_role_labels()).fillna(frame["role"])
+        waits = frame["throttled_until"]
+        frame["throttled_until"] = [
+            beijing_time(w) if w is not None and not pd.isna(w) else "" for w in waits
+        ]
     tables.show(
-        view.users_frame(everyone, tree, lang, store.sign_in_waits()),
+        frame,
         {
             "username": "col.username",
             "display_name": "col.display_name",

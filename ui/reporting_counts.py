@@ -3,8 +3,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any
+import streamlit as st
 
 from assessment.domain.reporting_status import count_help, count_label, count_value
 from assessment.scoring.analysis import Assessment
@@ -12,27 +11,27 @@ from assessment.views import overview as overview_view
 from ui.state import lang
 
 
-def metrics(
-    columns: Sequence[Any], counts: dict[str, int], of: int, helps: dict[str, str] | None = None
-) -> None:
-    """One ``st.metric`` per count, in ``columns``: "已报送（含待审核）" and "19 / 20" (of the ``of``
-    regions expected), the count's definition (or ``helps[key]``) as its help."""
+def metrics(counts: dict[str, int], of: int, helps: dict[str, str] | None = None) -> None:
+    """One ``st.metric`` per count, in rows of at most four (labels are never cut): "已报送（含待审）"
+    and "19 / 20" (of the ``of`` regions expected), the count's definition (or ``helps[key]``) as help."""
     L = lang()
-    for col, (key, n) in zip(columns, counts.items(), strict=True):
-        col.metric(
-            count_label(key, L), count_value(n, of, L), help=(helps or {}).get(key) or count_help(key, L)
-        )
+    items = list(counts.items())
+    per_row = len(items) if len(items) <= 4 else (4 if len(items) % 4 == 0 else 3)
+    for start in range(0, len(items), per_row or 1):
+        row = items[start : start + per_row]
+        for col, (key, n) in zip(st.columns(per_row), row, strict=False):
+            help_text = (helps or {}).get(key) or count_help(key, L)
+            col.metric(count_label(key, L), count_value(n, of, L), help=help_text)
 
 
-def overview(
-    columns: Sequence[Any], actor: str, root: str, result: Assessment, period: int, pending: bool
-) -> None:
-    """The overview's two reporting figures (reported, approved) of ``root`` in ``period``, counted
-    from the store's completeness frame exactly as the review page counts them."""
+def overview(actor: str, root: str, result: Assessment, period: int, pending: bool) -> None:
+    """The overview's reporting row (reported, approved, pending, not reported) of ``root`` in
+    ``period``, counted from the store's completeness frame exactly as the review page counts them;
+    the approved figure's help names how many regions are scored."""
     from ui import data
 
     comp = data.store().completeness(actor, period, jurisdiction=root)
     counts = overview_view.reporting(comp, result, period)
-    explained = overview_view.reporting_help(counts, lang(), include_pending=pending)
-    shown = {"reported": counts.reported, "approved": counts.approved}
-    metrics(columns, shown, counts.expected, dict.fromkeys(shown, explained))
+    shown = {k: getattr(counts, k) for k in ("reported", "approved", "pending", "not_reported")}
+    helps = {"approved": overview_view.reporting_help(counts, lang(), include_pending=pending)}
+    metrics(shown, counts.expected, helps)

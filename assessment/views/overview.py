@@ -83,15 +83,14 @@ def reporting(completeness: pd.DataFrame, result: Assessment, period: int) -> rs
 
 
 def reporting_help(counts: rs.ReportingCounts, lang: str, *, include_pending: bool = False) -> str:
-    """The definitions behind the two reporting figures and the other counts, one paragraph."""
+    """The help of the approved figure: its definition, how many regions are scored, and the counts
+    the overview does not show (returned, late, never reported)."""
     scored = "scored_pending" if include_pending else "scored"
     return t(
         "counts.help.overview",
         lang,
-        pending=counts.pending,
         returned=counts.returned,
         late=counts.late,
-        not_reported=counts.not_reported,
         never_reported=counts.never_reported,
         scored_label=rs.count_label(scored, lang),
         scored=counts.scored if counts.scored is not None else "–",

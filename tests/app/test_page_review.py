@@ -37,7 +37,7 @@ def _id(url: str, region: str, period: int = 2024) -> int:
 @pytest.mark.parametrize(
     ("lang", "title", "metric"),
     [
-        ("zh", "审核：示例省", "已报送（含待审核）"),
+        ("zh", "审核：示例省", "已报送（含待审）"),
         ("en", "Review: Sample Province", "Reported (incl. awaiting review)"),
     ],
 )

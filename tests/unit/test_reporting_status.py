@@ -70,7 +70,7 @@ def test_scored_counts_regions_with_an_overall_score() -> None:
 
 
 def test_labels_say_which_count_and_ranks_where() -> None:
-    assert rs.count_label("reported", "zh") == "已报送（含待审核）"
+    assert rs.count_label("reported", "zh") == "已报送（含待审）"
     assert rs.count_label("approved", "zh") == "已审核通过"
     assert rs.count_value(19, 20, "zh") == "19 / 20" and rs.count_value(None, 20, "en") == "–"
     assert t(rs.rank_label_key("prefecture"), "zh") == "市内排名"
