@@ -131,7 +131,8 @@ def _create_form(store: Store, user: User, lang: str) -> None:
 
 def _create(store: Store, user: User, values: Mapping[str, Any], slots: Mapping[str, Any], lang: str) -> None:
     name = str(values["username"]).strip()
-    args = (store, user.username, name, values["role"], str(values["scope"]).strip() or None)
+    scope = None if values["role"] == "admin" else str(values["scope"]).strip() or None  # admins: none
+    args = (store, user.username, name, values["role"], scope)
     found = accounts.new_account_problems(
         *args, password=values["password"] or None, identity=values["identity"]
     )
