@@ -455,3 +455,22 @@ def test_libreoffice_converts_the_workbook_to_pdf(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr.decode(errors="replace")
     assert pdf.exists() and pdf.read_bytes().startswith(b"%PDF"), done.stdout.decode(errors="replace")
     assert pdf.stat().st_size > 10_000
+
+
+@pytest.mark.parametrize(
+    ("jurisdiction", "lang", "header"),
+    [
+        ("990100", "zh", "市内排名"),
+        ("990100", "en", "Rank in prefecture"),
+        ("990000", "en", "Rank in province"),
+    ],
+)
+def test_rank_columns_name_where_the_rank_is_taken(jurisdiction: str, lang: str, header: str) -> None:
+    """A prefecture's report ranks its counties within the prefecture, and says so (issue 16, point 7)."""
+    xlsx = evaluation_workbook(
+        full_values(2024), EDITION, TREE, (), jurisdiction=jurisdiction, period=2024, lang=lang
+    )
+    wb = load(xlsx)
+    ranking = table(wb.worksheets[2], 3)
+    assert ranking.columns[0] == header
+    assert sorted(ranking[header].dropna().astype(int)) == list(range(1, ranking[header].notna().sum() + 1))
