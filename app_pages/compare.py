@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from assessment.domain.reporting_status import rank_label_key
 from assessment.views import analysis_common as common
 from assessment.views import compare as view
 from ui import charts_compare, columns, data
@@ -62,8 +63,8 @@ columns.table(
         "region": ("col.region", None),
         "score": ("col.score", "%.1f"),
         "status": ("col.status", None),
-        "rank_in_level": ("compare.col.rank", "%d"),
-        "rank_in_parent": ("compare.col.rank_parent", "%d"),
+        "rank_in_level": (rank_label_key(result.tree.get(home).level), "%d"),  # within the jurisdiction
+        "rank_in_parent": ("counts.rank_in.parent", "%d"),
         "n_below_floor": ("compare.col.n_below_floor", "%d"),
         "n_below_local": ("compare.col.n_below_local", "%d"),
         "coverage": ("col.coverage", "percent"),

@@ -7,7 +7,7 @@ import streamlit as st
 
 from assessment.scoring.analysis import aspect_matrix, region_label
 from assessment.views import overview as view
-from ui import charts, columns, data, tables, todo
+from ui import charts, columns, data, reporting_counts, tables, todo
 from ui.auth import can, guard, home_region
 from ui.data_analysis import jurisdiction_select, period_select
 from ui.editions_ui import edition_caption
@@ -41,31 +41,8 @@ with col_period:
 status_labels = {s: tr(f"status.{s}") for s in charts.STATUS_COLOURS}
 
 head = view.headline(result, period)
-k1, k2, k3, k4 = st.columns(4)
-k1.metric(
-    tr("overview.kpi_reporting"),
-    tr("overview.kpi_reporting_value", n=head.regions_reporting, of=head.regions_expected),
-)
-k2.metric(
-    tr("overview.kpi_meeting_floor"),
-    f"{head.share_meeting_floor:.1%}",
-    help=tr("overview.kpi_meeting_floor_help"),
-)
-k3.metric(
-    tr("overview.kpi_below_floor"), f"{head.regions_below_floor}", help=tr("overview.kpi_below_floor_help")
-)
-k4.metric(
-    tr("overview.kpi_cost"),
-    f"¥{head.cost_total / 1e4:,.0f} 万" if L == "zh" else f"¥{head.cost_total / 1e6:,.1f} m",
-    help=tr(
-        "overview.kpi_cost_help",
-        priced=head.cost_indicators_priced,
-        unpriced=head.cost_indicators_unpriced,
-        central=f"¥{head.cost_central:,.0f}",
-        local=f"¥{head.cost_local:,.0f}",
-    ),
-)
-k4.caption(tr("charts.cost_covers", **view.cost_coverage(head)))
+reporting_counts.overview(user.username, root, result, period, pending)  # counted as on the review page
+reporting_counts.headline(head)  # meeting the floor, below it, the cost to close (with what it covers)
 
 if root == home:  # a provincial evaluator's province against the country's provinces (core-computed)
     national_panel(user.username, period, basis)
@@ -122,7 +99,7 @@ with right:
                 "arrow": "col.trend",
                 "change": "col.change",
                 "status": "col.status",
-                "rank_in_level": "col.rank",
+                "rank_in_level": view.rank_label_key(result),  # within the jurisdiction assessed
                 "n_below_floor": "col.below_floor",
                 "n_below_local": "col.below_local",
                 "n_deteriorating": "col.deteriorating",

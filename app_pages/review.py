@@ -8,7 +8,7 @@ from assessment.domain.errors import DataFileError
 from assessment.scoring.analysis import region_label
 from assessment.views import review as views
 from assessment.views.upload import beijing_time
-from ui import conversation, data, upload_files
+from ui import conversation, data, reporting_counts, upload_files
 from ui import data_workflow as wf
 from ui.auth import guard, home_region
 from ui.deadlines import deadline_panel
@@ -35,8 +35,7 @@ st.subheader(tr("review.completeness_title", period=period))
 expected = len(wf.edition(period, scope).indicators)  # the period's edition, with local indicators
 completeness = s.completeness(actor, period, jurisdiction=scope, expected_indicators=expected)
 counts = views.completeness_counts(completeness)
-for col, (status, n) in zip(st.columns(len(counts)), counts.items(), strict=True):
-    col.metric(tr(f"review.completeness.{status}"), n)
+reporting_counts.metrics(counts, len(completeness))  # the definitions of the overview
 st.caption(tr("review.partial_count", n=views.partial_count(completeness), expected=expected))
 st.dataframe(views.completeness_table(completeness, tree, L), hide_index=True, key="review_completeness")
 st.caption(tr("review.completeness_caption"))

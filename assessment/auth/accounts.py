@@ -14,10 +14,19 @@ from typing import TYPE_CHECKING
 from argon2 import PasswordHasher
 from sqlalchemy.engine import Connection
 
-from assessment.auth.signin import auth_error, hash_password, identity_user, parse_identity
+from assessment.auth.signin import (
+    AuthError,
+    auth_error,
+    hash_password,
+    identity_user,
+    parse_identity,
+    password_problems,
+)
 from assessment.domain import access
-from assessment.store import accounts, reference, sessions, users
-from assessment.store.errors import refuse
+from assessment.domain.errors import Problem
+from assessment.store import accounts, reference, sessions, users, users_admin
+from assessment.store.errors import StoreError, refuse
+from assessment.store.schema import SYSTEM_USER
 from assessment.store.users import User
 
 if TYPE_CHECKING:
@@ -59,9 +68,15 @@ def unthrottle(store: Store, actor: str, username: str) -> bool:
 
 def set_disabled(store: Store, actor: str, username: str, disabled: bool = True) -> User:
     """Disable (or re-enable) an account; ``actor`` must be allowed to manage users. Audited.
-    Disabling ends every signed-in session of the account at once."""
+    Disabling ends every signed-in session of the account at once. Nobody disables themselves, and
+    the last enabled administrator stays enabled (``store.users_admin.self`` / ``last_admin``)."""
     with store.transaction() as conn:
         _manager(conn, actor)
+        target = users.get(conn, username)
+        if (
+            disabled and target is not None and target.username != SYSTEM_USER
+        ):  # not oneself, not the last admin
+            users_admin.guard_admin(conn, actor, target, disabling=True)
         user = accounts.set_disabled(conn, actor, username, disabled)
         if disabled:
             sessions.delete_user(conn, username)
@@ -137,3 +152,51 @@ def create_account(
         password_hash=pw_hash,
         external_identity=identity,
     )
+
+
+def new_account_problems(
+    store: Store,
+    actor: str,
+    username: str,
+    role: str,
+    scope_region_code: str | None,
+    *,
+    password: str | None = None,
+    identity: str | None = None,
+) -> dict[str, list[Problem]]:
+    """Everything wrong with a new account, by field (``username``, ``role``, ``scope``,
+    ``password``, ``identity``; empty: it can be created), for a form that marks each field.
+
+    ``actor`` must manage users (AccessDenied otherwise). The rules are those of
+    :func:`create_account` plus the administration page's: an official's scope is a county
+    (:func:`assessment.store.users_admin.scope_problem`)."""
+    name = (username or "").strip()
+    out: dict[str, list[Problem]] = {}
+
+    def add(field: str, err: StoreError | AuthError | None) -> None:
+        if err is not None:
+            out.setdefault(field, []).extend(err.problems)
+
+    with store.read() as conn:
+        _manager(conn, actor)
+        tree = reference.region_tree(conn)
+        if not name or len(name) > accounts.ACTOR_MAX:
+            add("username", refuse("bad_username", username=name))
+        elif users.get(conn, name) is not None:
+            add("username", refuse("user_exists", username=name))
+    scope_err = users_admin.scope_problem(tree, role, (scope_region_code or "").strip() or None)
+    add(
+        "role" if scope_err is not None and scope_err.problems[0].code == "store.bad_role" else "scope",
+        scope_err,
+    )
+    if password:
+        out.setdefault("password", []).extend(password_problems(password, name))
+    elif not (identity or "").strip():
+        add("password", refuse("users_admin.password_or_identity"))
+    try:
+        parsed = parse_identity(identity)
+        if parsed is not None and identity_user(store, parsed) is not None:
+            add("identity", auth_error("identity_taken"))
+    except AuthError as err:
+        add("identity", err)
+    return {field: found for field, found in out.items() if found}

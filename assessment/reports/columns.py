@@ -7,6 +7,7 @@ from sheet to sheet are parameters. Used by the evaluation and the feedback work
 from __future__ import annotations
 
 from assessment.domain.i18n import t
+from assessment.domain.reporting_status import RANK_IN_PARENT_KEY, rank_label_key
 from assessment.reports.workbook import FMT_MONEY, FMT_SHARE, FMT_VALUE, Column
 
 __all__ = ["col", "cost_cols", "indicator_cols", "place_cols", "shortfall_cols", "standard_cols"]
@@ -15,6 +16,14 @@ __all__ = ["col", "cost_cols", "indicator_cols", "place_cols", "shortfall_cols",
 def col(key: str, lang: str, fmt: str | None = None, width: float = 12.0, *, wrap: bool = False) -> Column:
     """A :class:`Column` labelled ``reports.col.<key>`` in ``lang``."""
     return Column(key, t(f"reports.col.{key}", lang), fmt, width, wrap)
+
+
+def rank_col(key: str, level: str, lang: str, fmt: str | None = None, width: float = 8.0) -> Column:
+    """A rank column ``key`` (``rank`` or ``rank_in_level``) of regions ranked within a region of
+    ``level``, labelled by that region (``市内排名``, ``Rank in province``...), or, with level
+    ``parent``, among the regions with the same parent region."""
+    label_key = RANK_IN_PARENT_KEY if level == "parent" else rank_label_key(level)
+    return Column(key, t(label_key, lang), fmt, width, False)
 
 
 def place_cols(lang: str, region: float, parent: float) -> list[Column]:

@@ -33,6 +33,7 @@ from assessment.reports.columns import (
     cost_cols,
     indicator_cols,
     place_cols,
+    rank_col,
     shortfall_cols,
     standard_cols,
 )
@@ -172,7 +173,7 @@ def _summary(report: Report, tables: EvaluationTables) -> None:
     parent_cols = [
         col("parent", lang, width=50),
         col("counties", lang, FMT_COUNT),
-        col("reported", lang, FMT_COUNT),
+        Column("reported", t("counts.report.with_data", lang), FMT_COUNT, 12.0, False),  # not "reported"
         col("mean_score", lang, FMT_SCORE),
         col("below_floor_regions", lang, FMT_COUNT),
         col("cost_total", lang, FMT_MONEY),
@@ -181,7 +182,11 @@ def _summary(report: Report, tables: EvaluationTables) -> None:
     region_cols = [col("region", lang), col("region_code", lang), col("parent", lang)]
     status_cols = [col("overall_score", lang, FMT_SCORE), col("status", lang)]
     sections = [
-        ("lowest", tables.lowest, [col("rank", lang, FMT_COUNT), col("coverage", lang, FMT_SHARE)]),
+        (
+            "lowest",
+            tables.lowest,
+            [rank_col("rank", _level(report.data), lang, FMT_COUNT, 12), col("coverage", lang, FMT_SHARE)],
+        ),
         (
             "below_floor",
             below,
@@ -200,11 +205,16 @@ def _summary(report: Report, tables: EvaluationTables) -> None:
     w.append([w.styled(t("reports.floor.marker_note", lang), font=Font(italic=True, size=9))])
 
 
+def _level(data: ReportData) -> str:
+    """The level of the jurisdiction the ranks are taken in (the report's region)."""
+    return data.tree.get(data.code).level
+
+
 def _ranking(report: Report, frame: pd.DataFrame) -> None:
     data, lang = report.data, report.lang
     aspects = list(data.edition.aspects)
     cols = [
-        col("rank", lang, FMT_COUNT, width=7),
+        rank_col("rank", _level(data), lang, FMT_COUNT, width=9),
         *place_cols(lang, 18, 16),
         col("overall_score", lang, FMT_SCORE, width=10),
         col("status", lang, width=22),
@@ -241,7 +251,7 @@ def _aspect(report: Report, aspect_code: str, frame: pd.DataFrame, items: list[s
     cols = [
         *place_cols(lang, 18, 16),
         Column("score", t("reports.col.score", lang) + f"\n{aspect_code}", FMT_SCORE, 10),
-        col("rank", lang, FMT_COUNT, width=8),
+        rank_col("rank", _level(data), lang, FMT_COUNT, width=9),
     ]
     for code in items:
         item = data.edition.item_by_code[code]

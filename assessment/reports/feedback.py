@@ -27,8 +27,8 @@ from assessment.domain import disclosure
 from assessment.domain.i18n import t
 from assessment.domain.model import Edition, LocalStandard, RegionTree
 from assessment.reports import tables as tb
-from assessment.reports.columns import col, cost_cols, indicator_cols, shortfall_cols, standard_cols
-from assessment.reports.context import ReportData, feedback_data, label_map
+from assessment.reports.columns import col, cost_cols, indicator_cols, rank_col, shortfall_cols, standard_cols
+from assessment.reports.context import ReportData, feedback_data, label_map, peer_scope
 from assessment.reports.layout import Report, cover_sheet, keyed_status_sheet
 from assessment.reports.workbook import FMT_COUNT, FMT_SCORE, FMT_SHARE, FMT_VALUE, Column
 from assessment.scoring.indicators import EVIDENCE
@@ -312,9 +312,15 @@ def _scores(report: Report, frame: pd.DataFrame) -> None:
         col("score", lang, FMT_SCORE, 9),
         col("status", lang, width=16),
         col("peer_mean", lang, FMT_SCORE, 10),
-        col("rank_in_parent", lang, FMT_COUNT, 9),
+        rank_col("rank_in_parent", "parent", lang, FMT_COUNT, 11),
         col("n_in_parent", lang, FMT_COUNT, 9),
-        col("rank_in_level", lang, FMT_COUNT, 9),
+        rank_col(
+            "rank_in_level",
+            report.data.tree.get(peer_scope(report.data.tree, report.data.code)).level,
+            lang,
+            FMT_COUNT,
+            11,
+        ),
         col("n_in_level", lang, FMT_COUNT, 9),
         col("quintile", lang, FMT_COUNT, 9),
         col("n_indicators", lang, FMT_COUNT, 8),

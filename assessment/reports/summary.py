@@ -9,6 +9,7 @@ from __future__ import annotations
 import pandas as pd
 
 from assessment.domain.i18n import t
+from assessment.domain.reporting_status import reporting_counts
 from assessment.reports.context import ReportData
 from assessment.reports.tables import status_labels, with_names
 
@@ -108,18 +109,28 @@ def summary_figures(data: ReportData, completeness: pd.DataFrame) -> list[tuple[
     pop_total = float(codes.map(pop).astype("float64").sum())
     pop_below = float(below_regions.map(pop).astype("float64").sum())
     floor_fail = (status == "below_floor").fillna(False)
-    comp = completeness["status_key"].value_counts()
+    keys = completeness.assign(
+        status=completeness["status_key"], latest_status=completeness["latest_status_key"]
+    )
+    counts = reporting_counts(keys)
+    known = bool(keys["latest_status"].notna().any())
+    review = {  # unknown when the completeness was inferred from the values (no submission records)
+        key: getattr(counts, key) if known else None for key in ("approved", "pending", "returned")
+    }
 
     def total(frame: pd.DataFrame, col: str) -> float:
         return float(frame[col].sum(min_count=1)) if len(frame) else 0.0
 
-    rows: list[tuple[str, object, str | None]] = [
+    rows: list[tuple[str, object, str | None]] = [  # the counts as defined in reporting_status
         ("regions", n, "#,##0"),
-        ("reported", int(comp.get("reported", 0) + comp.get("late", 0)), "#,##0"),
-        ("late", int(comp.get("late", 0)), "#,##0"),
+        ("counts.reported", counts.reported, "#,##0"),
+        ("counts.approved", review["approved"], "#,##0"),
+        ("counts.pending", review["pending"], "#,##0"),
+        ("counts.returned", review["returned"], "#,##0"),
+        ("counts.late", counts.late, "#,##0"),
         ("partial", _partial_count(completeness), "#,##0"),
-        ("missing", int(comp.get("missing", 0) + comp.get("never_reported", 0)), "#,##0"),
-        ("scored", int(overall["score"].notna().sum()), "#,##0"),
+        ("counts.not_reported", counts.not_reported, "#,##0"),
+        ("counts.scored", int(overall["score"].notna().sum()), "#,##0"),
         ("mean_score", float(overall["score"].mean()) if overall["score"].notna().any() else None, "0.0"),
         ("regions_below_floor", len(below_regions), "#,##0"),
         ("pop_below_floor", pop_below / pop_total if pop_total else None, "0.0%"),
@@ -138,5 +149,11 @@ def summary_figures(data: ReportData, completeness: pd.DataFrame) -> list[tuple[
     carried = data.regions.set_index("region_code")["population_carried_forward"].astype(bool)
     if bool(codes.map(carried).fillna(False).astype(bool).any()):  # the share above weighs by them
         note = t("analysis.population_carried_forward", lang, periods=str(data.period))
-        rows.insert(8, ("population_carried_forward", note, None))
-    return [(t(f"reports.summary.{key}", lang), value, fmt) for key, value, fmt in rows]
+        rows.insert(11, ("population_carried_forward", note, None))
+    return [(_label(key, lang), value, fmt) for key, value, fmt in rows]
+
+
+def _label(key: str, lang: str) -> str:
+    if key.startswith("counts."):  # the shared definitions' terms (counts.toml)
+        return t(f"counts.report.{key.removeprefix('counts.')}", lang)
+    return t(f"reports.summary.{key}", lang)

@@ -266,6 +266,7 @@ def completeness_table(data: ReportData, completeness: pd.DataFrame | None) -> t
     frame = frame.assign(
         partial=partial.fillna(False).astype(bool),
         status_key=frame["status"].astype("string"),
+        latest_status_key=frame["latest_status"].astype("string"),  # for the counts (reporting_status)
         completeness=label_map(
             frame["status"], "reports.completeness_status", COMPLETENESS_STATUSES, data.lang
         ),

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from assessment.domain import reporting_status as rs
+from assessment.domain.i18n import t
 from assessment.domain.model import LEVEL_RANK
 from assessment.scoring.aggregation import AGGREGATE_STATUSES
 from assessment.scoring.analysis import Assessment
@@ -22,8 +24,7 @@ from assessment.views.analysis_common import unit_text
 class Headline:
     """The four headline figures of a jurisdiction and period."""
 
-    regions_expected: int
-    regions_reporting: int
+    regions_expected: int  # counties in the jurisdiction (who reported: :func:`reporting`)
     indicators_with_floor: int  # reported indicator values that have a national floor
     share_meeting_floor: float  # of those, the share at or above the floor (NaN when none)
     regions_below_floor: int  # reporting regions with any indicator below the floor
@@ -54,7 +55,8 @@ def _indicator_names(result: Assessment, lang: str) -> pd.DataFrame:
 
 
 def headline(result: Assessment, period: int) -> Headline:
-    """Who reports, the share meeting the floor, regions with a failure, the cost to close."""
+    """The share meeting the floor, regions with a failure, the cost to close. Who reported and who
+    is approved are counted once, by :func:`reporting` (not from the scores)."""
     s = result.scores[result.scores["period"] == period]
     reported = s[s["status"] != "no_data"]
     with_floor = reported[reported["national_floor"].notna()]
@@ -63,7 +65,6 @@ def headline(result: Assessment, period: int) -> Headline:
     priced = costs["cost_total"].notna()
     return Headline(
         regions_expected=int(s["region_code"].nunique()),
-        regions_reporting=int(reported["region_code"].nunique()),
         indicators_with_floor=len(with_floor),
         share_meeting_floor=float(1 - below.mean()) if len(with_floor) else float("nan"),
         regions_below_floor=int(with_floor.loc[below, "region_code"].nunique()),
@@ -81,6 +82,35 @@ def cost_coverage(head: Headline) -> dict[str, int]:
     its tooltip."""
     priced, unpriced = head.cost_indicators_priced, head.cost_indicators_unpriced
     return {"priced": priced, "unpriced": unpriced, "total": priced + unpriced}
+
+
+def reporting(completeness: pd.DataFrame, result: Assessment, period: int) -> rs.ReportingCounts:
+    """The reporting counts of the overview (:mod:`assessment.domain.reporting_status`): who reported,
+    who is approved, pending, returned, late, not reported (from the store's completeness frame of
+    ``period``, the same the review page counts) and how many regions ``result`` scores."""
+    regions = completeness["region_code"] if "region_code" in completeness.columns else None
+    return rs.reporting_counts(completeness, scored=rs.scored_count(result.aggregates, period, regions))
+
+
+def reporting_help(counts: rs.ReportingCounts, lang: str, *, include_pending: bool = False) -> str:
+    """The help of the approved figure: its definition, how many regions are scored, and the counts
+    the overview does not show (returned, late, never reported)."""
+    scored = "scored_pending" if include_pending else "scored"
+    return t(
+        "counts.help.overview",
+        lang,
+        returned=counts.returned,
+        late=counts.late,
+        never_reported=counts.never_reported,
+        scored_label=rs.count_label(scored, lang),
+        scored=counts.scored if counts.scored is not None else "–",
+    )
+
+
+def rank_label_key(result: Assessment) -> str:
+    """The label of the league table's ``rank_in_level``: the rank within the jurisdiction assessed
+    (a prefecture evaluator's overview ranks counties within the prefecture)."""
+    return rs.rank_label_key(result.tree.get(result.jurisdiction).level)
 
 
 def league_table(result: Assessment, period: int, lang: str = "zh") -> pd.DataFrame:

@@ -16,6 +16,7 @@ import pandas as pd
 
 from assessment.domain.i18n import t
 from assessment.domain.model import Edition, RegionTree
+from assessment.domain.reporting_status import reporting_counts
 from assessment.intake.active_content import Finding
 from assessment.intake.values_copy import values_name as values_name  # for the pages
 from assessment.store.completeness import COMPLETENESS_STATUSES
@@ -65,10 +66,15 @@ def _store_status(col: pd.Series, lang: str) -> pd.Series:
     )
 
 
+REVIEW_COUNTS = ("reported", "approved", "pending", "returned", "late", "not_reported")
+
+
 def completeness_counts(frame: pd.DataFrame) -> dict[str, int]:
-    """Regions per completeness status (``reported``, ``late``, ``missing``, ``never_reported``)."""
-    counts = frame["status"].astype(str).value_counts()
-    return {s: int(counts.get(s, 0)) for s in COMPLETENESS_STATUSES}
+    """Regions per count of :mod:`assessment.domain.reporting_status` (``reported``, ``approved``,
+    ``pending``, ``returned``, ``late``, ``not_reported``): the same definitions as the overview's.
+    Label a count with ``counts.label.<key>`` and show it out of ``len(frame)``."""
+    counts = reporting_counts(frame).as_dict()
+    return {key: int(counts[key] or 0) for key in REVIEW_COUNTS}
 
 
 def _partial(frame: pd.DataFrame) -> pd.Series:

@@ -120,8 +120,8 @@ def test_ranking_equals_the_aggregates(demo: SimpleNamespace) -> None:
             assert pd.isna(row["Overall score"]) and row["Status"] == "Insufficient data"
         else:
             assert row["Overall score"] == pytest.approx(want["score"])
-            assert row["Rank"] == want["rank_in_level"]
-    ranked = ranking["Rank"].dropna().tolist()
+            assert row["Rank in province"] == want["rank_in_level"]
+    ranked = ranking["Rank in province"].dropna().tolist()
     assert ranked == sorted(ranked), "regions are listed by rank"
     a4 = aggs.loc[(aggs["level"] == "aspect") & (aggs["code"] == "A4")].set_index("region_code")["score"]
     got = ranking.set_index("Region code")["A4 Medical care"].astype("float64")
@@ -184,7 +184,7 @@ def test_data_sheet_holds_every_reported_value(demo: SimpleNamespace) -> None:
 
 def test_summary_headline_figures(demo: SimpleNamespace) -> None:
     ws = demo.wb["Summary"]
-    figures = {r[0]: r[1] for r in ws.iter_rows(min_row=5, max_row=20, values_only=True) if r[0]}
+    figures = {r[0]: r[1] for r in ws.iter_rows(min_row=5, max_row=30, values_only=True) if r[0]}
     overall = demo.data.aggregates.loc[demo.data.aggregates["level"] == "overall"]
     assert figures["Regions assessed"] == 20
     assert figures["Mean overall score of regions"] == pytest.approx(overall["score"].mean())
@@ -194,7 +194,7 @@ def test_summary_headline_figures(demo: SimpleNamespace) -> None:
     assert figures["Cost to reach the binding standard (CNY, indicative)"] == pytest.approx(
         demo.data.costs["cost_total"].sum()
     )
-    assert figures["Regions that did not report this period"] == 1  # the demo's never-reporting county
+    assert figures["Regions not reported this period"] == 1  # the demo's never-reporting county
 
 
 def test_summary_lists_the_lowest_ranked_regions(demo: SimpleNamespace) -> None:
@@ -327,9 +327,11 @@ def test_completeness_frame_from_the_store_is_used() -> None:
     assert sheet.loc["990102", "Days late"] == 5
     assert sheet.loc["990102", "Latest version status"] == "Awaiting review"
     assert sheet.loc["990202", "Reporting status"] == "Never reported"
-    figures = {r[0]: r[1] for r in wb["Summary"].iter_rows(min_row=5, max_row=20, values_only=True) if r[0]}
-    assert figures["Regions that reported late"] == 1
-    assert figures["Regions that reported this period"] == 3
+    figures = {r[0]: r[1] for r in wb["Summary"].iter_rows(min_row=5, max_row=30, values_only=True) if r[0]}
+    assert figures["Regions reported late"] == 1
+    assert figures["Regions reported (incl. awaiting review)"] == 3  # on time and late
+    assert figures["Regions approved"] == 2 and figures["Regions awaiting review"] == 1
+    assert figures["Regions returned for correction"] == 0
 
 
 def test_completeness_sheet_counts_the_indicators_of_partial_reports() -> None:
@@ -373,7 +375,7 @@ def test_completeness_sheet_counts_the_indicators_of_partial_reports() -> None:
         assert shown.loc["990102", want[0]] == 2 and shown.loc["990102", want[1]] == total
         assert shown.loc["990101", want[0]] == total and pd.isna(shown.loc["990202", want[0]])
         summary = wb.worksheets[1]
-        figures = {r[0]: r[1] for r in summary.iter_rows(min_row=5, max_row=21, values_only=True) if r[0]}
+        figures = {r[0]: r[1] for r in summary.iter_rows(min_row=5, max_row=30, values_only=True) if r[0]}
         assert [v for k, v in figures.items() if k.startswith(want[3])] == [1]
 
 
@@ -383,7 +385,7 @@ def test_completeness_sheet_without_counts_notes_nothing_partial(demo: SimpleNam
     assert sheet["Indicators reported"].isna().all() and sheet["Indicators expected"].isna().all()
     assert "partial" not in " ".join(str(c.value) for c in ws[2] if c.value)
     figures = {
-        r[0]: r[1] for r in demo.wb["Summary"].iter_rows(min_row=5, max_row=21, values_only=True) if r[0]
+        r[0]: r[1] for r in demo.wb["Summary"].iter_rows(min_row=5, max_row=30, values_only=True) if r[0]
     }
     assert figures["Of which partial reports (fewer indicators than the edition)"] is None
 
@@ -453,3 +455,22 @@ def test_libreoffice_converts_the_workbook_to_pdf(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr.decode(errors="replace")
     assert pdf.exists() and pdf.read_bytes().startswith(b"%PDF"), done.stdout.decode(errors="replace")
     assert pdf.stat().st_size > 10_000
+
+
+@pytest.mark.parametrize(
+    ("jurisdiction", "lang", "header"),
+    [
+        ("990100", "zh", "市内排名"),
+        ("990100", "en", "Rank in prefecture"),
+        ("990000", "en", "Rank in province"),
+    ],
+)
+def test_rank_columns_name_where_the_rank_is_taken(jurisdiction: str, lang: str, header: str) -> None:
+    """A prefecture's report ranks its counties within the prefecture, and says so (issue 16, point 7)."""
+    xlsx = evaluation_workbook(
+        full_values(2024), EDITION, TREE, (), jurisdiction=jurisdiction, period=2024, lang=lang
+    )
+    wb = load(xlsx)
+    ranking = table(wb.worksheets[2], 3)
+    assert ranking.columns[0] == header
+    assert sorted(ranking[header].dropna().astype(int)) == list(range(1, ranking[header].notna().sum() + 1))

@@ -74,7 +74,7 @@ def test_scores_equal_the_aggregates(demo: SimpleNamespace) -> None:
     overall = own.loc[own["level"] == "overall"].iloc[0]
     first = sheet.iloc[0]
     assert first["Level"] == "Overall" and first["Score"] == pytest.approx(overall["score"])
-    assert first["Rank among siblings"] == overall["rank_in_parent"]
+    assert first["Rank in parent region"] == overall["rank_in_parent"]
     siblings = aggs.loc[(aggs["level"] == "overall") & (aggs["parent_code"] == "990100"), "score"]
     assert first["Siblings' mean"] == pytest.approx(siblings.mean())
     assert first["Siblings ranked"] == siblings.notna().sum()

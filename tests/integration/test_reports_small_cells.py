@@ -51,7 +51,7 @@ def test_two_reporting_counties_get_no_siblings_mean(reported: Store) -> None:
     sheet, notes = scores_sheet(reported, "990201")
     overall = sheet.iloc[0]
     assert overall["Level"] == "Overall" and overall["Score"] is not None
-    for col in ("Siblings' mean", "Rank among siblings", "Siblings ranked"):
+    for col in ("Siblings' mean", "Rank in parent region", "Siblings ranked"):
         assert (sheet[col] == MARK).all(), col  # the mark, never a number nor a zero
     assert "fewer than 3 other regions" in notes
     # nothing in the sheet gives the neighbour's score back (2 x mean - own, or the mean itself)
@@ -60,7 +60,7 @@ def test_two_reporting_counties_get_no_siblings_mean(reported: Store) -> None:
     assert own != neighbour
     assert round(neighbour, 6) not in numbers and round((own + neighbour) / 2, 6) not in numbers
     # the province's counties (5 others, none of them differencing against a shown sibling figure)
-    assert overall["Rank among regions of the same level"] != MARK
+    assert overall["Rank in province"] != MARK
     assert overall["Regions of the same level ranked"] == 6
 
 
@@ -70,10 +70,10 @@ def test_four_reporting_counties_see_the_siblings_figures(reported: Store) -> No
     assert isinstance(overall["Siblings' mean"], float)
     jia = [reported_score(reported, c) for c in ("990101", "990102", "990103", "990104")]
     assert overall["Siblings' mean"] == pytest.approx(sum(jia) / 4)
-    assert overall["Siblings ranked"] == 4 and overall["Rank among siblings"] == 2
+    assert overall["Siblings ranked"] == 4 and overall["Rank in parent region"] == 2
     # the province ranks differ from the prefecture ranks by Yi City's 2 counties only: shown
     # together they would give those two counties' order, so the province ranks are withheld
-    assert overall["Rank among regions of the same level"] == MARK
+    assert overall["Rank in province"] == MARK
     assert overall["Regions of the same level ranked"] == MARK
     assert overall["Quintile (5 = top)"] == MARK
 

@@ -225,14 +225,17 @@ def _completeness() -> pd.DataFrame:
     )
 
 
-def test_completeness_counts_every_status() -> None:
+def test_completeness_counts_use_the_shared_definitions() -> None:
+    """reported = on time + late; approved/pending from the latest status (issue 16, point 7)."""
     assert rv.completeness_counts(_completeness()) == {
-        "reported": 1,
+        "reported": 2,
+        "approved": 1,
+        "pending": 1,
+        "returned": 0,
         "late": 1,
-        "missing": 1,
-        "never_reported": 1,
+        "not_reported": 2,
     }
-    assert rv.completeness_counts(_completeness().iloc[:0]) == dict.fromkeys(rv.COMPLETENESS_STATUSES, 0)
+    assert rv.completeness_counts(_completeness().iloc[:0]) == dict.fromkeys(rv.REVIEW_COUNTS, 0)
 
 
 def test_completeness_table_worst_first_with_names() -> None:
