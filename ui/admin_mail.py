@@ -49,7 +49,8 @@ def mail_panel(store: Store, user: User, lang: str) -> None:
         url = c6.text_input(tr("mail.app_url"), value=now[keys.APP_URL], key="mail_url")
         starttls = st.checkbox(tr("mail.starttls"), value=keys.flag(now[keys.STARTTLS]), key="mail_starttls")
         has_password = bool(os.environ.get(keys.PASSWORD_ENV))
-        st.caption(tr("mail.password_set" if has_password else "mail.password_unset", env=keys.PASSWORD_ENV))
+        key = "mail.password_set" if has_password else "mail.password_unset"
+        st.caption(tr_plain(key, env=keys.PASSWORD_ENV))  # a constant name, shown as code (`...`)
         save = st.form_submit_button(tr("mail.save"))
     if save:
         values = {

@@ -5,8 +5,9 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from assessment.domain.audit_text import audit_details
 from assessment.domain.i18n import catalogue
-from assessment.domain.labels import MISSING, audit_details, has_label, label
+from assessment.domain.labels import MISSING, has_label, label
 from ui.state import lang, tr
 
 CODED = ("status", "evidence", "flag", "arrow")  # columns holding codes with i18n keys "<col>.<code>"

@@ -6,11 +6,14 @@ are Beijing time; codes (change, level) are translated through the i18n module.
 
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 
 from assessment.catalogue.crosswalk import CHANGES, CrosswalkRow
 from assessment.domain.editions import EditionSchedule
 from assessment.domain.i18n import t
+from assessment.domain.labels import has_label, label
 from assessment.domain.model import Edition
 from assessment.views.upload import time_text
 
@@ -110,17 +113,40 @@ def change_counts(rows: tuple[CrosswalkRow, ...], lang: str) -> pd.DataFrame:
     return pd.DataFrame(data)
 
 
+# workbook fields whose cells hold codes (as the workbook writes them) and the family of their words
+CODED_FIELDS = {"verified": "bool", "floor_confirmed": "bool", "kind": "kind", "direction": "direction"}
+_ASCII_HINT = re.compile(r"（[^）]*[A-Za-z][^）]*）|，格式.*$")  # the workbook's typing hints
+
+
 def diff_table(diff: pd.DataFrame, lang: str) -> pd.DataFrame:
     """A catalogue diff (:func:`assessment.intake.edition_workbook.diff_editions`) for reading: the
-    table and the change in words, the field by its label. Columns: table, code, field, old, new,
-    change."""
+    table and the change in words, the field by its label (without the workbook's typing hints such
+    as "（yes/no）" in zh), coded cells (yes/no, kind, direction) as words. Columns: table, code,
+    field, old, new, change.
+
+    >>> d = pd.DataFrame({"table": ["indicators"], "code": ["S01.1"], "field": ["floor_confirmed"],
+    ...     "label": ["底线已核实（yes/no）"], "old": ["no"], "new": ["yes"], "change": ["changed"]})
+    >>> diff_table(d, "zh").iloc[0, 2:5].tolist()
+    ['底线已核实', '否', '是']
+    """
+
+    def cell(field: str, value: object) -> str:
+        if value is None or (isinstance(value, float) and pd.isna(value)):
+            return ""
+        family = CODED_FIELDS.get(field)
+        code = {"yes": True, "no": False}.get(str(value), value) if family == "bool" else value
+        if family and (isinstance(code, bool) or has_label(family, code)):
+            return label(family, code, lang)
+        return str(value)
+
+    labels = diff["label"].astype(str)
     return pd.DataFrame(
         {
             "table": [t(f"editions.table.{x}", lang) for x in diff["table"]],
             "code": diff["code"].astype(str),
-            "field": diff["label"].astype(str),
-            "old": diff["old"].astype("string").fillna(""),
-            "new": diff["new"].astype("string").fillna(""),
+            "field": [_ASCII_HINT.sub("", x) for x in labels] if lang == "zh" else labels,
+            "old": [cell(f, v) for f, v in zip(diff["field"], diff["old"], strict=True)],
+            "new": [cell(f, v) for f, v in zip(diff["field"], diff["new"], strict=True)],
             "change": [t(f"editions.change.{x}", lang) for x in diff["change"]],
         }
     )
