@@ -46,9 +46,10 @@ status = head.get("status", "no_data")
 tables.status_chip(k2, tr("region.kpi_status"), status, labels.get(status, ""))
 official = restricted(user)  # an official: rank and bands from anonymised peer statistics only
 standings = wf.peer_standing(user.username, period, region) if official else None
-rank = view.rank_figure(head, standings, L)  # an evaluator: the real peers' ranks and quintile
+rank = view.rank_figure(head, standings, L, view.same_scope(result, region))  # an evaluator: real ranks
+rank_title = tr("peers.rank_title") if official else view.rank_label(result, region, L)  # where taken
 if rank:
-    k3.metric(tr("peers.rank_title" if official else "region.kpi_rank"), rank[0], help=rank[1])
+    k3.metric(rank_title, rank[0], help=rank[1])
 k4.metric(tr("region.kpi_failures"), f"{head.get('n_below_floor', 0)} / {head.get('n_below_local', 0)}")
 if official or head.get("peers_hidden"):  # an official: every group's rank, median and quartiles
     st.caption(rank[1] if official and rank else note(L))  # locale text and numbers only

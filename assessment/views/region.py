@@ -70,7 +70,7 @@ def header(result: Assessment, region: str, period: int, viewer: UserLike | None
     return out
 
 
-def rank_metric(head: dict, lang: str) -> tuple[str, str] | None:
+def rank_metric(head: dict, lang: str, single: bool = False) -> tuple[str, str] | None:
     """The rank figure of a :func:`header` and its help text: ranks among the siblings and the
     level with the quintile; the suppression mark (and its note) for the figures not shown to the
     viewer; None without a rank to show."""
@@ -91,6 +91,8 @@ def rank_metric(head: dict, lang: str) -> tuple[str, str] | None:
         level=fig("rank_in_level"),
         n_level=fig("n_in_level"),
     )
+    if single:  # the parent is the jurisdiction assessed: one rank, not the same one twice
+        value = f"{fig('rank_in_level')}/{fig('n_in_level')}"
     help_text = t("region.quintile", lang, q=fig("quintile"))
     return value, f"{help_text} {disclosure.note(lang)}" if hidden else help_text
 
@@ -124,10 +126,13 @@ def peer_rank_metric(standings: Sequence[PeerStanding], lang: str) -> tuple[str,
     return first, " · ".join(parts).replace("，", ", ") if lang == "en" else " · ".join(parts)
 
 
-def rank_figure(head: dict, standings: Sequence[PeerStanding] | None, lang: str) -> tuple[str, str] | None:
+def rank_figure(
+    head: dict, standings: Sequence[PeerStanding] | None, lang: str, single: bool = False
+) -> tuple[str, str] | None:
     """The rank figure of the region page: among anonymised peers (:func:`peer_rank_metric`) when
-    the core's ``standings`` are given (an official), else the real ranks (:func:`rank_metric`)."""
-    return rank_metric(head, lang) if standings is None else peer_rank_metric(standings, lang)
+    the core's ``standings`` are given (an official), else the real ranks (:func:`rank_metric`;
+    ``single``: the region's parent is the jurisdiction assessed, see :func:`same_scope`)."""
+    return rank_metric(head, lang, single) if standings is None else peer_rank_metric(standings, lang)
 
 
 def _scored(frame: pd.DataFrame) -> set[str]:
@@ -309,3 +314,26 @@ def spine_legend(lang: str) -> dict[str, str]:
         "best": t("region.best", lang),
         "median": t("peers.legend_median", lang),
     }
+
+
+def _scope_level(result: Assessment, code: str | None) -> str:
+    level = result.tree.get(code).level if code and code in result.tree else "other"
+    return level if level in ("national", "province", "prefecture", "county") else "other"
+
+
+def same_scope(result: Assessment, region: str) -> bool:
+    """Whether the region's parent is the jurisdiction assessed (a prefecture evaluator's county):
+    its rank in the parent and in the jurisdiction are then one rank."""
+    return region in result.tree and result.tree.get(region).parent_code == result.jurisdiction
+
+
+def rank_label(result: Assessment, region: str, lang: str) -> str:
+    """The label of the region page's rank figure, naming where each rank is taken: within the
+    region's parent, then within the jurisdiction assessed ("排名（市内 · 省内）"); one place when
+    they are the same ("排名（市内）")."""
+    parent = result.tree.get(region).parent_code if region in result.tree else None
+    first = t(f"region.rank_scope.{_scope_level(result, parent)}", lang)
+    if same_scope(result, region):
+        return t("region.kpi_rank_one", lang, scope=first)
+    second = t(f"region.rank_scope.{_scope_level(result, result.jurisdiction)}", lang)
+    return t("region.kpi_rank", lang, parent=first, scope=second)

@@ -70,8 +70,9 @@ def test_official_sees_their_rank_among_anonymised_peers(demo_env: str, lang: st
     assert t("region.legend_peers", lang) not in names
     # an evaluator still sees the real ranks
     at = app_as("demo-jia", lang, page="region.py")
-    rank = next(m for m in at.metric if m.label == t("region.kpi_rank", lang))
-    assert "/" in rank.value and "—" not in rank.value
+    within = t("region.rank_scope.prefecture", lang)  # a county of the prefecture: one rank, named
+    rank = next(m for m in at.metric if m.label == t("region.kpi_rank_one", lang, scope=within))
+    assert re.fullmatch(r"\d+/\d+", rank.value), rank.value
 
 
 def test_spine_chart_units_are_in_the_page_language(demo_env: str) -> None:
