@@ -57,7 +57,7 @@ def run(args: argparse.Namespace) -> int:
     if summary.rejected:
         print(both("store.cli.rejected_samples", files=", ".join(summary.rejected)), file=sys.stderr)
         for p in summary.problems:
-            print(f"  {p.message('zh')}\n    {p.message('en')}", file=sys.stderr)
+            print("  " + p.logged(), file=sys.stderr)
     print(
         both(
             "national.cli.seeded" if args.national else "store.cli.seeded",

@@ -94,13 +94,13 @@ def run(args: argparse.Namespace) -> int:
                 file=sys.stderr,
             )
             for p in result.errors:
-                print(f"  {p.message('zh')}\n    {p.message('en')}", file=sys.stderr)
+                print("  " + p.logged(), file=sys.stderr)
             return 1
         outcome = store.import_upload(actor, data, args.file.name, result, reply=args.reply)
     if result.warnings and not args.json:
         print(both("store.cli.warnings", count=len(result.warnings)))
         for p in result.warnings:
-            print(f"  {p.message('zh')}\n    {p.message('en')}")
+            print("  " + p.logged())
     if args.json:
         items = [{**item.__dict__, "superseded": list(item.superseded)} for item in outcome.items]
         payload = {

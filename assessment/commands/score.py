@@ -213,7 +213,7 @@ def _read_values_file(
         limits=VALUES_LIMITS,
     )
     for w in result.warnings:
-        print(f"{w.message('zh')}\n    {w.message('en')}", file=sys.stderr)
+        print(w.logged(), file=sys.stderr)
     counts = {"rows": len(result.values), "errors": len(result.errors), "warnings": len(result.warnings)}
     print(both("ingest.cli.valid" if result.ok else "ingest.cli.invalid", **counts), file=sys.stderr)
     if not result.ok:

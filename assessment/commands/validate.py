@@ -170,7 +170,7 @@ def run(args: argparse.Namespace) -> int:
         print(json.dumps(out, ensure_ascii=False, indent=1))
     else:
         for p in result.problems:
-            print(f"{p.message('zh')}\n    {p.message('en')}")
+            print(p.logged())  # the rule's code, then both languages
         key = "ingest.cli.valid" if result.ok else "ingest.cli.invalid"
         print(both(key, rows=len(result.values), errors=len(result.errors), warnings=len(result.warnings)))
         if args.annotate:

@@ -199,7 +199,7 @@ def test_score_values_refuses_each_bad_row_with_its_row(
     path = write_values(tmp_path / "values.csv", [GOOD_ROWS[0], bad_row, GOOD_ROWS[1]])
     status, out, err = run(["score", "--demo", "--values", str(path), "--period", "2024"], capsys)
     assert status == 1 and out == ""
-    assert f"[{code}] values.csv, row 3" in err, err
+    assert f"[{code}] values.csv，第 3 行" in err and "values.csv, row 3" in err, err
     assert "Traceback" not in err
     assert any("\u4e00" <= ch <= "\u9fff" for ch in err)
 
@@ -216,7 +216,7 @@ def test_every_scoring_command_lists_every_problem_of_its_values_file(
     status, out, err = run(args, capsys)
     assert status == 1 and out == ""
     for line, (_, _, code) in enumerate(BAD_CASES, start=3):
-        assert f"[{code}] values.csv, row {line}" in err, (code, err)
+        assert f"[{code}] values.csv，第 {line} 行" in err and f"values.csv, row {line}" in err, (code, err)
     assert f"{len(BAD_CASES)} errors" in err
 
 

@@ -80,7 +80,7 @@ def test_valid_file_exits_0(capsys: pytest.CaptureFixture) -> None:
 def test_invalid_file_exits_1_with_both_languages(bad_file: Path, capsys: pytest.CaptureFixture) -> None:
     assert main(["validate", "--demo", str(bad_file)]) == 1
     out = capsys.readouterr().out
-    assert "[E_NOT_NUMBER] bad.xlsx, 填报!J5" in out
+    assert "[E_NOT_NUMBER] bad.xlsx，填报!J5" in out and "bad.xlsx, 填报!J5" in out  # code, zh, en
     assert "不是数字" in out and "is not a number" in out
 
 
