@@ -107,8 +107,10 @@ def peer_rank_metric(standings: Sequence[PeerStanding], lang: str) -> tuple[str,
     >>> figure, text = peer_rank_metric(groups, "en")
     >>> figure
     'rank 4 of 16'
-    >>> text
-    'In the prefecture: rank 4 of 16, median 70.5 (quartiles 60.0–80.0) · In the province: —'
+    >>> text.split(" · ")[0]
+    'In the prefecture: rank 4 of 16, median 70.5 (quartiles 60.0–80.0)'
+    >>> text.split(" · ")[1].startswith("In the province: — ")  # withheld, and the note says why
+    True
     """
     colon = ": " if lang == "en" else "："
     parts, first = [], None
@@ -123,7 +125,10 @@ def peer_rank_metric(standings: Sequence[PeerStanding], lang: str) -> tuple[str,
         parts.append(f"{name}{colon}{rank}，" + t("peers.quartiles", lang, **fill))
     if first is None:
         return disclosure.MARK, t("peers.rank_hidden", lang)
-    return first, " · ".join(parts).replace("，", ", ") if lang == "en" else " · ".join(parts)
+    text = " · ".join(parts).replace("，", ", ") if lang == "en" else " · ".join(parts)
+    if any(not s.shown for s in standings):  # a group withheld: say why it reads "—"
+        text += " " + disclosure.note(lang)
+    return first, text
 
 
 def rank_figure(

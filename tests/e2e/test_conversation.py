@@ -28,7 +28,9 @@ def _new_page(browser):  # type: ignore[no-untyped-def]
 
 
 def _pick(page, key: str, text: str) -> None:  # type: ignore[no-untyped-def]
-    page.locator(f".st-key-{key}").click()
+    box = page.locator(f".st-key-{key}")
+    box.scroll_into_view_if_needed()  # the page is long: open the list where it is shown
+    box.click()
     page.get_by_role("option").filter(has_text=text).first.click()
     wait_idle(page)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from assessment.domain.reporting_status import count_label
 from tests.e2e.conftest import SHOTS, demo_sign_in, go_to, wait_idle
 
 pytestmark = pytest.mark.e2e
@@ -89,8 +90,12 @@ def test_official_fixes_and_submits_then_the_evaluator_approves_and_the_overview
     ev = context.new_page()
     ev.set_default_timeout(90_000)
     demo_sign_in(ev, app_url, "demo-province")
-    before = ev.get_by_test_id("stMetricValue").first.inner_text()
+    approved = ev.get_by_test_id("stMetric").filter(
+        has_text=count_label("approved", "en")
+    )  # approved / expected
+    before = approved.get_by_test_id("stMetricValue").first.inner_text()
     go_to(ev, "review")
+    ev.locator(".st-key-review_pick").scroll_into_view_if_needed()  # below the counts and deadlines
     ev.locator(".st-key-review_pick").click()
     ev.get_by_role("option").filter(has_text="Jianan").first.click()
     wait_idle(ev)
@@ -100,11 +105,11 @@ def test_official_fixes_and_submits_then_the_evaluator_approves_and_the_overview
     ev.locator(".st-key-review_submit button").click()
     wait_idle(ev)
     go_to(ev, "overview")
-    after = ev.get_by_test_id("stMetricValue").first.inner_text()
+    after = approved.get_by_test_id("stMetricValue").first.inner_text()
     ev.screenshot(path=str(SHOTS / "overview_after_approval.png"), full_page=True)
     context.close()
     n_before, n_after = int(before.split()[0]), int(after.split()[0])
-    assert n_after == n_before + 1, f"regions reporting: {before} -> {after}"
+    assert n_after == n_before + 1, f"regions approved: {before} -> {after}"
 
 
 @pytest.mark.parametrize(

@@ -59,12 +59,13 @@ def test_official_sees_the_mark_and_not_the_peer_figures(browser, few_peers_url:
         demo_sign_in(page, few_peers_url, OFFICIAL, lang=lang)
         assert "甲南县" in page.get_by_test_id("stHeading").first.inner_text(), "the region profile"
         metrics = page.get_by_test_id("stMetric")
-        rank = metrics.filter(has_text=t("region.kpi_rank", lang))
+        rank = metrics.filter(has_text=t("peers.rank_title", lang))  # the rank among anonymised peers
         assert rank.count() == 1
+        # the prefecture (2 other counties counted) is withheld; the province's rank is shown alone
         value = rank.get_by_test_id("stMetricValue").inner_text().strip()
-        assert value == "—", value
-        assert not re.search(r"\d+\s*/\s*\d+", rank.inner_text()), "no rank 'n/m' in the figure"
+        assert re.fullmatch(r"第 \d+ 名 / 共 \d+ 个", value), value
         body = page.get_by_test_id("stMain").inner_text()
+        assert t("peers.group_name.prefecture", lang) + "：—" in body, "the prefecture's figures withheld"
         assert note(lang) in body, "the footnote explains the mark"
         page.screenshot(path=str(SHOTS / "small_cells_official_zh.png"), full_page=True)
     finally:
