@@ -22,7 +22,7 @@ from assessment.domain.model import Edition
 from assessment.store.workflow import Submission
 from assessment.views import conversation as views
 from ui import data
-from ui.safe import md
+from ui.safe import md, md_frame
 from ui.state import lang, tr
 
 FLASH = "conv_flash"  # session: the outcome of the last query action, shown after the rerun
@@ -93,7 +93,8 @@ def exchange(
     if frame.empty:
         where.caption(tr("conv.exchange_empty"))  # type: ignore[attr-defined]
         return
-    where.dataframe(views.exchange_table(frame, edition, lang()), hide_index=True, key=key)  # type: ignore[attr-defined]
+    # a static table: every comment, reply and question in full, wrapped (escaped: user text)
+    where.table(md_frame(views.exchange_table(frame, edition, lang())), hide_index=True)  # type: ignore[attr-defined]
 
 
 def answer_queries(actor: str, region: str, period: int, edition: Edition | None) -> None:
@@ -106,7 +107,7 @@ def answer_queries(actor: str, region: str, period: int, edition: Edition | None
     if queries.empty:
         st.caption(tr("conv.no_queries"))
         return
-    st.dataframe(views.queries_table(queries, edition, L), hide_index=True, key="conv_official_queries")
+    st.table(md_frame(views.queries_table(queries, edition, L)), hide_index=True)  # questions in full
     for row in views.unresolved(queries).itertuples(index=False):
         with st.container(border=True):
             st.markdown(
@@ -146,7 +147,7 @@ def review_queries(
     if queries.empty:
         st.caption(tr("conv.no_queries"))
     else:
-        st.dataframe(views.queries_table(queries, edition, L), hide_index=True, key="conv_review_queries")
+        st.table(md_frame(views.queries_table(queries, edition, L)), hide_index=True)  # questions in full
     codes = [str(c) for c in values["indicator_code"]]
     col_raise, col_close = st.columns(2)
     if sub.status != "superseded" and codes:

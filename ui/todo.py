@@ -18,7 +18,8 @@ from assessment.views import todo as view
 from ui import conversation, data
 from ui.state import lang, tr, tr_plain
 
-SHOW = {"error": st.error, "warning": st.warning, "info": st.info, "success": st.success}
+# one compact line per item: a coloured mark by urgency, the text, its link on the same line
+MARK = {"error": ":red[●]", "warning": ":orange[●]", "info": ":blue[●]", "success": ":green[●]"}
 RECENT_PERIODS = 3  # periods with a deadline looked at for the "next deadline"
 
 
@@ -67,9 +68,10 @@ def todo_panel(user: User, home: str, roles: tuple[str, ...] = ("evaluator", "of
         if not items:
             st.caption(tr("todo.nothing"))
         for item in items:
-            SHOW.get(item.level, st.info)(tr(item.key, **dict(item.fields)))
+            text, link = st.columns([5, 1], vertical_alignment="center")
+            text.markdown(f"{MARK.get(item.level, MARK['info'])} {tr(item.key, **dict(item.fields))}")
             if item.page and item.link_key:
-                st.page_link(item.page, label=tr_plain(item.link_key))
+                link.page_link(item.page, label=tr_plain(item.link_key))
 
 
 def official_landing(user: User, home: str) -> None:

@@ -70,6 +70,8 @@ KEY = re.compile(r"\[?\b[a-z][a-z0-9_]*(?:\.[a-z][a-z0-9_]*){1,}\b\]?")
 FILE = re.compile(r"\S+\.(?:xlsx|csv|geojson|json|zip|pdf|xls|md)\b", re.IGNORECASE)
 EMAIL = re.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b")  # an address typed or shown as an example
 HOST = re.compile(r"\b[a-z0-9-]+(?:\.[a-z0-9-]+)*\.(?:com|cn|org|net|gov|edu|io|int)\b")
+# Streamlit's markdown colour directives (":red[text]"): markup, not words the reader sees
+COLOUR = re.compile(r":(?:red|orange|yellow|green|blue|violet|gray|grey|rainbow|primary)(?:-background)?\[")
 CODE_SPAN = re.compile(r"`[^`]*`")  # a command, path or file column name, shown as code: literal
 ABBREVIATIONS = ("e.g.", "i.e.")
 ASCII_WORD = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:[._\-'][A-Za-z0-9]+)*")
@@ -164,7 +166,7 @@ def _without_names(text: str, known: tuple[str, ...]) -> str:
 
 def offences(text: str, lang: str, known: tuple[str, ...]) -> list[str]:
     """What is wrong with one visible text in ``lang`` (empty: nothing)."""
-    rest = CODE_SPAN.sub(" ", _without_names(text, known))
+    rest = CODE_SPAN.sub(" ", COLOUR.sub(" ", _without_names(text, known)))
     for abbreviation in ABBREVIATIONS:
         rest = rest.replace(abbreviation, " ")
     rest = HOST.sub(" ", FILE.sub(" ", EMAIL.sub(" ", rest)))
@@ -205,6 +207,7 @@ def test_the_check_finds_what_it_must() -> None:
     """The checker itself: English in zh, Chinese in en, keys and missing values in both."""
     known = ("甲南县", "demo-990123")
     assert offences("状态：Approved", "zh", known) == ["English word 'Approved'"]
+    assert offences(":red[●] 甲南县 已逾期", "zh", known) == [], "a colour directive is markup"
     assert offences("甲南县 S06.1 demo-990123 990123_2024.xlsx 20 MB", "zh", known) == []
     assert offences("[store.comment_required.return]", "zh", known)[0].startswith("internal key")
     assert offences("None", "zh", known) == ["missing value 'None'", "English word 'None'"]

@@ -46,7 +46,7 @@ def test_an_official_sees_the_return_and_the_days_left(db_copy: str) -> None:
         store.set_deadline("system", 2025, _end_of_beijing_day(10))
     at = open_page(COUNTY, "zh", "region.py")
     _clean(at)
-    todo = texts(at, "error") + texts(at, "warning") + texts(at, "info")
+    todo = texts(at, "markdown")  # one line per item, marked by urgency
     assert "2024 年度报送（第" in todo and "已被退回" in todo, todo
     assert "2025 年度报送截止时间" in todo and "还剩 10 天" in todo and "北京时间" in todo, todo
     links = [p.proto.page for p in at.get("page_link")]
@@ -59,8 +59,8 @@ def test_an_evaluator_sees_waiting_reviews_and_overdue_regions(db_copy: str) -> 
         counties = len(store.region_tree().leaves())
     at = open_page(PROVINCE, "en", "overview.py")
     _clean(at)
-    shown_text = texts(at, "warning") + texts(at, "error")
-    assert "3 reports waiting for review." in shown_text, shown_text
+    shown_text = texts(at, "markdown")
+    assert ":orange[●] 3 reports waiting for review." in shown_text, shown_text
     assert f"{counties} regions past the 2025 deadline have not reported" in shown_text, shown_text
     links = [p.proto.page for p in at.get("page_link")]
     assert "review" in links, links
