@@ -19,7 +19,7 @@ import pandas as pd
 import streamlit as st
 
 from assessment.reports.workbook import STATUS_COLOURS, STATUS_FONT_COLOURS
-from ui.state import tr
+from ui.data_analysis import prepared
 
 # key column -> width (pixels): names of 6-12 Chinese characters for regions, up to ~30 for indicators
 KEY_WIDTHS: dict[str, int] = {
@@ -100,19 +100,7 @@ def table(frame: pd.DataFrame, columns: dict[str, tuple[str, str | None]], *, ke
     """Like ``ui.data_analysis.table`` (``{column: (label key, number format or None)}``, numeric
     columns with no value left out, status and evidence codes shown by their labels), with the
     status cells coloured and the key columns widened and pinned."""
-    out = frame.loc[:, list(columns)]
-    empty = [c for c, (_, fmt) in columns.items() if fmt and out[c].isna().all()]
-    out = out.drop(columns=empty)
-    for col in ("status", "evidence"):
-        if col in out.columns:
-            out[col] = out[col].map(lambda v, c=col: tr(f"{c}.{v}") if isinstance(v, str) else "")
-    config = {
-        col: st.column_config.NumberColumn(tr(label), format=fmt)
-        if fmt
-        else st.column_config.Column(tr(label))
-        for col, (label, fmt) in columns.items()
-        if col not in empty
-    }
+    out, config = prepared(frame, columns)
     codes = frame["status"] if "status" in frame.columns else None
     st.dataframe(
         styled(out, codes),

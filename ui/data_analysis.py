@@ -101,10 +101,10 @@ def period_select(periods: Sequence[int], *, key: str) -> int:
     )
 
 
-def table(frame: pd.DataFrame, columns: dict[str, tuple[str, str | None]], *, key: str, **kw: Any) -> None:
-    """``st.dataframe`` of ``frame`` restricted to ``columns``: {column: (label key, number format)};
-    the format is a printf string, "percent", or None for text. Status and evidence codes are
-    shown by their labels; numeric columns with no value at all are left out, and so is the
+def prepared(frame: pd.DataFrame, columns: dict[str, tuple[str, str | None]]) -> tuple[pd.DataFrame, dict]:
+    """``frame`` restricted to ``columns`` ({column: (label key, number format)}) and its column
+    configs: the format is a printf string, "percent", or None for text. Status and evidence codes
+    are shown by their labels; numeric columns with no value at all are left out, and so is the
     ``population_carried_forward`` marker when no row is marked."""
     out = frame.loc[:, list(columns)]
     empty = [c for c, (_, fmt) in columns.items() if fmt and out[c].isna().all()]
@@ -124,6 +124,12 @@ def table(frame: pd.DataFrame, columns: dict[str, tuple[str, str | None]], *, ke
         for col, (label, fmt) in columns.items()
         if col not in empty
     }
+    return out, config
+
+
+def table(frame: pd.DataFrame, columns: dict[str, tuple[str, str | None]], *, key: str, **kw: Any) -> None:
+    """``st.dataframe`` of :func:`prepared` ``frame``."""
+    out, config = prepared(frame, columns)
     st.dataframe(out, column_config=config, hide_index=True, width="stretch", key=key, **kw)
 
 
