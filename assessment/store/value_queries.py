@@ -168,26 +168,9 @@ def answer(
 ) -> None:
     """The official's answer (replaces an earlier answer while the query is not closed)."""
     text = clean_text(text, "answer")
-    if row["status"] == "closed":
-        raise refuse("query_closed", id=row["id"])
     now = now or audit.utcnow()
-    done = conn.execute(
-        sa.update(value_queries)
-        .where(value_queries.c.id == int(row["id"]), value_queries.c.status != "closed")
-        .values(status="answered", answer=text, answered_by=actor, answered_at=now)
-    )
-    if done.rowcount != 1:  # pragma: no cover - closed in between
-        raise refuse("query_closed", id=row["id"])
-    event = audit.event(
-        actor,
-        "query.answer",
-        "query",
-        row["id"],
-        region_code=row["region_code"],
-        details=_details(row, answer=text),
-        at=now,
-    )
-    audit.record(conn, [event])
+    values = {"status": "answered", "answer": text, "answered_by": actor, "answered_at": now}
+    _change(conn, actor, row, "query.answer", values, {"answer": text}, now)
 
 
 def close(
@@ -195,23 +178,37 @@ def close(
 ) -> None:
     """The evaluator closes the query (resolved); ``note`` optional."""
     note = clean_text(note, "note", required=False)
+    now = now or audit.utcnow()
+    values = {"status": "closed", "closed_by": actor, "closed_at": now, "closing_note": note or None}
+    _change(conn, actor, row, "query.close", values, {"note": note, "was": row["status"]}, now)
+
+
+def _change(
+    conn: Connection,
+    actor: str,
+    row: dict[str, Any],
+    action: str,
+    values: dict[str, Any],
+    details: dict[str, Any],
+    now: datetime,
+) -> None:
+    """Apply ``values`` to a query that is not closed, and audit ``action`` with ``details``."""
     if row["status"] == "closed":
         raise refuse("query_closed", id=row["id"])
-    now = now or audit.utcnow()
     done = conn.execute(
         sa.update(value_queries)
         .where(value_queries.c.id == int(row["id"]), value_queries.c.status != "closed")
-        .values(status="closed", closed_by=actor, closed_at=now, closing_note=note or None)
+        .values(**values)
     )
     if done.rowcount != 1:  # pragma: no cover - closed in between
         raise refuse("query_closed", id=row["id"])
     event = audit.event(
         actor,
-        "query.close",
+        action,
         "query",
         row["id"],
         region_code=row["region_code"],
-        details=_details(row, note=note, was=row["status"]),
+        details=_details(row, **details),
         at=now,
     )
     audit.record(conn, [event])
