@@ -112,7 +112,7 @@ if len(decisions):
 else:
     tab_hist.info(tr("review.no_decisions"))
 tab_hist.markdown(tr("conv.exchange_title"))
-conversation.exchange(actor, sub.region_code, sub.period, sub_edition, "review_exchange", where=tab_hist)
+conversation.exchange(actor, sub.region_code, sub.period, sub_edition, where=tab_hist)
 
 st.subheader(tr("conv.queries_title"))
 queries = conversation.review_queries(actor, sub, sub_values, sub_edition)

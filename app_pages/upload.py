@@ -127,7 +127,7 @@ else:
 st.subheader(tr("conv.queries_title"))
 conversation.answer_queries(actor, region, period, wf.edition(period, region))
 st.subheader(tr("conv.exchange_title"))
-conversation.exchange(actor, region, period, wf.edition(period, region), "upload_exchange")
+conversation.exchange(actor, region, period, wf.edition(period, region))
 
 st.subheader(tr("upload.scores_title", region=region_label(tree, region, L), period=period))
 scores = data.assessment(actor, region, include_pending=True)

@@ -85,9 +85,7 @@ def official_banner(actor: str, role: str, region: str, period: int | None = Non
         st.info(tr("conv.open_queries_notice", n=len(waiting)), icon="❓")
 
 
-def exchange(
-    actor: str, region: str, period: int, edition: Edition | None, key: str, where: object = st
-) -> None:
+def exchange(actor: str, region: str, period: int, edition: Edition | None, where: object = st) -> None:
     """The exchange of one region and period as a table (or a note when nothing was said)."""
     frame = data.store().exchange(actor, region, period)
     if frame.empty:
