@@ -132,8 +132,11 @@ def seed_demo(
 ) -> DemoSummary:
     """Seed the demo province (:func:`seed_demo_data`) and its one-click demo sign-ins
     (:func:`assessment.auth.signin.seed_demo_accounts`) into ``store``."""
+    from assessment.demo.actions import seed_demo_actions
+
     summary = seed_demo_data(store, actor, force=force, sample_dir=sample_dir)
     seed_demo_accounts(store, actor)
+    seed_demo_actions(store, actor)
     return summary
 
 

@@ -420,3 +420,45 @@ notification_outbox = sa.Table(
 
 
 # --- end of migration 0010 -----------------------------------------------------------------------
+
+# --- issue 17: corrective actions (migration 0011) ------------------------------------------------
+
+# One corrective action per gap (region, period, indicator): the official's plan, its progress and
+# the evaluators' review (assessment.store.actions). What the approved data say of it (closed by
+# the data, escalated, reopened) is computed on read, never stored (assessment.scoring.accountability).
+ACTION_STATUSES = ("planned", "in_progress", "done", "dropped")
+ACTION_REVIEWS = ("pending", "accepted", "returned")
+corrective_actions = sa.Table(
+    "corrective_actions",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("region_code", sa.String(12), sa.ForeignKey("regions.code"), nullable=False),
+    sa.Column("period", sa.Integer, nullable=False),
+    sa.Column("indicator_code", sa.String(32), nullable=False),
+    sa.Column("gap_kind", sa.String(16), nullable=False),
+    sa.Column("gap_value", sa.Float, nullable=True),
+    sa.Column("gap_threshold", sa.Float, nullable=True),
+    sa.Column("measures", sa.Text, nullable=False),
+    sa.Column("department", sa.String(200), nullable=False),
+    sa.Column("budget_total", sa.Float, nullable=True),
+    sa.Column("budget_central", sa.Float, nullable=True),
+    sa.Column("budget_local", sa.Float, nullable=True),
+    sa.Column("due_period", sa.Integer, nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("reason", sa.Text, nullable=True),
+    sa.Column("review", sa.String(16), nullable=False),
+    sa.Column("review_comment", sa.Text, nullable=True),
+    sa.Column("reviewed_by", sa.String(64), nullable=True),
+    sa.Column("reviewed_at", UTCDateTime, nullable=True),
+    sa.Column("created_by", sa.String(64), sa.ForeignKey("users.username"), nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("updated_by", sa.String(64), nullable=False),
+    sa.Column("updated_at", UTCDateTime, nullable=False),
+    sa.CheckConstraint(_in("status", ACTION_STATUSES), name="status"),
+    sa.CheckConstraint(_in("review", ACTION_REVIEWS), name="review"),
+    sa.CheckConstraint("due_period >= period", name="due_period"),
+    sa.UniqueConstraint("region_code", "period", "indicator_code"),
+    sa.Index(None, "region_code", "period"),
+)
+
+# --- end of migration 0011 -----------------------------------------------------------------------

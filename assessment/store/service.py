@@ -26,6 +26,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from assessment.store import engine, users
 from assessment.store.errors import StorageFailure, StoreError, storage_failure
+from assessment.store.service_actions import StoreActions
 from assessment.store.service_conversation import StoreConversation
 from assessment.store.service_deadlines import StoreDeadlines
 from assessment.store.service_peers import StorePeers
@@ -41,7 +42,9 @@ STORAGE_ERRORS = (DBAPIError, PoolTimeout)
 OPEN_ERRORS = (*STORAGE_ERRORS, OSError)
 
 
-class Store(StoreReads, StoreWrites, StoreConversation, StoreDeadlines, StorePeers, StoreUsersAdmin):
+class Store(
+    StoreReads, StoreWrites, StoreConversation, StoreDeadlines, StorePeers, StoreUsersAdmin, StoreActions
+):
     """Submissions, reviews, reference data and the audit trail in one database.
 
     ``Store()`` opens ``$ASSESSMENT_DB_URL`` (default: ``data/assessment.db``) and migrates it to the

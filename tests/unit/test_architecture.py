@@ -71,7 +71,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("intake", "notify"),
     ("store",),
     ("scoring", "auth"),
-    ("demo",),
+    ("demo", "accountability"),
     ("views", "reports"),
     ("commands",),
     ("cli",),
