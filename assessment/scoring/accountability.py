@@ -154,26 +154,42 @@ def closes(kind: str, status: str) -> bool:
     return status in ("meets", "no_standard")
 
 
+def _codes(column: pd.Series) -> tuple[np.ndarray, pd.Index]:
+    """Integer codes and their categories of a code column (categorical or not)."""
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        return column.cat.codes.to_numpy(), pd.Index(column.cat.categories.astype(str))
+    codes, uniques = pd.factorize(column.astype(str))
+    return codes, pd.Index(uniques)
+
+
 def _series(
     scores: pd.DataFrame, keys: Iterable[tuple[str, str]]
 ) -> dict[tuple[str, str], list[tuple[int, str, float]]]:
     """(period, status, value) by (region, indicator), periods ascending, for ``keys`` only."""
-    wanted = set(keys)
-    if not wanted:
+    wanted = pd.DataFrame(sorted(set(keys)), columns=["region_code", "indicator_code"])
+    if wanted.empty:
         return {}
-    regions = {r for r, _ in wanted}
-    part = scores.loc[scores["region_code"].astype(str).isin(regions).to_numpy()]
+    # narrow the (large, categorical) score table to the wanted series before any conversion
+    r_codes, r_cats = _codes(scores["region_code"])
+    i_codes, i_cats = _codes(scores["indicator_code"])
+    wr = r_cats.get_indexer(wanted["region_code"])
+    wi = i_cats.get_indexer(wanted["indicator_code"])
+    found = (wr >= 0) & (wi >= 0)
+    keys_wanted = wr[found].astype("int64") * len(i_cats) + wi[found]
+    part = scores.loc[np.isin(r_codes.astype("int64") * len(i_cats) + i_codes, keys_wanted)]
+    part = pd.DataFrame(
+        {
+            "region_code": part["region_code"].astype(str).to_numpy(),
+            "indicator_code": part["indicator_code"].astype(str).to_numpy(),
+            "period": part["period"].to_numpy(dtype="int64"),
+            "status": part["status"].astype(str).to_numpy(),
+            "value": part["value"].to_numpy(dtype="float64", na_value=np.nan),
+        }
+    )
+    part = part.merge(wanted, on=["region_code", "indicator_code"]).sort_values("period", kind="stable")
     out: dict[tuple[str, str], list[tuple[int, str, float]]] = {}
-    region = part["region_code"].astype(str).to_numpy()
-    indicator = part["indicator_code"].astype(str).to_numpy()
-    period = part["period"].to_numpy(dtype="int64")
-    status = part["status"].astype(str).to_numpy()
-    value = part["value"].to_numpy(dtype="float64", na_value=np.nan)
-    for r, i, p, s, v in zip(region, indicator, period, status, value, strict=True):
-        if (r, i) in wanted:
-            out.setdefault((r, i), []).append((int(p), s, float(v)))
-    for series in out.values():
-        series.sort()
+    for r, i, p, s, v in part.itertuples(index=False, name=None):
+        out.setdefault((r, i), []).append((int(p), s, float(v)))
     return out
 
 
@@ -242,7 +258,11 @@ def closure(scores: pd.DataFrame, period: int) -> pd.DataFrame:
         return pd.DataFrame(columns=columns)
     before = periods[-1]
     prev = gaps(scores, before)[["region_code", "indicator_code", "gap_kind"]]
-    now = scores.loc[scores["period"].to_numpy() == int(period), ["region_code", "indicator_code", "status"]]
+    now = scores.loc[
+        (scores["period"].to_numpy() == int(period))
+        & scores["region_code"].isin(set(prev["region_code"])).to_numpy(),
+        ["region_code", "indicator_code", "status"],
+    ]
     now = now.assign(
         region_code=now["region_code"].astype(str), indicator_code=now["indicator_code"].astype(str)
     )
