@@ -19,6 +19,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
 
 from assessment.domain.actions import OUTCOMES, STATUSES
 from assessment.domain.i18n import t
@@ -192,11 +193,11 @@ def accountability_sheet(report: Report) -> None:
     w.append([w.styled(t("actions_sheet.eval.note", lang, period=data.period), font=note)])
     w.blank()
     w.heading(t("actions_sheet.eval.counts", lang, period=data.period))
-    w.table(tables["counts"], counts)
+    filtered = (*w.table(tables["counts"], counts), len(counts))
     w.blank()
     w.heading(t("actions_sheet.eval.actions", lang, period=data.period))
     if len(tables["actions"]):
-        w.table(tables["actions"], actions)
+        filtered = (*w.table(tables["actions"], actions), len(actions))
     else:
         w.append([w.styled(t("actions_sheet.eval.none", lang), font=note)])
     w.blank()
@@ -206,6 +207,8 @@ def accountability_sheet(report: Report) -> None:
     else:
         w.append([w.styled(t("actions_sheet.eval.no_warnings", lang), font=note)])
     w.ws.print_title_rows = "1:1"
+    header, last, width = filtered  # the action list (else the counts) can be filtered
+    w.ws.auto_filter.ref = f"A{header}:{get_column_letter(width)}{max(last, header)}"
 
 
 def _pad(widths: list[float], n: int) -> list[float]:

@@ -48,19 +48,19 @@ from assessment.scoring import accountability as acc
 __all__ = ["actions_rows", "actions_sheet", "sheet_name"]
 
 WIDTHS = {
-    "indicator_code": 11,
+    "indicator_code": 15,
     "indicator": 30,
     "gap_kind": 13,
-    "value": 10,
-    "threshold": 10,
-    "shortfall": 10,
+    "value": 11,
+    "threshold": 12,
+    "shortfall": 12,
     "measures": 40,
     "department": 18,
-    "central_share": 10,
-    "budget_total": 14,
-    "budget_central": 14,
-    "budget_local": 14,
-    "due_period": 11,
+    "central_share": 14,
+    "budget_total": 15,
+    "budget_central": 16,
+    "budget_local": 15,
+    "due_period": 12,
     "status": 12,
     "reason": 24,
 }
@@ -98,7 +98,9 @@ def actions_rows(data: ReportData, actions: pd.DataFrame | None = None) -> pd.Da
     """The rows of the sheet: one per gap of ``data.code`` in ``data.period`` (below the floor first,
     then catalogue order), with the stored action's fields where there is one, else the defaults."""
     gaps = acc.gaps(data.scores, data.period)
-    gaps = gaps.loc[gaps["region_code"].to_numpy() == data.code].reset_index(drop=True)
+    # actions are recorded per county: a prefecture's or province's sheet lists none
+    county = not data.tree.children(data.code)
+    gaps = gaps.loc[(gaps["region_code"].to_numpy() == data.code) & county].reset_index(drop=True)
     ed = data.edition
     ind = data.indicators.set_index("indicator_code")
     own: dict[str, dict[str, Any]] = {}
@@ -228,7 +230,8 @@ def actions_sheet(report: Report) -> SheetWriter:
     for line in t("actions_sheet.instructions", lang, period=data.period, next=data.period + 1).splitlines():
         w.append([w.styled(line, font=Font(bold=True, size=10) if not line.startswith(" ") else note)])
     if not len(frame):
-        w.append([w.styled(t("actions_sheet.no_gaps", lang, period=data.period), font=Font(bold=True))])
+        key = "actions_sheet.no_gaps" if not data.tree.children(data.code) else "actions_sheet.not_county"
+        w.append([w.styled(t(key, lang, period=data.period), font=Font(bold=True))])
     w.blank()
     header = w.header([header_label(k) for k in COLUMNS], widths)
     gap_labels = {k: t(f"actions.gap.{k}", lang) for k in acc.GAP_STATUSES}
