@@ -140,13 +140,14 @@ def test_bad_cells_are_refused_at_their_cells_and_nothing_is_stored(demo: Store)
     book = openpyxl.load_workbook(io.BytesIO(_feedback(demo)))
     rows = _rows(book)
     codes = [code for code in rows if code != "S06.1"]
-    good, negative, early, unknown, tampered, split = codes[:6]
+    good, negative, early, unknown, tampered, split, no_measures = codes[:7]
     _fill(book, rows[good], measures="ok")
     _fill(book, rows[negative], measures="x", budget_total=-5)
     _fill(book, rows[early], measures="x", due_period=PERIOD - 1)
     _fill(book, rows[unknown], measures="x", indicator_code="S01.1", key_indicator="S01.1")
     _fill(book, rows[tampered], measures="x", key_indicator="S99.9")
     _fill(book, rows[split], measures="x", budget_total=100, budget_central=10, budget_local=10)
+    _fill(book, rows[no_measures], budget_total=5000)  # input, but no measures
     _fill(book, rows["S06.1"], status="已完成")  # planned -> done skips in progress
     result = import_actions_sheet(demo, OFFICIAL, _save(book), "feedback.xlsx")
     assert not result.stored and result.changed == 0
@@ -158,6 +159,7 @@ def test_bad_cells_are_refused_at_their_cells_and_nothing_is_stored(demo: Store)
         f"{LETTER['indicator_code']}{rows[tampered]}": "actions_sheet.error.key_mismatch",
         f"{LETTER['budget_total']}{rows[split]}": "actions.error.budget_split",
         f"{LETTER['status']}{rows['S06.1']}": "actions.error.status_skip",
+        f"{LETTER['measures']}{rows[no_measures]}": "actions.error.measures_required",
     }
     assert all(p.sheet == SHEET and p.message_zh and p.message_en for p in result.problems)
     after = demo.actions(OFFICIAL, region_code=REGION)
