@@ -139,9 +139,14 @@ def sheet_problem(
 ) -> Problem:
     """A Problem whose texts are ``actions_sheet.error.<key>``, at ``sheet!cell``."""
     where = f"{sheet}!{cell}" if sheet and cell else sheet
+    per_lang = {
+        lang: {"allowed": ("、" if lang == "zh" else ", ").join(status_label(s, lang) for s in STATUSES)}
+        for lang in ("zh", "en")
+    }
     return localized_problem(
         f"actions_sheet.error.{key}",
         {"where": where, **fill},
+        per_lang=per_lang,
         sheet=sheet,
         cell=cell,
         row=row,
@@ -334,8 +339,7 @@ class _Checker:
             self.at("indicator_code", row, "unknown_row", region=region, period=period, indicator=indicator)
             return None
         if status_text and status is None:
-            allowed = "、".join(status_label(s, "zh") for s in STATUSES)
-            self.at("status", row, "bad_status", value=status_text, allowed=allowed)
+            self.at("status", row, "bad_status", value=status_text)  # the labels of each language
         if status is None:
             status = str(old["status"]) if old is not None else "planned"
         elif old is not None:
