@@ -11,8 +11,9 @@ XML bombs, macros, encryption: :func:`assessment.intake.safety.inspect_upload` w
 then calamine) and checks every row:
 
 - a row is skipped when nothing was typed into it: no measures, budget or reason, and department,
-  due period and status still the pre-filled defaults (item's lead department, period + 1, planned);
-  a row that already has a stored action is always read (clearing its measures is an error);
+  due period and status still the pre-filled defaults (item's lead department, period + 1, planned),
+  even when the gap has a stored action (a workbook made before the action was recorded on the web
+  page leaves it as it is; an action is never cleared from a sheet);
 - the machine keys must name a gap of the approved figures in a region the actor reports for, and
   the visible indicator code must match the hidden one (a tampered key);
 - the draft rules of :func:`assessment.domain.actions.check_draft` (measures, department, budget
@@ -333,7 +334,7 @@ class _Checker:
         typed = {k: cells.get(k) for k in INPUT_KEYS}
         status_text = _text(typed["status"])
         status = _status_of(status_text) if status_text else None
-        if old is None and not self._has_input(typed, gap, period, status):
+        if not self._has_input(typed, gap, period, status):
             return None
         if gap is None:
             self.at("indicator_code", row, "unknown_row", region=region, period=period, indicator=indicator)
@@ -376,8 +377,7 @@ class _Checker:
 
     @staticmethod
     def _has_input(typed: dict[str, Any], gap: Gap | None, period: int, status: str | None) -> bool:
-        """Whether anything was typed into a row without a stored action (the pre-filled defaults
-        do not count)."""
+        """Whether anything was typed into a row (the pre-filled defaults do not count)."""
         if any(_text(typed[k]) for k in ("measures", "reason", *BUDGET_KEYS)):
             return True
         department = _text(typed["department"])
