@@ -79,7 +79,7 @@ st.subheader(tr("reports_page.tidy_title"))
 c4, c5 = st.columns(2)
 what = c4.selectbox(
     tr("reports_page.what"),
-    ("scores", "equity", "trends"),
+    ("scores", "equity", "trends", "actions"),
     key="reports_what",
     format_func=lambda w: tr(f"reports_page.what_{w}"),
 )

@@ -56,6 +56,7 @@ class ReportData:
     costs: pd.DataFrame  # cost_to_close against the binding standard, ``period``
     costs_floor: pd.DataFrame  # cost_to_close against the national floor, ``period``
     data_as_of: datetime | None
+    actions: pd.DataFrame | None = None  # the stored corrective actions the reader may see (issue 17)
 
     def name(self, code: str) -> str:
         """A region's name in the report language."""

@@ -17,6 +17,7 @@ carries the edition id in its title and footer; numbers are stored as numbers wi
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -28,6 +29,8 @@ from assessment.domain.i18n import t
 from assessment.domain.model import Edition, LocalStandard, RegionTree
 from assessment.reports import summary as sm
 from assessment.reports import tables as tb
+from assessment.reports.accountability_sheet import accountability_sheet
+from assessment.reports.accountability_sheet import sheet_name as accountability_sheet_name
 from assessment.reports.columns import (
     col,
     cost_cols,
@@ -63,8 +66,10 @@ def evaluation_workbook(
     lang: str = "zh",
     completeness: pd.DataFrame | None = None,
     data_as_of: datetime | None = None,
+    actions: pd.DataFrame | None = None,
 ) -> bytes:
-    """The evaluation report of ``jurisdiction`` for ``period`` as .xlsx bytes.
+    """The evaluation report of ``jurisdiction`` for ``period`` as .xlsx bytes (``actions``: the
+    stored corrective actions, for the accountability sheet).
 
     ``values``: tidy values (region_code, period, indicator_code, value[, numerator, denominator,
     note]) of every period available (earlier periods feed the trends and convergence).
@@ -83,7 +88,7 @@ def evaluation_workbook(
         lang=lang,
         data_as_of=data_as_of,
     )
-    return write_evaluation(data, completeness)
+    return write_evaluation(dataclasses.replace(data, actions=actions), completeness)
 
 
 @dataclass(frozen=True)
@@ -137,6 +142,7 @@ def write_evaluation(data: ReportData, completeness: pd.DataFrame | None = None)
     _completeness(report, tables.completeness, tables.completeness_derived)
     _indicators(report, tables.indicators)
     _data(report, tables.data)
+    accountability_sheet(report)  # gaps, actions and what the data say of them (issue 17)
     return report.book.to_bytes()
 
 
@@ -148,7 +154,7 @@ def _cover(report: Report) -> None:
     contents = [
         ("A1 … A9" if k == "aspect" else t(f"reports.sheet.{k}", lang), t(f"reports.contents.{k}", lang))
         for k in keys
-    ]
+    ] + [(accountability_sheet_name(lang), t("actions_sheet.eval.contents", lang))]
     facts = [
         (t("reports.cover.jurisdiction", lang), f"{data.name(data.code)} ({data.code})"),
         (t("reports.cover.level", lang), t(f"reports.region_level.{reg.level}", lang)),

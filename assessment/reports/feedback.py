@@ -17,6 +17,7 @@ those too close to call, then the largest relative shortfall, then catalogue ord
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from datetime import datetime
 
@@ -27,6 +28,8 @@ from assessment.domain import disclosure
 from assessment.domain.i18n import t
 from assessment.domain.model import Edition, LocalStandard, RegionTree
 from assessment.reports import tables as tb
+from assessment.reports.actions_sheet import actions_sheet
+from assessment.reports.actions_sheet import sheet_name as actions_sheet_name
 from assessment.reports.columns import col, cost_cols, indicator_cols, rank_col, shortfall_cols, standard_cols
 from assessment.reports.context import ReportData, feedback_data, label_map, peer_scope
 from assessment.reports.layout import Report, cover_sheet, keyed_status_sheet
@@ -60,8 +63,10 @@ def feedback_workbook(
     lang: str = "zh",
     data_as_of: datetime | None = None,
     target_year: int = 2025,
+    actions: pd.DataFrame | None = None,
 ) -> bytes:
-    """The feedback workbook of ``region`` for ``period`` as .xlsx bytes.
+    """The feedback workbook of ``region`` for ``period`` as .xlsx bytes (``actions``: the stored
+    corrective actions, pre-filled in the actions sheet).
 
     ``values``: tidy values of every period (earlier periods feed the trends; other regions of the
     province feed the ranks). Raises :class:`~assessment.domain.errors.DataFileError` for an unknown
@@ -70,7 +75,7 @@ def feedback_workbook(
     data = feedback_data(
         values, edition, tree, local_standards, region=region, period=period, lang=lang, data_as_of=data_as_of
     )
-    return write_feedback(data, target_year=target_year)
+    return write_feedback(dataclasses.replace(data, actions=actions), target_year=target_year)
 
 
 # -- tables ------------------------------------------------------------------------------------------
@@ -267,7 +272,7 @@ def write_feedback(data: ReportData, *, target_year: int = 2025) -> bytes:
     contents = [
         (t(f"reports.sheet.{k}", lang), t(f"reports.contents.{k}", lang))
         for k in ("priorities", "scores", "detail", "gaps", "trends")
-    ]
+    ] + [(actions_sheet_name(lang), t("actions_sheet.contents", lang))]
     facts = [
         (t("reports.cover.region", lang), f"{data.name(data.code)} ({data.code})"),
         (t("reports.cover.level", lang), t(f"reports.region_level.{reg.level}", lang)),
@@ -285,6 +290,7 @@ def write_feedback(data: ReportData, *, target_year: int = 2025) -> bytes:
     _detail(report, tables["detail"])
     _gaps(report, tables["gaps"])
     _trends(report, tables["trends"])
+    actions_sheet(report)  # the corrective actions an official fills and uploads (issue 17)
     return report.book.to_bytes()
 
 

@@ -16,6 +16,7 @@ from typing import Any
 
 import pandas as pd
 
+from assessment.accountability.export import actions_table
 from assessment.catalogue import load_edition
 from assessment.domain.editions import EditionSchedule, LocalIndicator, with_local_indicators
 from assessment.domain.errors import DataFileError
@@ -51,6 +52,7 @@ class Source(ScoringInputs):
     # the editions in force per period and the local-only indicators (exports across periods)
     schedule: EditionSchedule | None = None
     local_indicators: tuple[LocalIndicator, ...] = ()
+    actions: pd.DataFrame | None = None  # the corrective actions the actor sees under the code (issue 17)
 
 
 def _as_of(completeness: pd.DataFrame | None) -> datetime:
@@ -109,7 +111,10 @@ def store_source(
         )
     schedule = None if edition_id else store.edition_schedule()
     local = store.local_indicators()
-    return Source(values, edition, tree, standards, completeness, _as_of(completeness), schedule, local)
+    actions = store.actions(actor, jurisdiction=code) if code is not None and code in tree else None
+    return Source(
+        values, edition, tree, standards, completeness, _as_of(completeness), schedule, local, actions
+    )
 
 
 def report_catalogue(
@@ -142,10 +147,13 @@ def report_workbook(kind: str, src: Source, code: str, period: int, lang: str = 
             src.standards,
             jurisdiction=code,
             completeness=src.completeness,
+            actions=src.actions,
             **common,
         )
     else:
-        data = feedback_workbook(src.values, src.edition, src.tree, src.standards, region=code, **common)
+        data = feedback_workbook(
+            src.values, src.edition, src.tree, src.standards, region=code, actions=src.actions, **common
+        )
     return suggested_filename(kind, code, period, src.edition.label, lang), data
 
 
@@ -209,9 +217,10 @@ def build_export(
     include_pending: bool = False,
     edition_id: str | None = None,
 ) -> tuple[str, bytes]:
-    """A tidy table (scores, equity or trends) of the regions under ``code``: (file name, bytes)."""
+    """A tidy table (scores, equity, trends, or the corrective ``actions`` the actor sees) of the
+    regions under ``code``: (file name, bytes)."""
     src = store_source(store, actor, code, include_pending=include_pending, edition_id=edition_id)
-    frame = export_table(what, src, code)
+    frame = actions_table(store, actor, code) if what == "actions" else export_table(what, src, code)
     name = suggested_filename(what, code, None, src.edition.label, None, ext=fmt)
     audit_export(store, actor, what, code, {"format": fmt, "rows": len(frame)})
     return name, tidy_export(frame, fmt)

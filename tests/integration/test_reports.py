@@ -48,6 +48,7 @@ EN_SHEETS = [
     "Completeness",
     "Indicators",
     "Data",
+    "Accountability",
 ]
 
 

@@ -47,6 +47,7 @@ def test_sheets(demo: SimpleNamespace) -> None:
         "Indicator detail",
         "Gaps and cost",
         "Trends",
+        "Actions",
     ]
     for ws in demo.wb.worksheets:
         assert "CN-2021" in ws.oddFooter.left.text
