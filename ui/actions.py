@@ -22,8 +22,8 @@ from assessment.scoring.analysis import Assessment
 from assessment.store.users import User
 from assessment.views import actions as view
 from assessment.views.analysis_common import region_names
-from ui import data, tables
-from ui.safe import md
+from ui import columns, data, tables
+from ui.safe import md, md_frame
 from ui.state import lang, tr, tr_plain
 
 PAGE = "app_pages/actions.py"
@@ -32,14 +32,12 @@ COUNTS = (
     ("gaps", "with_action", "without_action", "to_review", "due_now"),
     ("overdue", "escalated", "closed_by_data", "reopened", "warnings"),
 )
-MONEY = {"format": "localized"}
 WIDTHS: dict[str, Any] = {
     "measures": "large",
     "outcome_text": "large",
     "details": "large",
     "earlier": "large",
 }
-NUMBER = {"format": "%.2f"}
 
 
 @st.cache_resource(show_spinner=False, max_entries=16)
@@ -61,9 +59,9 @@ def _columns(frame: pd.DataFrame, names: tuple[str, ...]) -> tuple[pd.DataFrame,
     for col in names:
         label = tr_plain(f"actions_ui.col.{col}")
         if col == "budget_total":
-            config[col] = st.column_config.NumberColumn(label, **MONEY)
+            config[col] = st.column_config.NumberColumn(label, format="localized")
         elif col in ("value", "threshold", "shortfall", "floor", "change_per_year", "projected"):
-            config[col] = st.column_config.NumberColumn(label, **NUMBER)
+            config[col] = st.column_config.NumberColumn(label, format="%.2f")
         elif col == "years_to_floor":
             config[col] = st.column_config.NumberColumn(label, format="%.1f")
         elif col in ("period", "due_period", "id"):
@@ -73,9 +71,32 @@ def _columns(frame: pd.DataFrame, names: tuple[str, ...]) -> tuple[pd.DataFrame,
     return out, config
 
 
+def _styled(frame: pd.DataFrame, out: pd.DataFrame) -> Any:
+    """``out`` with the gap kind in the status palette's colour and the outcome of an escalated
+    action in vermillion (flagged red), as the status legend says."""
+    escalated = (
+        frame["outcome_code"].eq("escalated").fillna(False).to_numpy(dtype=bool)
+        if "outcome_code" in frame
+        else None
+    )
+
+    def paint(shown: pd.DataFrame) -> pd.DataFrame:
+        styles = pd.DataFrame("", index=shown.index, columns=shown.columns)
+        if "gap_kind" in styles.columns and "kind_code" in frame:
+            styles["gap_kind"] = frame["kind_code"].map(columns.status_css).fillna("").to_numpy()
+        for col in ("outcome_text", "outcome"):
+            if col in styles.columns and escalated is not None:
+                styles.loc[escalated, col] = columns.status_css("below_floor")
+        return styles
+
+    return columns.styled(out, None).apply(paint, axis=None)  # missing numbers blank, never "nan"
+
+
 def _table(frame: pd.DataFrame, names: tuple[str, ...], *, key: str, **kw: Any) -> Any:
     out, config = _columns(frame, names)
-    return st.dataframe(out, column_config=config, hide_index=True, width="stretch", key=key, **kw)
+    return st.dataframe(
+        _styled(frame, out), column_config=config, hide_index=True, width="stretch", key=key, **kw
+    )
 
 
 def _flash() -> None:
@@ -146,6 +167,20 @@ def region_gaps(user: User, gaps: pd.DataFrame, columns: dict[str, str], region:
         st.switch_page(PAGE, query_params={"region": region, "period": str(period), "indicator": indicator})
 
 
+WARNING_COLUMNS = ("indicator", "value", "floor", "change_per_year", "projected", "years_to_floor")
+
+
+def warning_list(reg: Register, result: Assessment, period: int, *, with_region: bool) -> None:
+    """The early-warning list (监测预警): indicators still meeting the floor but heading below it."""
+    st.caption(tr("actions_ui.warnings_note"))
+    if reg.warnings.empty:
+        st.caption(tr("actions_ui.no_warnings"))
+        return
+    rows = view.warning_rows(reg.warnings, data.region_tree(), result.edition_of(period), lang())
+    names = ("region", *WARNING_COLUMNS) if with_region else WARNING_COLUMNS
+    _table(rows, names, key="actions_warnings")
+
+
 # -- the official: gaps and the action form ----------------------------------------------------------
 GAP_COLUMNS = (
     "indicator",
@@ -188,6 +223,9 @@ def official_view(user: User, result: Assessment, reg: Register, period: int) ->
     st.caption(tr("actions_ui.intro_official"))
     _flash()
     counts(reg)
+    if not reg.warnings.empty:  # plan before the floor is missed
+        with st.expander(f"{tr('actions_ui.tab.warnings')} · {len(reg.warnings)}"):
+            warning_list(reg, result, period, with_region=False)
     st.subheader(tr("actions_ui.gaps_title", period=period))
     if reg.gaps.empty:
         st.success(tr("actions_ui.no_gaps", period=period))
@@ -359,19 +397,19 @@ REVIEW_COLUMNS = (
     "due_period",
     "status",
 )
-ACTION_COLUMNS = (
-    "id",
+ACTION_COLUMNS = (  # what the data say first: the reason the action is in the tab
     "region",
     "period",
     "indicator",
-    "measures",
-    "department",
-    "budget_total",
+    "outcome_text",
     "due_period",
     "status",
     "review",
     "comment",
-    "outcome_text",
+    "department",
+    "budget_total",
+    "measures",
+    "id",
 )
 
 
@@ -427,8 +465,9 @@ def _history(user: User, rows: pd.DataFrame) -> None:
     )
     if pick is None:
         return
-    history = data.store().action_history(user.username, int(pick))
-    _table(view.history_rows(history, lang()), ("at", "actor", "event", "details"), key="actions_history")
+    shown = view.history_rows(data.store().action_history(user.username, int(pick)), lang())
+    shown.columns = [tr_plain(f"actions_ui.col.{c}") for c in shown.columns]
+    st.table(md_frame(shown), hide_index=True)  # wraps the long details; escaped (typed text)
 
 
 def evaluator_view(user: User, result: Assessment, reg: Register, period: int) -> None:
@@ -460,24 +499,7 @@ def evaluator_view(user: User, result: Assessment, reg: Register, period: int) -
                     key="actions_without",
                 )
             elif name == "warnings":
-                st.caption(tr("actions_ui.warnings_note"))
-                if reg.warnings.empty:
-                    st.caption(tr("actions_ui.no_warnings"))
-                else:
-                    warn = view.warning_rows(reg.warnings, tree, edition, L)
-                    _table(
-                        warn,
-                        (
-                            "region",
-                            "indicator",
-                            "value",
-                            "floor",
-                            "change_per_year",
-                            "projected",
-                            "years_to_floor",
-                        ),
-                        key="actions_warnings",
-                    )
+                warning_list(reg, result, period, with_region=True)
             elif not rows.empty:
                 _history(user, rows)
             else:

@@ -113,6 +113,7 @@ def gap_rows(
             "due_period": out["due_period"],
             "earlier": [_earlier(a, earlier, lang) for a in out["earlier_action"]],
             "kind_code": out["gap_kind"].astype(str),
+            "outcome_code": out["outcome"].astype("string"),
         }
     )
     return shown
