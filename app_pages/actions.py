@@ -17,7 +17,8 @@ L = lang()
 home = home_region()
 user = guard("view", home, roles=("evaluator", "official"))
 tree = data.region_tree()
-title = st.empty()  # above the region choice
+title = st.empty()  # above the region and period choices
+col_region, col_period = st.columns([2, 1])
 if user.role == "official":
     code = home  # an official: their own region only, whatever the link says
 else:
@@ -28,6 +29,7 @@ else:
         key="actions_region",
         param="region",
         format_func=names.__getitem__,
+        where=col_region,
     )
 guard("view", code)  # second line of defence; the store filters too
 title.title(tr("actions_ui.title", region=region_label(tree, code, L)))
@@ -35,7 +37,8 @@ result = data.assessment(user.username, code)  # scored against the binding stan
 if not result.periods:
     st.info(tr("overview.no_periods"))
     st.stop()
-period = period_select(data.periods(result), key="actions_period")
+with col_period:
+    period = period_select(data.periods(result), key="actions_period")
 register = actions.register_of(user.username, code, period)
 if user.role == "official":
     actions.official_view(user, result, register, period)
