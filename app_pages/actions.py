@@ -8,7 +8,7 @@ from __future__ import annotations
 import streamlit as st
 
 from assessment.scoring.analysis import region_label
-from ui import actions, data
+from ui import actions, actions_form, actions_review, data
 from ui.auth import guard, home_region
 from ui.data_analysis import period_select, url_select
 from ui.state import lang, tr
@@ -41,7 +41,7 @@ with col_period:
     period = period_select(data.periods(result), key="actions_period")
 register = actions.register_of(user.username, code, period)
 if user.role == "official":
-    actions.official_view(user, result, register, period)
+    actions_form.official_view(user, result, register, period)
     # UPLOAD PANEL: the lead adds the actions sheet's upload here (ui/actions_upload.py upload_panel(...))
 else:
-    actions.evaluator_view(user, result, register, period)
+    actions_review.evaluator_view(user, result, register, period)

@@ -231,3 +231,46 @@ def test_panels_on_overview_and_region_link_to_the_actions_page(actions_db: str)
         at = app_as(user, "zh", page=page)
         assert not at.exception, [e.value for e in at.exception]
         assert any(t("actions_ui.panel_title", "zh") in m.value for m in at.markdown), (user, page)
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_the_open_form_is_in_the_language_of_the_page_and_shows_earlier_actions(
+    actions_db: str, lang: str
+) -> None:
+    """S06.1 of Jianan County: its 2022 action was escalated (still below when due), the 2023 gap
+    carries the story on; every visible text of the open form passes the language check."""
+    from tests.app.language_texts import visible_texts
+    from tests.app.test_language import names, offences
+
+    at = _open_gap("demo-990123", lang, gap=("990123", 2023, "S06.1"))
+    assert any(t("actions_ui.earlier_title", lang) in m.value for m in at.markdown)
+    earlier = next(d.value for d in at.dataframe if "outcome_text" in d.value.columns)  # headers: configs
+    assert earlier["period"].tolist() == [2022]
+    assert (
+        t("actions_ui.outcome_text.escalated", lang, due=2023, period=2023, value="71.55", threshold="90")
+        in earlier["outcome_text"].tolist()
+    )
+    known = names(actions_db, lang)
+    bad = [
+        f"{element}: {p} in {text[:120]!r}"
+        for element, text in visible_texts(at)
+        for p in offences(text, lang, known)
+    ]
+    assert not bad, "\n".join(bad)
+
+
+def test_an_evaluator_cannot_open_a_region_outside_the_jurisdiction(actions_db: str) -> None:
+    from streamlit.testing.v1 import AppTest
+
+    from tests.fixtures import sign_in_browser
+
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=90)
+    at.query_params["lang"] = "zh"
+    at.query_params["region"] = "990321"  # a county of another prefecture
+    sign_in_browser(at, "demo-jia")
+    at.switch_page(str(ROOT / "app_pages" / "actions.py"))
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert "示例甲市" in at.title[0].value and at.warning, "refused with a message, the home shown"
+    shown = " ".join(d.value.to_csv() for d in at.dataframe)
+    assert "丙山县" not in shown
