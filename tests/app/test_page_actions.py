@@ -274,3 +274,37 @@ def test_an_evaluator_cannot_open_a_region_outside_the_jurisdiction(actions_db: 
     assert "示例甲市" in at.title[0].value and at.warning, "refused with a message, the home shown"
     shown = " ".join(d.value.to_csv() for d in at.dataframe)
     assert "丙山县" not in shown
+
+
+def test_typed_text_of_actions_is_never_rendered_as_markup(actions_db: str) -> None:
+    """Measures, department, reason and the reviewer's comment hold markdown, HTML and an address:
+    every markdown body of the official's form and of the evaluator's register shows them escaped."""
+    from tests.app.test_no_markup import _markdown_of, _unescaped
+    from tests.fixtures import markup_payload
+
+    with contextlib.closing(sqlite3.connect(actions_db.removeprefix("sqlite:///"))) as conn:
+        conn.execute(
+            "update corrective_actions set measures = ?, department = ?, reason = ?, review_comment = ?,"
+            " review = 'returned'",
+            (markup_payload("m"), markup_payload("d"), markup_payload("r"), markup_payload("c")),
+        )
+        conn.commit()
+    at = _open_gap("demo-990123", gap=("990123", 2023, "S06.1"))
+    assert any("点我" in w.value for w in at.warning), "the returned plan's comment is shown"
+    assert not _unescaped(_markdown_of(at))
+    at = app_as("demo-province", "zh", page="actions.py")
+    assert not at.exception, [e.value for e in at.exception]
+    assert not _unescaped(_markdown_of(at))
+    # the audited history of an action recorded with such measures (shown with st.table: markdown)
+    from assessment.accountability.service import record_action
+    from assessment.domain.actions import ActionDraft
+    from assessment.store import Store
+
+    with Store(actions_db) as s:
+        draft = ActionDraft(*GAP, measures=markup_payload("h"), department="卫生健康局", due_period=2024)
+        new = record_action(s, "demo-990123", draft)
+    at = app_as("demo-province", "zh", page="actions.py")
+    at.selectbox(key="actions_history_pick").set_value(new).run()
+    assert not at.exception, [e.value for e in at.exception]
+    history = " ".join(str(c) for x in at.table for c in x.value.to_numpy().ravel())
+    assert "点我" in history and not _unescaped(history)
