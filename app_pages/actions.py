@@ -20,7 +20,7 @@ tree = data.region_tree()
 title = st.empty()  # above the region and period choices
 col_region, col_period = st.columns([2, 1])
 if user.role == "official":
-    code = home  # an official: their own region only, whatever the link says
+    code, col_period = home, col_region  # an official: their own region only, whatever the link says
 else:
     names = actions.scope_names()
     code = url_select(

@@ -23,7 +23,7 @@ from assessment.store.users import User
 from assessment.views import actions as view
 from assessment.views.analysis_common import region_names
 from ui import columns, data, tables
-from ui.safe import md
+from ui.safe import md, md_frame
 from ui.state import lang, tr, tr_plain
 
 PAGE = "app_pages/actions.py"
@@ -97,6 +97,14 @@ def table(frame: pd.DataFrame, names: tuple[str, ...], *, key: str, **kw: Any) -
     return st.dataframe(
         _styled(frame, out), column_config=config, hide_index=True, width="stretch", key=key, **kw
     )
+
+
+def history_table(user: User, action_id: int) -> None:
+    """The audited changes of one action (Beijing time), as a table that wraps the long details;
+    escaped, since the details quote typed text."""
+    shown = view.history_rows(data.store().action_history(user.username, action_id), lang())
+    shown.columns = [tr_plain(f"actions_ui.col.{c}") for c in shown.columns]
+    st.table(md_frame(shown), hide_index=True)
 
 
 def flash() -> None:

@@ -18,7 +18,7 @@ from assessment.scoring.analysis import Assessment
 from assessment.store.users import User
 from assessment.views import actions as view
 from ui import data
-from ui.actions import FLASH, counts, flash, table, warning_list
+from ui.actions import FLASH, counts, flash, history_table, table, warning_list
 from ui.safe import md
 from ui.state import lang, tr, tr_plain
 
@@ -137,6 +137,9 @@ def action_form(
         if len(reg.actions)
         else reg.actions
     )
+    if existing is not None:
+        with st.expander(tr("actions_ui.tab.history")):
+            history_table(user, int(existing["id"]))
     if len(earlier):
         st.markdown(f"**{tr('actions_ui.earlier_title')}**")
         rows = view.action_rows(earlier, result.scores, data.region_tree(), result.edition_of(period), L)

@@ -15,8 +15,8 @@ from assessment.scoring.analysis import Assessment
 from assessment.store.users import User
 from assessment.views import actions as view
 from ui import data
-from ui.actions import FLASH, counts, flash, table, warning_list
-from ui.safe import md, md_frame
+from ui.actions import FLASH, counts, flash, history_table, table, warning_list
+from ui.safe import md
 from ui.state import lang, tr, tr_plain
 
 REVIEW_COLUMNS = (
@@ -98,9 +98,7 @@ def _history(user: User, rows: pd.DataFrame) -> None:
     )
     if pick is None:
         return
-    shown = view.history_rows(data.store().action_history(user.username, int(pick)), lang())
-    shown.columns = [tr_plain(f"actions_ui.col.{c}") for c in shown.columns]
-    st.table(md_frame(shown), hide_index=True)  # wraps the long details; escaped (typed text)
+    history_table(user, int(pick))
 
 
 def evaluator_view(user: User, result: Assessment, reg: Register, period: int) -> None:
