@@ -308,3 +308,29 @@ def test_typed_text_of_actions_is_never_rendered_as_markup(actions_db: str) -> N
     assert not at.exception, [e.value for e in at.exception]
     history = " ".join(str(c) for x in at.table for c in x.value.to_numpy().ravel())
     assert "点我" in history and not _unescaped(history)
+
+
+def test_a_status_step_is_offered_only_when_legal_and_dropping_needs_a_reason(actions_db: str) -> None:
+    gap = ("990123", 2023, "S06.1")  # a planned, accepted action
+    at = _open_gap("demo-990123", gap=gap)
+    s = _suffix(gap)
+    words = {t(f"actions.status.{k}", "zh"): k for k in ("planned", "in_progress", "done", "dropped")}
+    status = at.selectbox(key=f"astatus_{s}")
+    assert [words[o] for o in status.options] == ["planned", "in_progress", "dropped"], "no skip to done"
+    status.set_value("dropped")
+    at.button(key="actions_save").click().run()
+    flat = list(_walk(next(iter(at.get("form")))))
+    at_reason = next(i for i, e in enumerate(flat) if getattr(e, "key", None) == f"areason_{s}")
+    assert type(flat[at_reason + 1]).__name__ == "Error" and "终止原因" in flat[at_reason + 1].value
+    row = _actions(actions_db).query(
+        "region_code == '990123' and period == 2023 and indicator_code == 'S06.1'"
+    )
+    assert row["status"].iloc[0] == "planned", "nothing stored"
+    at.selectbox(key=f"astatus_{s}").set_value("dropped")
+    at.text_input(key=f"areason_{s}").set_value("项目已并入省级统筹")
+    at.button(key="actions_save").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    row = _actions(actions_db).query(
+        "region_code == '990123' and period == 2023 and indicator_code == 'S06.1'"
+    )
+    assert row["status"].iloc[0] == "dropped" and row["reason"].iloc[0] == "项目已并入省级统筹"
