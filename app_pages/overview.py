@@ -7,7 +7,7 @@ import streamlit as st
 
 from assessment.scoring.analysis import aspect_matrix, region_label
 from assessment.views import overview as view
-from ui import charts, columns, data, reporting_counts, tables, todo
+from ui import actions, charts, columns, data, reporting_counts, tables, todo
 from ui.auth import can, guard, home_region
 from ui.data_analysis import jurisdiction_select, period_select
 from ui.editions_ui import edition_caption
@@ -43,6 +43,7 @@ status_labels = {s: tr(f"status.{s}") for s in charts.STATUS_COLOURS}
 head = view.headline(result, period)
 reporting_counts.overview(user.username, root, result, period, pending)  # counted as on the review page
 reporting_counts.headline(head)  # meeting the floor, below it, the cost to close (with what it covers)
+actions.panel(user, root, period)  # issue 17: corrective actions, closure share, escalated flag
 
 if root == home:  # a provincial evaluator's province against the country's provinces (core-computed)
     national_panel(user.username, period, basis)

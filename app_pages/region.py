@@ -7,7 +7,7 @@ import streamlit as st
 from assessment.domain.disclosure import note, restricted
 from assessment.scoring.analysis import region_label
 from assessment.views import region as view
-from ui import charts, data, tables
+from ui import actions, charts, data, tables
 from ui import data_workflow as wf
 from ui.auth import guard, home_region
 from ui.data_analysis import period_select, url_select
@@ -92,27 +92,16 @@ fig = charts.score_lines(
 st.plotly_chart(fig, width="stretch", key="region_trend")
 
 st.subheader(tr("region.gaps_title"))
+actions.panel(user, home, period, region)  # issue 17: counts, closure, escalated flag, link
 gaps = view.gaps(result, region, period, L)
 if gaps.empty:
     st.success(tr("region.no_gaps"))
-else:
-    tables.show(
-        gaps,
-        {
-            "indicator": "col.indicator",
-            "unit": "col.unit",
-            "value": "col.value",
-            "national_floor": "col.floor",
-            "standard": "col.standard",
-            "status": "col.status",
-            "arrow": "col.trend",
-            "beneficiaries_short": "col.beneficiaries_short",
-            "cost_total": "col.cost_total",
-            "cost_central": "col.cost_central",
-            "cost_local": "col.cost_local",
-        },
-        key="region_gaps",
-    )
+else:  # an official's rows lead to the action form in one click (ui.actions.region_gaps)
+    gap_columns = {"indicator": "col.indicator", "unit": "col.unit", "value": "col.value"}
+    gap_columns |= {"national_floor": "col.floor", "standard": "col.standard", "status": "col.status"}
+    gap_columns |= {"arrow": "col.trend", "beneficiaries_short": "col.beneficiaries_short"}
+    gap_columns |= {"cost_total": "col.cost_total", "cost_central": "col.cost_central"}
+    actions.region_gaps(user, gaps, gap_columns | {"cost_local": "col.cost_local"}, region, period)
     st.caption(tr("overview.unconfirmed_note"))
 
 left, right = st.columns(2)

@@ -131,6 +131,8 @@ def names(url: str, lang: str, both_languages: bool = False) -> tuple[str, ...]:
             "select filename, review_comment from submissions",
             "select comment, '' from reviews",
             "select set_by, note from local_standards",
+            "select measures, department from corrective_actions",  # typed by officials (issue 17)
+            "select reason, review_comment from corrective_actions",
         ):
             for row in conn.execute(sql):
                 out.update(v for v in row if isinstance(v, str))
