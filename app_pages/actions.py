@@ -8,7 +8,7 @@ from __future__ import annotations
 import streamlit as st
 
 from assessment.scoring.analysis import region_label
-from ui import actions, actions_form, actions_review, data
+from ui import actions, actions_form, actions_review, actions_upload, data
 from ui.auth import guard, home_region
 from ui.data_analysis import period_select, url_select
 from ui.state import lang, tr
@@ -42,6 +42,7 @@ with col_period:
 register = actions.register_of(user.username, code, period)
 if user.role == "official":
     actions_form.official_view(user, result, register, period)
-    # UPLOAD PANEL: the lead adds the actions sheet's upload here (ui/actions_upload.py upload_panel(...))
+    with st.expander(tr("actions_sheet.upload.title")):  # the same, in Excel: the actions sheet
+        actions_upload.upload_panel(data.store(), user.username, code, period)
 else:
     actions_review.evaluator_view(user, result, register, period)
