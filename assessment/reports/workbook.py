@@ -78,7 +78,7 @@ FMT_DATE = "yyyy-mm-dd hh:mm"
 
 BODY_FONT_SIZE = 11.0  # the workbook's default font (openpyxl's Calibri 11)
 NOTE_FONT_SIZE = 11.0  # notes (italics): no smaller than the body, which sets the print scale
-FOOTER_FONT_SIZE = 9.0  # the running header and footer (not scaled with the sheet)
+FOOTER_FONT_SIZE = 11.0  # the running header and footer: LibreOffice scales them with the sheet
 NOTE_WIDTH = 140.0  # the widest note line (characters): a landscape A4 page at 100 %
 LINE_PT = 15.0  # one line of 11 pt text, CJK included (Noto CJK lines are taller than Calibri's)
 HEADER_FILL = "1F3B5A"

@@ -98,7 +98,9 @@ class SheetWriter:
         self.visible = len(self.widths) if hidden_from is None else hidden_from - 1
         self.repeat_cols = repeat_cols
         self.portrait = portrait
-        self.smallest_font = BODY_FONT_SIZE  # the smallest font written on the sheet (print scale)
+        # the smallest font printed on the sheet (it sets the print scale): the running header
+        # and footer, which LibreOffice scales with the sheet, and any smaller text written
+        self.smallest_font = min(BODY_FONT_SIZE, FOOTER_FONT_SIZE)
         self.row = 0
         # closed by ReportBook.to_bytes; an unnamed temporary file, so nothing is left behind
         self.body: IO[bytes] = tempfile.SpooledTemporaryFile(max_size=8 << 20)  # noqa: SIM115
@@ -116,7 +118,6 @@ class SheetWriter:
         )
         ws.print_options.horizontalCentered = True
         ws.print_options.gridLines = False  # the tables carry their own borders
-        ws.HeaderFooter.scaleWithDoc = False  # the running header and footer keep their size
         if header_text:
             ws.oddHeader.center.text = footer_text(header_text)
             ws.oddHeader.center.size = FOOTER_FONT_SIZE
