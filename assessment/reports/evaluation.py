@@ -220,6 +220,7 @@ def _summary(report: Report, tables: EvaluationTables) -> None:
 def _aspect_charts(w: SheetWriter, frame: pd.DataFrame, lang: str) -> None:
     """The aspects' mean scores and regions below the floor: a table and two native bar charts
     of it side by side (columns A:C and D:G), tall enough to read when the sheet is printed."""
+    w.page_break()  # the table and its charts on one page
     w.heading(t("print.summary.by_aspect", lang))
     cols = [
         col("aspect", lang, width=50),

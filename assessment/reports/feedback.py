@@ -357,7 +357,7 @@ def _aspect_chart(report: Report, w: SheetWriter) -> None:
     )
     if frame["score"].isna().all():
         return
-    w.blank()
+    w.page_break()  # the scores and their chart on a page of their own
     w.heading(t("print.chart.scores", lang))
     cols = [col("aspect", lang, width=22, wrap=True), col("score", lang, FMT_SCORE, 76)]
     header, last = w.table(frame, cols)  # in the cover's two columns

@@ -271,6 +271,11 @@ class SheetWriter:
             self.ws.merged_cells.add(f"A{row}:{get_column_letter(span)}{row}")
         return row
 
+    def page_break(self) -> None:
+        """The next row begins a new printed page (a section that should not be split)."""
+        if self.row:
+            self.ws.row_breaks.append(Break(id=self.row))
+
     def heading(self, text: str) -> int:
         """A section heading inside a sheet."""
         return self.append([self.styled(text, font=SUBTITLE_FONT)], height=18)
