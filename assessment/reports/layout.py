@@ -166,6 +166,16 @@ def status_table_sheet(
     return w
 
 
+def _is_empty(values: pd.Series) -> bool:
+    """Nothing in any row: missing, or blank text."""
+    present = values.dropna()
+    if present.empty:
+        return True
+    if pd.api.types.is_numeric_dtype(present.dtype) or pd.api.types.is_datetime64_any_dtype(present.dtype):
+        return False
+    return not bool(present.astype("string").str.strip().ne("").any())
+
+
 def _without_empty(
     frame: pd.DataFrame, columns: Sequence[Column], formatting: Sequence[Formatting]
 ) -> tuple[list[Column], list[Formatting], list[Column]]:
@@ -178,9 +188,7 @@ def _without_empty(
     dropped: list[Column] = []
     new_pos: dict[int, int] = {}
     for pos, c in enumerate(columns, start=1):
-        values = frame[c.key]
-        empty = values.isna() | (values.astype("string").str.strip() == "").fillna(True)
-        if pos not in keep_anyway and bool(empty.all()):
+        if pos not in keep_anyway and _is_empty(frame[c.key]):
             dropped.append(c)
             continue
         kept.append(c)

@@ -91,6 +91,7 @@ class SheetWriter:
         header_text: str = "",
         repeat_cols: int = 0,
         portrait: bool = True,
+        style_ids: dict[tuple[object, ...], int] | None = None,
     ) -> None:
         ws = wb.create_sheet(sheet_title(title))
         self.ws = ws
@@ -102,6 +103,8 @@ class SheetWriter:
         # and footer, which LibreOffice scales with the sheet, and any smaller text written
         self.smallest_font = min(BODY_FONT_SIZE, FOOTER_FONT_SIZE)
         self.row = 0
+        # the style ids of plain cells (:meth:`_style`), shared by the sheets of one workbook
+        self.style_ids: dict[tuple[object, ...], int] = style_ids if style_ids is not None else {}
         # closed by ReportBook.to_bytes; an unnamed temporary file, so nothing is left behind
         self.body: IO[bytes] = tempfile.SpooledTemporaryFile(max_size=8 << 20)  # noqa: SIM115
         for idx, width in enumerate(widths, start=1):
@@ -203,6 +206,9 @@ class SheetWriter:
         ``table`` cell has a thin border and is centred vertically (beside wrapped neighbours)."""
         if fmt is None and not wrap and not quote and not table:
             return 0
+        key = (fmt, wrap, quote, table, centre)
+        if key in self.style_ids:
+            return self.style_ids[key]
         cell = WriteOnlyCell(self.ws)
         if fmt is not None:
             cell.number_format = fmt
@@ -214,7 +220,8 @@ class SheetWriter:
             cell.border = CELL_BORDER
         if quote:
             cell.quotePrefix = True
-        return int(cell.style_id)
+        self.style_ids[key] = int(cell.style_id)
+        return self.style_ids[key]
 
     def _write(self, text: str) -> None:
         self.body.write(text.encode("utf-8"))
@@ -468,10 +475,11 @@ class ReportBook:
     def __init__(self) -> None:
         self.wb = Workbook(write_only=True)
         self.sheets: list[SheetWriter] = []
+        self.style_ids: dict[tuple[object, ...], int] = {}
 
     def sheet(self, title: str, **options: object) -> SheetWriter:
         """A new sheet (see :class:`SheetWriter` for the options)."""
-        writer = SheetWriter(self.wb, title, **options)  # type: ignore[arg-type]
+        writer = SheetWriter(self.wb, title, style_ids=self.style_ids, **options)  # type: ignore[arg-type]
         self.sheets.append(writer)
         return writer
 
