@@ -46,6 +46,7 @@ from assessment.reports.layout import (
     status_table_sheet,
 )
 from assessment.reports.workbook import (
+    CHART_HEIGHT_CM,
     FMT_COUNT,
     FMT_MONEY,
     FMT_RATIO,
@@ -231,12 +232,13 @@ def _aspect_charts(w: SheetWriter, frame: pd.DataFrame, lang: str) -> None:
     if last <= header:
         return
     top = w.row + 2
+    height = CHART_HEIGHT_CM[lang]
     w.bar_chart(
         t("print.chart.mean_score", lang),
         categories=(1, header + 1, last),
         values=(2, header, last),
         anchor=f"A{top}",
-        size_cm=(15.5, 9.5),
+        size_cm=(15.5, height),
         y_max=100.0,
     )
     w.bar_chart(
@@ -244,11 +246,12 @@ def _aspect_charts(w: SheetWriter, frame: pd.DataFrame, lang: str) -> None:
         categories=(1, header + 1, last),
         values=(3, header, last),
         anchor=f"D{top}",
-        size_cm=(14.0, 9.5),
+        size_cm=(14.0, height),
         colour=STATUS_COLOURS["below_floor"],
     )
-    for _ in range(20):  # the rows under the charts (9.5 cm of 15 pt rows)
+    for _ in range(round(height / 0.5)):  # the rows under the charts (15 pt rows: 0.53 cm)
         w.blank()
+    w.page_break()  # the next section begins a page
 
 
 def _level(data: ReportData) -> str:

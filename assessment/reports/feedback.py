@@ -30,7 +30,7 @@ from assessment.reports import tables as tb
 from assessment.reports.columns import col, cost_cols, indicator_cols, rank_col, shortfall_cols, standard_cols
 from assessment.reports.context import ReportData, feedback_data, label_map, peer_scope
 from assessment.reports.layout import Report, cover_sheet, keyed_status_sheet, running_title
-from assessment.reports.workbook import FMT_COUNT, FMT_SCORE, FMT_SHARE, FMT_VALUE, Column
+from assessment.reports.workbook import CHART_HEIGHT_CM, FMT_COUNT, FMT_SCORE, FMT_SHARE, FMT_VALUE, Column
 from assessment.reports.writer import SheetWriter
 from assessment.scoring.indicators import EVIDENCE
 from assessment.scoring.trends import ARROWS, trends
@@ -367,10 +367,10 @@ def _aspect_chart(report: Report, w: SheetWriter) -> None:
         categories=(1, header + 1, last),
         values=(2, header, last),
         anchor=f"A{top}",
-        size_cm=(16.0, 9.0),
+        size_cm=(16.0, CHART_HEIGHT_CM[lang]),
         y_max=100.0,
     )
-    for _ in range(19):  # the rows under the chart
+    for _ in range(round(CHART_HEIGHT_CM[lang] / 0.5)):  # the rows under the chart
         w.blank()
 
 

@@ -23,6 +23,7 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Border, Font, Side
 
 __all__ = [
+    "CHART_HEIGHT_CM",
     "DANGEROUS_PREFIXES",
     "FMT_COUNT",
     "FMT_DATE",
@@ -76,11 +77,14 @@ FMT_SHARE = "0.0%"
 FMT_RATIO = "0.000"
 FMT_DATE = "yyyy-mm-dd hh:mm"
 
+BODY_FONT_NAME = "Calibri"  # openpyxl's default body font (LibreOffice: its metric twin Carlito)
 BODY_FONT_SIZE = 11.0  # the workbook's default font (openpyxl's Calibri 11)
 NOTE_FONT_SIZE = 11.0  # notes (italics): no smaller than the body, which sets the print scale
 FOOTER_FONT_SIZE = 11.0  # the running header and footer: LibreOffice scales them with the sheet
 NOTE_WIDTH = 140.0  # the widest note line (characters): a landscape A4 page at 100 %
 LINE_PT = 15.0  # one line of 11 pt text, CJK included (Noto CJK lines are taller than Calibri's)
+# a bar chart of the aspects: tall enough to name every aspect (English names wrap over 3 lines)
+CHART_HEIGHT_CM = {"zh": 9.5, "en": 11.5}
 HEADER_FILL = "1F3B5A"
 TITLE_FONT = Font(bold=True, size=14, color="1F3B5A")
 SUBTITLE_FONT = Font(bold=True, size=11, color="1F3B5A")

@@ -33,6 +33,7 @@ from openpyxl.worksheet.pagebreak import Break
 from assessment.reports import sheetxml as sx
 from assessment.reports.pagesetup import MARGINS_IN, PagePlan, plan_page
 from assessment.reports.workbook import (
+    BODY_FONT_NAME,
     BODY_FONT_SIZE,
     CELL_BORDER,
     FMT_DATE,
@@ -176,6 +177,8 @@ class SheetWriter:
         """``value`` with a style, for :meth:`append` (text beginning with = + - @ gets the quote prefix)."""
         cell = WriteOnlyCell(self.ws)
         if font is not None:
+            if font.name is None:  # the body's typeface (a font without a name prints in a serif)
+                font = Font(name=BODY_FONT_NAME, sz=font.sz, b=font.b, i=font.i, color=font.color)
             cell.font = font
             if font.size is not None and value not in (None, ""):
                 self.smallest_font = min(self.smallest_font, float(font.size))
@@ -390,6 +393,7 @@ class SheetWriter:
         )
         chart.x_axis.scaling.orientation = "maxMin"  # the first aspect on top, as in the table
         chart.x_axis.delete = False
+        chart.x_axis.tickLblSkip = 1  # every category named, long English names too
         chart.y_axis.delete = False
         chart.y_axis.scaling.min = 0
         if y_max is not None:
