@@ -310,7 +310,7 @@ def _scores(report: Report, frame: pd.DataFrame) -> None:
     lang = report.lang
     cols = [
         col("level", lang, width=9),
-        col("name", lang, width=40),
+        col("name", lang, width=40, wrap=True),
         col("score", lang, FMT_SCORE, 9),
         col("status", lang, width=16),
         col("peer_mean", lang, FMT_SCORE, 10),
