@@ -432,12 +432,14 @@ def _row_heights(part: pd.DataFrame, wrapped: Sequence[tuple[str, float]]) -> np
     """Row heights (points) that show every line of the wrapped columns ``(key, width)``; 0 where
     one line is enough (the row keeps its default height)."""
     lines = np.ones(len(part), dtype=np.int64)
-    for key, width in wrapped:
-        text = part[key].astype("string").fillna("")
+    for key, width in wrapped:  # measured once per distinct text (a national sheet repeats them)
+        codes, distinct = pd.factorize(part[key].astype("string"))
+        text = pd.Series(distinct, dtype="string")
         cjk = text.str.count(r"[\u2e80-\uffff]").to_numpy(dtype="float64")
         units = text.str.len().to_numpy(dtype="float64") + 1.1 * cjk
         explicit = text.str.count("\n").to_numpy(dtype="int64")
-        lines = np.maximum(lines, np.ceil(units / max(width - 1.0, 1.0)).astype(np.int64) + explicit)
+        per_text = np.append(np.ceil(units / max(width - 1.0, 1.0)).astype(np.int64) + explicit, 1)
+        lines = np.maximum(lines, per_text[codes])  # code -1 (missing): the appended 1 line
     return np.where(lines > 1, lines * LINE_PT + 2.0, 0.0)
 
 
