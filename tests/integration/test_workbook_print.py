@@ -26,7 +26,7 @@ import pandas as pd
 import pytest
 from openpyxl.utils import column_index_from_string, get_column_letter
 
-from assessment.reports import evaluation_workbook
+from assessment.reports import evaluation_workbook, feedback_workbook
 from assessment.reports.context import feedback_data
 from assessment.reports.feedback import priorities_table
 from assessment.reports.service import demo_source, report_workbook
@@ -325,3 +325,26 @@ def test_printed_workbooks_have_no_text_below_8_pt(books: SimpleNamespace, tmp_p
         fonts = subprocess.run(["pdffonts", str(pdf)], capture_output=True, check=True).stdout.decode()
         rows = [line.split() for line in fonts.splitlines()[2:] if line.strip()]
         assert rows and all(r[-5] == "yes" for r in rows), fonts  # every font embedded
+
+
+def test_a_long_note_wraps_inside_its_column() -> None:
+    """The feedback detail sheet's notes stay inside the table: wrapped in their column (the last
+    one printed), the row as tall as the note's lines."""
+    values = full_values(2024).assign(note="")
+    note = "本期数据经县统计局复核，部分乡镇的分母按上年常住人口推算，待人口普查结果公布后更正。" * 2
+    mine = (values["region_code"] == "990102") & (values["indicator_code"] == "S03.1")
+    values.loc[mine, "note"] = note
+    xlsx = feedback_workbook(
+        values, SCORING_EDITION, SCORING_TREE, (), region="990102", period=2024, lang="zh"
+    )
+    ws = load(xlsx)["指标明细"]
+    row = header_row(ws)
+    labels = {c.value: c.column for c in ws[row] if c.value}
+    last = column_index_from_string(re.sub(r"[\d$]", "", ws.print_area.split(":")[-1]))
+    assert labels["备注"] == last  # the print area ends with the notes: nothing beyond them
+    at = next(r for r in range(row + 1, ws.max_row + 1) if ws.cell(r, labels["备注"]).value == note)
+    cell = ws.cell(at, labels["备注"])
+    assert cell.alignment.wrap_text
+    width = ws.column_dimensions[get_column_letter(labels["备注"])].width
+    lines = -(-len(note) * 2.1 // (width - 1))  # CJK characters are about 2.1 digits wide
+    assert ws.row_dimensions[at].height >= 15 * lines
