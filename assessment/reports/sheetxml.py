@@ -141,7 +141,7 @@ def column_xml(
             numbers = pa.array(arr, mask=~finite)
         text = pc.cast(numbers, pa.string())
         cells = pc.binary_join_element_wise(prefix, rows, f'" s="{number_style}"><v>', text, "</v></c>", "")
-        return pc.fill_null(cells, "")
+        return _empty_cells(cells, prefix, rows, number_style)
     strings = _flat(pa.array(values.astype("string"), type=pa.string()))
     strings = pc.if_else(pc.equal(strings, ""), pa.scalar(None, pa.string()), strings)
     escaped = pc.replace_substring(strings, "&", "&amp;")
@@ -154,7 +154,16 @@ def column_xml(
     spaced = pc.fill_null(pc.match_substring_regex(escaped, r"^\s|\s$"), False)
     opens = pc.if_else(spaced, '"' + _TEXT_OPEN, '"' + _TEXT_OPEN_PLAIN)
     cells = pc.binary_join_element_wise(prefix, rows, '" s="', styles, opens, escaped, _TEXT_CLOSE, "")
-    return pc.fill_null(cells, "")
+    return _empty_cells(cells, prefix, rows, text_style)
+
+
+def _empty_cells(cells: pa.Array, prefix: str, rows: pa.Array, style: int) -> pa.Array:
+    """``cells`` with its missing values written as empty cells of ``style`` (a table cell keeps
+    its border when it has nothing in it), or left out when the style is the default."""
+    if not style or not cells.null_count:
+        return pc.fill_null(cells, "")
+    empty = pc.binary_join_element_wise(prefix, rows, f'" s="{style}"/>', "")
+    return pc.if_else(pc.is_null(cells), empty, cells)
 
 
 def rows_xml(rows: pa.Array, cells: list[pa.Array], heights: np.ndarray | None = None) -> bytes:
