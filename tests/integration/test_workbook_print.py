@@ -45,7 +45,8 @@ def books() -> SimpleNamespace:
     _, evaluation = report_workbook("evaluation", src, "990000", PERIOD, "zh")
     _, feedback = report_workbook("feedback", src, COSTED, PERIOD, "zh")
     _, bare = report_workbook("feedback", src, NOT_COSTED, PERIOD, "zh")
-    return SimpleNamespace(src=src, evaluation=evaluation, feedback=feedback, bare=bare)
+    _, english = report_workbook("evaluation", src, "990000", PERIOD, "en")
+    return SimpleNamespace(src=src, evaluation=evaluation, feedback=feedback, bare=bare, english=english)
 
 
 def load(xlsx: bytes) -> openpyxl.Workbook:
@@ -107,7 +108,7 @@ def check_page_setup(ws) -> None:
             assert (sum(widths[:repeat]) + sum(widths[start:end])) * scale <= page + 0.5, (ws.title, start)
     # the running header names the report; the footer numbers the pages
     assert ws.oddHeader.center.text and "·" in ws.oddHeader.center.text, ws.title
-    assert ws.oddFooter.center.text == "第 &P 页，共 &N 页", ws.title
+    assert ws.oddFooter.center.text in ("第 &P 页，共 &N 页", "Page &P of &N"), ws.title
     assert ws.oddFooter.left.text and ws.oddFooter.right.text, ws.title
     assert not ws.print_options.gridLines, ws.title
 
@@ -126,7 +127,7 @@ def check_no_empty_column(ws) -> None:
         assert filled, f"{ws.title}: column {label!r} is empty"
 
 
-@pytest.mark.parametrize("kind", ["evaluation", "feedback", "bare"])
+@pytest.mark.parametrize("kind", ["evaluation", "feedback", "bare", "english"])
 def test_every_sheet_prints_on_a4_at_8_pt_or_more(books: SimpleNamespace, kind: str) -> None:
     wb = load(getattr(books, kind))
     paged = 0
@@ -290,7 +291,7 @@ def _pages(pdf: Path) -> int:
 @pytest.mark.skipif(SOFFICE is None, reason="LibreOffice (soffice) is not installed (CI installs it)")
 @pytest.mark.skipif(not POPPLER, reason="poppler-utils (pdftotext, pdffonts, pdfinfo) is not installed")
 def test_printed_workbooks_have_no_text_below_8_pt(books: SimpleNamespace, tmp_path: Path) -> None:
-    files = {"evaluation": books.evaluation, "feedback": books.feedback}
+    files = {"evaluation": books.evaluation, "feedback": books.feedback, "english": books.english}
     for name, xlsx in files.items():
         (tmp_path / f"{name}.xlsx").write_bytes(xlsx)
     _calibration(tmp_path / "calibration.xlsx")
@@ -311,7 +312,8 @@ def test_printed_workbooks_have_no_text_below_8_pt(books: SimpleNamespace, tmp_p
     )
     assert done.returncode == 0, done.stderr.decode(errors="replace")
     eight = min(h for _, h, _ in _word_heights(tmp_path / "calibration.pdf"))
-    bounds = {"evaluation": (40, 200), "feedback": (8, 45)}  # before issue 18: 71 and 10 at 4-7 pt
+    # before issue 18: 71 and 10 pages, the aspect sheets at 4-5 pt; now 153 and 28 (English 167)
+    bounds = {"evaluation": (40, 200), "feedback": (8, 45), "english": (40, 220)}
     for name in files:
         pdf = tmp_path / f"{name}.pdf"
         pages = _pages(pdf)
@@ -321,7 +323,8 @@ def test_printed_workbooks_have_no_text_below_8_pt(books: SimpleNamespace, tmp_p
         small = [(p, round(h / eight * 8, 1), w) for p, h, w in words if h < eight * 0.98]
         assert not small, (name, small[:10])
         text = " ".join(w for _, _, w in words)
-        assert "示例省" in text and "第" in text  # the running header and the page numbers
+        running = ("Sample Province", "Page") if name == "english" else ("示例省", "第")
+        assert all(word in text for word in running)  # the running header and the page numbers
         fonts = subprocess.run(["pdffonts", str(pdf)], capture_output=True, check=True).stdout.decode()
         rows = [line.split() for line in fonts.splitlines()[2:] if line.strip()]
         assert rows and all(r[-5] == "yes" for r in rows), fonts  # every font embedded
