@@ -133,7 +133,10 @@ def status_table_sheet(
 
     ``freeze``: the first column left unfrozen (``"D"``); rows down to the header are frozen.
     """
+    leading = list(columns[: column_index_from_string(freeze) - 1])  # they name a row: repeated
     columns, formatting, dropped = _without_empty(frame, columns, formatting)
+    repeat = len([c for c in leading if c not in dropped])
+    freeze = get_column_letter(repeat + 1)
     notes = [note] if note else []
     if dropped:  # no empty column on paper: say which were left out and why
         notes.append(t("print.dropped_columns", report.lang, columns="、".join(c.label for c in dropped)))
@@ -144,7 +147,7 @@ def status_table_sheet(
         key,
         widths=widths,
         hidden_from=len(columns) + 1 if hidden else None,
-        repeat_cols=column_index_from_string(freeze) - 1,
+        repeat_cols=repeat,
     )
     w.title(title or report.sheet_title(key))
     if formatting:
