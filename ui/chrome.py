@@ -4,6 +4,8 @@
   chosen, and ``st.dataframe`` shows "None" for a missing value. Both take a ``placeholder``; rather
   than ask every call to pass it, :func:`install` gives them a default in the page's language
   ("请选择…", "—"). A call that passes its own ``placeholder`` keeps it.
+* Printing a page from the browser (issue 18 point 5): :data:`PRINT_CSS` keeps only the page, whole
+  (checked by tests/e2e/test_print.py, which prints a page to PDF in Chromium).
 * ``st.file_uploader`` has no option for its button ("Upload") or its line "20MB per file • XLSX":
   :func:`style` hides them with a small stylesheet, shows our own button text, and pages say the
   limit in their own help or caption (:func:`upload_help`).
@@ -59,13 +61,46 @@ def install(current_lang: Callable[[], str]) -> None:
     st.dataframe = main.dataframe  # type: ignore[assignment]
 
 
+# A dashboard page printed from the browser (issue 18 point 5): on paper only the page itself, on
+# landscape A4. The sidebar, Streamlit's header, toolbar and status, and the controls that do
+# nothing on paper (buttons, downloads, uploads, text entry) are left out; the main area takes the
+# full width, drawn at 75 % so that a chart laid out for a wide screen fits the page (text of 16 px
+# prints at 9 pt); charts, tables, metrics and images are never cut across two pages.
+PRINT_CSS = """
+@media print {
+  @page { size: A4 landscape; margin: 12mm 10mm; }
+  [data-testid='stSidebar'], [data-testid='stSidebarCollapsedControl'], [data-testid='stHeader'],
+  [data-testid='stToolbar'], [data-testid='stDecoration'], [data-testid='stStatusWidget'],
+  [data-testid='stBottom'], [data-testid='stChatInput'], [data-testid='stButton'],
+  [data-testid='stDownloadButton'], [data-testid='stFormSubmitButton'], [data-testid='stFileUploader'],
+  [data-testid='stTextInput'], [data-testid='stTextArea'], [data-testid='stPageLink'],
+  [data-testid='stElementToolbar'], .stButton, .stDownloadButton, footer { display: none !important; }
+  html, body, .stApp, [data-testid='stAppViewContainer'], [data-testid='stMain'] {
+    height: auto !important; overflow: visible !important; position: static !important;
+  }
+  [data-testid='stMain'] { margin-left: 0 !important; zoom: 0.75; }
+  [data-testid='stMainBlockContainer'], .block-container {
+    max-width: 100% !important; padding: 0 !important;
+  }
+  [data-testid='stPlotlyChart'], .stPlotlyChart, [data-testid='stDataFrame'], [data-testid='stTable'],
+  [data-testid='stMetric'], [data-testid='stImage'], [data-testid='stVegaLiteChart'],
+  [data-testid='stDeckGlJsonChart'], [data-testid='stExpander'], [data-testid='stAlert'] {
+    break-inside: avoid; page-break-inside: avoid;
+  }
+  h1, h2, h3, [data-testid='stHeading'] { break-after: avoid; page-break-after: avoid; }
+}
+"""
+
+
 def style(lang: str) -> None:
     """The stylesheet of this run: the file uploader's English button text and size line hidden,
-    our own button text instead (a pseudo-element, so it is not part of the page's text)."""
+    our own button text instead (a pseudo-element, so it is not part of the page's text), and the
+    print stylesheet (:data:`PRINT_CSS`)."""
     button = t("language.upload_button", lang).replace('"', "")
     st.html(
         "<style>"
-        "[data-testid='stFileUploaderDropzoneInstructions']{display:none}"
+        + " ".join(PRINT_CSS.split())
+        + "[data-testid='stFileUploaderDropzoneInstructions']{display:none}"
         "[data-testid='stFileUploaderDropzone'] button{font-size:0}"
         "[data-testid='stFileUploaderDropzone'] button *{display:none}"
         f"[data-testid='stFileUploaderDropzone'] button::after{{content:\"{button}\";font-size:1rem}}"

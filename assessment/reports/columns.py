@@ -13,9 +13,17 @@ from assessment.reports.workbook import FMT_MONEY, FMT_SHARE, FMT_VALUE, Column
 __all__ = ["col", "cost_cols", "indicator_cols", "place_cols", "shortfall_cols", "standard_cols"]
 
 
-def col(key: str, lang: str, fmt: str | None = None, width: float = 12.0, *, wrap: bool = False) -> Column:
+def col(
+    key: str,
+    lang: str,
+    fmt: str | None = None,
+    width: float = 12.0,
+    *,
+    wrap: bool = False,
+    centre: bool = False,
+) -> Column:
     """A :class:`Column` labelled ``reports.col.<key>`` in ``lang``."""
-    return Column(key, t(f"reports.col.{key}", lang), fmt, width, wrap)
+    return Column(key, t(f"reports.col.{key}", lang), fmt, width, wrap, centre)
 
 
 def rank_col(key: str, level: str, lang: str, fmt: str | None = None, width: float = 8.0) -> Column:
@@ -23,28 +31,28 @@ def rank_col(key: str, level: str, lang: str, fmt: str | None = None, width: flo
     ``level``, labelled by that region (``市内排名``, ``Rank in province``...), or, with level
     ``parent``, among the regions with the same parent region."""
     label_key = RANK_IN_PARENT_KEY if level == "parent" else rank_label_key(level)
-    return Column(key, t(label_key, lang), fmt, width, False)
+    return Column(key, t(label_key, lang), fmt, width, False, centre=True)
 
 
 def place_cols(lang: str, region: float, parent: float) -> list[Column]:
     """Where a row is: region code, region name and parent name."""
     return [
-        col("region_code", lang, width=10),
-        col("region", lang, width=region),
+        col("region_code", lang, width=10, centre=True),
+        col("region", lang, width=region, wrap=True),
         col("parent", lang, width=parent),
     ]
 
 
 def indicator_cols(
-    lang: str, *, aspect: float = 12, item: float = 20, indicator: float = 34, unit: float = 9
+    lang: str, *, aspect: float = 12, item: float = 20, indicator: float = 34, unit: float = 11
 ) -> list[Column]:
     """What a row measures: aspect, service item, indicator code, indicator name and unit."""
     return [
         col("aspect", lang, width=aspect),
         col("item", lang, width=item, wrap=True),
-        col("indicator_code", lang, width=9),
+        col("indicator_code", lang, width=9, centre=True),
         col("indicator", lang, width=indicator, wrap=True),
-        col("unit", lang, width=unit),
+        col("unit", lang, width=unit, wrap=True),
     ]
 
 

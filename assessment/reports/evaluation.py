@@ -41,16 +41,25 @@ from assessment.reports.columns import (
     standard_cols,
 )
 from assessment.reports.context import ReportData, evaluation_data
-from assessment.reports.layout import Report, cover_sheet, keyed_status_sheet, status_table_sheet
+from assessment.reports.layout import (
+    Report,
+    cover_sheet,
+    keyed_status_sheet,
+    running_title,
+    status_table_sheet,
+)
 from assessment.reports.workbook import (
+    CHART_HEIGHT_CM,
     FMT_COUNT,
     FMT_MONEY,
     FMT_RATIO,
     FMT_SCORE,
     FMT_SHARE,
     FMT_VALUE,
+    STATUS_COLOURS,
     Column,
 )
+from assessment.reports.writer import SheetWriter
 
 __all__ = ["EvaluationTables", "evaluation_tables", "evaluation_workbook", "write_evaluation"]
 
@@ -101,6 +110,7 @@ class EvaluationTables:
     parents: pd.DataFrame
     lowest: pd.DataFrame
     below_floor: pd.DataFrame
+    by_aspect: pd.DataFrame
     ranking: pd.DataFrame
     aspects: dict[str, tuple[pd.DataFrame, list[str]]]
     gaps: pd.DataFrame
@@ -119,6 +129,7 @@ def evaluation_tables(data: ReportData, completeness: pd.DataFrame | None = None
         parents=sm.parent_table(data),
         lowest=sm.lowest_table(data),
         below_floor=sm.below_floor_table(data),
+        by_aspect=sm.aspect_table(data),
         ranking=tb.ranking_table(data),
         aspects=tb.aspect_tables(data),
         gaps=tb.gaps_table(data),
@@ -131,7 +142,7 @@ def evaluation_tables(data: ReportData, completeness: pd.DataFrame | None = None
 def write_evaluation(data: ReportData, completeness: pd.DataFrame | None = None) -> bytes:
     """Write the workbook for already computed report data (see :func:`evaluation_workbook`)."""
     tables = evaluation_tables(data, completeness)
-    report = Report(data)
+    report = Report(data, running_title(data, "reports.title.evaluation"))
     _cover(report)
     _summary(report, tables)
     _ranking(report, tables.ranking)
@@ -175,6 +186,8 @@ def _summary(report: Report, tables: EvaluationTables) -> None:
     for label, value, fmt in tables.figures:
         w.append([label, w.styled(value, fmt=fmt)])
     w.blank()
+    _aspect_charts(w, tables.by_aspect, lang)
+    w.blank()
     w.heading(t("reports.summary.by_parent", lang))
     parent_cols = [
         col("parent", lang, width=50),
@@ -208,7 +221,43 @@ def _summary(report: Report, tables: EvaluationTables) -> None:
         first = w.row + 2
         w.table(frame, [*region_cols, *middle, *status_cols], hidden=["status_key"])
         w.status_formatting(f"F{first}:G{w.row}", f"$H{first}")
-    w.append([w.styled(t("reports.floor.marker_note", lang), font=Font(italic=True, size=9))])
+    w.note(t("reports.floor.marker_note", lang))
+
+
+def _aspect_charts(w: SheetWriter, frame: pd.DataFrame, lang: str) -> None:
+    """The aspects' mean scores and regions below the floor: a table and two native bar charts
+    of it side by side (columns A:C and D:G), tall enough to read when the sheet is printed."""
+    w.page_break()  # the table and its charts on one page
+    w.heading(t("print.summary.by_aspect", lang))
+    cols = [
+        col("aspect", lang, width=50),
+        Column("mean_score", t("print.col.aspect_mean", lang), FMT_SCORE, 16.0),
+        Column("below_floor_regions", t("print.col.aspect_below", lang), FMT_COUNT, 22.0),
+    ]
+    header, last = w.table(frame, cols)
+    if last <= header:
+        return
+    top = w.row + 2
+    height = CHART_HEIGHT_CM[lang]
+    w.bar_chart(
+        t("print.chart.mean_score", lang),
+        categories=(1, header + 1, last),
+        values=(2, header, last),
+        anchor=f"A{top}",
+        size_cm=(15.5, height),
+        y_max=100.0,
+    )
+    w.bar_chart(
+        t("print.chart.below_floor", lang),
+        categories=(1, header + 1, last),
+        values=(3, header, last),
+        anchor=f"D{top}",
+        size_cm=(14.0, height),
+        colour=STATUS_COLOURS["below_floor"],
+    )
+    for _ in range(round(height / 0.5)):  # the rows under the charts (15 pt rows: 0.53 cm)
+        w.blank()
+    w.page_break()  # the next section begins a page
 
 
 def _level(data: ReportData) -> str:
@@ -343,7 +392,7 @@ def _completeness(report: Report, comp: pd.DataFrame, derived: bool) -> None:
     cols = [
         *place_cols(lang, 18, 16),
         col("completeness", lang, width=16),
-        col("first_uploaded_at", lang, width=18),
+        Column("first_uploaded_at", t("print.col.first_uploaded_at", lang), None, 18.0),
         col("days_late", lang, FMT_VALUE, 10),
         col("latest_version", lang, FMT_COUNT, 10),
         col("latest_status", lang, width=12),
@@ -387,8 +436,8 @@ def _data(report: Report, frame: pd.DataFrame) -> None:
         col("region_code", lang, width=10),
         col("region", lang, width=16),
         col("indicator_code", lang, width=9),
-        col("indicator", lang, width=36),
-        col("unit", lang, width=10),
+        col("indicator", lang, width=46, wrap=True),
+        col("unit", lang, width=14, wrap=True),
         col("value", lang, FMT_VALUE, 11),
         col("numerator", lang, FMT_VALUE, 11),
         col("denominator", lang, FMT_VALUE, 11),

@@ -32,8 +32,9 @@ from assessment.reports.actions_sheet import actions_sheet
 from assessment.reports.actions_sheet import sheet_name as actions_sheet_name
 from assessment.reports.columns import col, cost_cols, indicator_cols, rank_col, shortfall_cols, standard_cols
 from assessment.reports.context import ReportData, feedback_data, label_map, peer_scope
-from assessment.reports.layout import Report, cover_sheet, keyed_status_sheet
-from assessment.reports.workbook import FMT_COUNT, FMT_SCORE, FMT_SHARE, FMT_VALUE, Column
+from assessment.reports.layout import Report, cover_sheet, keyed_status_sheet, running_title
+from assessment.reports.workbook import CHART_HEIGHT_CM, FMT_COUNT, FMT_SCORE, FMT_SHARE, FMT_VALUE, Column
+from assessment.reports.writer import SheetWriter
 from assessment.scoring.indicators import EVIDENCE
 from assessment.scoring.trends import ARROWS, trends
 
@@ -265,7 +266,7 @@ def feedback_tables(data: ReportData, *, target_year: int = 2025) -> dict[str, p
 def write_feedback(data: ReportData, *, target_year: int = 2025) -> bytes:
     """Write the feedback workbook for already computed report data."""
     tables = feedback_tables(data, target_year=target_year)  # all of them before writing starts
-    report = Report(data)
+    report = Report(data, running_title(data, "reports.title.feedback"))
     lang = data.lang
     reg = data.tree.get(data.code)
     parent = data.name(reg.parent_code) if reg.parent_code else "—"
@@ -278,13 +279,14 @@ def write_feedback(data: ReportData, *, target_year: int = 2025) -> bytes:
         (t("reports.cover.level", lang), t(f"reports.region_level.{reg.level}", lang)),
         (t("reports.col.parent", lang), parent),
     ]
-    cover_sheet(
+    cover = cover_sheet(
         report,
         t("reports.title.feedback", lang),
         facts,
         contents,
         intro=t("reports.cover.feedback_intro", lang),
     )
+    _aspect_chart(report, cover)
     _priorities(report, tables["priorities"])
     _scores(report, tables["scores"])
     _detail(report, tables["detail"])
@@ -314,7 +316,7 @@ def _scores(report: Report, frame: pd.DataFrame) -> None:
     lang = report.lang
     cols = [
         col("level", lang, width=9),
-        col("name", lang, width=40),
+        col("name", lang, width=40, wrap=True),
         col("score", lang, FMT_SCORE, 9),
         col("status", lang, width=16),
         col("peer_mean", lang, FMT_SCORE, 10),
@@ -342,6 +344,40 @@ def _scores(report: Report, frame: pd.DataFrame) -> None:
         frame = disclosure.marked(frame, PARENT_PEER_COLUMNS, "hidden_parent")
         frame = disclosure.marked(frame, LEVEL_PEER_COLUMNS, "hidden_level")
     keyed_status_sheet(report, "scores", frame, cols, freeze="C", coloured=[(3, 4)], note=note)
+
+
+def _aspect_chart(report: Report, w: SheetWriter) -> None:
+    """The region's aspect scores at the foot of the cover (the workbook's summary): a table and
+    a native bar chart of it, one portrait page wide."""
+    data, lang = report.data, report.lang
+    aggs = data.aggregates
+    mine = (aggs["level"] == "aspect") & (aggs["region_code"].astype("string") == data.code)
+    own = aggs.loc[mine.to_numpy()]
+    score = own.assign(code=own["code"].astype("string")).set_index("code")["score"]
+    aspects = data.edition.aspects
+    frame = pd.DataFrame(
+        {
+            "aspect": [f"{a.code} {a.name_zh if lang == 'zh' else a.name_en}" for a in aspects],
+            "score": [float(score.get(a.code, np.nan)) for a in aspects],
+        }
+    )
+    if frame["score"].isna().all():
+        return
+    w.page_break()  # the scores and their chart on a page of their own
+    w.heading(t("print.chart.scores", lang))
+    cols = [col("aspect", lang, width=22, wrap=True), col("score", lang, FMT_SCORE, 76)]
+    header, last = w.table(frame, cols)  # in the cover's two columns
+    top = w.row + 2
+    w.bar_chart(
+        t("print.chart.scores", lang),
+        categories=(1, header + 1, last),
+        values=(2, header, last),
+        anchor=f"A{top}",
+        size_cm=(16.0, CHART_HEIGHT_CM[lang]),
+        y_max=100.0,
+    )
+    for _ in range(round(CHART_HEIGHT_CM[lang] / 0.5)):  # the rows under the chart
+        w.blank()
 
 
 def _detail(report: Report, frame: pd.DataFrame) -> None:

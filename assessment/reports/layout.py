@@ -13,7 +13,7 @@ from datetime import datetime
 
 import pandas as pd
 from openpyxl.styles import Font
-from openpyxl.utils import get_column_letter
+from openpyxl.utils import column_index_from_string, get_column_letter
 
 from assessment.domain.i18n import t
 from assessment.domain.timefmt import beijing
@@ -27,6 +27,7 @@ __all__ = [
     "Report",
     "cover_sheet",
     "keyed_status_sheet",
+    "running_title",
     "status_table_sheet",
 ]
 
@@ -57,13 +58,19 @@ def as_of_text(when: datetime | None, lang: str) -> str:
     return beijing(when, lang)
 
 
+def running_title(data: ReportData, key: str) -> str:
+    """The running header of every printed page: the report's title (``key``), region and period."""
+    return f"{t(key, data.lang)} · {data.name(data.code)} · {data.period}"
+
+
 class Report:
     """One workbook being written for ``data``: its language, footer and sheet names."""
 
-    def __init__(self, data: ReportData) -> None:
+    def __init__(self, data: ReportData, title: str = "") -> None:
         self.data = data
         self.lang = data.lang
         self.book = ReportBook()
+        self.title = title
         self.footer_left = t("reports.title.footer", self.lang, edition=data.edition.id)
         self.footer_right = f"{data.name(data.code)} ({data.code}) · {data.period}"
 
@@ -89,9 +96,11 @@ class Report:
         widths: Sequence[float],
         freeze: str | None = None,
         hidden_from: int | None = None,
-        landscape: bool = True,
+        repeat_cols: int = 0,
     ) -> SheetWriter:
-        """A new sheet with the report's footer and print setup."""
+        """A new sheet with the report's running header (its title), footer (edition, page of
+        pages, region and period) and print setup (``repeat_cols`` columns repeat on every page
+        when the sheet is too wide for one, see :mod:`assessment.reports.pagesetup`)."""
         return self.book.sheet(
             self.sheet_name(key),
             widths=widths,
@@ -100,7 +109,8 @@ class Report:
             footer_left=self.footer_left,
             footer_right=self.footer_right,
             page_label=t("reports.title.page", self.lang),
-            landscape=landscape,
+            header_text=self.title,
+            repeat_cols=repeat_cols,
         )
 
     def legend_labels(self) -> dict[str, str]:
@@ -123,22 +133,31 @@ def status_table_sheet(
 
     ``freeze``: the first column left unfrozen (``"D"``); rows down to the header are frozen.
     """
-    header_row = 2 + (1 if formatting else 0) + (1 if note else 0)
-    header_row = max(header_row, 3)
+    leading = list(columns[: column_index_from_string(freeze) - 1])  # they name a row: repeated
+    columns, formatting, dropped = _without_empty(frame, columns, formatting)
+    repeat = len([c for c in leading if c not in dropped])
+    freeze = get_column_letter(repeat + 1)
+    notes = [note] if note else []
+    if dropped:  # no empty column on paper: say which were left out and why
+        notes.append(t("print.dropped_columns", report.lang, columns="、".join(c.label for c in dropped)))
+        if any(c.key.startswith("cost_") for c in dropped):
+            notes.append(t("print.no_costs", report.lang))
     widths = [c.width for c in columns] + [4.0] * len(hidden)
     w = report.sheet(
         key,
         widths=widths,
-        freeze=f"{freeze}{header_row + 1}",
         hidden_from=len(columns) + 1 if hidden else None,
+        repeat_cols=repeat,
     )
     w.title(title or report.sheet_title(key))
     if formatting:
         w.legend(report.legend_labels(), t("reports.legend.label", report.lang))
-    if note:
-        w.append([w.styled(note, font=Font(italic=True, size=9, color="595959"))])
-    while w.row < header_row - 1:
+    if notes:
+        w.note(" ".join(notes))
+    if w.row < 2:
         w.blank()
+    header_row = w.row + 1
+    w.ws.freeze_panes = f"{freeze}{header_row + 1}"
     h, last = w.table(frame, columns, hidden=hidden)
     if last > h:
         first = h + 1
@@ -148,6 +167,44 @@ def status_table_sheet(
             w.status_formatting(target, ref)
     w.finish(header_row=h, last_col=len(columns))
     return w
+
+
+def _is_empty(values: pd.Series) -> bool:
+    """Nothing in any row: missing, or blank text."""
+    present = values.dropna()
+    if present.empty:
+        return True
+    if pd.api.types.is_numeric_dtype(present.dtype) or pd.api.types.is_datetime64_any_dtype(present.dtype):
+        return False
+    return not bool(present.astype("string").str.strip().ne("").any())
+
+
+def _without_empty(
+    frame: pd.DataFrame, columns: Sequence[Column], formatting: Sequence[Formatting]
+) -> tuple[list[Column], list[Formatting], list[Column]]:
+    """``columns`` without those that hold nothing in any row of ``frame`` (none dropped from an
+    empty table, nor inside a matrix of keys), the colour rules renumbered, and the dropped ones."""
+    if frame.empty:
+        return list(columns), list(formatting), []
+    keep_anyway = {i for first, last, _, fixed in formatting if not fixed for i in range(first, last + 1)}
+    kept: list[Column] = []
+    dropped: list[Column] = []
+    new_pos: dict[int, int] = {}
+    for pos, c in enumerate(columns, start=1):
+        if pos not in keep_anyway and _is_empty(frame[c.key]):
+            dropped.append(c)
+            continue
+        kept.append(c)
+        new_pos[pos] = len(kept)
+    shift = len(columns) - len(kept)
+    rules: list[Formatting] = []
+    for first, last, key_col, absolute in formatting:
+        inside = [new_pos[p] for p in range(first, last + 1) if p in new_pos]
+        if not inside:
+            continue
+        key = key_col - shift if key_col > len(columns) else new_pos.get(key_col, key_col)
+        rules.append((min(inside), max(inside), key, absolute))
+    return kept, rules, dropped
 
 
 def keyed_status_sheet(
@@ -184,8 +241,8 @@ def cover_sheet(
     """The cover: title, facts (region, period, edition, data as of...), method, legend, contents."""
     data, lang = report.data, report.lang
     ed = data.edition
-    widths = [30.0, 100.0]
-    w = report.sheet("cover", widths=widths, landscape=False)
+    widths = [22.0, 76.0]  # one portrait A4 page wide at 100 %
+    w = report.sheet("cover", widths=widths)
     w.title(title, ed.title_zh if lang == "zh" else ed.title_en)
     w.blank()
     rows: list[tuple[str, object]] = [
@@ -222,5 +279,4 @@ def cover_sheet(
     w.header([t("reports.col.contents", lang), t("reports.col.description", lang)], widths)
     for name, text in contents:
         w.append([name, text])
-    w.ws.print_area = f"A1:B{w.row}"
     return w

@@ -19,7 +19,7 @@ import re
 import shutil
 import zipfile
 from collections.abc import Mapping
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import IO
 from xml.etree import ElementTree
 
@@ -30,6 +30,8 @@ import pyarrow.compute as pc
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.datetime import to_excel
+
+from assessment.domain.timefmt import BEIJING, to_beijing
 
 __all__ = [
     "cell_xml",
@@ -77,8 +79,8 @@ def cell_xml(col: int, row: int, value: object, style_id: int = 0) -> str:
     if isinstance(value, int | float | np.integer | np.floating):
         return f'<c r="{ref}"{s}><v>{_number(value)}</v></c>'
     if isinstance(value, datetime | date):
-        if isinstance(value, datetime) and value.tzinfo is not None:
-            value = value.astimezone(UTC).replace(tzinfo=None)
+        if isinstance(value, datetime):  # stored in UTC (naive = UTC), shown in Beijing time
+            value = to_beijing(value).replace(tzinfo=None)
         return f'<c r="{ref}"{s}><v>{_number(to_excel(value))}</v></c>'
     return f'<c r="{ref}"{s}{_TEXT_OPEN}{escape(str(value))}{_TEXT_CLOSE}'
 
@@ -100,9 +102,11 @@ def _flat(arr: pa.Array | pa.ChunkedArray) -> pa.Array:
 
 
 def _serial(values: pd.Series) -> pd.Series:
-    """Datetimes (UTC when zoned) as Excel serial day numbers."""
-    if isinstance(values.dtype, pd.DatetimeTZDtype):
-        values = values.dt.tz_convert("UTC").dt.tz_localize(None)
+    """Datetimes (naive = UTC) as Excel serial day numbers of their Beijing time: every time a
+    report shows is Beijing time, and its column header names the zone."""
+    if not isinstance(values.dtype, pd.DatetimeTZDtype):
+        values = values.dt.tz_localize("UTC")
+    values = values.dt.tz_convert(BEIJING).dt.tz_localize(None)
     return (values - _EXCEL_EPOCH) / pd.Timedelta(days=1)
 
 
@@ -137,7 +141,7 @@ def column_xml(
             numbers = pa.array(arr, mask=~finite)
         text = pc.cast(numbers, pa.string())
         cells = pc.binary_join_element_wise(prefix, rows, f'" s="{number_style}"><v>', text, "</v></c>", "")
-        return pc.fill_null(cells, "")
+        return _empty_cells(cells, prefix, rows, number_style)
     strings = _flat(pa.array(values.astype("string"), type=pa.string()))
     strings = pc.if_else(pc.equal(strings, ""), pa.scalar(None, pa.string()), strings)
     escaped = pc.replace_substring(strings, "&", "&amp;")
@@ -150,12 +154,26 @@ def column_xml(
     spaced = pc.fill_null(pc.match_substring_regex(escaped, r"^\s|\s$"), False)
     opens = pc.if_else(spaced, '"' + _TEXT_OPEN, '"' + _TEXT_OPEN_PLAIN)
     cells = pc.binary_join_element_wise(prefix, rows, '" s="', styles, opens, escaped, _TEXT_CLOSE, "")
-    return pc.fill_null(cells, "")
+    return _empty_cells(cells, prefix, rows, text_style)
 
 
-def rows_xml(rows: pa.Array, cells: list[pa.Array]) -> bytes:
-    """``<row>`` elements around the cells of each row, as one UTF-8 byte string (zero copies)."""
-    joined = _flat(pc.binary_join_element_wise('<row r="', rows, '">', *cells, "</row>", ""))
+def _empty_cells(cells: pa.Array, prefix: str, rows: pa.Array, style: int) -> pa.Array:
+    """``cells`` with its missing values written as empty cells of ``style`` (a table cell keeps
+    its border when it has nothing in it), or left out when the style is the default."""
+    if not style or not cells.null_count:
+        return pc.fill_null(cells, "")
+    empty = pc.binary_join_element_wise(prefix, rows, f'" s="{style}"/>', "")
+    return pc.if_else(pc.is_null(cells), empty, cells)
+
+
+def rows_xml(rows: pa.Array, cells: list[pa.Array], heights: np.ndarray | None = None) -> bytes:
+    """``<row>`` elements around the cells of each row, as one UTF-8 byte string (zero copies);
+    ``heights``: a row height in points per row (0 = the default height)."""
+    opens: pa.Array | str = '">'
+    if heights is not None and (heights > 0).any():
+        text = pa.array(np.char.mod('" ht="%g" customHeight="1">', heights).astype(object), pa.string())
+        opens = pc.if_else(pa.array(heights > 0), text, pa.scalar('">'))
+    joined = _flat(pc.binary_join_element_wise('<row r="', rows, opens, *cells, "</row>", ""))
     joined = pa.concat_arrays([joined]) if joined.offset else joined
     offsets = np.frombuffer(joined.buffers()[1], dtype=np.int32)[: len(joined) + 1]
     return joined.buffers()[2].to_pybytes()[offsets[0] : offsets[-1]]

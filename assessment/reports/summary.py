@@ -13,7 +13,7 @@ from assessment.domain.reporting_status import reporting_counts
 from assessment.reports.context import ReportData
 from assessment.reports.tables import status_labels, with_names
 
-__all__ = ["below_floor_table", "lowest_table", "parent_table", "summary_figures"]
+__all__ = ["aspect_table", "below_floor_table", "lowest_table", "parent_table", "summary_figures"]
 
 LOWEST = 10
 
@@ -87,6 +87,25 @@ def parent_table(data: ReportData) -> pd.DataFrame:
     names = data.regions.set_index("region_code")["name"]
     out = out.assign(parent=out["parent_code"].map(names).fillna(t("reports.summary.total", data.lang)))
     return out.sort_values("_order", ignore_index=True)
+
+
+def aspect_table(data: ReportData) -> pd.DataFrame:
+    """Per aspect (catalogue order): its name, the mean score of the regions and how many regions
+    have at least one indicator of it below the national floor (the summary sheet's charts)."""
+    aggs = data.aggregates
+    rows = aggs.loc[(aggs["level"] == "aspect").to_numpy()]
+    rows = rows.assign(code=rows["code"].astype("string"), below=(rows["n_below_floor"] > 0).astype("int64"))
+    g = rows.groupby("code", sort=False)
+    mean, below = g["score"].mean(), g["below"].sum()
+    lang = data.lang
+    aspects = data.edition.aspects
+    return pd.DataFrame(
+        {
+            "aspect": [f"{a.code} {a.name_zh if lang == 'zh' else a.name_en}" for a in aspects],
+            "mean_score": [float(mean.get(a.code, float("nan"))) for a in aspects],
+            "below_floor_regions": [int(below.get(a.code, 0)) for a in aspects],
+        }
+    )
 
 
 def _partial_count(completeness: pd.DataFrame) -> int | None:

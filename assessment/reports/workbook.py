@@ -23,6 +23,7 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Border, Font, Side
 
 __all__ = [
+    "CHART_HEIGHT_CM",
     "DANGEROUS_PREFIXES",
     "FMT_COUNT",
     "FMT_DATE",
@@ -43,6 +44,7 @@ __all__ = [
     "safe_text",
     "sheet_title",
     "text_lines",
+    "text_units",
 ]
 
 # The dashboard's status palette (ui/charts.py): red = below the national floor, amber = below the
@@ -75,12 +77,21 @@ FMT_SHARE = "0.0%"
 FMT_RATIO = "0.000"
 FMT_DATE = "yyyy-mm-dd hh:mm"
 
+BODY_FONT_NAME = "Calibri"  # openpyxl's default body font (LibreOffice: its metric twin Carlito)
+BODY_FONT_SIZE = 11.0  # the workbook's default font (openpyxl's Calibri 11)
+NOTE_FONT_SIZE = 11.0  # notes (italics): no smaller than the body, which sets the print scale
+FOOTER_FONT_SIZE = 11.0  # the running header and footer: LibreOffice scales them with the sheet
+NOTE_WIDTH = 140.0  # the widest note line (characters): a landscape A4 page at 100 %
+LINE_PT = 15.0  # one line of 11 pt text, CJK included (Noto CJK lines are taller than Calibri's)
+# a bar chart of the aspects: tall enough to name every aspect (English names wrap over 3 lines)
+CHART_HEIGHT_CM = {"zh": 9.5, "en": 11.5}
 HEADER_FILL = "1F3B5A"
 TITLE_FONT = Font(bold=True, size=14, color="1F3B5A")
 SUBTITLE_FONT = Font(bold=True, size=11, color="1F3B5A")
 HEADER_FONT = Font(bold=True, color="FFFFFF")
 _THIN = Side(style="thin", color="BFBFBF")
 HEADER_BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
+CELL_BORDER = HEADER_BORDER  # every table cell: rows and columns stay apart on paper
 MAX_SHEET_TITLE = 31
 PAPER_A4 = "9"  # the xlsx paper-size code of A4
 _BAD_TITLE_CHARS = str.maketrans({c: " " for c in "[]:*?/\\"})
@@ -115,13 +126,19 @@ def sheet_title(text: str) -> str:
     return " ".join(text.translate(_BAD_TITLE_CHARS).split())[:MAX_SHEET_TITLE].strip() or "Sheet"
 
 
+def text_units(text: str) -> float:
+    """The width of ``text`` in digit widths of the default font: a CJK character (or full-width
+    punctuation) is about 2.1 digits wide at the same size."""
+    return sum(2.1 if ord(ch) >= 0x2E80 else 1.0 for ch in text)
+
+
 def text_lines(text: str, width: float) -> int:
-    """Lines ``text`` takes when wrapped in a column ``width`` characters wide (CJK counts double)."""
-    per_line = max(width * 1.1, 1.0)
+    """Lines ``text`` takes when wrapped in a column ``width`` characters wide (a character of
+    padding is lost at the cell's edges; lines break between characters, so round up)."""
+    per_line = max(width - 1.0, 1.0)
     lines = 0
     for part in str(text).split("\n"):
-        units = sum(2 if ord(ch) >= 0x2E80 else 1 for ch in part)
-        lines += max(1, math.ceil(units / per_line))
+        lines += max(1, math.ceil(text_units(part) / per_line))
     return lines
 
 
@@ -139,6 +156,7 @@ class Column:
     fmt: str | None = None  # number format for numeric cells; None = text
     width: float = 12.0
     wrap: bool = False
+    centre: bool = False  # centred (ranks, codes): a right-aligned rank never runs into the next column
 
 
 def is_number(value: object) -> bool:

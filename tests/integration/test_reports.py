@@ -56,14 +56,19 @@ def load(data: bytes) -> openpyxl.Workbook:
     return openpyxl.load_workbook(io.BytesIO(data))
 
 
-def header(ws, row: int) -> dict[str, int]:
+def header_row(ws) -> int:
+    """The table's header row: the row repeated on every printed page."""
+    return int(ws.print_title_rows.split(":")[0].strip("$"))
+
+
+def header(ws) -> dict[str, int]:
     """Header label -> 1-based column."""
-    return {c.value: c.column for c in ws[row] if c.value is not None}
+    return {c.value: c.column for c in ws[header_row(ws)] if c.value is not None}
 
 
-def table(ws, header_row: int) -> pd.DataFrame:
-    """The table under ``header_row`` (visible and hidden columns), as read back."""
-    rows = list(ws.iter_rows(min_row=header_row, values_only=True))
+def table(ws) -> pd.DataFrame:
+    """The table under the header row (visible and hidden columns), as read back."""
+    rows = list(ws.iter_rows(min_row=header_row(ws), values_only=True))
     labels = [str(v) if v is not None else f"_{i}" for i, v in enumerate(rows[0])]
     body = [r for r in rows[1:] if any(v is not None for v in r)]
     return pd.DataFrame(body, columns=labels)
@@ -92,7 +97,7 @@ def test_chinese_workbook_has_chinese_sheets(demo: SimpleNamespace) -> None:
     )
     wb = load(xlsx)
     assert wb.sheetnames[:3] == ["封面", "摘要", "排名"] and "A1 幼有所育" in wb.sheetnames
-    ranking = table(wb["排名"], 3)
+    ranking = table(wb["排名"])
     assert set(ranking["地区代码"]) == {r.code for r in demo.tree.children("990100")}  # only its counties
 
 
@@ -109,7 +114,7 @@ def test_edition_on_every_sheet(demo: SimpleNamespace) -> None:
 
 
 def test_ranking_equals_the_aggregates(demo: SimpleNamespace) -> None:
-    ranking = table(demo.wb["Ranking"], 3)
+    ranking = table(demo.wb["Ranking"])
     aggs = demo.data.aggregates
     overall = aggs.loc[aggs["level"] == "overall"].set_index(
         aggs.loc[aggs["level"] == "overall", "region_code"]
@@ -131,7 +136,7 @@ def test_ranking_equals_the_aggregates(demo: SimpleNamespace) -> None:
 
 def test_aspect_sheet_equals_item_scores(demo: SimpleNamespace) -> None:
     ws = demo.wb["A4 Medical care"]
-    labels = header(ws, 4)
+    labels = header(ws)
     aggs = demo.data.aggregates
     items = aggs.loc[aggs["level"] == "item"].set_index(["region_code", "code"])
     checked = 0
@@ -152,7 +157,7 @@ def test_aspect_sheet_equals_item_scores(demo: SimpleNamespace) -> None:
 
 
 def test_gaps_and_costs_equal_the_costing(demo: SimpleNamespace) -> None:
-    gaps = table(demo.wb["Gaps and cost"], 3)
+    gaps = table(demo.wb["Gaps and cost"])
     gaps = gaps.loc[gaps["Region code"].astype("string").str.match(r"^\d{6}$").fillna(False)]
     scores = demo.data.scores
     failing = scores["status"].astype("string").isin(["below_floor", "below_local"])
@@ -171,7 +176,7 @@ def test_gaps_and_costs_equal_the_costing(demo: SimpleNamespace) -> None:
 
 
 def test_data_sheet_holds_every_reported_value(demo: SimpleNamespace) -> None:
-    data = table(demo.wb["Data"], 3)
+    data = table(demo.wb["Data"])
     reported = demo.data.scores.loc[demo.data.scores["value"].notna()]
     assert len(data) == len(reported)
     merged = data.merge(
@@ -242,35 +247,39 @@ def test_palette_matches_the_dashboard() -> None:
 
 def test_numbers_are_numbers_with_formats(demo: SimpleNamespace) -> None:
     ws = demo.wb["Ranking"]
-    labels = header(ws, 3)
-    score = ws.cell(4, labels["Overall score"])
-    coverage = ws.cell(4, labels["Coverage"])
+    labels = header(ws)
+    first = header_row(ws) + 1
+    score = ws.cell(first, labels["Overall score"])
+    coverage = ws.cell(first, labels["Coverage"])
     assert isinstance(score.value, float) and score.number_format == "0.0"
     assert isinstance(coverage.value, int | float) and coverage.number_format == "0.0%"
     gaps = demo.wb["Gaps and cost"]
-    glabels = header(gaps, 3)
-    assert gaps.cell(4, glabels["Cost to reach floor (CNY)"]).number_format in ("#,##0", "General")
-    value = gaps.cell(4, glabels["Value"])
+    glabels = header(gaps)
+    first = header_row(gaps) + 1
+    assert gaps.cell(first, glabels["Cost to reach floor (CNY)"]).number_format in ("#,##0", "General")
+    value = gaps.cell(first, glabels["Value"])
     assert isinstance(value.value, int | float) and value.number_format == "#,##0.00"
-    assert gaps.cell(4, glabels["Relative gap"]).number_format == "0.0%"
+    assert gaps.cell(first, glabels["Relative gap"]).number_format == "0.0%"
 
 
 def test_print_setup_and_frozen_headers(demo: SimpleNamespace) -> None:
-    for ws in demo.wb.worksheets:
-        assert ws.sheet_properties.pageSetUpPr.fitToPage, ws.title
-        assert ws.page_setup.fitToWidth == 1 and ws.page_setup.fitToHeight == 0, ws.title
+    for ws in demo.wb.worksheets:  # the print rules themselves: tests/integration/test_workbook_print.py
+        assert int(ws.page_setup.paperSize) == 9, ws.title  # A4
+        if ws.sheet_properties.pageSetUpPr.fitToPage:
+            assert ws.page_setup.fitToWidth == 1 and ws.page_setup.fitToHeight == 0, ws.title
         if ws.title in ("Cover", "Summary"):
             continue
-        assert ws.page_setup.orientation == "landscape", ws.title
         assert ws.freeze_panes is not None, ws.title
-        assert ws.print_title_rows is not None and ws.print_title_rows.startswith("$1:$"), ws.title
+        row = header_row(ws)
+        assert ws.print_title_rows == f"${row}:${row}", ws.title
+        assert ws.freeze_panes.endswith(str(row + 1)), ws.title
         assert ws.auto_filter.ref, ws.title
     assert demo.wb["Ranking"].freeze_panes == "E4"
     assert demo.wb["Ranking"].column_dimensions["C"].width >= 15
 
 
 def test_unconfirmed_floors_are_marked(demo: SimpleNamespace) -> None:
-    ind = table(demo.wb["Indicators"], 3).set_index("Indicator code")
+    ind = table(demo.wb["Indicators"]).set_index("Indicator code")
     for i in demo.edition.indicators:
         want = (
             "No national floor"
@@ -281,11 +290,11 @@ def test_unconfirmed_floors_are_marked(demo: SimpleNamespace) -> None:
     weak_items = {
         i.item_code for i in demo.edition.indicators if i.national_floor is not None and not i.floor_confirmed
     }
-    for label in header(demo.wb["A1 Childcare"], 4):
+    for label in header(demo.wb["A1 Childcare"]):
         m = re.match(r"(S\d\d) ", label)
         if m:
             assert label.endswith("†") == (m.group(1) in weak_items), label
-    gaps = table(demo.wb["Gaps and cost"], 3).dropna(subset=["Indicator code"])
+    gaps = table(demo.wb["Gaps and cost"]).dropna(subset=["Indicator code"])
     weak = gaps["Indicator code"].map(
         {i.code: i.national_floor is not None and not i.floor_confirmed for i in demo.edition.indicators}
     )
@@ -323,7 +332,7 @@ def test_completeness_frame_from_the_store_is_used() -> None:
         values, EDITION, TREE, (), jurisdiction="990000", period=2024, lang="en", completeness=comp
     )
     wb = load(xlsx)
-    sheet = table(wb["Completeness"], 3).set_index("Region code")
+    sheet = table(wb["Completeness"]).set_index("Region code")
     assert sheet.loc["990102", "Reporting status"] == "Reported late"
     assert sheet.loc["990102", "Days late"] == 5
     assert sheet.loc["990102", "Latest version status"] == "Awaiting review"
@@ -370,7 +379,7 @@ def test_completeness_sheet_counts_the_indicators_of_partial_reports() -> None:
         ]
         note = str(ws.cell(2, 1).value)
         assert want[2] in note and str(total) in note
-        sheet = table(ws, 3)
+        sheet = table(ws)
         shown = sheet.set_index(sheet.columns[0])
         assert list(sheet.columns[-2:]) == list(want[:2]), "the counts come last"
         assert shown.loc["990102", want[0]] == 2 and shown.loc["990102", want[1]] == total
@@ -382,9 +391,11 @@ def test_completeness_sheet_counts_the_indicators_of_partial_reports() -> None:
 
 def test_completeness_sheet_without_counts_notes_nothing_partial(demo: SimpleNamespace) -> None:
     ws = demo.wb["Completeness"]
-    sheet = table(ws, 3)
-    assert sheet["Indicators reported"].isna().all() and sheet["Indicators expected"].isna().all()
-    assert "partial" not in " ".join(str(c.value) for c in ws[2] if c.value)
+    sheet = table(ws)
+    # without counts the columns would be empty: they are left out, and the note says so
+    assert "Indicators reported" not in sheet.columns and "Indicators expected" not in sheet.columns
+    note = " ".join(str(c.value) for c in ws[2] if c.value)
+    assert "partial" not in note and "Indicators reported" in note
     figures = {
         r[0]: r[1] for r in demo.wb["Summary"].iter_rows(min_row=5, max_row=30, values_only=True) if r[0]
     }
@@ -472,6 +483,6 @@ def test_rank_columns_name_where_the_rank_is_taken(jurisdiction: str, lang: str,
         full_values(2024), EDITION, TREE, (), jurisdiction=jurisdiction, period=2024, lang=lang
     )
     wb = load(xlsx)
-    ranking = table(wb.worksheets[2], 3)
+    ranking = table(wb.worksheets[2])
     assert ranking.columns[0] == header
     assert sorted(ranking[header].dropna().astype(int)) == list(range(1, ranking[header].notna().sum() + 1))

@@ -21,7 +21,9 @@ COUNTY = "990122"  # 甲西县, a county of Sample Jia City with gaps in the dem
 PERIOD = 2024
 
 
-def table(ws, header_row: int = 3) -> pd.DataFrame:
+def table(ws) -> pd.DataFrame:
+    """The table under the header row (the row repeated on every printed page), as read back."""
+    header_row = int(ws.print_title_rows.split(":")[0].strip("$"))
     rows = list(ws.iter_rows(min_row=header_row, values_only=True))
     labels = [str(v) if v is not None else f"_{i}" for i, v in enumerate(rows[0])]
     return pd.DataFrame([r for r in rows[1:] if any(v is not None for v in r)], columns=labels)
@@ -69,7 +71,7 @@ def test_only_the_regions_own_figures(demo: SimpleNamespace) -> None:
 
 
 def test_scores_equal_the_aggregates(demo: SimpleNamespace) -> None:
-    sheet = table(demo.wb["Scores"], 4)
+    sheet = table(demo.wb["Scores"])
     aggs = demo.data.aggregates
     own = aggs.loc[aggs["region_code"] == COUNTY]
     overall = own.loc[own["level"] == "overall"].iloc[0]

@@ -1,0 +1,54 @@
+"""Browser: a dashboard page printed from Chromium (issue 18 point 5, the print stylesheet of
+ui/chrome.py).
+
+The provincial evaluator's overview in Chinese is printed to PDF with Playwright's ``page.pdf()``
+(print media, the stylesheet's landscape A4) and read back with poppler: the page's title and its
+figures are on paper, the sidebar's links and the sign-out button are not. The PDF's pages are
+rendered to PNG beside the screenshots to be looked at.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+
+import pytest
+
+from tests.e2e.conftest import SHOTS, demo_sign_in, go_to
+
+pytestmark = pytest.mark.skipif(
+    shutil.which("pdftotext") is None, reason="poppler-utils (pdftotext) is not installed"
+)
+
+
+def _pdf_text(path) -> str:
+    done = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, check=True)
+    return done.stdout.decode()
+
+
+def test_the_overview_prints_without_the_sidebar(page, app_url: str, tmp_path) -> None:
+    demo_sign_in(page, app_url, "demo-province", lang="zh")
+    go_to(page, "overview")
+    page.wait_for_selector("[data-testid='stPlotlyChart']")
+    page.wait_for_timeout(1500)  # the charts draw after the script has run
+    main = page.inner_text("[data-testid='stMain']")
+    sidebar = page.inner_text("[data-testid='stSidebar']")
+    only_sidebar = [
+        line.strip() for line in sidebar.splitlines() if len(line.strip()) >= 2 and line.strip() not in main
+    ]
+    assert only_sidebar, "the sidebar has text of its own (navigation, the signed-in user)"
+    pdf = tmp_path / "overview.pdf"
+    page.pdf(path=str(pdf), prefer_css_page_size=True, print_background=True)
+    text = _pdf_text(pdf)
+    assert "总览" in text  # the page's title
+    assert "示例省" in text
+    leaked = [line for line in only_sidebar if line in text]
+    assert not leaked, leaked
+    info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, check=True).stdout.decode()
+    size = next(line for line in info.splitlines() if line.startswith("Page size"))
+    width, height = (float(v) for v in size.split(":")[1].split("pts")[0].split(" x "))
+    assert width > height and abs(width - 841.9) < 2, size  # landscape A4
+    pages = int(next(line for line in info.splitlines() if line.startswith("Pages")).split()[-1])
+    assert 1 <= pages <= 12, pages
+    shutil.copy(pdf, SHOTS / "print-overview-zh.pdf")
+    subprocess.run(["pdftoppm", "-r", "60", "-png", str(pdf), str(SHOTS / "print-overview-zh")], check=True)
