@@ -47,7 +47,9 @@ def _people(store: Store) -> None:
 
 
 def _draft(indicator: str, **changes: object) -> ActionDraft:
-    base = ActionDraft(COUNTY, 2023, indicator, "增设服务点，按月督导", "卫生健康委", 2024, budget_total=200_000.0)
+    base = ActionDraft(
+        COUNTY, 2023, indicator, "增设服务点，按月督导", "卫生健康委", 2024, budget_total=200_000.0
+    )
     return replace(base, **changes)  # type: ignore[arg-type]
 
 
@@ -88,7 +90,9 @@ def test_gap_action_then_the_next_figures_close_or_escalate_it(store: Store) -> 
     after = _register(store, 2024)
     judged = after.actions.set_index("indicator_code")
     assert judged.loc["S01.1", "outcome"] == "closed_by_data"
-    assert judged.loc["S01.1", "closed_in"] == 2024 and judged.loc["S01.1", "latest_value"] == pytest.approx(85.0)
+    assert judged.loc["S01.1", "closed_in"] == 2024 and judged.loc["S01.1", "latest_value"] == pytest.approx(
+        85.0
+    )
     assert judged.loc["S02.1", "outcome"] == "escalated"
     assert after.counts()["escalated"] == 1 and after.counts()["closed_by_data"] == 1
     assert after.counts()["due_now"] == 1  # the escalated one; the closed one is done with
@@ -176,7 +180,9 @@ def test_who_may_see_change_and_review(store: Store) -> None:
         record_action(store, EVALUATOR, _draft("S01.1"))
     # the official may not review, the evaluator may not change; a return needs a comment
     assert _refused(store.review_action, "off101", ident, "accepted") == ["actions.error.evaluator_only"]
-    assert _refused(store.review_action, EVALUATOR, ident, "returned", "  ") == ["actions.error.comment_required"]
+    assert _refused(store.review_action, EVALUATOR, ident, "returned", "  ") == [
+        "actions.error.comment_required"
+    ]
     assert _refused(store.review_action, EVALUATOR, ident, "maybe") == ["actions.error.bad_review"]
     assert _refused(store.action, "off101", 999_999) == ["actions.error.unknown_action"]
     assert count_rows(store) == rows

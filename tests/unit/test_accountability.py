@@ -13,7 +13,9 @@ from assessment.scoring.trends import trends
 from tests.fixtures import make_scoring_edition
 
 
-def scores(rows: list[tuple[str, int, str, str, float]], floor: float = 90.0, standard: float = 95.0) -> pd.DataFrame:
+def scores(
+    rows: list[tuple[str, int, str, str, float]], floor: float = 90.0, standard: float = 95.0
+) -> pd.DataFrame:
     """A minimal score table: region, period, indicator, status, value."""
     frame = pd.DataFrame(rows, columns=["region_code", "period", "indicator_code", "status", "value"])
     frame["national_floor"] = floor
@@ -27,7 +29,9 @@ def scores(rows: list[tuple[str, int, str, str, float]], floor: float = 90.0, st
 
 def actions(rows: list[tuple[str, int, str, str, int, str]]) -> pd.DataFrame:
     """Store-like actions: region, period, indicator, gap kind, due period, status."""
-    frame = pd.DataFrame(rows, columns=["region_code", "period", "indicator_code", "gap_kind", "due_period", "status"])
+    frame = pd.DataFrame(
+        rows, columns=["region_code", "period", "indicator_code", "gap_kind", "due_period", "status"]
+    )
     frame.insert(0, "id", range(1, len(frame) + 1))
     return frame
 
@@ -95,7 +99,9 @@ def test_a_year_later_the_gap_that_came_back_reopens_and_late_closure_counts() -
 
 
 def test_before_the_due_period_an_action_is_open_and_a_dropped_one_stays_dropped() -> None:
-    acts = actions([("B", 2022, "X", "below_floor", 2025, "planned"), ("D", 2022, "X", "below_floor", 2023, "dropped")])
+    acts = actions(
+        [("B", 2022, "X", "below_floor", 2025, "planned"), ("D", 2022, "X", "below_floor", 2023, "dropped")]
+    )
     got = acc.judge(acts, SCORES, 2024).set_index("region_code")
     assert got["outcome"].to_dict() == {"B": "open", "D": "dropped"}
 
@@ -132,7 +138,9 @@ def test_closure_counts_last_periods_gaps_that_closed() -> None:
         ((95.0, 89.0), False),  # already below the floor: a gap, not a warning
     ],
 )
-def test_early_warning_when_the_pace_crosses_the_floor_within_a_year(values: tuple[float, float], warned: bool) -> None:
+def test_early_warning_when_the_pace_crosses_the_floor_within_a_year(
+    values: tuple[float, float], warned: bool
+) -> None:
     edition = make_scoring_edition()
     code = edition.indicators[0].code
     floor = 90.0
