@@ -18,13 +18,11 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from openpyxl.styles import Font
-from openpyxl.utils import get_column_letter
 
 from assessment.domain.actions import OUTCOMES, STATUSES
 from assessment.domain.i18n import t
 from assessment.reports.context import ReportData, label_map
-from assessment.reports.layout import Report
+from assessment.reports.layout import Report, status_table_sheet
 from assessment.reports.workbook import FMT_COUNT, FMT_MONEY, FMT_SHARE, FMT_VALUE, Column
 from assessment.scoring import accountability as acc
 from assessment.scoring.trends import trends
@@ -180,35 +178,41 @@ def accountability_sheet(report: Report) -> None:
         _col("projected", lang, FMT_VALUE, 10),
         _col("years_to_floor", lang, "0.0", 9),
     ]
-    widths = [
-        max(*c, 9.0)
-        for c in zip(
-            *(_pad([x.width for x in cols], 15) for cols in (counts, actions, warnings)), strict=True
-        )
+    notes = [
+        t("actions_sheet.eval.counts", lang, period=data.period) + ("。" if lang == "zh" else "."),
+        t("actions_sheet.eval.note", lang, period=data.period),
     ]
-    name = sheet_name(lang)
-    w = report.sheet(name, widths=widths, freeze="B3")
-    w.title(report.sheet_title(name))
-    note = Font(italic=True, size=9, color="595959")
-    w.append([w.styled(t("actions_sheet.eval.note", lang, period=data.period), font=note)])
-    w.blank()
-    w.heading(t("actions_sheet.eval.counts", lang, period=data.period))
-    filtered = (*w.table(tables["counts"], counts), len(counts))
-    w.blank()
-    w.heading(t("actions_sheet.eval.actions", lang, period=data.period))
-    if len(tables["actions"]):
-        filtered = (*w.table(tables["actions"], actions), len(actions))
-    else:
-        w.append([w.styled(t("actions_sheet.eval.none", lang), font=note)])
-    w.blank()
-    w.heading(t("actions_sheet.eval.warnings", lang, period=data.period))
-    if len(tables["warnings"]):
-        w.table(tables["warnings"], warnings)
-    else:
-        w.append([w.styled(t("actions_sheet.eval.no_warnings", lang), font=note)])
-    w.ws.print_title_rows = "1:1"
-    header, last, width = filtered  # the action list (else the counts) can be filtered
-    w.ws.auto_filter.ref = f"A{header}:{get_column_letter(width)}{max(last, header)}"
+    # the action list and the early warnings get a sheet of their own when there is any
+    if not len(tables["actions"]):
+        notes.append(t("actions_sheet.eval.none", lang))
+    if not len(tables["warnings"]):
+        notes.append(t("actions_sheet.eval.no_warnings", lang))
+    status_table_sheet(
+        report, sheet_name(lang), tables["counts"], counts, [], freeze="B", note=" ".join(notes)
+    )
+    for key, frame, columns, heading in (
+        ("sheet_actions", tables["actions"], actions, "actions"),
+        ("sheet_warnings", tables["warnings"], warnings, "warnings"),
+    ):
+        if len(frame):
+            status_table_sheet(
+                report,
+                t(f"actions_sheet.eval.{key}", lang),
+                frame,
+                columns,
+                [],
+                freeze="D",
+                note=t(f"actions_sheet.eval.{heading}", lang, period=data.period),
+            )
+
+
+def sheet_names(lang: str) -> list[str]:
+    """The names of the three accountability sheets, in order."""
+    return [
+        sheet_name(lang),
+        t("actions_sheet.eval.sheet_actions", lang),
+        t("actions_sheet.eval.sheet_warnings", lang),
+    ]
 
 
 def _pad(widths: list[float], n: int) -> list[float]:

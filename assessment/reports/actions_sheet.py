@@ -224,7 +224,7 @@ def actions_sheet(report: Report) -> SheetWriter:
     name = sheet_name(lang)
     visible = [k for k in COLUMNS if k not in HIDDEN_KEYS]
     widths = [float(WIDTHS[k]) for k in visible] + [4.0] * len(HIDDEN_KEYS)
-    w = report.sheet(name, widths=widths, hidden_from=len(visible) + 1)
+    w = report.sheet(name, widths=widths, hidden_from=len(visible) + 1, repeat_cols=2)
     w.title(report.sheet_title(name))
     note = Font(italic=True, size=9, color="595959")
     for line in t("actions_sheet.instructions", lang, period=data.period, next=data.period + 1).splitlines():

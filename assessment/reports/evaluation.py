@@ -30,7 +30,7 @@ from assessment.domain.model import Edition, LocalStandard, RegionTree
 from assessment.reports import summary as sm
 from assessment.reports import tables as tb
 from assessment.reports.accountability_sheet import accountability_sheet
-from assessment.reports.accountability_sheet import sheet_name as accountability_sheet_name
+from assessment.reports.accountability_sheet import sheet_names as accountability_sheet_names
 from assessment.reports.columns import (
     col,
     cost_cols,
@@ -165,7 +165,7 @@ def _cover(report: Report) -> None:
     contents = [
         ("A1 … A9" if k == "aspect" else t(f"reports.sheet.{k}", lang), t(f"reports.contents.{k}", lang))
         for k in keys
-    ] + [(accountability_sheet_name(lang), t("actions_sheet.eval.contents", lang))]
+    ] + [(" / ".join(accountability_sheet_names(lang)), t("actions_sheet.eval.contents", lang))]
     facts = [
         (t("reports.cover.jurisdiction", lang), f"{data.name(data.code)} ({data.code})"),
         (t("reports.cover.level", lang), t(f"reports.region_level.{reg.level}", lang)),

@@ -49,6 +49,7 @@ EN_SHEETS = [
     "Indicators",
     "Data",
     "Accountability",
+    "Early warnings",  # the demo has indicators falling toward the floor; it has no actions (no database)
 ]
 
 
