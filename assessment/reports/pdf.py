@@ -85,7 +85,8 @@ table {{ border-collapse: collapse; width: 100%; table-layout: fixed; font-size:
 thead {{ display: table-header-group; }}
 tr {{ break-inside: avoid; }}
 th {{ background: #eef0f3; font-weight: bold; font-size: 8pt; text-align: center; vertical-align: bottom;
-      border: 0.5pt solid #8a8f98; padding: 1mm 1.2mm; }}
+      border: 0.5pt solid #8a8f98; padding: 1mm 1.2mm; hyphens: auto; overflow-wrap: anywhere;
+      hyphenate-character: "-"; }}
 td {{ border: 0.5pt solid #b8bcc4; padding: 0.8mm 1.2mm; vertical-align: top; overflow-wrap: anywhere; }}
 td.n {{ text-align: right; white-space: nowrap; font-variant-numeric: tabular-nums; }}
 td.c {{ text-align: center; white-space: nowrap; }}
@@ -179,7 +180,8 @@ def table(frame: pd.DataFrame, cols: Sequence[Col], *, caption: str | None = Non
     head = "".join(f"<th>{esc(c.label)}</th>" for c in cols)
     body = "".join("<tr>" + "".join(_cell(row, c) for c in cols) + "</tr>" for _, row in frame.iterrows())
     cap = f"<h3>{esc(caption)}</h3>" if caption else ""
-    return f"{cap}<table><colgroup>{widths}</colgroup><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+    head = f"<colgroup>{widths}</colgroup><thead><tr>{head}</tr></thead>"
+    return f"{cap}<table>{head}<tbody>{body}</tbody></table>"
 
 
 def legend(

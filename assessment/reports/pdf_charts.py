@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import io
+import textwrap
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -19,7 +20,7 @@ __all__ = ["bar_chart", "map_chart"]
 
 FONT = ["Noto Sans CJK SC", "Noto Sans CJK JP", "DejaVu Sans"]
 MM = 1 / 25.4
-RC = {
+RC: dict[str, Any] = {
     "svg.fonttype": "none",
     "font.family": "sans-serif",
     "font.sans-serif": FONT,
@@ -62,15 +63,18 @@ def bar_chart(
     """Horizontal bars (first label on top) coloured by status, each with its value written."""
     import matplotlib
 
+    names = [_wrap(str(s)) for s in labels]
+    if any("\n" in n for n in names):  # two-line labels need taller rows
+        bar_mm = max(bar_mm, 8.0)
     height = 14 + bar_mm * max(len(labels), 1)
-    with matplotlib.rc_context(RC):
+    with matplotlib.rc_context(RC):  # type: ignore[arg-type]
         fig = _figure(width_mm, height)
         ax = fig.add_axes((0.34, 10 / height, 0.58, 1 - 12 / height))
         ys = list(range(len(labels)))[::-1]
         vals = [0.0 if v is None else float(v) for v in values]
         colours = [STATUS_COLOURS.get(s, STATUS_COLOURS["no_data"]) for s in statuses]
         ax.barh(ys, vals, color=colours, height=0.68)
-        ax.set_yticks(ys, [str(s) for s in labels])
+        ax.set_yticks(ys, names)
         top = xmax if xmax is not None else (max(vals) * 1.15 if vals and max(vals) > 0 else 1.0)
         ax.set_xlim(0, top)
         for y, v, raw in zip(ys, vals, values, strict=True):
@@ -79,6 +83,13 @@ def bar_chart(
         for side in ("top", "right"):
             ax.spines[side].set_visible(False)
         return _svg(fig, width_mm, height)
+
+
+def _wrap(label: str, width: int = 30) -> str:
+    """A long (English) label on two lines; Chinese labels are short and stay on one."""
+    if len(label) <= width or " " not in label:
+        return label
+    return textwrap.fill(label, width=max(width, len(label) // 2 + 4), max_lines=2, placeholder="…")
 
 
 def _rings(geometry: Mapping[str, Any]) -> list[list[list[float]]]:
@@ -120,7 +131,7 @@ def map_chart(
         return None
     xs = [x for p in polys for x, _ in p]
     ys = [y for p in polys for _, y in p]
-    with matplotlib.rc_context(RC):
+    with matplotlib.rc_context(RC):  # type: ignore[arg-type]
         fig = _figure(width_mm, height_mm)
         ax = fig.add_axes((0.01, 0.01, 0.98, 0.98))
         ax.add_collection(PolyCollection(polys, facecolors=colours, edgecolors="#ffffff", linewidths=0.6))

@@ -198,18 +198,28 @@ def _rank_text(frame: pd.DataFrame, rank: str, n: str, hidden: str, lang: str) -
     return out
 
 
+def _unit_after_number(unit: object, lang: str) -> str:
+    """The unit written after a figure ("" for a yes/no indicator, whose unit explains the codes)."""
+    text = unit_text(unit, lang)
+    if not isinstance(text, str) or "=" in text:
+        return ""
+    return text if lang == "zh" or text == "%" else f" {text}"
+
+
 def _expected(data: ReportData, priorities: pd.DataFrame) -> str:
     lang = data.lang
     items = []
     below = priorities.loc[priorities["tier_key"].isin(["below_floor", "below_local"]).to_numpy()]
+    direction = data.indicators.set_index("indicator_code")["direction"]
     for _, row in below.head(MAX_EXPECTATIONS).iterrows():
+        lower = direction.get(str(row["indicator_code"])) == "lower"
         items.append(
             _p(
-                "expect_raise",
+                "expect_lower" if lower else "expect_raise",
                 lang,
                 indicator=row["indicator"],
                 standard=fmt_number(row["standard"], FMT_VALUE),
-                unit=unit_text(row["unit"], lang) if isinstance(row["unit"], str) else "",
+                unit=_unit_after_number(row["unit"], lang),
                 value=fmt_number(row["value"], FMT_VALUE),
             )
         )

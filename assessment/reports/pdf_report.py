@@ -16,6 +16,7 @@ highest and lowest regions listed; every region's figures stay in the workbook.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
@@ -281,27 +282,33 @@ def _aspect(ctx: _Context, code: str) -> str:
         ]
         first = [Col("score", _p("col.mean_score", lang) + f" {code}", FMT_SCORE, width=14)]
         intro += " " + _p("large_note", lang, n=ctx.n_regions)
-        status_of = lambda c: None  # noqa: E731 - means have no status of their own
+        coloured = False  # means have no status of their own
     else:
         place = [Col("region", ctx.label("region"), width=24), Col("parent", ctx.label("parent"), width=22)]
+        if lang != "zh":  # English names are long: the parent region is in the ranking
+            place = [Col("region", ctx.label("region"), width=30)]
         first = [
             Col("score", t("reports.col.score", lang) + f" {code}", FMT_SCORE, "status_key", width=13),
             Col("rank", _p("col.rank", lang), FMT_COUNT, width=10),
         ]
-        status_of = lambda c: f"k_{c}"  # noqa: E731
+        coloured = True
     blocks = []
-    for start in range(0, len(items), ITEMS_PER_TABLE):
-        chunk = items[start : start + ITEMS_PER_TABLE]
+    per_table = math.ceil(len(items) / math.ceil(len(items) / ITEMS_PER_TABLE))  # balanced tables
+    for start in range(0, len(items), per_table):
+        chunk = items[start : start + per_table]
         cols = [*place, *first]
         for c in chunk:
             item = data.edition.item_by_code[c]
             cols.append(
                 Col(
-                    f"s_{c}", f"{c} {item.name_zh if lang == 'zh' else item.name_en}", FMT_SCORE, status_of(c)
+                    f"s_{c}",
+                    f"{c} {item.name_zh if lang == 'zh' else item.name_en}",
+                    FMT_SCORE,
+                    f"k_{c}" if coloured else None,
                 )
             )
         blocks.append(table(frame, cols))
-    body = f"<p>{esc(intro)}</p>" + legend(lang) + "".join(blocks)
+    body = f"<p>{esc(intro)}</p>" + (legend(lang) if coloured else "") + "".join(blocks)
     return ctx.section(f"aspect-{code}", _aspect_name(ctx, code), body)
 
 
@@ -444,7 +451,7 @@ def _cost(ctx: _Context) -> str:
     return ctx.section("cost", _title(ctx, "cost"), body)
 
 
-# -- corrective actions, completeness, annex ------------------------------------------------------------------
+# -- corrective actions, completeness, annex ---------------------------------------------------------
 def _actions(ctx: _Context, actions: pd.DataFrame) -> str:
     data, lang = ctx.data, ctx.lang
     frame = actions.copy()
@@ -535,8 +542,10 @@ def _annex(ctx: _Context) -> str:
         Col("weight", ctx.label("weight"), "0.00", width=11),
     ]
     edition = data.edition
+    title, published = (edition.title_zh if lang == "zh" else edition.title_en), edition.published
+    n = len(ind)
     body = (
-        f"<p>{esc(_p('annex.text', lang, edition=edition.label, title=edition.title_zh if lang == 'zh' else edition.title_en, published=edition.published, n=len(ind)))}</p>"
+        f"<p>{esc(_p('annex.text', lang, edition=edition.label, title=title, published=published, n=n))}</p>"
         + f"<p>{esc(t('reports.cover.basis_text', lang))}</p><ol>{method}</ol>"
         + (
             f"<p class='note'>{esc(t('reports.cover.unconfirmed_text', lang, count=unconfirmed))}</p>"
