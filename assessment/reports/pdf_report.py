@@ -187,16 +187,28 @@ def _aspect_name(ctx: _Context, code: str) -> str:
 
 
 # -- summary and map ---------------------------------------------------------------------------------
-SUMMARY_FIGURES = (0, 1, 5, 7, 9, 10, 11, 13, 16, 17, 18)  # rows of summary_figures shown as boxes
+# the headline figures shown as boxes (locale keys of summary_figures' labels)
+SUMMARY_FIGURES = (
+    "reports.summary.regions",
+    "counts.report.reported",
+    "counts.report.late",
+    "counts.report.not_reported",
+    "reports.summary.mean_score",
+    "reports.summary.regions_below_floor",
+    "reports.summary.pop_below_floor",
+    "reports.summary.values_below_floor",
+    "reports.summary.cost_total",
+    "reports.summary.cost_central",
+    "reports.summary.cost_local",
+)
 
 
 def _figure_boxes(ctx: _Context) -> str:
-    figures = ctx.tables.figures
+    by_label = {label: (value, fmt) for label, value, fmt in ctx.tables.figures}
     boxes = []
-    for i in SUMMARY_FIGURES:
-        if i >= len(figures):
-            continue
-        label, value, fmt = figures[i]
+    for key in SUMMARY_FIGURES:
+        label = t(key, ctx.lang)
+        value, fmt = by_label.get(label, (None, None))
         if value is None:
             continue
         shown = fmt_number(value, "#,##0.0" if fmt == "0.0" else fmt) if fmt else esc(value)
