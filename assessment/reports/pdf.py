@@ -66,7 +66,7 @@ h1 {{ font-size: 18pt; margin: 0 0 6mm 0; }}
 h2 {{ font-size: 14pt; margin: 0 0 3mm 0; border-bottom: 1.2pt solid #b22222; padding-bottom: 1mm;
       string-set: section content(); }}
 h3 {{ font-size: 11pt; margin: 4mm 0 2mm 0; break-after: avoid; }}
-p {{ margin: 0 0 2mm 0; text-align: justify; }}
+p {{ margin: 0 0 2mm 0; }}
 section {{ break-before: page; }}
 section.wide {{ page: wide; }}
 .cover {{ page: cover; text-align: center; padding-top: 45mm; }}

@@ -25,10 +25,25 @@ from assessment.reports.service import build_report, demo_source, report_pdf
 from assessment.store import Store
 
 POPPLER = ("pdftotext", "pdffonts", "pdfinfo", "pdftoppm")
-pytestmark = pytest.mark.skipif(
-    any(shutil.which(tool) is None for tool in POPPLER),
-    reason="poppler-utils (pdftotext, pdffonts, pdfinfo, pdftoppm) is missing: apt-get install poppler-utils",
-)
+
+
+def _pango_missing() -> bool:
+    try:
+        import weasyprint  # noqa: F401  (loads Pango through cffi)
+    except OSError:
+        return True
+    return False
+
+
+pytestmark = [
+    pytest.mark.skipif(
+        any(shutil.which(tool) is None for tool in POPPLER),
+        reason="poppler-utils (pdftotext, pdffonts, pdfinfo, pdftoppm) is missing: apt install poppler-utils",
+    ),
+    pytest.mark.skipif(
+        _pango_missing(), reason="Pango is missing for WeasyPrint: apt-get install libpango-1.0-0"
+    ),
+]
 EM_BOX = 1.448  # Noto CJK ascent + descent, in em
 MIN_PT = 7.9
 PERIOD = 2024
