@@ -27,8 +27,10 @@ import pandas as pd
 from assessment.domain.i18n import t
 from assessment.domain.timefmt import beijing
 from assessment.reports import pdf_charts as charts
+from assessment.reports import summary as sm
+from assessment.reports import tables as tb
 from assessment.reports.context import ReportData
-from assessment.reports.evaluation import EvaluationTables, evaluation_tables
+from assessment.reports.evaluation import EvaluationTables
 from assessment.reports.pdf import Col, document, esc, fmt_number, legend, render, table, unit_text
 from assessment.reports.workbook import FMT_COUNT, FMT_MONEY, FMT_RATIO, FMT_SCORE, FMT_SHARE, FMT_VALUE
 
@@ -88,7 +90,7 @@ def evaluation_html(
     made_at: datetime | None = None,
 ) -> str:
     """The report as one HTML document (what :func:`evaluation_pdf` prints)."""
-    tables = evaluation_tables(data, completeness)
+    tables = _pdf_tables(data, completeness)
     lang = data.lang
     ctx = _Context(data, tables)
     parts: list[tuple[str, str]] = [
@@ -109,6 +111,28 @@ def evaluation_html(
     )
     sections = [_cover(ctx, title, fictional, made_at), _contents(ctx, parts), *(body for _, body in parts)]
     return document(title, place, data.edition.label, sections, lang)
+
+
+def _pdf_tables(data: ReportData, completeness: pd.DataFrame | None) -> EvaluationTables:
+    """The workbook's tables that the PDF prints (the same functions, so the same figures); the
+    data sheet (every value reported) and the summary sheet's lists are left out: the PDF never
+    prints them, and at national size the data table is the largest."""
+    comp, derived = tb.completeness_table(data, completeness)
+    empty = pd.DataFrame()
+    return EvaluationTables(
+        completeness=comp,
+        completeness_derived=derived,
+        figures=sm.summary_figures(data, comp),
+        parents=empty,
+        lowest=empty,
+        below_floor=empty,
+        ranking=tb.ranking_table(data),
+        aspects=tb.aspect_tables(data),
+        gaps=tb.gaps_table(data),
+        equity=tb.equity_table(data),
+        indicators=tb.indicators_table(data),
+        data=empty,
+    )
 
 
 class _Context:
