@@ -155,7 +155,7 @@ def _trend(data: ReportData, trends: pd.DataFrame, priorities: pd.DataFrame) -> 
     ]
     cols += [
         Col("change", _c("change", lang), FMT_VALUE, width=16),
-        Col("arrow", _c("arrow", lang), width=18),
+        Col("arrow", _c("arrow", lang), width=23),
     ]
     return _h(_p("trend_title", lang)) + f"<p>{esc(_p('trend_text', lang))}</p>" + table(rows, cols)
 

@@ -568,11 +568,11 @@ def _annex(ctx: _Context) -> str:
     unconfirmed = data.unconfirmed_floors
     cols = [
         Col("aspect_code", _p("col.aspect_code", lang), width=11),
-        Col("item", ctx.label("item"), width=30),
+        Col("item", ctx.label("item"), width=27),
         Col("indicator_code", ctx.label("indicator_code"), width=16),
         Col("indicator", ctx.label("indicator")),
         Col("unit", ctx.label("unit"), width=16),
-        Col("direction", ctx.label("direction"), width=12),
+        Col("direction", ctx.label("direction"), width=15),
         Col("national_floor", ctx.label("national_floor"), FMT_VALUE, width=16),
         Col("floor_confirmed", ctx.label("floor_confirmed"), width=14),
         Col("weight", ctx.label("weight"), "0.00", width=11),
