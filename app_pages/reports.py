@@ -72,7 +72,7 @@ def offer_both(kind: str, code: str) -> None:
                     include_pending=pending,
                     fmt=fmt,
                 ),
-                "reports_page.generate" if fmt == "xlsx" else f"pdf.page.generate_{kind}",
+                "pdf.page.generate_workbook" if fmt == "xlsx" else f"pdf.page.generate_{kind}",
             )
 
 
