@@ -142,7 +142,7 @@ class _Context:
         self.data, self.tables, self.lang = data, tables, data.lang
         self.n_regions = int(tables.ranking["region_code"].nunique())
         self.large = self.n_regions > DETAIL_LIMIT
-        self.group = _group_of(data, tables.ranking["region_code"].astype(str).tolist()) if self.large else {}
+        self.group = _group_of(data, tables.ranking["region_code"].astype(str).tolist())
 
     def label(self, key: str) -> str:
         return t(f"reports.col.{key}", self.lang)
@@ -453,10 +453,11 @@ def _cost(ctx: _Context) -> str:
         region_code=data.costs["region_code"].astype(str),
         indicator_code=data.costs["indicator_code"].astype(str),
     )
-    parents = data.regions.set_index("region_code")["parent_code"]
-    key = costs["region_code"].map(ctx.group) if ctx.large else costs["region_code"].map(parents)
+    key = costs["region_code"].map(ctx.group)  # the regions directly under the jurisdiction
     money = ["cost_total", "cost_central", "cost_local"]
-    by_place = costs.assign(_g=key).groupby("_g", sort=False)[money].sum(min_count=1).reset_index()
+    by_place = costs.assign(_g=key).groupby("_g", sort=False)[money].sum(min_count=1)
+    order = [r.code for r in data.tree.children(data.code) if r.code in set(ctx.group.values())]
+    by_place = by_place.reindex(order or list(by_place.index)).rename_axis("_g").reset_index()
     by_place = by_place.assign(region=by_place["_g"].map(lambda c: data.name(c) if c in data.tree else "—"))
     aspect_of = data.indicators.set_index("indicator_code")["aspect_code"]
     by_aspect = costs.assign(_a=costs["indicator_code"].map(aspect_of)).groupby("_a")[money].sum(min_count=1)
@@ -464,7 +465,7 @@ def _cost(ctx: _Context) -> str:
     total = {m: float(costs[m].sum(min_count=1)) if len(costs) else 0.0 for m in money}
     total_row = pd.DataFrame([{"region": t("reports.summary.total", lang), **total}])
     cols = [
-        Col("region", _p("col.group", lang) if ctx.large else ctx.label("parent")),
+        Col("region", _p("col.group", lang)),
         Col("cost_total", ctx.label("cost_total"), FMT_MONEY, width=36),
         Col("cost_central", ctx.label("cost_central"), FMT_MONEY, width=36),
         Col("cost_local", ctx.label("cost_local"), FMT_MONEY, width=36),

@@ -103,3 +103,34 @@ def test_letter_html_escapes_a_region_name() -> None:
     html = letter_html(data)
     assert "<script>" not in html and "&lt;script&gt;" in html
     assert html.count("</style>") == 1
+
+
+def test_corrective_actions_section_only_when_given_and_escaped() -> None:
+    from assessment.reports.context import evaluation_data
+    from assessment.reports.pdf_report import evaluation_html
+    from assessment.reports.service import demo_source
+
+    src = demo_source(period=2024)
+    data = evaluation_data(
+        src.values, src.edition, src.tree, src.standards, jurisdiction="990100", period=2024
+    )
+    without = evaluation_html(data)
+    assert 'id="actions"' not in without
+    actions = pd.DataFrame(
+        {
+            "region_code": ["990102", "990102", "990321"],
+            "period": [2024, 2023, 2024],
+            "indicator_code": [src.edition.indicators[0].code] * 3,
+            "measures": [EVIL, "上一期的措施", "辖区外的措施"],
+            "department": ["卫生健康委", "卫生健康委", "民政局"],
+            "budget_total": [120000.0, 1.0, 1.0],
+            "due_period": [2025, 2024, 2025],
+            "status": ["进行中", "已完成", "进行中"],
+            "outcome": [None, None, None],
+        }
+    )
+    html = evaluation_html(data, actions=actions)
+    section = html[html.index('id="actions"') :]
+    assert "七、整改措施" in section and "120,000" in section and "&lt;script&gt;" in section
+    assert "<script>" not in html
+    assert "上一期的措施" not in section and "辖区外的措施" not in section  # other periods and regions
