@@ -36,9 +36,9 @@ report_lang = c2.selectbox(
 pending = c3.toggle(tr("overview.include_pending"), key="reports_pending")
 
 
-def offer(slot: str, build: Callable[[], tuple[str, bytes]]) -> None:
+def offer(slot: str, build: Callable[[], tuple[str, bytes]], label: str = "reports_page.generate") -> None:
     """A generate button; the file is made on click and offered for download."""
-    if st.button(tr("reports_page.generate"), key=f"reports_make_{slot}"):
+    if st.button(tr(label), key=f"reports_make_{slot}"):
         with st.spinner(tr("reports_page.working")):
             try:
                 st.session_state[f"reports_file_{slot}"] = build()
@@ -54,12 +54,29 @@ def offer(slot: str, build: Callable[[], tuple[str, bytes]]) -> None:
 st.subheader(tr("reports_page.evaluation_title"))
 st.caption(tr("reports_page.evaluation_help"))
 st.markdown(f"{tr('reports_page.scope')}: {md(region_label(result.tree, home, L))}")
-offer(
-    "evaluation",
-    lambda: build_report(
-        store, user.username, "evaluation", home, period, lang=report_lang, include_pending=pending
-    ),
-)
+
+
+def offer_both(kind: str, code: str) -> None:
+    """The workbook and the print-ready PDF of one report, side by side."""
+    for column, fmt in zip(st.columns(2), ("xlsx", "pdf"), strict=True):
+        with column:
+            offer(
+                kind if fmt == "xlsx" else f"{kind}_pdf",
+                lambda fmt=fmt: build_report(
+                    store,
+                    user.username,
+                    kind,
+                    code,
+                    period,
+                    lang=report_lang,
+                    include_pending=pending,
+                    fmt=fmt,
+                ),
+                "pdf.page.generate_workbook" if fmt == "xlsx" else f"pdf.page.generate_{kind}",
+            )
+
+
+offer_both("evaluation", home)
 
 st.subheader(tr("reports_page.feedback_title"))
 region = st.selectbox(
@@ -68,12 +85,7 @@ region = st.selectbox(
     key="reports_region",
     format_func=lambda c: region_label(result.tree, c, L),
 )
-offer(
-    "feedback",
-    lambda: build_report(
-        store, user.username, "feedback", region, period, lang=report_lang, include_pending=pending
-    ),
-)
+offer_both("feedback", region)
 
 st.subheader(tr("reports_page.tidy_title"))
 c4, c5 = st.columns(2)

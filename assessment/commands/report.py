@@ -2,12 +2,16 @@
 
     python -m assessment report --jurisdiction 990000 --period 2024 [--lang en] [-o FILE.xlsx]
     python -m assessment report --region 990122 --period 2024 [--lang en] [-o FILE.xlsx]
+    python -m assessment report --jurisdiction 990000 --period 2024 --format pdf -o FILE.pdf
+    python -m assessment report --region 990122 --period 2024 --format pdf -o LETTER.pdf
     python -m assessment export --what scores|equity|trends [--format csv|parquet] -o FILE
 
 Data come from the database (``ASSESSMENT_DB_URL``: approved submissions, the region tree, the
 local standards and the submission records for completeness), read as the user given by ``--as``
 (default ``system``), or from the fictional demo province with ``--demo``. Without ``-o`` the report
 is written to the current folder under a name carrying the region, period and edition id.
+``--format pdf`` prints the evaluation report (``--jurisdiction``) or the feedback letter to the
+region (``--region``) as a PDF instead of the workbook (issue 18).
 
 Exit codes: 0 written, 1 invalid input (unknown region or period, no data: the message says what
 to do, in Chinese and English), 2 usage.
@@ -27,10 +31,12 @@ from assessment.domain.i18n import LANGS, t
 from assessment.reports import EXPORTS, FORMATS, tidy_export
 from assessment.reports.context import report_problem
 from assessment.reports.service import (
+    REPORT_FORMATS,
     Source,
     audit_export,
     demo_source,
     export_table,
+    report_pdf,
     report_workbook,
     store_source,
 )
@@ -67,7 +73,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     target.add_argument("--region", metavar="CODE", help="feedback workbook of this region")
     p.add_argument("--period", type=int, required=True, metavar="YEAR")
     p.add_argument("--lang", choices=LANGS, default="zh", help="language of the workbook (default zh)")
-    p.add_argument("-o", "--output", metavar="FILE.xlsx", help="default: a suggested name in this folder")
+    p.add_argument(
+        "--format",
+        choices=REPORT_FORMATS,
+        default="xlsx",
+        help="xlsx workbook (default) or print-ready pdf (evaluation report / feedback letter) / 工作簿或PDF",
+    )
+    p.add_argument("-o", "--output", metavar="FILE", help="default: a suggested name in this folder")
     _data_options(p)
     p.set_defaults(func=run_report)
 
@@ -121,15 +133,35 @@ def run_report(args: argparse.Namespace) -> int:
     """``report --jurisdiction CODE | --region CODE --period YEAR``."""
     kind = "evaluation" if args.jurisdiction else "feedback"
     code = args.jurisdiction or args.region
+    pdf = getattr(args, "format", "xlsx") == "pdf"
     with _source(args, code, args.period) as (src, store):
-        name, data = report_workbook(kind, src, code, args.period, args.lang)
+        if pdf:
+            boundaries, fictional = _print_context(store)
+            name, data = report_pdf(
+                kind, src, code, args.period, args.lang, boundaries=boundaries, fictional=fictional
+            )
+        else:
+            name, data = report_workbook(kind, src, code, args.period, args.lang)
         output = args.output or name
         _write(output, data)
         if store is not None:  # every export is audited with the acting user (--demo has no store)
             details: dict[str, object] = {"period": args.period, "lang": args.lang, "file": Path(output).name}
+            if pdf:
+                details["format"] = "pdf"
             audit_export(store, args.actor, kind, code, details)
-    _done(output, f"reports.cli.kind_{kind}", {}, src.edition.label)
+    _done(output, f"reports.cli.kind_{kind}{'_pdf' if pdf else ''}", {}, src.edition.label)
     return 0
+
+
+def _print_context(store: Store | None) -> tuple[dict, bool]:
+    """The map boundaries and the "fictional data" mark of a printed report: the database's, or
+    the demo province's (``--demo``, always fictional)."""
+    if store is None:
+        from assessment.demo import demo_boundaries
+
+        features = demo_boundaries()["features"]
+        return {f["properties"]["code"]: f["geometry"] for f in features}, True
+    return store.boundaries(), store.is_demo()
 
 
 def run_export(args: argparse.Namespace) -> int:

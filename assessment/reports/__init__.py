@@ -3,10 +3,13 @@
 Owns what leaves the building: the evaluation and feedback workbooks (:mod:`.context` gathers the
 data, :mod:`.evaluation` and :mod:`.feedback` lay out their sheets with the shared column groups of
 :mod:`.columns` and the sheet helpers of :mod:`.layout`, :mod:`.writer` and :mod:`.sheetxml` write
-them fast) and the tidy exports (:mod:`.tidy`); :mod:`.service` loads what a report needs through
-the store for the acting user and audits every export, for the page and the ``report`` command
-alike. May import every lower package (domain, catalogue, intake, store, scoring, auth, demo),
-never :mod:`assessment.views` or :mod:`assessment.commands`.
+them fast), the print-ready PDFs (:mod:`.pdf_report` the evaluation report, :mod:`.pdf_letter`
+the feedback letter to a region, from the same tables, through :mod:`.pdf` (HTML + CSS to PDF with
+WeasyPrint) and :mod:`.pdf_charts` (matplotlib SVG)) and the tidy exports (:mod:`.tidy`);
+:mod:`.service` loads what a report needs through the store for the acting user and audits
+every export, for the page and the ``report`` command alike. May import every lower package
+(domain, catalogue, intake, store, scoring, auth, demo), never :mod:`assessment.views`
+or :mod:`assessment.commands`.
 
 * :func:`evaluation_workbook`: the evaluation report of a jurisdiction for a period (.xlsx bytes);
 * :func:`feedback_workbook`: the feedback workbook of one region for its officials;

@@ -21,7 +21,7 @@ from assessment.catalogue import load_edition
 from assessment.domain.editions import EditionSchedule, LocalIndicator, with_local_indicators
 from assessment.domain.errors import DataFileError
 from assessment.domain.model import Edition, LocalStandard, RegionTree
-from assessment.reports.context import report_problem
+from assessment.reports.context import evaluation_data, feedback_data, report_problem
 from assessment.reports.evaluation import evaluation_workbook
 from assessment.reports.feedback import feedback_workbook
 from assessment.reports.tidy import export_frame, suggested_filename, tidy_export
@@ -30,17 +30,20 @@ from assessment.store import Store
 
 __all__ = [
     "KINDS",
+    "REPORT_FORMATS",
     "Source",
     "audit_export",
     "build_export",
     "build_report",
     "demo_source",
     "export_table",
+    "report_pdf",
     "report_workbook",
     "store_source",
 ]
 
 KINDS = ("evaluation", "feedback")
+REPORT_FORMATS = ("xlsx", "pdf")
 
 
 @dataclass(frozen=True)
@@ -157,6 +160,41 @@ def report_workbook(kind: str, src: Source, code: str, period: int, lang: str = 
     return suggested_filename(kind, code, period, src.edition.label, lang), data
 
 
+def report_pdf(
+    kind: str,
+    src: Source,
+    code: str,
+    period: int,
+    lang: str = "zh",
+    *,
+    boundaries: dict[str, dict[str, Any]] | None = None,
+    fictional: bool = False,
+    actions: pd.DataFrame | None = None,
+) -> tuple[str, bytes]:
+    """The evaluation report of jurisdiction ``code`` (kind "evaluation") or the feedback letter
+    of region ``code`` (kind "feedback") for ``period`` as a print-ready PDF: (file name, bytes).
+
+    The same figures as :func:`report_workbook` (the same report data and tables).
+    ``boundaries``: region code -> GeoJSON geometry for the map; ``fictional``: marks the cover
+    (demo data); ``actions``: corrective actions for the evaluation report's section on them.
+    """
+    from assessment.reports.pdf_letter import letter_pdf  # WeasyPrint loads only when printing
+    from assessment.reports.pdf_report import evaluation_pdf
+
+    if kind not in KINDS:
+        raise ValueError(f"kind must be one of {KINDS}")
+    common: dict[str, Any] = {"period": period, "lang": lang, "data_as_of": src.data_as_of}
+    if kind == "evaluation":
+        data = evaluation_data(src.values, src.edition, src.tree, src.standards, jurisdiction=code, **common)
+        pdf = evaluation_pdf(
+            data, src.completeness, boundaries=boundaries, actions=actions, fictional=fictional
+        )
+    else:
+        data = feedback_data(src.values, src.edition, src.tree, src.standards, region=code, **common)
+        pdf = letter_pdf(data, fictional=fictional)
+    return suggested_filename(kind, code, period, src.edition.label, lang, ext="pdf"), pdf
+
+
 def export_table(
     what: str, src: Source, jurisdiction: str | None = None, periods: Sequence[int] | None = None
 ) -> pd.DataFrame:
@@ -195,15 +233,27 @@ def build_report(
     lang: str = "zh",
     include_pending: bool = False,
     edition_id: str | None = None,
+    fmt: str = "xlsx",
 ) -> tuple[str, bytes]:
-    """:func:`report_workbook` from :func:`store_source`, audited: (file name, xlsx bytes)."""
+    """:func:`report_workbook` (``fmt`` "xlsx") or :func:`report_pdf` ("pdf") from
+    :func:`store_source`, audited: (file name, bytes)."""
     if kind not in KINDS:
         raise ValueError(f"kind must be one of {KINDS}")
+    if fmt not in REPORT_FORMATS:
+        raise ValueError(f"fmt must be one of {REPORT_FORMATS}")
     src = store_source(
         store, actor, code, period=period, include_pending=include_pending, edition_id=edition_id
     )
-    name, data = report_workbook(kind, src, code, period, lang)
-    audit_export(store, actor, kind, code, {"period": period, "lang": lang, "file": name})
+    if fmt == "pdf":
+        name, data = report_pdf(
+            kind, src, code, period, lang, boundaries=store.boundaries(), fictional=store.is_demo()
+        )
+    else:
+        name, data = report_workbook(kind, src, code, period, lang)
+    details: dict[str, object] = {"period": period, "lang": lang, "file": name}
+    if fmt != "xlsx":
+        details["format"] = fmt
+    audit_export(store, actor, kind, code, details)
     return name, data
 
 

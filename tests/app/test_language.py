@@ -48,6 +48,7 @@ ZH_ALLOWED = {
     "Excel": "the spreadsheet program officials fill the template in; no Chinese name is used for it",
     "CSV": "file format name (as in 上传 CSV 文件)",
     "XLSX": "file format name",
+    "PDF": "file format name of the print-ready reports (生成打印版评估报告（PDF）)",
     "xlsx": "file extension named in upload help",
     "csv": "file extension named in upload help",
     "GeoJSON": "file format name of region boundaries",

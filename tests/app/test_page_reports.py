@@ -31,3 +31,13 @@ def test_official_has_no_reports_page(demo_env: str) -> None:
     assert not at.exception
     with pytest.raises(ValueError, match="Could not find a navigation page"):
         at.switch_page("app_pages/reports.py").run()
+
+
+def test_evaluator_prints_the_feedback_letter(demo_env: str) -> None:
+    at = app_as("demo-jia", "zh", page="reports.py")
+    assert not at.exception, [e.value for e in at.exception]
+    at.button(key="reports_make_feedback_pdf").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    name, data = at.session_state["reports_file_feedback_pdf"]
+    assert name.endswith("_zh.pdf") and name.startswith("feedback_") and data[:5] == b"%PDF-"
+    assert "reports_file_feedback" not in at.session_state, "the workbook is made only on its own click"
