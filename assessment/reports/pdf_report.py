@@ -33,6 +33,7 @@ from assessment.reports.context import ReportData
 from assessment.reports.evaluation import EvaluationTables
 from assessment.reports.pdf import Col, document, esc, fmt_number, legend, render, table, unit_text
 from assessment.reports.workbook import FMT_COUNT, FMT_MONEY, FMT_RATIO, FMT_SCORE, FMT_SHARE, FMT_VALUE
+from assessment.scoring import accountability as acc
 
 __all__ = ["DETAIL_LIMIT", "ITEMS_PER_TABLE", "evaluation_html", "evaluation_pdf"]
 
@@ -126,6 +127,7 @@ def _pdf_tables(data: ReportData, completeness: pd.DataFrame | None) -> Evaluati
         parents=empty,
         lowest=empty,
         below_floor=empty,
+        by_aspect=empty,
         ranking=tb.ranking_table(data),
         aspects=tb.aspect_tables(data),
         gaps=tb.gaps_table(data),
@@ -490,6 +492,9 @@ def _cost(ctx: _Context) -> str:
 
 # -- corrective actions, completeness, annex ---------------------------------------------------------
 def _actions(ctx: _Context, actions: pd.DataFrame) -> str:
+    """The corrective actions of the regions in the report, recorded on gaps up to the report period
+    and judged by the approved figures as of it (issue 17): what the data say first (escalated,
+    awaiting data, reopened, open, closed by the data, dropped)."""
     data, lang = ctx.data, ctx.lang
     frame = actions.copy()
     for c in ACTION_COLUMNS:
@@ -498,22 +503,37 @@ def _actions(ctx: _Context, actions: pd.DataFrame) -> str:
     period = pd.to_numeric(frame["period"], errors="coerce")
     inside = set(ctx.tables.ranking["region_code"].astype(str))
     frame = frame.loc[
-        ((period == data.period) | period.isna()).to_numpy()
+        ((period <= data.period) | period.isna()).to_numpy()
         & frame["region_code"].astype(str).isin(inside).to_numpy()
     ]
+    if (
+        "outcome" not in frame
+        and {"gap_kind", "due_period", "indicator_code"} <= set(frame.columns)
+        and len(frame)
+    ):
+        frame = acc.judge(frame.reset_index(drop=True), data.scores_all, data.period)
+    order = {
+        k: i
+        for i, k in enumerate(("escalated", "awaiting_data", "reopened", "open", "closed_by_data", "dropped"))
+    }
     names = data.indicators.set_index("indicator_code")["name"]
+    outcome = frame["outcome"].astype("string") if "outcome" in frame else pd.Series(pd.NA, index=frame.index)
     frame = frame.assign(
         region=frame["region_code"].astype(str).map(lambda c: data.name(c) if c in data.tree else c),
         indicator=frame["indicator_code"].astype("string").map(names),
-    )
+        status=frame["status"].map(lambda s: t(f"actions.status.{s}", lang) if isinstance(s, str) else ""),
+        outcome_text=outcome.map(lambda o: t(f"actions.outcome.{o}", lang) if isinstance(o, str) else ""),
+        order=outcome.map(lambda o: order.get(o, 9) if isinstance(o, str) else 9),
+    ).sort_values(["order", "region_code", "indicator_code"], kind="stable")
     cols = [
-        Col("region", ctx.label("region"), width=22),
-        Col("indicator", ctx.label("indicator"), width=34),
+        Col("region", ctx.label("region"), width=18),
+        Col("indicator", ctx.label("indicator"), width=28),
         Col("measures", _p("col.measures", lang)),
-        Col("department", _p("col.department", lang), width=22),
-        Col("budget_total", _p("col.budget", lang), FMT_MONEY, width=22),
-        Col("due_period", _p("col.due", lang), width=14),
-        Col("status", ctx.label("status"), width=16),
+        Col("department", _p("col.department", lang), width=18),
+        Col("budget_total", _p("col.budget", lang), FMT_MONEY, width=18),
+        Col("due_period", _p("col.due", lang), width=12),
+        Col("status", ctx.label("status"), width=12),
+        Col("outcome_text", t("actions.outcome.title", lang), width=22),
     ]
     body = f"<p>{esc(_p('actions.text', lang, n=len(frame)))}</p>" + (
         table(frame, cols) if len(frame) else ""

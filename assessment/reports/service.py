@@ -186,8 +186,9 @@ def report_pdf(
     common: dict[str, Any] = {"period": period, "lang": lang, "data_as_of": src.data_as_of}
     if kind == "evaluation":
         data = evaluation_data(src.values, src.edition, src.tree, src.standards, jurisdiction=code, **common)
+        chosen = actions if actions is not None else src.actions
         pdf = evaluation_pdf(
-            data, src.completeness, boundaries=boundaries, actions=actions, fictional=fictional
+            data, src.completeness, boundaries=boundaries, actions=chosen, fictional=fictional
         )
     else:
         data = feedback_data(src.values, src.edition, src.tree, src.standards, region=code, **common)

@@ -125,12 +125,15 @@ def test_corrective_actions_section_only_when_given_and_escaped() -> None:
             "department": ["卫生健康委", "卫生健康委", "民政局"],
             "budget_total": [120000.0, 1.0, 1.0],
             "due_period": [2025, 2024, 2025],
-            "status": ["进行中", "已完成", "进行中"],
-            "outcome": [None, None, None],
+            "status": ["in_progress", "done", "in_progress"],
+            "outcome": ["open", "escalated", "open"],
         }
     )
     html = evaluation_html(data, actions=actions)
     section = html[html.index('id="actions"') :]
     assert "七、整改措施" in section and "120,000" in section and "&lt;script&gt;" in section
     assert "<script>" not in html
-    assert "上一期的措施" not in section and "辖区外的措施" not in section  # other periods and regions
+    assert "辖区外的措施" not in section  # other regions
+    # actions on earlier gaps stay in the report with what the figures say of them, the escalated first
+    assert section.index("上一期的措施") < section.index("120,000")
+    assert "到期仍未达标（已上报上级）" in section and "推进中" in section
