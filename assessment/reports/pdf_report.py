@@ -506,12 +506,10 @@ def _actions(ctx: _Context, actions: pd.DataFrame) -> str:
         ((period <= data.period) | period.isna()).to_numpy()
         & frame["region_code"].astype(str).isin(inside).to_numpy()
     ]
-    if (
-        "outcome" not in frame
-        and {"gap_kind", "due_period", "indicator_code"} <= set(frame.columns)
-        and len(frame)
-    ):
-        frame = acc.judge(frame.reset_index(drop=True), data.scores_all, data.period)
+    judgeable = {"gap_kind", "due_period", "indicator_code"} <= set(actions.columns)
+    if judgeable and len(frame) and frame["outcome"].isna().all():  # as stored: judge them here
+        stored = frame.drop(columns=["outcome"]).reset_index(drop=True)
+        frame = acc.judge(stored, data.scores_all, data.period)
     order = {
         k: i
         for i, k in enumerate(("escalated", "awaiting_data", "reopened", "open", "closed_by_data", "dropped"))
