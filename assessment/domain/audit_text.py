@@ -10,15 +10,27 @@ from assessment.domain.timefmt import beijing
 
 _ISO_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}")
 # audit detail fields whose values are codes of a family
-DETAIL_VALUES = {
-    "from": "status",
-    "to": "status",
-    "was": "status",
-    "role": "role",
-    "reason_code": "reason",
-    "kind": "submission_kind",
-    "method": "method",
+# (the first family that knows the code wins: a corrective action's status moves "from"/"to" too)
+DETAIL_VALUES: dict[str, tuple[str, ...]] = {
+    "from": ("status", "action_status", "action_review"),
+    "to": ("status", "action_status", "action_review"),
+    "was": ("status",),
+    "role": ("role",),
+    "reason_code": ("reason",),
+    "kind": ("submission_kind",),
+    "method": ("method",),
+    "status": ("action_status",),
+    "review": ("action_review",),
+    "gap_kind": ("gap_kind",),
 }
+
+
+def _coded(key: str, value: object, lang: str) -> str | None:
+    """``value`` as a word when ``key`` holds codes of a family that knows it."""
+    for family in DETAIL_VALUES.get(key, ()):
+        if has_label(family, value):
+            return label(family, value, lang)
+    return None
 
 
 def audit_details(details: object, lang: str) -> str:
@@ -38,10 +50,14 @@ def audit_details(details: object, lang: str) -> str:
             value = "、".join(str(v) for v in value) if lang == "zh" else ", ".join(str(v) for v in value)
         if is_missing(value):
             continue
-        if isinstance(value, bool):
+        coded = _coded(key, value, lang) if isinstance(value, str) else None
+        if isinstance(value, dict) and {"from", "to"} >= set(value):  # a changed field: old → new
+            old, new = (_coded(key, value.get(k), lang) or _plain(value.get(k)) for k in ("from", "to"))
+            text = f"{old} → {new}"
+        elif isinstance(value, bool):
             text = label("bool", value, lang)
-        elif key in DETAIL_VALUES and has_label(DETAIL_VALUES[key], value):
-            text = label(DETAIL_VALUES[key], value, lang)
+        elif coded is not None:
+            text = coded
         elif isinstance(value, str) and _ISO_TIME.match(value):
             text = beijing(datetime.fromisoformat(value), lang)
         else:
@@ -49,3 +65,7 @@ def audit_details(details: object, lang: str) -> str:
         name = label("detail", key, lang) if has_label("detail", key) else key
         parts.append(f"{name}：{text}" if lang == "zh" else f"{name}: {text}")
     return ("；" if lang == "zh" else "; ").join(parts) or MISSING
+
+
+def _plain(value: object) -> str:
+    return MISSING if is_missing(value) else str(value)

@@ -28,6 +28,9 @@ FAMILIES = {
     "detail": "language.audit_detail",
     "submission_kind": "language.submission_kind",
     "method": "language.signin_method",
+    "action_status": "actions.status",
+    "action_review": "actions.review",
+    "gap_kind": "actions.gap",
 }
 
 
