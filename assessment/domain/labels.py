@@ -7,6 +7,8 @@ tests/app/test_language.py find it), so a page never shows a raw code or a ``[ke
 
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 
 from assessment.domain.i18n import catalogue, t
@@ -75,3 +77,32 @@ def display_frame(frame: pd.DataFrame) -> pd.DataFrame:
         if out[col].dtype == object or pd.api.types.is_string_dtype(out[col]):
             out[col] = [shown(v) for v in out[col].astype(object)]
     return out
+
+
+_CJK = re.compile(r"[\u3400-\u9fff]")
+
+
+def unit_text(unit: str, lang: str) -> str:
+    """The catalogue's bilingual unit (``"元/人·年 CNY/person/yr"``) in one language, for axes and
+    figures; a unit without two languages is returned as it is.
+
+    >>> unit_text("元/人·年 CNY/person/yr", "en"), unit_text("元/人·年 CNY/person/yr", "zh")
+    ('CNY/person/yr', '元/人·年')
+    >>> unit_text("‰（每千活产 per 1,000 live births）", "en")
+    '‰ (per 1,000 live births)'
+    >>> unit_text("是=1 否=0 (yes=1 no=0)", "zh"), unit_text("%", "en")
+    ('是=1 否=0', '%')
+    """
+    text = unit.strip()
+    if not _CJK.search(text):
+        return text
+    m = re.fullmatch(r"(\S+?)（(\S*?)\s+([A-Za-z].*)）", text)
+    if m:  # symbol（中文 english）
+        return f"{m[1]}（{m[2]}）" if lang == "zh" else f"{m[1]} ({m[3]})"
+    m = re.fullmatch(r"(.*?)\s*[（(]([^（()）]*)[)）]", text)
+    if m and not _CJK.search(m[2]):  # 中文 (english)
+        return m[1] if lang == "zh" else m[2]
+    m = re.fullmatch(r"(\S*[\u3400-\u9fff]\S*)\s+([A-Za-z0-9].*)", text)
+    if m:  # 中文 english
+        return m[1] if lang == "zh" else m[2]
+    return text

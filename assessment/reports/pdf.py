@@ -20,12 +20,12 @@ from __future__ import annotations
 
 import html
 import math
-import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import pandas as pd
 
+from assessment.domain import labels
 from assessment.domain.i18n import t
 from assessment.reports.workbook import STATUS_COLOURS, STATUS_FONT_COLOURS
 
@@ -206,34 +206,9 @@ def css_string(text: str) -> str:
     return '"' + "".join(out) + '"'
 
 
-_CJK = re.compile(r"[\u3400-\u9fff]")
-
-
 def unit_text(unit: object, lang: str) -> object:
-    """The catalogue's bilingual unit (``"元/人·年 CNY/person/yr"``) in one language; the same rule
-    as :func:`assessment.views.analysis_common.unit_text` (a package of the same layer, which
-    reports may not import).
-
-    >>> unit_text("元/人·年 CNY/person/yr", "zh"), unit_text("是=1 否=0 (yes=1 no=0)", "en")
-    ('元/人·年', 'yes=1 no=0')
-    >>> unit_text("‰（每千活产 per 1,000 live births）", "zh")
-    '‰（每千活产）'
-    """
-    if not isinstance(unit, str):
-        return unit
-    text = unit.strip()
-    if not _CJK.search(text):
-        return text
-    m = re.fullmatch(r"(\S+?)（(\S*?)\s+([A-Za-z].*)）", text)
-    if m:  # symbol（中文 english）
-        return f"{m[1]}（{m[2]}）" if lang == "zh" else f"{m[1]} ({m[3]})"
-    m = re.fullmatch(r"(.*?)\s*[（(]([^（()）]*)[)）]", text)
-    if m and not _CJK.search(m[2]):  # 中文 (english)
-        return m[1] if lang == "zh" else m[2]
-    m = re.fullmatch(r"(\S*[\u3400-\u9fff]\S*)\s+([A-Za-z0-9].*)", text)
-    if m:  # 中文 english
-        return m[1] if lang == "zh" else m[2]
-    return text
+    """:func:`assessment.domain.labels.unit_text` for a cell that may be missing (returned as it is)."""
+    return labels.unit_text(unit, lang) if isinstance(unit, str) else unit
 
 
 def page_counter(text: str) -> str:
