@@ -43,7 +43,7 @@ def region_gap(
 ) -> Gap | None:
     """The gap of one indicator of ``region`` in ``period`` (None when the approved figure has none).
     ``result``: an assessment already made for the actor that covers the region (else one is made)."""
-    if result is None or region not in set(result.scores["region_code"].astype(str).unique()):
+    if result is None or not result.scores["region_code"].eq(region).any():  # no copy of the codes
         result = region_assessment(store, actor, region)
     return acc.find_gap(result.scores, result.edition_of(period), region, int(period), indicator)
 

@@ -89,12 +89,11 @@ INPUT_KEYS = (
 )
 HIDDEN_KEYS = ("key_region", "key_period", "key_indicator")
 BUDGET_KEYS = ("budget_total", "budget_central", "budget_local")
-_FIELD_LABELS = {*INPUT_KEYS}  # labels from locales/actions.toml (actions.field.*)
 HEADER_SEARCH_ROWS = 40  # the header is looked for in the first rows only
 
 
 def _zh_label(key: str) -> str:
-    if key in _FIELD_LABELS:
+    if key in INPUT_KEYS:  # labels from locales/actions.toml (actions.field.*)
         return t(f"actions.field.{key}", "zh")
     return t(f"actions_sheet.col.{key}", "zh")
 

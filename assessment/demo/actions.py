@@ -8,6 +8,7 @@ from the catalogue); nothing here is an official figure.
 from __future__ import annotations
 
 import zlib
+from dataclasses import replace
 
 from assessment.domain.actions import ActionDraft, check_draft
 from assessment.scoring import accountability as acc
@@ -102,13 +103,7 @@ def seed_demo_actions(store: Store, actor: str = "system") -> int:
             count += 1
             steps = {"planned": [], "in_progress": ["in_progress"], "done": ["in_progress", "done"]}[status]
             for step in steps:
-                act.save(conn, actor, _with_status(draft, step), gap)
+                act.save(conn, actor, replace(draft, status=step), gap)
             if not leave_pending:
                 act.review(conn, actor, act.get(conn, ident), "accepted", "")
     return count
-
-
-def _with_status(draft: ActionDraft, status: str) -> ActionDraft:
-    from dataclasses import replace
-
-    return replace(draft, status=status)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
-from assessment.domain.labels import MISSING, has_label, is_missing, label
+from assessment.domain.labels import MISSING, has_label, is_missing, label, shown
 from assessment.domain.timefmt import beijing
 
 _ISO_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}")
@@ -52,7 +52,7 @@ def audit_details(details: object, lang: str) -> str:
             continue
         coded = _coded(key, value, lang) if isinstance(value, str) else None
         if isinstance(value, dict) and {"from", "to"} >= set(value):  # a changed field: old → new
-            old, new = (_coded(key, value.get(k), lang) or _plain(value.get(k)) for k in ("from", "to"))
+            old, new = (_coded(key, value.get(k), lang) or str(shown(value.get(k))) for k in ("from", "to"))
             text = f"{old} → {new}"
         elif isinstance(value, bool):
             text = label("bool", value, lang)
@@ -65,7 +65,3 @@ def audit_details(details: object, lang: str) -> str:
         name = label("detail", key, lang) if has_label("detail", key) else key
         parts.append(f"{name}：{text}" if lang == "zh" else f"{name}: {text}")
     return ("；" if lang == "zh" else "; ").join(parts) or MISSING
-
-
-def _plain(value: object) -> str:
-    return MISSING if is_missing(value) else str(value)
