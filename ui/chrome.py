@@ -25,6 +25,7 @@ from streamlit.delta_generator import DeltaGenerator
 
 from assessment.domain.i18n import t
 from assessment.domain.labels import MISSING
+from ui import print_tables
 
 _INSTALLED = "_assessment_language_defaults"
 
@@ -35,6 +36,27 @@ def _with_default(method: Callable[..., Any], placeholder: Callable[[], str]) ->
         if kwargs.get("placeholder") is None:
             kwargs["placeholder"] = placeholder()
         return method(self, *args, **kwargs)
+
+    setattr(wrapper, _INSTALLED, True)
+    return wrapper
+
+
+def _with_print_copy(method: Callable[..., Any], more_rows: Callable[[], str]) -> Callable[..., Any]:
+    """``st.dataframe`` followed by its print-only twin (:mod:`ui.print_tables`), in the same
+    container, so that the table prints whole."""
+
+    @functools.wraps(method)
+    def wrapper(self: DeltaGenerator, data: Any = None, *args: Any, **kwargs: Any) -> Any:
+        shown = method(self, data, *args, **kwargs)
+        copy = print_tables.html_table(
+            data,
+            kwargs.get("column_config"),
+            hide_index=kwargs.get("hide_index", True),
+            more_rows=more_rows(),
+        )
+        if copy is not None:
+            self.html(copy)
+        return shown
 
     setattr(wrapper, _INSTALLED, True)
     return wrapper
@@ -53,7 +75,9 @@ def install(current_lang: Callable[[], str]) -> None:
     DeltaGenerator.multiselect = _with_default(  # type: ignore[method-assign]
         DeltaGenerator.multiselect, lambda: t("language.choose_many", _lang())
     )
-    DeltaGenerator.dataframe = _with_default(DeltaGenerator.dataframe, lambda: MISSING)  # type: ignore[method-assign]
+    DeltaGenerator.dataframe = _with_print_copy(  # type: ignore[method-assign]
+        _with_default(DeltaGenerator.dataframe, lambda: MISSING), lambda: t("print.more_rows", _lang())
+    )
     # the module-level st.* functions were bound to the main DeltaGenerator at import
     main = st._main  # type: ignore[attr-defined]
     st.selectbox = main.selectbox  # type: ignore[assignment]
@@ -100,6 +124,7 @@ def style(lang: str) -> None:
     st.html(
         "<style>"
         + " ".join(PRINT_CSS.split())
+        + " ".join(print_tables.CSS.split())
         + "[data-testid='stFileUploaderDropzoneInstructions']{display:none}"
         "[data-testid='stFileUploaderDropzone'] button{font-size:0}"
         "[data-testid='stFileUploaderDropzone'] button *{display:none}"

@@ -52,3 +52,25 @@ def test_the_overview_prints_without_the_sidebar(page, app_url: str, tmp_path) -
     assert 1 <= pages <= 12, pages
     shutil.copy(pdf, SHOTS / "print-overview-zh.pdf")
     subprocess.run(["pdftoppm", "-r", "60", "-png", str(pdf), str(SHOTS / "print-overview-zh")], check=True)
+
+
+def test_a_long_table_prints_every_row(page, app_url: str, tmp_path) -> None:
+    """A table drawn with ``st.dataframe`` is a canvas grid that shows about ten rows and scrolls;
+    its print-only twin (ui/print_tables.py) is hidden on screen and puts every row on paper."""
+    demo_sign_in(page, app_url, "demo-province", lang="zh")
+    go_to(page, "region")
+    page.wait_for_selector("[data-testid='stDataFrame']")
+    page.wait_for_timeout(1500)
+    copies = page.locator(".print-copy")
+    assert copies.count() >= 1
+    assert not copies.first.is_visible()  # nothing on screen but the grid
+    rows = page.eval_on_selector_all(".print-copy tbody tr", "els => els.map(e => e.textContent)")
+    hint = "国家底线数值未经核实"  # a data-quality hint: a cell of one table only, not of any chart
+    expected = sum(hint in row for row in rows)
+    assert expected > 12, expected  # more rows than the grid shows without scrolling
+    pdf = tmp_path / "region.pdf"
+    page.pdf(path=str(pdf), prefer_css_page_size=True, print_background=True)
+    text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, check=True).stdout.decode()
+    assert text.count(hint) == expected
+    shutil.copy(pdf, SHOTS / "print-region-zh.pdf")
+    subprocess.run(["pdftoppm", "-r", "60", "-png", str(pdf), str(SHOTS / "print-region-zh")], check=True)
