@@ -36,14 +36,20 @@ def number_text(value: object, fmt: str | None) -> str:
         return MISSING
     if isinstance(value, float | np.floating) and np.isnan(value):
         return MISSING
+    if isinstance(value, bool | np.bool_):  # the grid's checkbox: a tick, in no language
+        return "✓" if value else ""
     if isinstance(value, pd.Timestamp):
         return value.strftime("%Y-%m-%d %H:%M")
-    if not isinstance(value, int | float | np.integer | np.floating) or isinstance(value, bool):
+    if not isinstance(value, int | float | np.integer | np.floating):
         return str(value)
     if fmt == "percent":
         return f"{float(value) * 100:.1f}%"
     if fmt == "localized":
-        return f"{value:,}" if isinstance(value, int | np.integer) else f"{float(value):,.2f}".rstrip("0").rstrip(".")
+        return (
+            f"{value:,}"
+            if isinstance(value, int | np.integer)
+            else f"{float(value):,.2f}".rstrip("0").rstrip(".")
+        )
     match = _PRINTF.match(fmt or "")
     if match is None:
         if isinstance(value, float | np.floating):
@@ -52,7 +58,7 @@ def number_text(value: object, fmt: str | None) -> str:
     sign = "+" if "+" in match["flags"] else ""
     comma = "," if "," in match["flags"] else ""
     if match["kind"] in "di":
-        body = format(int(round(float(value))), f"{sign}{comma}d")
+        body = format(round(float(value)), f"{sign}{comma}d")
     else:
         body = format(float(value), f"{sign}{comma}.{match['prec'] or 6}f")
     return f"{match['pre']}{body}{match['post']}"
@@ -74,11 +80,24 @@ def _config_of(entry: Any, column: str) -> tuple[str | None, str | None, bool]:
 
 def _cell_styles(styler: Any) -> dict[tuple[int, int], str]:
     """The CSS a pandas Styler gives each cell (row, column positions); none when it cannot say."""
+    if styler is None:
+        return {}
     try:
         computed = styler._compute()  # pandas' own step before rendering: fills .ctx
         return {key: "; ".join(f"{p}: {v}" for p, v in props) for key, props in computed.ctx.items() if props}
     except Exception:  # a style the print copy cannot compute only loses its colours
         return {}
+
+
+def _head_styler(styler: Any, limit: int) -> Any:
+    """The first ``limit`` rows of a Styler with the same styling steps (they take the whole frame
+    and align on its index, as ``ui.columns.status_styles`` does), so a cut table keeps its colours."""
+    try:
+        head = styler.data.iloc[:limit].style
+        head._todo = list(styler._todo)
+        return head
+    except Exception:  # pandas changed its internals: the cut table prints without colours
+        return None
 
 
 def _safe_css(css: str) -> str:
@@ -108,8 +127,7 @@ def html_table(
         frame = data
     elif hasattr(data, "data") and isinstance(getattr(data, "data", None), pd.DataFrame):  # a Styler
         frame = data.data
-        if len(frame) <= limit:
-            styles = _cell_styles(data)
+        styles = _cell_styles(data if len(frame) <= limit else _head_styler(data, limit))
     elif isinstance(data, pd.Series):
         frame = data.to_frame()
     else:
@@ -156,7 +174,9 @@ CSS = f"""
   }}
   [data-testid='stElementContainer']:has(.{CLASS}), .{CLASS} {{ display: block !important; }}
   .{CLASS} table {{ border-collapse: collapse; width: 100%; font-size: 15px; }}
-  .{CLASS} th, .{CLASS} td {{ border: 1px solid #999; padding: 2px 4px; text-align: left; vertical-align: top; }}
+  .{CLASS} th, .{CLASS} td {{
+    border: 1px solid #999; padding: 2px 4px; text-align: left; vertical-align: top;
+  }}
   .{CLASS} thead {{ display: table-header-group; }}
   .{CLASS} thead th {{ background: #eee; }}
   .{CLASS} tr {{ break-inside: avoid; page-break-inside: avoid; }}

@@ -143,6 +143,8 @@ def visible_texts(at: Any) -> list[tuple[str, str]]:
         if kind in SKIP_TYPES:
             continue
         proto = getattr(node, "proto", None)
+        if kind == "html" and 'class="print-copy"' in getattr(proto, "body", ""):
+            continue  # the print-only copy of the dataframe just read, cell for cell (ui/print_tables.py)
         if kind in {"dataframe", "arrow_data_frame", "table", "arrow_table"}:
             try:
                 frame = node.value

@@ -26,6 +26,8 @@ from ui.print_tables import PRINT_ROWS, html_table, number_text
         (float("nan"), "%.1f", "—"),
         (None, None, "—"),
         ("达标", "%.1f", "达标"),
+        (True, None, "✓"),
+        (False, None, ""),
         (pd.Timestamp("2025-03-20 16:00", tz="Asia/Shanghai"), None, "2025-03-20 16:00"),
     ],
 )
@@ -73,3 +75,11 @@ def test_a_long_table_is_cut_with_a_note() -> None:
 
 def test_what_is_not_a_table_is_left_to_the_grid() -> None:
     assert html_table([1, 2, 3], {}) is None
+
+
+def test_a_cut_table_keeps_its_colours() -> None:
+    n = PRINT_ROWS + 3
+    frame = pd.DataFrame({"name": [f"县{i}" for i in range(n)], "status": ["below_floor"] * n})
+    out = html_table(styled(frame, frame["status"]), {}, more_rows="{shown}/{total}")
+    assert out is not None
+    assert out.count("background-color:#d55e00") == PRINT_ROWS
