@@ -75,6 +75,7 @@ RANKED_COLUMNS = (
     "gap_standard",
     "evidence",
     "small_numbers",
+    "cases_short",
     "arrow",
     "trend",
     "change",
