@@ -51,8 +51,8 @@ Categorical columns (region_code, indicator_code, status, evidence, edition) kee
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
 import re
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -190,8 +190,10 @@ def per_capita_multiplier(unit: object) -> float:
     100,000. NaN for any other unit (m²/resident, yuan per head...): such a value is not a count of
     events per population, so it gets no Poisson interval and is never recomputed from counts.
 
-    >>> per_capita_multiplier("‰（每千活产 per 1,000 live births）"), per_capita_multiplier("平方米/人 m²/resident")
-    (1000.0, nan)
+    >>> per_capita_multiplier("‰（每千活产 per 1,000 live births）")
+    1000.0
+    >>> per_capita_multiplier("平方米/人 m²/resident")
+    nan
     """
     text = str(unit) if unit is not None else ""
     for pattern, factor in _MULTIPLIERS:

@@ -217,7 +217,9 @@ def gammainc(a: np.ndarray | float, x: np.ndarray | float) -> np.ndarray:
     return out.reshape(shape)
 
 
-def _bisect(cdf: Callable[[np.ndarray], np.ndarray], q: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+def _bisect(
+    cdf: Callable[[np.ndarray], np.ndarray], q: np.ndarray, lo: np.ndarray, hi: np.ndarray
+) -> np.ndarray:
     """The x in [lo, hi] with ``cdf(x) = q`` (cdf increasing), by bisection to double precision."""
     lo, hi = lo.copy(), hi.copy()
     for _ in range(200):

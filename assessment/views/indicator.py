@@ -303,7 +303,8 @@ def ranked(result: Assessment, code: str, period: int, lang: str) -> pd.DataFram
     out["trend"] = out["arrow"].map(arrow_labels(lang)).astype("string")
     out["evidence"] = out["evidence"].astype("string")
     out["small_numbers"] = out["small_numbers"].astype("boolean").fillna(False).astype(bool)
-    out["small_mark"] = np.where(out["small_numbers"], translate("evidence.small_mark", lang), "")  # shown on the page
+    # the page shows the flag as a word (a bare True/False would print in English)
+    out["small_mark"] = np.where(out["small_numbers"], translate("evidence.small_mark", lang), "")
     out["local_set_by"] = out["local_set_by"].astype("string")
     higher = result.edition.indicator_by_code[code].higher_is_better
     out["rank"] = out["value"].rank(ascending=not higher, method="min").astype("Int64")

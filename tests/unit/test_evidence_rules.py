@@ -41,12 +41,21 @@ INFANT = indicator(  # S06.4 of the shipped catalogue: infant mortality, lower i
     "S01.1", "S01", "per_capita", "lower", 5.2, 0.0, 20.0, unit="‰（每千活产 per 1,000 live births）"
 )
 VISITS = indicator(  # S72.1: visits per 10,000 residents, floor 34,000
-    "S01.1", "S01", "per_capita", "higher", 34000.0, 60000.0, 0.0, unit="人次/万人 visits per 10,000 residents"
+    "S01.1",
+    "S01",
+    "per_capita",
+    "higher",
+    34000.0,
+    60000.0,
+    0.0,
+    unit="人次/万人 visits per 10,000 residents",
 )
 AREA = indicator("S01.1", "S01", "per_capita", "higher", 2.6, 4.0, 0.0, unit="平方米/人 m²/resident")
 
 
-def score(ind: object, num: float, den: float, value: float | None = None, stds: tuple = (), **kw) -> pd.Series:
+def score(
+    ind: object, num: float, den: float, value: float | None = None, stds: tuple = (), **kw
+) -> pd.Series:
     v = values([("990101", 2024, "S01.1", value, float(num), float(den))])
     out = score_indicators(v, make_edition((ind,)), TREE, list(stds), regions=["990101"], **kw)
     assert len(out) == 1
@@ -58,8 +67,24 @@ SMALL_NUMBERS = [
     # the case: 0 of 1 is [0, 79.3] by Wilson, under the 80% floor, yet one case
     (FLOOR_80, 0, 1, {}, "too_few_cases", True, "below_floor"),
     (FLOOR_80, 0, 1, {"min_denominator": 1}, "clearly_below", False, "below_floor"),  # the old verdict
-    (FLOOR_80, 0, 1, {"min_denominator": 1, "interval": "clopper_pearson"}, "too_close_to_call", False, "below_floor"),
-    (FLOOR_80, 0, 1, {"min_denominator": 1, "interval": "jeffreys"}, "too_close_to_call", False, "below_floor"),
+    (
+        FLOOR_80,
+        0,
+        1,
+        {"min_denominator": 1, "interval": "clopper_pearson"},
+        "too_close_to_call",
+        False,
+        "below_floor",
+    ),
+    (
+        FLOOR_80,
+        0,
+        1,
+        {"min_denominator": 1, "interval": "jeffreys"},
+        "too_close_to_call",
+        False,
+        "below_floor",
+    ),
     (FLOOR_80, 25, 29, {}, "too_few_cases", True, "meets"),
     (FLOOR_80, 0, 30, {}, "clearly_below", False, "below_floor"),  # 30 is enough
     (FLOOR_80, 29, 30, {}, "clearly_meets", False, "meets"),  # [83.3, 99.4]
@@ -240,12 +265,16 @@ _row = st.tuples(st.integers(0, 400), st.integers(1, 400)).map(lambda p: (min(p)
 @given(rows=st.lists(_row, min_size=2, max_size=4), seed=st.integers(0, 2**16))
 def test_evidence_is_per_region_and_order_free(rows: list[tuple[int, int]], seed: int) -> None:
     regions = ["990101", "990102", "990201", "990202"][: len(rows)]
-    frame = values([(r, 2024, "S01.1", None, float(x), float(n)) for r, (x, n) in zip(regions, rows, strict=False)])
+    frame = values(
+        [(r, 2024, "S01.1", None, float(x), float(n)) for r, (x, n) in zip(regions, rows, strict=False)]
+    )
     edition = make_edition((FLOOR_100,))
     cols = ["region_code", "value", "ci_low", "ci_high", "evidence", "cases_short", "small_numbers"]
     whole = score_indicators(frame, edition, TREE, regions=["990000"]).loc[:, cols].set_index("region_code")
     shuffled = frame.sample(frac=1.0, random_state=seed)
-    again = score_indicators(shuffled, edition, TREE, regions=["990000"]).loc[:, cols].set_index("region_code")
+    again = (
+        score_indicators(shuffled, edition, TREE, regions=["990000"]).loc[:, cols].set_index("region_code")
+    )
     pd.testing.assert_frame_equal(whole, again)
     alone = score_indicators(frame.iloc[:1], edition, TREE, regions=["990000"]).loc[:, cols]
     alone = alone.set_index("region_code")
