@@ -170,5 +170,7 @@ RANKED_COLUMNS: dict[str, tuple[str, str | None]] = {
     "gap_floor": ("col.gap", "%+.2f"),
     "gap_standard": ("indicator.col.gap_standard", "%+.2f"),
     "evidence": ("col.evidence", None),
+    "small_mark": ("evidence.col.small_numbers", None),
+    "cases_short": ("evidence.col.cases_short", "%d"),
     "trend": ("indicator.col.trend", None),
 }

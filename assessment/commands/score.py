@@ -43,18 +43,23 @@ from assessment.scoring.aggregation import AGGREGATE_COLUMNS, aggregate
 from assessment.scoring.analysis import ScoringInputs
 from assessment.scoring.costing import cost_to_close
 from assessment.scoring.equity import equity, sigma_convergence
-from assessment.scoring.indicators import SCORE_COLUMNS, score_indicators
+from assessment.scoring.indicators import MIN_DENOMINATOR, SCORE_COLUMNS, score_indicators
 from assessment.scoring.inputs import problem
 from assessment.scoring.rollup import rollup_values, scope_regions
-from assessment.scoring.stats import INEQUALITY_COLUMNS
+from assessment.scoring.stats import INEQUALITY_COLUMNS, INTERVAL_METHODS
 from assessment.scoring.trends import trends
 
-# score_indicators' columns less who set the local standard, the relative gaps, the evidence
-# against the standard and the small-numbers flag
-INDICATOR_COLUMNS = tuple(
-    c
-    for c in SCORE_COLUMNS
-    if c not in {"local_set_by", "rel_gap_floor", "rel_gap_standard", "evidence_standard", "small_numbers"}
+# score_indicators' columns less who set the local standard, the relative gaps and the evidence
+# against the standard, in the order this output has always had; then the small-numbers flag, the
+# cases short and the interval method (issue 19), at the end so that positional readers are safe
+_LATER = ("small_numbers", "cases_short", "ci_method")
+INDICATOR_COLUMNS = (
+    *(
+        c
+        for c in SCORE_COLUMNS
+        if c not in {"local_set_by", "rel_gap_floor", "rel_gap_standard", "evidence_standard", *_LATER}
+    ),
+    *_LATER,
 )
 # aggregate()'s columns without parent_code, ranks and coverage in the order this output has always had
 LEVEL_COLUMNS = (
@@ -145,7 +150,20 @@ def register(subparsers: argparse._SubParsersAction) -> None:
             "prefecture/province/national: roll the values up to that level"
         ),
     )
-    p.add_argument("--confidence", type=float, default=0.95, help="Wilson interval level (0.95 or 0.998)")
+    p.add_argument("--confidence", type=float, default=0.95, help="interval level (0.95 or 0.998)")
+    p.add_argument(
+        "--interval",
+        choices=INTERVAL_METHODS,
+        default="wilson",
+        help="interval of a rate (default wilson); per-capita counts always get exact Poisson / Byar's",
+    )
+    p.add_argument(
+        "--min-denominator",
+        type=float,
+        default=MIN_DENOMINATOR,
+        metavar="N",
+        help=f"a denominator under N gives too_few_cases, not clearly_* (default {MIN_DENOMINATOR})",
+    )
     _common(p)
     p.set_defaults(func=run_score)
 
@@ -313,7 +331,12 @@ def _within(
 
 
 def _scores(
-    inp: Inputs, periods: Sequence[int], region_level: str = "county", confidence: float = 0.95
+    inp: Inputs,
+    periods: Sequence[int],
+    region_level: str = "county",
+    confidence: float = 0.95,
+    interval: str = "wilson",
+    min_denominator: float = MIN_DENOMINATOR,
 ) -> pd.DataFrame:
     """The scores of ``periods``, each period by the edition in force for it (one pass over the
     schedule) unless ``--edition`` fixed one."""
@@ -328,6 +351,8 @@ def _scores(
         periods=periods,
         level=level,
         confidence=confidence,
+        interval=interval,
+        min_denominator=min_denominator,
     )
 
 
@@ -388,12 +413,32 @@ def run_score(args: argparse.Namespace) -> int:
                 )
             ]
         )
+    if not (np.isfinite(args.min_denominator) and args.min_denominator >= 1):
+        raise DataFileError(
+            [
+                problem(
+                    "scoring.bad_option",
+                    at_column="--min-denominator",
+                    at_value=str(args.min_denominator),
+                    option="--min-denominator",
+                    value=args.min_denominator,
+                    hint=f">= 1 ({MIN_DENOMINATOR})",
+                )
+            ]
+        )
     inp = load_inputs(args)
     _check_period(inp.values, args.period)
     level = LEAF_LEVELS.get(args.region_level, args.region_level)
     if args.region is not None:
         scope_regions(inp.tree, [args.region])  # unknown code: clear message, exit 1
-    scores = _scores(inp, [args.period], args.region_level, confidence=args.confidence)
+    scores = _scores(
+        inp,
+        [args.period],
+        args.region_level,
+        confidence=args.confidence,
+        interval=args.interval,
+        min_denominator=args.min_denominator,
+    )
     if args.level == "indicator":
         out = _within(scores, inp.tree, args.region, level).loc[:, list(INDICATOR_COLUMNS)]
     else:

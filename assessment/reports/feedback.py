@@ -50,7 +50,7 @@ __all__ = [
 ]
 
 TIERS = ("below_floor", "below_local", "deteriorating", "no_data")
-_EVIDENCE_ORDER = {"clearly_below": 0, "too_close_to_call": 1, "clearly_meets": 2}
+_EVIDENCE_ORDER = {"clearly_below": 0, "too_close_to_call": 1, "too_few_cases": 1, "clearly_meets": 2}
 
 
 def feedback_workbook(

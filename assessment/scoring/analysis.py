@@ -30,7 +30,7 @@ from assessment.domain.model import Edition, LocalStandard, RegionTree
 from assessment.scoring.aggregation import aggregate
 from assessment.scoring.costing import cost_to_close
 from assessment.scoring.equity import equity
-from assessment.scoring.indicators import score_indicators
+from assessment.scoring.indicators import MIN_DENOMINATOR, score_indicators
 from assessment.scoring.trends import trends
 
 BASES = ("floor", "standard")  # score against the national floor only, or the binding standard
@@ -167,6 +167,9 @@ def assess(
     target_year: int = 2025,
     what_if: Edition | None = None,
     local_indicators: Sequence[LocalIndicator] = (),
+    confidence: float = 0.95,
+    interval: str = "wilson",
+    min_denominator: float = MIN_DENOMINATOR,
 ) -> Assessment:
     """Score and aggregate the counties under ``jurisdiction`` (default: the root of the tree).
 
@@ -179,6 +182,8 @@ def assess(
     different local catalogues stay comparable. On the floor basis they are left out.
     ``basis="floor"`` scores against the national floor alone (local standards ignored);
     ``basis="standard"`` against the binding standard (the stricter of floor and local standard).
+    ``confidence``, ``interval`` and ``min_denominator``: the evidence rules of
+    :func:`~assessment.scoring.indicators.score_indicators` (docs/METHOD_EVIDENCE.md).
     """
     if basis not in BASES:
         raise ValueError(f"basis must be one of {BASES}")
@@ -200,7 +205,18 @@ def assess(
     # one pass over every period, each scored by its own edition (see score_indicators)
     scheme = EditionSchedule(tuple(editions)) if len(groups) > 1 else latest
     all_scores = own_regions(
-        score_indicators(values, scheme, tree, stds, periods=periods, regions=[root]), union
+        score_indicators(
+            values,
+            scheme,
+            tree,
+            stds,
+            periods=periods,
+            regions=[root],
+            confidence=confidence,
+            interval=interval,
+            min_denominator=min_denominator,
+        ),
+        union,
     )
     if len(groups) == 1 or same_rollup(editions, union):
         labels = {p: ed.label for ed, ps in groups for p in ps}

@@ -8,7 +8,9 @@ value gets ``status = "no_data"``, so a missing report is never silently dropped
 The method, column by column (x = value, F = national floor, Lc = binding local standard):
 
 * ``value``: for ``rate`` indicators with a numerator and a positive denominator,
-  ``100 · numerator / denominator``; otherwise the stated value.
+  ``100 · numerator / denominator``; for ``per_capita`` indicators whose unit says "per N" (‰, 每千,
+  per 10,000...) reported with a count and its population, ``N · numerator / denominator``;
+  otherwise the stated value.
 * ``local_standard``: the strictest (direction-aware) local standard in force in the period set by
   the region itself or any jurisdiction above it; ``local_set_by`` names who set it.
 * ``standard``: the stricter of F and Lc (a local standard can never make it weaker than the floor).
@@ -28,13 +30,19 @@ The method, column by column (x = value, F = national floor, Lc = binding local 
   where no standard applies, and L its lower bound (the bad end: for a lower-is-better indicator L
   is the larger number, so the same formula reverses). A value that meets S (within the tolerance)
   scores exactly 100; where S is not on the good side of L, the score is 100 if x meets S, else 0.
-* ``ci_low``/``ci_high``: Wilson interval (``confidence``, 95% default, 99.8% optional) of a
-  ``rate`` with 0 ≤ numerator ≤ denominator > 0, in %. ``evidence`` compares it with the national
-  floor (with the standard where there is no floor): ``clearly_below`` = the whole interval fails
-  the threshold, ``clearly_meets`` = the whole interval meets it, else ``too_close_to_call``
-  (direction-aware, so for lower-is-better "below" means the interval lies above the ceiling);
-  ``evidence_standard`` does the same against the binding standard. ``small_numbers`` flags a
-  denominator under ``small_denominator`` (30).
+* ``ci_low``/``ci_high``: the interval (``confidence``, 95% default, 99.8% optional) of a ``rate``
+  with 0 ≤ numerator ≤ denominator > 0, in %, by ``interval`` (Wilson by default, Jeffreys or
+  Clopper-Pearson); of a per-capita count, PHEindicatormethods' (exact Poisson under 10 events,
+  Byar's from 10), in the indicator's unit; ``ci_method`` names it. ``evidence`` compares it with
+  the national floor (with the standard where there is no floor), by the first rule that applies:
+  a denominator under ``min_denominator`` (30) gives ``too_few_cases``; against a floor of 100% (or
+  a ceiling of 0) the count decides: no case short ``clearly_meets``, any case short
+  ``clearly_below``; otherwise ``clearly_below`` = the whole interval fails the threshold,
+  ``clearly_meets`` = the whole interval meets it, else ``too_close_to_call`` (direction-aware, so
+  for lower-is-better "below" means the interval lies above the ceiling). ``evidence_standard``
+  does the same against the binding standard. ``small_numbers`` flags a denominator under
+  ``min_denominator``. ``cases_short``: the whole cases (events) missing to meet the threshold of
+  ``evidence`` (0 when met; NaN without counts). See docs/METHOD_EVIDENCE.md.
 * ``floor_confirmed`` is carried from the catalogue; ``edition`` is on every row.
 
 Categorical columns (region_code, indicator_code, status, evidence, edition) keep national tables
@@ -43,6 +51,7 @@ Categorical columns (region_code, indicator_code, status, evidence, edition) kee
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -62,20 +71,28 @@ from assessment.scoring.inputs import (
     problem,
 )
 from assessment.scoring.rollup import scope_regions
-from assessment.scoring.stats import wilson_interval
+from assessment.scoring.stats import INTERVAL_METHODS, poisson_interval, proportion_interval, z_value
 
 __all__ = [
+    "CI_METHODS",
     "EVIDENCE",
+    "MIN_DENOMINATOR",
     "SCORE_COLUMNS",
     "STATUSES",
     "TOLERANCE",
     "local_standard_grid",
     "meets_threshold",
+    "per_capita_multiplier",
     "score_indicators",
 ]
 
 STATUSES = ("no_data", "below_floor", "below_local", "meets", "no_standard")
-EVIDENCE = ("clearly_below", "clearly_meets", "too_close_to_call")
+# new codes go at the end: the codes of stored and exported tables keep their meaning
+EVIDENCE = ("clearly_below", "clearly_meets", "too_close_to_call", "too_few_cases")
+# the interval behind ci_low/ci_high of a row: a proportion's method, or Byar's/exact for a count
+CI_METHODS = (*INTERVAL_METHODS, "byars", "exact_poisson")
+# the smallest denominator that can carry a clearly_* verdict (and under which small_numbers is set)
+MIN_DENOMINATOR = 30
 TOLERANCE = 1e-9
 SCORE_COLUMNS = (
     "edition",
@@ -101,6 +118,8 @@ SCORE_COLUMNS = (
     "evidence_standard",
     "small_numbers",
     "floor_confirmed",
+    "cases_short",
+    "ci_method",
 )
 
 
@@ -155,7 +174,32 @@ class _Layout:
         return len(self.period)
 
 
-_ATTRS = ("national_floor", "optimum", "lower_bound")
+_ATTRS = ("national_floor", "optimum", "lower_bound", "multiplier")
+
+# "per N people" in a unit: the most specific pattern first (十万 before 万, 10,000 before 1,000)
+_MULTIPLIERS = (
+    (re.compile(r"每十万|/十万|per\s*100,?000\b", re.IGNORECASE), 100_000.0),
+    (re.compile(r"每万|/万|per\s*10,?000\b", re.IGNORECASE), 10_000.0),
+    (re.compile(r"‰|每千|/千人|per\s*1,?000\b", re.IGNORECASE), 1_000.0),
+)
+
+
+def per_capita_multiplier(unit: object) -> float:
+    """The N of a "per N" unit of a per-capita indicator reported with counts: ‰, 每千, 人次/千人 or
+    "per 1,000" -> 1,000; 每万, 人次/万人 or "per 10,000" -> 10,000; 每十万 or "per 100,000" ->
+    100,000. NaN for any other unit (m²/resident, yuan per head...): such a value is not a count of
+    events per population, so it gets no Poisson interval and is never recomputed from counts.
+
+    >>> per_capita_multiplier("‰（每千活产 per 1,000 live births）")
+    1000.0
+    >>> per_capita_multiplier("平方米/人 m²/resident")
+    nan
+    """
+    text = str(unit) if unit is not None else ""
+    for pattern, factor in _MULTIPLIERS:
+        if pattern.search(text):
+            return factor
+    return float("nan")
 
 
 def _layout(edition: Edition | EditionSchedule, period_list: list[int]) -> _Layout:
@@ -187,11 +231,14 @@ def _layout(edition: Edition | EditionSchedule, period_list: list[int]) -> _Layo
         parts["period"].append(np.full(n, p, dtype=np.int64))
         parts["indicator"].append(pos.astype(np.int64))
         parts["edition"].append(np.full(n, labels.index(ed.label), dtype=np.int8))
-        for col in _ATTRS:
+        for col in _ATTRS[:3]:
             parts[col].append(ind[col].to_numpy(dtype="float64", na_value=np.nan))
         parts["is_rate"].append((ind["kind"] == "rate").to_numpy())
         parts["sign"].append(np.where(ind["direction"].eq("lower"), -1.0, 1.0))
         parts["floor_confirmed"].append(ind["floor_confirmed"].astype(bool).to_numpy())
+        per_capita = (ind["kind"] == "per_capita").to_numpy()
+        factors = np.array([per_capita_multiplier(u) for u in ind["unit"]], dtype="float64")
+        parts["multiplier"].append(np.where(per_capita, factors, np.nan))
     empty = {
         "period": np.int64,
         "indicator": np.int64,
@@ -223,7 +270,8 @@ def score_indicators(
     regions: Iterable[str] | None = None,
     level: str | None = None,
     confidence: float = 0.95,
-    small_denominator: float = 30,
+    interval: str = "wilson",
+    min_denominator: float = MIN_DENOMINATOR,
 ) -> pd.DataFrame:
     """Score every expected region x period x indicator (see the module docstring for the method).
 
@@ -235,7 +283,18 @@ def score_indicators(
     :data:`SCORE_COLUMNS`, sorted by region, period and catalogue order of indicators. Raises
     :class:`DataFileError` on missing columns, non-numeric values, duplicate rows or unknown region
     codes.
+
+    ``confidence`` and ``interval`` (one of :data:`~assessment.scoring.stats.INTERVAL_METHODS`) choose
+    the interval of a rate; a per-capita count always gets PHE's (exact under 10 events, Byar's from
+    10). ``min_denominator``: a denominator under it gives ``too_few_cases`` instead of a ``clearly_*``
+    verdict and sets ``small_numbers`` (docs/METHOD_EVIDENCE.md). A bad ``interval``, ``confidence``
+    or ``min_denominator`` raises ValueError (the CLI checks them first with a message).
     """
+    if interval not in INTERVAL_METHODS:
+        raise ValueError(f"interval must be one of {INTERVAL_METHODS}, got {interval!r}")
+    z_value(confidence)  # raises on a level outside (0, 1)
+    if not np.isfinite(min_denominator) or min_denominator < 1:
+        raise ValueError(f"min_denominator must be a number >= 1, got {min_denominator!r}")
     if level is not None and level not in {r.level for r in tree}:
         allowed = ", ".join(sorted({r.level for r in tree}))
         raise DataFileError(
@@ -303,10 +362,14 @@ def score_indicators(
     floor = per_row(lay.attr["national_floor"])
     optimum = per_row(lay.attr["optimum"])
     lower = per_row(lay.attr["lower_bound"])
+    multiplier = per_row(lay.attr["multiplier"])  # per-capita "per N" (NaN: not a count per people)
 
     with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
         both = is_rate & ~np.isnan(num) & (den > 0)
-        x = np.where(both, 100.0 * num / np.where(both, den, 1.0), stated)
+        counted = ~np.isnan(multiplier) & (num >= 0) & (den > 0)  # a per-capita count with its base
+        safe_den = np.where(both | counted, den, 1.0)
+        x = np.where(both, 100.0 * num / safe_den, np.where(counted, multiplier * num / safe_den, stated))
+        unit_scale = np.where(is_rate, 100.0, multiplier)  # value = unit_scale · numerator / denominator
 
     # binding local standards (each period against its own edition)
     local = np.full(n_rows, np.nan)
@@ -350,13 +413,28 @@ def score_indicators(
         score = np.where(reaches, 100.0, 100.0 * np.clip(np.where(proper, frac, 0.0), 0.0, 1.0))
         score = np.where(has_x, score, np.nan)
 
-    # Wilson interval and evidence for rates with a usable denominator
-    low, high = wilson_interval(np.where(is_rate, num, np.nan), np.where(is_rate, den, np.nan), confidence)
-    ci_low, ci_high = 100.0 * low, 100.0 * high
-    evidence = _evidence(ci_low, ci_high, np.where(np.isnan(floor), standard, floor), sign)
-    evidence_std = _evidence(ci_low, ci_high, standard, sign)
+    # intervals: a rate's by ``interval``, a per-capita count's by PHE's Poisson method
+    low, high = proportion_interval(
+        np.where(is_rate, num, np.nan), np.where(is_rate, den, np.nan), confidence, interval
+    )
+    c_low, c_high, exact = poisson_interval(np.where(counted, num, np.nan), confidence)
     with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
-        small = is_rate & (den < small_denominator)
+        per_event = multiplier / safe_den
+        ci_low = np.where(counted, c_low * per_event, 100.0 * low)
+        ci_high = np.where(counted, c_high * per_event, 100.0 * high)
+        small = (is_rate | ~np.isnan(multiplier)) & (den < min_denominator)
+    method_code = np.select(
+        [counted & exact, counted, ~np.isnan(low)],
+        [CI_METHODS.index("exact_poisson"), CI_METHODS.index("byars"), CI_METHODS.index(interval)],
+        default=-1,
+    ).astype(np.int8)
+    has_ci = ~np.isnan(ci_low)
+    judged = np.where(np.isnan(floor), standard, floor)  # the threshold ``evidence`` is judged against
+    short = _cases_short(num, den, unit_scale, judged, sign, has_ci)
+    few = small & has_ci
+    evidence = _evidence(ci_low, ci_high, judged, sign, is_rate, short, few)
+    short_std = _cases_short(num, den, unit_scale, standard, sign, has_ci)
+    evidence_std = _evidence(ci_low, ci_high, standard, sign, is_rate, short_std, few)
 
     out = pd.DataFrame(
         {
@@ -385,17 +463,67 @@ def score_indicators(
             "evidence_standard": pd.Categorical.from_codes(evidence_std, categories=list(EVIDENCE)),
             "small_numbers": small,
             "floor_confirmed": per_row(lay.attr["floor_confirmed"].astype(bool)),
+            "cases_short": pd.arrays.IntegerArray(
+                np.nan_to_num(short, nan=0.0).astype(np.int64), np.isnan(short)
+            ),
+            "ci_method": pd.Categorical.from_codes(method_code, categories=list(CI_METHODS)),
         },
         copy=False,  # fresh arrays: skip consolidating them into one block (0.5 s at national scale)
     )
     return out
 
 
-def _evidence(low: np.ndarray, high: np.ndarray, threshold: np.ndarray, sign: np.ndarray) -> np.ndarray:
-    """Codes into :data:`EVIDENCE` (-1 = NaN): compare an interval with a threshold."""
+def _cases_short(
+    num: np.ndarray,
+    den: np.ndarray,
+    unit_scale: np.ndarray,
+    threshold: np.ndarray,
+    sign: np.ndarray,
+    counted: np.ndarray,
+) -> np.ndarray:
+    """Whole cases (events) a counted row lacks to meet ``threshold``: higher is better
+    ``⌈T·n/u − x⌉``, lower is better ``⌈x − T·n/u⌉`` (u = 100 for a rate, N for "per N"), 0 when it
+    meets it, NaN without counts or threshold. 630 of 636 against 100%: 6; 3 deaths in 500 births
+    against a ceiling of 5.2‰ (2.6 deaths allowed): 1."""
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+        needed = threshold * den / unit_scale
+        gap = sign * (needed - num)
+        gap = gap - TOLERANCE * np.maximum(1.0, np.abs(needed))  # rounding noise is not a case
+        short = np.maximum(np.ceil(gap), 0.0)
+    return np.where(counted & ~np.isnan(threshold) & ~np.isnan(num), short, np.nan)
+
+
+def _evidence(
+    low: np.ndarray,
+    high: np.ndarray,
+    threshold: np.ndarray,
+    sign: np.ndarray,
+    is_rate: np.ndarray,
+    short: np.ndarray,
+    few: np.ndarray,
+) -> np.ndarray:
+    """Codes into :data:`EVIDENCE` (-1 = NaN), by the first rule that applies
+    (docs/METHOD_EVIDENCE.md):
+
+    1. no interval or no threshold: none;
+    2. a denominator under the minimum (``few``): ``too_few_cases``;
+    3. a threshold at the end of the scale (a rate's floor of 100%, or a ceiling of 0): the count
+       decides, not the interval (which never lies wholly at 100%): no case short = ``clearly_meets``,
+       any case short = ``clearly_below`` (a service that reaches everyone misses no one, so no
+       shortfall is chance);
+    4. otherwise the interval: wholly failing the threshold = ``clearly_below``, wholly meeting it =
+       ``clearly_meets``, else ``too_close_to_call``.
+    """
     usable = ~np.isnan(low) & ~np.isnan(threshold)
+    with np.errstate(invalid="ignore"):
+        full = is_rate & meets_threshold(threshold, np.full_like(threshold, 100.0), np.ones_like(sign))
+        edge = usable & ~np.isnan(short) & np.where(sign > 0, full, threshold <= 0)
     worst = np.where(sign > 0, high, low)  # the most favourable end still failing = clearly below
     best = np.where(sign > 0, low, high)
     clearly_below = usable & ~meets_threshold(worst, threshold, sign)
     clearly_meets = usable & meets_threshold(best, threshold, sign)
-    return np.select([~usable, clearly_below, clearly_meets], [-1, 0, 1], default=2).astype(np.int8)
+    return np.select(
+        [~usable, usable & few, edge & (short == 0), edge, clearly_below, clearly_meets],
+        [-1, 3, 1, 0, 0, 1],
+        default=2,
+    ).astype(np.int8)

@@ -1,4 +1,4 @@
-"""Statistics behind the scores: Wilson intervals and inequality measures (DESIGN section 4).
+"""Statistics behind the scores: intervals and inequality measures (DESIGN section 4, issue 19).
 
 Every formula here is the textbook one, written so that a figure can be checked by hand:
 
@@ -6,6 +6,24 @@ Every formula here is the textbook one, written so that a figure can be checked 
   ``z = Φ⁻¹(1 − (1 − c)/2)`` (1.95996 at 95%, 3.09023 at 99.8%)::
 
       (2x + z² ± z·√(z² + 4x(1 − p))) / (2(n + z²))
+
+* **Jeffreys interval** (Brown, Cai & DasGupta 2001): the α/2 and 1 − α/2 quantiles of
+  Beta(x + ½, n − x + ½), with the lower bound 0 at x = 0 and the upper 1 at x = n.
+* **Clopper-Pearson (exact) interval**: lower = Beta(x, n − x + 1) quantile α/2 (0 at x = 0),
+  upper = Beta(x + 1, n − x) quantile 1 − α/2 (1 at x = n); at x = 0 the upper bound is
+  ``1 − (α/2)^(1/n)``.
+* **Poisson count interval** as PHEindicatormethods ``phe_rate`` computes it (Fingertips): for an
+  observed count O < 10 the exact interval ``[χ²(α/2; 2O)/2, χ²(1 − α/2; 2O + 2)/2]`` (Armitage &
+  Berry 2002), otherwise **Byar's** approximation (Breslow & Day 1987)::
+
+      lower = O·(1 − 1/(9O) − z/(3√O))³,   upper = (O + 1)·(1 − 1/(9(O + 1)) + z/(3√(O + 1)))³
+
+  A rate per ``m`` people is then ``m · bound / denominator``: 3 infant deaths in 500 live births
+  give 6 per 1,000 with the exact interval 1.24-17.54.
+
+The beta and gamma quantiles are computed here (no scipy): the regularized incomplete beta by its
+continued fraction and the regularized incomplete gamma by its series, inverted by bisection to
+full double precision; vectorised, over the distinct (x, n) pairs only.
 
 * **Coefficient of variation** ``CV = σ/μ`` with the population standard deviation (``ddof=0``);
   population-weighted: ``√(Σ pᵢ(yᵢ − ȳ)²)/ȳ`` with ``pᵢ = Pᵢ/P``.
@@ -25,7 +43,8 @@ formulas for one distribution, used by tests and for explanations.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import math
+from collections.abc import Callable, Sequence
 from statistics import NormalDist
 
 import numpy as np
@@ -34,14 +53,28 @@ import pandas as pd
 Numbers = Sequence[float] | np.ndarray
 
 __all__ = [
+    "INTERVAL_METHODS",
+    "beta_ppf",
+    "betainc",
+    "byars_interval",
+    "clopper_pearson_interval",
     "cv",
+    "exact_poisson_interval",
+    "gamma_ppf",
+    "gammainc",
     "gini",
     "inequality",
+    "jeffreys_interval",
+    "poisson_interval",
+    "proportion_interval",
     "theil",
     "theil_decomposition",
     "wilson_interval",
     "z_value",
 ]
+
+INTERVAL_METHODS = ("wilson", "jeffreys", "clopper_pearson")  # for proportions; Wilson by default
+EXACT_BELOW = 10  # a Poisson count under this gets the exact interval, from it on Byar's (as PHE)
 
 
 def z_value(confidence: float) -> float:
@@ -81,6 +114,296 @@ def wilson_interval(
     low = np.where(ok & (x == 0), 0.0, np.clip(low, 0.0, 1.0))
     high = np.where(ok & (x == n), 1.0, np.clip(high, 0.0, 1.0))
     return low, high
+
+
+_lgamma = np.frompyfunc(math.lgamma, 1, 1)
+
+
+def _lgam(a: np.ndarray) -> np.ndarray:
+    return np.asarray(_lgamma(a), dtype="float64")
+
+
+def betainc(a: np.ndarray | float, b: np.ndarray | float, x: np.ndarray | float) -> np.ndarray:
+    """Regularized incomplete beta ``I_x(a, b)`` (a, b > 0, 0 <= x <= 1), vectorised.
+
+    The continued fraction of Numerical Recipes (modified Lentz), on ``I_x(a, b)`` where
+    ``x < (a + 1)/(a + b + 2)`` and on ``1 − I_{1−x}(b, a)`` elsewhere, iterated until every element
+    has converged (relative change under 1e-15). ``I_x(a, b)`` for whole a, b is the binomial tail
+    ``P(Binomial(a + b − 1, x) >= a)``.
+    """
+    a_, b_, x_ = np.broadcast_arrays(*(np.asarray(v, dtype="float64") for v in (a, b, x)))
+    a_, b_, x_ = a_.ravel(), b_.ravel(), x_.ravel()
+    out = np.full(a_.shape, np.nan)
+    ok = (a_ > 0) & (b_ > 0) & (x_ >= 0) & (x_ <= 1)
+    out[ok & (x_ == 0)] = 0.0
+    out[ok & (x_ == 1)] = 1.0
+    inner = ok & (x_ > 0) & (x_ < 1)
+    if inner.any():
+        a0, b0, x0 = a_[inner], b_[inner], x_[inner]
+        swap = x0 >= (a0 + 1.0) / (a0 + b0 + 2.0)
+        aa = np.where(swap, b0, a0)
+        bb = np.where(swap, a0, b0)
+        xx = np.where(swap, 1.0 - x0, x0)
+        front = np.exp(_lgam(aa + bb) - _lgam(aa) - _lgam(bb) + aa * np.log(xx) + bb * np.log1p(-xx)) / aa
+        cf = _betacf(aa, bb, xx)
+        val = front * cf
+        out[inner] = np.where(swap, 1.0 - val, val)
+    return out.reshape(np.broadcast(np.asarray(a), np.asarray(b), np.asarray(x)).shape)
+
+
+def _betacf(a: np.ndarray, b: np.ndarray, x: np.ndarray, max_iter: int = 100_000) -> np.ndarray:
+    tiny = 1e-300
+    qab, qap, qam = a + b, a + 1.0, a - 1.0
+    c = np.ones_like(a)
+    d = 1.0 - qab * x / qap
+    d = np.where(np.abs(d) < tiny, tiny, d)
+    d = 1.0 / d
+    h = d.copy()
+    active = np.ones(a.shape, dtype=bool)
+    for m in range(1, max_iter + 1):
+        if not active.any():
+            break
+        idx = np.flatnonzero(active)
+        ai, bi, xi = a[idx], b[idx], x[idx]
+        ci, di, hi = c[idx], d[idx], h[idx]
+        m2 = 2.0 * m
+        aa = m * (bi - m) * xi / ((qam[idx] + m2) * (ai + m2))
+        di = 1.0 + aa * di
+        di = np.where(np.abs(di) < tiny, tiny, di)
+        ci = 1.0 + aa / ci
+        ci = np.where(np.abs(ci) < tiny, tiny, ci)
+        di = 1.0 / di
+        hi = hi * di * ci
+        aa = -(ai + m) * (qab[idx] + m) * xi / ((ai + m2) * (qap[idx] + m2))
+        di = 1.0 + aa * di
+        di = np.where(np.abs(di) < tiny, tiny, di)
+        ci = 1.0 + aa / ci
+        ci = np.where(np.abs(ci) < tiny, tiny, ci)
+        di = 1.0 / di
+        delta = di * ci
+        hi = hi * delta
+        c[idx], d[idx], h[idx] = ci, di, hi
+        active[idx] = np.abs(delta - 1.0) > 1e-15
+    return h
+
+
+def gammainc(a: np.ndarray | float, x: np.ndarray | float) -> np.ndarray:
+    """Regularized lower incomplete gamma ``P(a, x)`` (a > 0, x >= 0), vectorised.
+
+    The series ``e^{−x} x^a / Γ(a + 1) · Σₖ xᵏ / ((a + 1)…(a + k))`` summed until every term is
+    negligible. ``P(k, t)`` for whole k is ``P(Poisson(t) >= k)``. Meant for the small counts of the
+    exact Poisson interval (a, x up to a few hundred).
+    """
+    a_, x_ = np.broadcast_arrays(np.asarray(a, dtype="float64"), np.asarray(x, dtype="float64"))
+    shape = a_.shape
+    a_, x_ = a_.ravel(), x_.ravel()
+    out = np.full(a_.shape, np.nan)
+    ok = (a_ > 0) & (x_ >= 0)
+    out[ok & (x_ == 0)] = 0.0
+    inner = ok & (x_ > 0)
+    if inner.any():
+        a0, x0 = a_[inner], x_[inner]
+        term = np.ones_like(a0)
+        total = np.ones_like(a0)
+        ap = a0.copy()
+        for _ in range(100_000):
+            ap = ap + 1.0
+            term = term * x0 / ap
+            total = total + term
+            if np.all(term < total * 1e-17):
+                break
+        log_front = -x0 + a0 * np.log(x0) - _lgam(a0 + 1.0)
+        out[inner] = np.minimum(1.0, total * np.exp(log_front))
+    return out.reshape(shape)
+
+
+def _bisect(
+    cdf: Callable[[np.ndarray], np.ndarray], q: np.ndarray, lo: np.ndarray, hi: np.ndarray
+) -> np.ndarray:
+    """The x in [lo, hi] with ``cdf(x) = q`` (cdf increasing), by bisection to double precision."""
+    lo, hi = lo.copy(), hi.copy()
+    for _ in range(200):
+        mid = 0.5 * (lo + hi)
+        below = cdf(mid) < q
+        lo = np.where(below, mid, lo)
+        hi = np.where(below, hi, mid)
+        if np.all((hi - lo) <= 4e-16 * np.maximum(1.0, np.abs(hi))):
+            break
+    return 0.5 * (lo + hi)
+
+
+def beta_ppf(q: np.ndarray | float, a: np.ndarray | float, b: np.ndarray | float) -> np.ndarray:
+    """Quantile of Beta(a, b): the x with ``I_x(a, b) = q`` (vectorised; NaN for bad arguments)."""
+    q_, a_, b_ = np.broadcast_arrays(*(np.asarray(v, dtype="float64") for v in (q, a, b)))
+    shape = q_.shape
+    q_, a_, b_ = q_.ravel(), a_.ravel(), b_.ravel()
+    out = np.full(q_.shape, np.nan)
+    ok = (a_ > 0) & (b_ > 0) & (q_ >= 0) & (q_ <= 1)
+    if ok.any():
+        aa, bb, qq = a_[ok], b_[ok], q_[ok]
+        zeros = np.zeros_like(qq)
+        out[ok] = _bisect(lambda x: betainc(aa, bb, x), qq, zeros, zeros + 1.0)
+    return out.reshape(shape)
+
+
+def gamma_ppf(q: np.ndarray | float, a: np.ndarray | float) -> np.ndarray:
+    """Quantile of Gamma(a, 1): the t with ``P(a, t) = q`` (vectorised; NaN for bad arguments)."""
+    q_, a_ = np.broadcast_arrays(np.asarray(q, dtype="float64"), np.asarray(a, dtype="float64"))
+    shape = q_.shape
+    q_, a_ = q_.ravel(), a_.ravel()
+    out = np.full(q_.shape, np.nan)
+    ok = (a_ > 0) & (q_ >= 0) & (q_ < 1)
+    if ok.any():
+        aa, qq = a_[ok], q_[ok]
+        hi = aa + 20.0 * np.sqrt(aa) + 60.0  # far beyond the 1 − 1e-12 quantile of every a used here
+        out[ok] = _bisect(lambda t: gammainc(aa, t), qq, np.zeros_like(qq), hi)
+    return out.reshape(shape)
+
+
+def _proportion_args(
+    numerator: np.ndarray | Sequence[float] | float, denominator: np.ndarray | Sequence[float] | float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    x = np.asarray(numerator, dtype="float64")
+    n = np.asarray(denominator, dtype="float64")
+    with np.errstate(invalid="ignore"):
+        ok = (n > 0) & (x >= 0) & (x <= n)
+    return x, n, ok
+
+
+def _beta_interval(
+    x: np.ndarray,
+    n: np.ndarray,
+    ok: np.ndarray,
+    confidence: float,
+    shape_low: tuple[np.ndarray, np.ndarray],
+    shape_high: tuple[np.ndarray, np.ndarray],
+) -> tuple[np.ndarray, np.ndarray]:
+    alpha = 1.0 - confidence
+    low = np.full(np.broadcast(x, n).shape, np.nan)
+    high = low.copy()
+    need_low = ok & (x > 0)
+    need_high = ok & (x < n)
+    low = np.where(ok & (x == 0), 0.0, low)
+    high = np.where(ok & (x == n), 1.0, high)
+    for mask, (a, b), q, target in (
+        (need_low, shape_low, alpha / 2.0, "low"),
+        (need_high, shape_high, 1.0 - alpha / 2.0, "high"),
+    ):
+        if not np.any(mask):
+            continue
+        a_m = np.broadcast_to(a, mask.shape)[mask]
+        b_m = np.broadcast_to(b, mask.shape)[mask]
+        pairs = np.stack([a_m, b_m], axis=1)
+        uniq, inv = np.unique(pairs, axis=0, return_inverse=True)  # each distinct (x, n) once
+        vals = beta_ppf(q, uniq[:, 0], uniq[:, 1])[np.ravel(inv)]
+        if target == "low":
+            low = np.where(mask, 0.0, low)
+            low[mask] = vals
+        else:
+            high = np.where(mask, 0.0, high)
+            high[mask] = vals
+    return low, high
+
+
+def jeffreys_interval(
+    numerator: np.ndarray | Sequence[float] | float,
+    denominator: np.ndarray | Sequence[float] | float,
+    confidence: float = 0.95,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Jeffreys interval for ``numerator / denominator`` as proportions (NaN as in Wilson's)."""
+    z_value(confidence)  # checks the level
+    x, n, ok = _proportion_args(numerator, denominator)
+    return _beta_interval(x, n, ok, confidence, (x + 0.5, n - x + 0.5), (x + 0.5, n - x + 0.5))
+
+
+def clopper_pearson_interval(
+    numerator: np.ndarray | Sequence[float] | float,
+    denominator: np.ndarray | Sequence[float] | float,
+    confidence: float = 0.95,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Clopper-Pearson (exact) interval for ``numerator / denominator`` (NaN as in Wilson's).
+
+    >>> low, high = clopper_pearson_interval(0, 1)
+    >>> float(low), round(float(high), 4)
+    (0.0, 0.975)
+    """
+    z_value(confidence)
+    x, n, ok = _proportion_args(numerator, denominator)
+    return _beta_interval(x, n, ok, confidence, (x, n - x + 1.0), (x + 1.0, n - x))
+
+
+def proportion_interval(
+    numerator: np.ndarray | Sequence[float] | float,
+    denominator: np.ndarray | Sequence[float] | float,
+    confidence: float = 0.95,
+    method: str = "wilson",
+) -> tuple[np.ndarray, np.ndarray]:
+    """The interval of ``method`` (one of :data:`INTERVAL_METHODS`), as proportions in [0, 1]."""
+    funcs = {
+        "wilson": wilson_interval,
+        "jeffreys": jeffreys_interval,
+        "clopper_pearson": clopper_pearson_interval,
+    }
+    if method not in funcs:
+        raise ValueError(f"interval must be one of {INTERVAL_METHODS}, got {method!r}")
+    return funcs[method](numerator, denominator, confidence)
+
+
+def byars_interval(
+    count: np.ndarray | Sequence[float] | float, confidence: float = 0.95
+) -> tuple[np.ndarray, np.ndarray]:
+    """Byar's approximate interval for an observed Poisson count (NaN for a missing or negative one;
+    the lower bound is 0 for a count of 0)."""
+    o = np.asarray(count, dtype="float64")
+    z = z_value(confidence)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        ok = o >= 0
+        pos = np.where(ok & (o > 0), o, 1.0)
+        low = np.where(o > 0, pos * (1.0 - 1.0 / (9.0 * pos) - z / (3.0 * np.sqrt(pos))) ** 3, 0.0)
+        up1 = np.where(ok, o + 1.0, 1.0)
+        high = up1 * (1.0 - 1.0 / (9.0 * up1) + z / (3.0 * np.sqrt(up1))) ** 3
+    return np.where(ok, np.maximum(low, 0.0), np.nan), np.where(ok, high, np.nan)
+
+
+def exact_poisson_interval(
+    count: np.ndarray | Sequence[float] | float, confidence: float = 0.95
+) -> tuple[np.ndarray, np.ndarray]:
+    """Exact interval for an observed Poisson count O: ``[G⁻¹(α/2; O), G⁻¹(1 − α/2; O + 1)]`` with
+    G the Gamma(·, 1) distribution (= χ²(·; 2O)/2); the lower bound is 0 for O = 0.
+
+    >>> low, high = exact_poisson_interval(3)
+    >>> round(float(low), 4), round(float(high), 4)
+    (0.6187, 8.7673)
+    """
+    o = np.asarray(count, dtype="float64")
+    alpha = 1.0 - confidence
+    z_value(confidence)
+    with np.errstate(invalid="ignore"):
+        ok = o >= 0
+    low = np.full(o.shape, np.nan)
+    high = np.full(o.shape, np.nan)
+    if np.any(ok):
+        vals = o[ok]
+        uniq, inv = np.unique(vals, return_inverse=True)
+        lo_u = np.where(uniq > 0, gamma_ppf(alpha / 2.0, np.where(uniq > 0, uniq, 1.0)), 0.0)
+        hi_u = gamma_ppf(1.0 - alpha / 2.0, uniq + 1.0)
+        low[ok] = lo_u[np.ravel(inv)]
+        high[ok] = hi_u[np.ravel(inv)]
+    return low, high
+
+
+def poisson_interval(
+    count: np.ndarray | Sequence[float] | float, confidence: float = 0.95
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The interval PHEindicatormethods ``phe_rate`` gives a count: exact below :data:`EXACT_BELOW`
+    (10) events, Byar's from it on. Returns ``(low, high, exact)`` (``exact`` True where the exact
+    method was used)."""
+    o = np.asarray(count, dtype="float64")
+    with np.errstate(invalid="ignore"):
+        small = o < EXACT_BELOW
+    b_low, b_high = byars_interval(o, confidence)
+    e_low, e_high = exact_poisson_interval(np.where(small, o, np.nan), confidence)
+    return np.where(small, e_low, b_low), np.where(small, e_high, b_high), small & (o >= 0)
 
 
 def _as_arrays(values: Numbers, weights: Numbers | None) -> tuple[np.ndarray, np.ndarray]:

@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from assessment.catalogue import STANDARDS_DIR
+from assessment.domain.i18n import t as translate
 from assessment.domain.markup import escape_markdown
 from assessment.domain.model import RegionTree
 from assessment.scoring.analysis import Assessment
@@ -75,6 +76,8 @@ RANKED_COLUMNS = (
     "gap_standard",
     "evidence",
     "small_numbers",
+    "small_mark",
+    "cases_short",
     "arrow",
     "trend",
     "change",
@@ -299,6 +302,9 @@ def ranked(result: Assessment, code: str, period: int, lang: str) -> pd.DataFram
     out["arrow"] = out["arrow"].astype("string").fillna("insufficient_data")
     out["trend"] = out["arrow"].map(arrow_labels(lang)).astype("string")
     out["evidence"] = out["evidence"].astype("string")
+    out["small_numbers"] = out["small_numbers"].astype("boolean").fillna(False).astype(bool)
+    # the page shows the flag as a word (a bare True/False would print in English)
+    out["small_mark"] = np.where(out["small_numbers"], translate("evidence.small_mark", lang), "")
     out["local_set_by"] = out["local_set_by"].astype("string")
     higher = result.edition.indicator_by_code[code].higher_is_better
     out["rank"] = out["value"].rank(ascending=not higher, method="min").astype("Int64")

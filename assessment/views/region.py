@@ -297,6 +297,7 @@ def quality_flags(result: Assessment, region: str, period: int, lang: str = "zh"
     flags = {
         "small_numbers": rows["small_numbers"].fillna(False).astype(bool),
         "too_close_to_call": rows["evidence"].astype("string").eq("too_close_to_call").fillna(False),
+        "too_few_cases": rows["evidence"].astype("string").eq("too_few_cases").fillna(False),
         "unconfirmed_floor": rows["national_floor"].notna() & ~rows["floor_confirmed"].astype(bool),
     }
     parts = []
