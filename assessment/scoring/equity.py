@@ -161,6 +161,9 @@ def equity(
     group = _per_region(frame["region_code"], _group_of(tree, group_level))
     pop, carried = period_population(tree, frame["region_code"], frame["period"])
     reported = frame[measure].notna().to_numpy()
+    if by == "aspect":  # counted below the floor whenever anything under the aspect was reported,
+        # scored or not (coverage never hides a failure): the measures use the scored ones only
+        reported = (frame["status"].astype("string") != "no_data").fillna(False).to_numpy()
     below = (frame["status"] == "below_floor").to_numpy(dtype=bool, na_value=False) & reported
     frame = frame.assign(
         population=pop if weighted else 1.0,
