@@ -50,6 +50,10 @@ table(
         "aspect": ("equity.col.aspect", None),
         "first_period": ("equity.col.first_period", "%d"),
         "last_period": ("equity.col.last_period", "%d"),
+        "n_first": ("equity_edges.col.n_first", "%d"),
+        "n_last": ("equity_edges.col.n_last", "%d"),
+        "n_balanced": ("equity_edges.col.n_balanced", "%d"),
+        "n_dropped": ("equity_edges.col.n_dropped", "%d"),
         "cv_first": ("equity.col.cv_first", "%.4f"),
         "cv_last": ("equity.col.cv_last", "%.4f"),
         "cv_change": ("equity.col.cv_change", "%+.4f"),
@@ -57,7 +61,7 @@ table(
     },
     key="equity_convergence",
 )
-st.caption(tr("equity.convergence_caption"))
+st.caption(tr("equity.convergence_caption") + " " + tr("equity_edges.convergence_panel"))
 
 basis = view.decomposition_basis(result)
 groups = tr(f"analysis.groups.{basis.level}") if basis.level else ""
@@ -80,7 +84,11 @@ st.caption(tr("equity.below_caption"))
 with st.expander(tr("equity.table_title")):
     table(
         view.aspect_table(result, L),
-        {"aspect": ("equity.col.aspect", None), **EQUITY_COLUMNS},
+        {
+            "aspect": ("equity.col.aspect", None),
+            **EQUITY_COLUMNS,
+            "undefined_reason": ("equity_edges.col.undefined_reason", None),  # "—" and why
+        },
         key="equity_table",
     )
 

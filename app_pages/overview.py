@@ -100,6 +100,7 @@ with right:
                 "arrow": "col.trend",
                 "change": "col.change",
                 "status": "col.status",
+                **({"status_note": "coverage.col.status_note"} if league["status_note"].ne("").any() else {}),
                 "rank_in_level": view.rank_label_key(result),  # within the jurisdiction assessed
                 "n_below_floor": "col.below_floor",
                 "n_below_local": "col.below_local",

@@ -7,6 +7,7 @@ import streamlit as st
 from assessment.domain.disclosure import note, restricted
 from assessment.scoring.analysis import region_label
 from assessment.views import region as view
+from assessment.views.coverage import status_text
 from ui import actions, charts, data, tables
 from ui import data_workflow as wf
 from ui.auth import guard, home_region
@@ -43,7 +44,7 @@ head = view.header(result, region, period, viewer=user)
 k1, k2, k3, k4 = st.columns([2, 3, 3, 2])
 k1.metric(tr("region.kpi_score"), "–" if head.get("score") is None else f"{head['score']:.1f}")
 status = head.get("status", "no_data")
-tables.status_chip(k2, tr("region.kpi_status"), status, labels.get(status, ""))
+tables.status_chip(k2, tr("region.kpi_status"), status, status_text(status, head.get("n_below_floor", 0), L))
 official = restricted(user)  # an official: rank and bands from anonymised peer statistics only
 standings = wf.peer_standing(user.username, period, region) if official else None
 rank = view.rank_figure(head, standings, L, view.same_scope(result, region))  # an evaluator: real ranks
@@ -58,12 +59,15 @@ if head.get("score") is None:
 national_panel(user.username, period)  # only for a provincial evaluator of a national tree
 
 st.subheader(tr("region.aspects_title"))
+aspect_rows = view.aspect_summary(result, region, period, L)
 tables.show(
-    view.aspect_summary(result, region, period, L),
+    aspect_rows,
     {
         "aspect": "col.aspect",
         "score": "col.score",
         "status": "col.status",
+        # an aspect with insufficient data, yet n indicators below the floor
+        **({"status_note": "coverage.col.status_note"} if aspect_rows["status_note"].ne("").any() else {}),
         "n_reported": "col.n_reported",
         "n_below_floor": "col.below_floor",
         "n_below_local": "col.below_local",

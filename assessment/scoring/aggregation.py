@@ -13,10 +13,16 @@ From the indicator scores of :func:`assessment.scoring.indicators.score_indicato
   no_data (no_data only when nothing under the node was reported): one indicator below the national
   floor makes its item, category, aspect and the overall status ``below_floor`` whatever the
   average, so a failed bottom line is never averaged away.
-* **insufficient data**: where more than ``missing_threshold`` (20%) of the indicators are missing,
-  the overall row has no score and the status ``insufficient_data`` (the counts still tell how many
-  are below the floor). Items, categories and aspects keep their partial scores with their
-  coverage.
+* **insufficient data** (issue 19 point 4): where more than ``missing_threshold`` (20%) of the
+  indicators under a category, an aspect or the overall node are missing, the row has no score,
+  no rank and no quintile, and the status ``insufficient_data``; a category or aspect where nothing
+  was reported keeps ``no_data`` (there is nothing to hide), the overall row reads
+  ``insufficient_data`` either way. Coverage never hides a failure: ``n_below_floor`` stays on the
+  row and ``worst_status`` is the status the row would have had without the coverage rule (the
+  worst child's: ``below_floor`` when one indicator under it is below the floor). An item (one to
+  a few indicators) keeps its partial score and status with its coverage, but is not ranked below
+  80% coverage either. The means above a row still use its children's partial scores, so the
+  overall score is reproducible from the item rows (and unchanged by the rule).
 * **ranks**: ``rank_in_parent`` among regions with the same parent region and ``rank_in_level``
   among all regions of the table, for the same level, code and period; 1 = highest score, ties
   share the best rank ("min"), no rank without a score. ``quintile`` 1-5 over the same set, 5 = the
@@ -58,6 +64,7 @@ AGGREGATE_COLUMNS = (
     "rank_in_parent",
     "rank_in_level",
     "quintile",
+    "worst_status",
 )
 _NEEDED = ("region_code", "period", "indicator_code", "status", "score")
 
@@ -261,8 +268,11 @@ def _finish(
     n_per = len(period_index)
     region_pos, period_pos = np.divmod(cols["group"], n_per)
     coverage = cols["n_reported"] / np.maximum(cols["n_indicators"], 1)
-    overall = cols["level"] == LEVELS.index("overall")
-    insufficient = overall & (1.0 - coverage > missing_threshold + 1e-12)
+    level = cols["level"]
+    short = 1.0 - coverage > missing_threshold + 1e-12  # more than 20% of the indicators missing
+    overall = level == LEVELS.index("overall")
+    middle = (level == LEVELS.index("category")) | (level == LEVELS.index("aspect"))
+    insufficient = short & (overall | (middle & (cols["n_reported"] > 0)))
     score = np.where(insufficient, np.nan, cols["score"])
     sev = np.where(insufficient, AGGREGATE_STATUSES.index("insufficient_data"), cols["severity"]).astype(
         np.int8
@@ -276,7 +286,7 @@ def _finish(
     rank_level, quintile, rank_parent = _ranks(
         cols["code"].astype(np.int64) * n_per + period_pos,
         region_pos,
-        score,
+        np.where(short, np.nan, score),  # no rank below 80% coverage, at any level
         n_codes * n_per,
         len(regions),
         parent_ids,
@@ -303,6 +313,7 @@ def _finish(
             "rank_in_parent": pd.array(rank_parent, dtype="Float64").astype("Int64"),
             "rank_in_level": pd.array(rank_level, dtype="Float64").astype("Int64"),
             "quintile": pd.array(quintile, dtype="Float64").astype("Int64"),
+            "worst_status": pd.Categorical.from_codes(cols["severity"], categories=list(AGGREGATE_STATUSES)),
         },
         copy=False,  # fresh arrays: no consolidation copy (built in AGGREGATE_COLUMNS order)
     )

@@ -19,7 +19,15 @@ unequal regions are, not whether they meet the standard): read them beside the c
 floor, never instead of them.
 
 :func:`sigma_convergence` says, per indicator or aspect, whether dispersion (CV and SD of logs)
-fell between the first and the last period.
+fell between the first and the last period, on the **balanced panel** (issue 19 point 5): only the
+regions that report the code in every period of its window (the periods of the table in which
+anyone reports it) count, so that a change of CV is not a change of who reported. Per row of
+:func:`equity`: ``n_balanced`` (the regions of the code's balanced panel, the same in every
+period), ``n_dropped`` (regions that report it in some period of the window but not all),
+``cv_balanced`` and ``sd_log_balanced`` (over the balanced panel, with that period's populations).
+
+Fewer than two regions: every inequality measure is NaN (undefined, not 0) with
+``undefined_reason`` ``"fewer_than_2_regions"``.
 """
 
 from __future__ import annotations
@@ -33,7 +41,7 @@ from assessment.domain.model import Edition, RegionTree
 from assessment.scoring.aggregation import aggregate
 from assessment.scoring.inputs import missing_columns_error
 from assessment.scoring.rollup import ancestry, parent_codes, period_population, scope_regions
-from assessment.scoring.stats import INEQUALITY_COLUMNS, inequality
+from assessment.scoring.stats import FEWER_THAN_2, INEQUALITY_COLUMNS, inequality
 
 __all__ = ["EQUITY_COLUMNS", "SIGMA_COLUMNS", "equity", "sigma_convergence"]
 
@@ -42,6 +50,7 @@ EQUITY_COLUMNS = (
     *INEQUALITY_COLUMNS,
     *("n_below_floor", "pop_share_below_floor"),
     "population_carried_forward",
+    *("n_balanced", "n_dropped", "cv_balanced", "sd_log_balanced"),
 )
 SIGMA_COLUMNS = (
     "edition",
@@ -50,6 +59,10 @@ SIGMA_COLUMNS = (
     "first_period",
     "last_period",
     "n_periods",
+    "n_first",
+    "n_last",
+    "n_balanced",
+    "n_dropped",
     "cv_first",
     "cv_last",
     "cv_change",
@@ -77,6 +90,29 @@ def _per_region(codes: pd.Series, group: dict[str, str]) -> np.ndarray:
     grp_u, _ = pd.factorize(np.array([group.get(n) for n in names] + [None], dtype=object))
     at = np.where(rid >= 0, rid, len(names))
     return grp_u[at].astype(np.int64)
+
+
+def _balanced(frame: pd.DataFrame, measure: str) -> pd.DataFrame:
+    """Per period and code: the balanced panel's size, the regions dropped from it, and its CV and
+    SD of logs (``frame`` as prepared in :func:`equity`: one row per region, period and code)."""
+    rep = frame.loc[frame[measure].notna().to_numpy() & (frame["population"] > 0).to_numpy()]
+    keys = ["period", "code"]
+    n_periods = rep.groupby("code", observed=True)["period"].nunique()
+    per_region = rep.groupby(["code", "region_code"], observed=True)["period"].nunique()
+    want = n_periods.reindex(per_region.index.get_level_values("code")).to_numpy()
+    full = per_region.loc[per_region.to_numpy() == want].reset_index()[["code", "region_code"]]
+    n_bal = full.groupby("code", observed=True).size().rename("n_balanced")
+    n_all = per_region.groupby(level="code", observed=True).size()
+    dropped = (n_all - n_bal.reindex(n_all.index).fillna(0)).rename("n_dropped")
+    panel = rep.merge(full, on=["code", "region_code"], how="inner")
+    stats = inequality(panel, keys, value=measure, weight="population", subgroup=None)
+    stats = stats.loc[:, [*keys, "cv", "sd_log"]].rename(
+        columns={"cv": "cv_balanced", "sd_log": "sd_log_balanced"}
+    )
+    periods = rep.loc[:, keys].drop_duplicates()
+    out = periods.merge(n_bal.reset_index(), on="code", how="left")
+    out = out.merge(dropped.reset_index(), on="code", how="left").merge(stats, on=keys, how="left")
+    return out
 
 
 def equity(
@@ -111,7 +147,11 @@ def equity(
         measure = "value"
     else:
         agg = aggregates if aggregates is not None else aggregate(scores, edition, tree)
-        frame = agg.loc[agg["level"] == "aspect", ["region_code", "period", "code", "status", "score"]]
+        # the status without the coverage rule: an aspect below 80% coverage (insufficient_data) with
+        # an indicator below the floor still counts below the floor
+        status = "worst_status" if "worst_status" in agg.columns else "status"
+        frame = agg.loc[agg["level"] == "aspect", ["region_code", "period", "code", status, "score"]]
+        frame = frame.rename(columns={status: "status"})
         measure = "score"
     if within is not None:
         scope_regions(tree, [within])  # refuses an unknown code with a clear message
@@ -121,6 +161,9 @@ def equity(
     group = _per_region(frame["region_code"], _group_of(tree, group_level))
     pop, carried = period_population(tree, frame["region_code"], frame["period"])
     reported = frame[measure].notna().to_numpy()
+    if by == "aspect":  # counted below the floor whenever anything under the aspect was reported,
+        # scored or not (coverage never hides a failure): the measures use the scored ones only
+        reported = (frame["status"].astype("string") != "no_data").fillna(False).to_numpy()
     below = (frame["status"] == "below_floor").to_numpy(dtype=bool, na_value=False) & reported
     frame = frame.assign(
         population=pop if weighted else 1.0,
@@ -136,7 +179,14 @@ def equity(
     ].sum()
     counts = counts.reset_index()
     out = counts.merge(stats, on=["period", "code"], how="left")
+    out = out.merge(_balanced(frame, measure), on=["period", "code"], how="left")
     out["n_regions"] = out["n_regions"].fillna(0).astype("int64")
+    # codes nobody reported have no stats row: undefined too
+    out["undefined_reason"] = (
+        out["undefined_reason"].astype("string").mask(out["n_regions"] < 2, FEWER_THAN_2)
+    )
+    for col in ("n_balanced", "n_dropped"):
+        out[col] = out[col].fillna(0).astype("int64")
     out["n_below_floor"] = out["_below"].astype("int64")
     with np.errstate(invalid="ignore", divide="ignore"):
         out["pop_share_below_floor"] = np.where(
@@ -152,32 +202,55 @@ def equity(
 def sigma_convergence(equity_frame: pd.DataFrame) -> pd.DataFrame:
     """σ-convergence per code: did the CV (and SD of logs) fall from the first to the last period?
 
-    ``converging`` is True when the CV fell, False when it rose or stayed, NA with fewer than two
-    periods with a CV. Returns a new frame with :data:`SIGMA_COLUMNS`.
+    Compared on the balanced panel (``cv_balanced``, ``sd_log_balanced`` of :func:`equity`): the
+    window of a code runs from the first to the last period in which any region reports it;
+    ``n_first`` and ``n_last`` are the regions reporting in those periods, ``n_balanced`` those
+    reporting in every period of the window (the only ones compared) and ``n_dropped`` the others.
+    ``converging`` is True when the balanced CV fell, False when it rose or stayed, NA when the
+    panel has fewer than two regions or the window fewer than two periods with a CV. A frame
+    without the balanced columns (an export of an earlier version) is compared as it stands, with
+    ``n_balanced`` and ``n_dropped`` empty. Returns a new frame with :data:`SIGMA_COLUMNS`.
     """
     needed: Sequence[str] = ("period", "code", "cv", "sd_log")
     missing = [c for c in needed if c not in equity_frame.columns]
     if missing:
         raise missing_columns_error("scoring.what_scores", missing)
-    e = equity_frame.loc[equity_frame["cv"].notna()].sort_values(["code", "period"], kind="stable")
-    g = e.groupby("code", observed=True, sort=True)
-    first = g.first()
-    last = g.last()
+    balanced = "cv_balanced" in equity_frame.columns and "sd_log_balanced" in equity_frame.columns
+    e = equity_frame
+    reported = e["n_regions"].fillna(0).to_numpy() > 0 if "n_regions" in e.columns else e["cv"].notna()
+    e = e.loc[reported]
+    e = e.sort_values(["code", "period"], kind="stable")
+    cv_col, sd_col = ("cv_balanced", "sd_log_balanced") if balanced else ("cv", "sd_log")
+    # the rows of the first and the last period of each code's window (not the first non-null value)
+    first = e.drop_duplicates("code", keep="first").set_index("code").sort_index()
+    last = e.drop_duplicates("code", keep="last").set_index("code").sort_index()
+    with_cv = e.loc[e[cv_col].notna()].groupby("code", observed=True, sort=True)
+
+    def counts(frame: pd.DataFrame, col: str) -> pd.arrays.IntegerArray:
+        if col not in frame.columns:
+            return pd.array([pd.NA] * len(frame), dtype="Int64")
+        return pd.array(frame[col], dtype="Int64")
+
     out = pd.DataFrame(
         {
             "first_period": first["period"].astype("int64"),
             "last_period": last["period"].astype("int64"),
-            "n_periods": g.size().astype("int64"),
-            "cv_first": first["cv"],
-            "cv_last": last["cv"],
-            "sd_log_first": first["sd_log"],
-            "sd_log_last": last["sd_log"],
-        }
+            "n_periods": with_cv.size().reindex(first.index).fillna(0).astype("int64"),
+            "n_first": counts(first, "n_regions"),
+            "n_last": counts(last, "n_regions"),
+            "n_balanced": counts(first, "n_balanced") if balanced else counts(first, "-"),
+            "n_dropped": counts(first, "n_dropped") if balanced else counts(first, "-"),
+            "cv_first": first[cv_col].astype("float64"),
+            "cv_last": last[cv_col].astype("float64"),
+            "sd_log_first": first[sd_col].astype("float64"),
+            "sd_log_last": last[sd_col].astype("float64"),
+        },
+        index=first.index,
     )
     out["cv_change"] = out["cv_last"] - out["cv_first"]
     out["sd_log_change"] = out["sd_log_last"] - out["sd_log_first"]
     conv = pd.array(out["cv_change"] < 0, dtype="boolean")
-    conv[(out["n_periods"] < 2).to_numpy()] = pd.NA
+    conv[(out["n_periods"] < 2).to_numpy() | out["cv_change"].isna().to_numpy()] = pd.NA
     out["converging"] = conv
     out = out.reset_index()
     out["edition"] = (

@@ -418,7 +418,7 @@ def _as_arrays(values: Numbers, weights: Numbers | None) -> tuple[np.ndarray, np
 def cv(values: Numbers, weights: Numbers | None = None) -> float:
     """Coefficient of variation σ/μ (population σ; population-weighted when weights are given)."""
     y, w = _as_arrays(values, weights)
-    if y.size == 0 or w.sum() <= 0:
+    if y.size < MIN_REGIONS or w.sum() <= 0:
         return float("nan")
     mu = float(np.sum(w * y) / np.sum(w))
     if mu == 0:
@@ -433,7 +433,7 @@ def gini(values: Numbers, weights: Numbers | None = None) -> float:
     (0.0, 0.25)
     """
     y, w = _as_arrays(values, weights)
-    if y.size == 0 or np.any(y < 0) or np.sum(w * y) <= 0:
+    if y.size < MIN_REGIONS or np.any(y < 0) or np.sum(w * y) <= 0:
         return float("nan")
     order = np.lexsort((w, y))
     y, w = y[order], w[order]
@@ -445,8 +445,16 @@ def gini(values: Numbers, weights: Numbers | None = None) -> float:
 
 
 def theil(values: Numbers, weights: Numbers | None = None) -> float:
-    """Theil T index ``Σ pᵢ (yᵢ/ȳ) ln(yᵢ/ȳ)``; 0 = equal, ln(n) = one unit has everything."""
+    """Theil T index ``Σ pᵢ (yᵢ/ȳ) ln(yᵢ/ȳ)``; 0 = equal, ln(n) = one unit has everything.
+    Undefined (NaN) for fewer than two regions."""
     y, w = _as_arrays(values, weights)
+    if y.size < MIN_REGIONS:
+        return float("nan")
+    return _theil(y, w)
+
+
+def _theil(y: np.ndarray, w: np.ndarray) -> float:
+    """Theil T of one distribution of any size (a group of one inside a decomposition counts 0)."""
     if y.size == 0 or np.any(y < 0) or np.sum(w * y) <= 0:
         return float("nan")
     p = w / w.sum()
@@ -464,6 +472,8 @@ def theil_decomposition(
     w = np.ones_like(y) if weights is None else np.asarray(weights, dtype="float64")
     g = np.asarray(groups, dtype=object)
     total = theil(y, w)
+    if np.isnan(total):  # fewer than 2 regions, a negative value or nothing to share: undefined
+        return total, float("nan"), float("nan")
     mu = np.sum(w * y) / np.sum(w)
     between = 0.0
     within = 0.0
@@ -475,11 +485,26 @@ def theil_decomposition(
         s_g = p_g * mu_g / mu
         if s_g > 0:
             between += s_g * np.log(mu_g / mu)
-            within += s_g * theil(yg, wg)
+            within += s_g * _theil(yg, wg)
     return total, float(between), float(within)
 
 
 _ZERO = 1e-12  # rounding noise: a Gini below this is reported as exactly 0
+
+# Inequality needs at least two regions (issue 19 point 5): the dispersion of one region is not 0
+# but undefined, so every measure is NaN and ``undefined_reason`` says why.
+MIN_REGIONS = 2
+FEWER_THAN_2 = "fewer_than_2_regions"
+DISPERSION_COLUMNS = (
+    "sd",
+    "cv",
+    "gini",
+    "theil",
+    "theil_between",
+    "theil_within",
+    "max_min_ratio",
+    "sd_log",
+)
 
 INEQUALITY_COLUMNS = (
     "n_regions",
@@ -493,6 +518,7 @@ INEQUALITY_COLUMNS = (
     "theil_within",
     "max_min_ratio",
     "sd_log",
+    "undefined_reason",
 )
 
 
@@ -513,7 +539,9 @@ def inequality(
     max_min_ratio (NaN when the minimum is not positive) and sd_log (NaN unless every value > 0).
     Gini, Theil and SD of logs are NaN where a value is negative; a group whose values are all 0
     has Gini and Theil NaN (there is nothing to share). ``cv``, ``sd`` and the indices use the
-    weights when given (population-weighted).
+    weights when given (population-weighted). A group of fewer than :data:`MIN_REGIONS` regions has
+    every dispersion measure NaN (undefined, not 0) and ``undefined_reason`` ``"fewer_than_2_regions"``
+    (NA elsewhere).
     """
     by = list(by)
     cols = [*by, value] + ([weight] if weight else []) + ([subgroup] if subgroup else [])
@@ -605,7 +633,9 @@ def inequality(
         ("max_min_ratio", max_min),
         ("sd_log", sd_log),
     ):
-        out[name] = arr
+        out[name] = np.where(n < MIN_REGIONS, np.nan, arr) if name in DISPERSION_COLUMNS else arr
+    reason = pd.Series(pd.NA, index=out.index, dtype="string")
+    out["undefined_reason"] = reason.mask(n < MIN_REGIONS, FEWER_THAN_2)
     return out
 
 

@@ -36,6 +36,7 @@ __all__ = [
     "decomposition",
     "decomposition_basis",
     "measures_over_time",
+    "undefined_reasons",
 ]
 
 MEASURES = ("cv", "gini", "theil")
@@ -147,10 +148,11 @@ def below_floor(result: Assessment, lang: str) -> pd.DataFrame:
 def convergence(result: Assessment, lang: str) -> pd.DataFrame:
     """σ-convergence per aspect: CV in the first and the last period and the verdict.
 
-    Columns: aspect_code, aspect, first_period, last_period, cv_first, cv_last, cv_change, verdict
-    (``"converging"`` when the CV fell, ``"diverging"`` when it rose or stayed, ``"insufficient"``
-    with fewer than two periods), verdict_label (in ``lang``). Every aspect of the catalogue has a
-    row.
+    Columns: aspect_code, aspect, first_period, last_period, n_first and n_last (counties reporting
+    in those periods), n_balanced (counties reporting in every period: the only ones compared),
+    n_dropped, cv_first, cv_last, cv_change (CVs of the balanced panel), verdict (``"converging"``
+    when the CV fell, ``"diverging"`` when it rose or stayed, ``"insufficient"`` with fewer than two
+    periods or two counties), verdict_label (in ``lang``). Every aspect of the catalogue has a row.
     """
     sigma = sigma_convergence(result.equity_aspect)
     aspects = _aspect_frame(result, lang).astype({"code": "string"})
@@ -166,6 +168,10 @@ def convergence(result: Assessment, lang: str) -> pd.DataFrame:
         "aspect",
         "first_period",
         "last_period",
+        "n_first",
+        "n_last",
+        "n_balanced",
+        "n_dropped",
         "cv_first",
         "cv_last",
         "cv_change",
@@ -177,7 +183,20 @@ def convergence(result: Assessment, lang: str) -> pd.DataFrame:
 
 def aspect_table(result: Assessment, lang: str) -> pd.DataFrame:
     """Every equity figure per aspect and period (the columns of :data:`assessment.scoring.equity.
-    EQUITY_COLUMNS` after ``code``, with the aspect's name), catalogue order then period."""
+    EQUITY_COLUMNS` after ``code``, with the aspect's name), catalogue order then period. Where the
+    measures are undefined (fewer than 2 counties) ``undefined_reason`` is the reason in ``lang``
+    ("— fewer than 2 regions: ..."), "" elsewhere."""
     e = _with_names(result.equity_aspect, result, lang).sort_values(["_order", "period"])
     cols = ["aspect", *(c for c in EQUITY_COLUMNS if c not in ("edition", "by", "code"))]
-    return e.rename(columns={"code": "aspect_code"}).loc[:, ["aspect_code", *cols]].reset_index(drop=True)
+    out = e.rename(columns={"code": "aspect_code"}).loc[:, ["aspect_code", *cols]].reset_index(drop=True)
+    out["undefined_reason"] = undefined_reasons(out["undefined_reason"], lang)
+    return out
+
+
+def undefined_reasons(reasons: pd.Series, lang: str) -> pd.Series:
+    """The reason codes of undefined inequality measures as text in ``lang`` ("" where defined)."""
+    return pd.Series(
+        ["" if pd.isna(r) else t(f"equity_edges.reason.{r}", lang) for r in reasons],
+        index=reasons.index,
+        dtype="string",
+    )

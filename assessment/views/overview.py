@@ -17,6 +17,7 @@ from assessment.domain.model import LEVEL_RANK
 from assessment.scoring.aggregation import AGGREGATE_STATUSES
 from assessment.scoring.analysis import Assessment
 from assessment.scoring.rollup import period_population
+from assessment.views import coverage
 from assessment.views.analysis_common import unit_text
 
 
@@ -115,7 +116,9 @@ def rank_label_key(result: Assessment) -> str:
 
 def league_table(result: Assessment, period: int, lang: str = "zh") -> pd.DataFrame:
     """One row per county: overall score, status, ranks, failures, coverage and the change on the
-    previous period (``arrow``: ↑ better, ↓ worse, → within half a point), best first."""
+    previous period (``arrow``: ↑ better, ↓ worse, → within half a point), best first;
+    ``status_note`` says how many indicators are below the floor where the status is
+    insufficient_data ("" elsewhere)."""
     aggs = result.aggregates
     overall = aggs[aggs["level"] == "overall"]
     now = overall[overall["period"] == period]
@@ -148,6 +151,7 @@ def league_table(result: Assessment, period: int, lang: str = "zh") -> pd.DataFr
     out = out.merge(worse, left_on="region_code", right_index=True, how="left")
     out["n_deteriorating"] = out["n_deteriorating"].fillna(0).astype(int)
     out = out.sort_values(["rank_in_level", "name"], na_position="last").reset_index(drop=True)
+    out["status_note"] = coverage.status_note(out, lang)  # coverage never hides a failure
     return out[
         [
             "region_code",
@@ -165,6 +169,7 @@ def league_table(result: Assessment, period: int, lang: str = "zh") -> pd.DataFr
             "n_deteriorating",
             "coverage",
             "population",
+            "status_note",
         ]
     ]
 

@@ -22,6 +22,7 @@ from assessment.domain.access import UserLike
 from assessment.domain.i18n import t
 from assessment.scoring.analysis import Assessment
 from assessment.store.service_peers import PeerStanding
+from assessment.views import coverage
 from assessment.views.analysis_common import unit_text, units_text
 
 
@@ -57,6 +58,8 @@ def header(result: Assessment, region: str, period: int, viewer: UserLike | None
         "n_reported": int(r["n_reported"]),
         "n_below_floor": int(r["n_below_floor"]),
         "n_below_local": int(r["n_below_local"]),
+        # the status without the coverage rule: an insufficient_data row still shows its failures
+        "worst_status": str(r["worst_status"]) if "worst_status" in r.index else str(r["status"]),
         "peers_hidden": False,
     }
     if viewer is not None and disclosure.restricted(viewer):
@@ -145,7 +148,8 @@ def _scored(frame: pd.DataFrame) -> set[str]:
 
 
 def aspect_summary(result: Assessment, region: str, period: int, lang: str = "zh") -> pd.DataFrame:
-    """One row per aspect: score, status and counts for the region and period."""
+    """One row per aspect: score, status and counts for the region and period; ``status_note``
+    says how many indicators are below the floor on an aspect with insufficient data ("" elsewhere)."""
     a = result.aggregates
     rows = a[(a["region_code"] == region) & (a["period"] == period) & (a["level"] == "aspect")]
     names = {x.code: (x.name_zh if lang == "zh" else x.name_en) for x in result.edition.aspects}
@@ -153,6 +157,7 @@ def aspect_summary(result: Assessment, region: str, period: int, lang: str = "zh
         ["code", "score", "status", "n_indicators", "n_reported", "n_below_floor", "n_below_local"]
     ].copy()
     out.insert(1, "aspect", out["code"].map(names))
+    out["status_note"] = coverage.status_note(out, lang)
     order = {x.code: i for i, x in enumerate(result.edition.aspects)}
     return out.sort_values("code", key=lambda c: c.map(order)).reset_index(drop=True)
 

@@ -140,4 +140,8 @@ def test_a_floor_failure_reaches_every_aggregate_above_it(v: pd.DataFrame, stds:
     failed = agg["n_below_floor"] > 0
     ok_status = agg.loc[failed, "status"].isin(["below_floor", "insufficient_data"])
     assert ok_status.all()
+    # coverage never hides a failure (issue 19): the status without the coverage rule says it
+    assert (agg.loc[failed, "worst_status"] == "below_floor").all()
+    same = agg["worst_status"].astype(str) == agg["status"].astype(str)
+    assert same[agg["status"] != "insufficient_data"].all()
     assert (agg.loc[agg["status"] == "below_floor", "n_below_floor"] > 0).all()
