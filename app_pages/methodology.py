@@ -19,6 +19,7 @@ st.caption(tr("app.edition_caption", edition=edition.label, title=title))
 st.markdown(tr("methodology.summary", edition=edition.id, **view.counts(edition)))
 st.markdown(tr("methodology.method"))
 st.markdown(tr("methodology.accountability"))
+st.markdown(tr("methodology.fiscal_rules"))
 
 st.subheader(tr("methodology.indicators_title"))
 tables.show(

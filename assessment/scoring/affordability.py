@@ -177,7 +177,8 @@ def affordability(
     >>> costs = pd.DataFrame({"region_code": ["990101"], "period": [2024], "cost_total": [40e6],
     ...                       "cost_central": [30e6], "cost_local": [10e6]})
     >>> row = affordability(costs, tree).iloc[0]
-    >>> float(row["revenue"]), float(row["cost_share_revenue"]), float(row["local_share_revenue"]), row["band"]
+    >>> shares = float(row["cost_share_revenue"]), float(row["local_share_revenue"])
+    >>> float(row["revenue"]), *shares, row["band"]
     (200000000.0, 0.2, 0.05, 'demanding')
     """
     c = costs
@@ -232,8 +233,10 @@ def best_yuan(costs: pd.DataFrame, *, per: float = PER) -> pd.DataFrame:
 
     >>> import pandas as pd
     >>> costs = pd.DataFrame({"region_code": ["a", "b"], "period": [2024, 2024],
-    ...     "indicator_code": ["S1", "S2"], "status": ["below_floor"] * 2, "cost_total": [50_000.0, 5_000.0],
-    ...     "cost_central": [0.0, 0.0], "cost_local": [50_000.0, 5_000.0], "beneficiaries_short": [100.0, 2.0]})
+    ...     "indicator_code": ["S1", "S2"], "status": ["below_floor"] * 2,
+    ...     "cost_total": [50_000.0, 5_000.0],
+    ...     "cost_central": [0.0, 0.0], "cost_local": [50_000.0, 5_000.0],
+    ...     "beneficiaries_short": [100.0, 2.0]})
     >>> best_yuan(costs)[["region_code", "gaps_per_10k", "beneficiaries_per_10k"]].values.tolist()
     [['b', 2.0, 4.0], ['a', 0.2, 20.0]]
     """
