@@ -21,6 +21,7 @@ st.markdown(tr("methodology.method"))
 st.markdown(tr("methodology.evidence_rules"))
 st.markdown(tr("methodology.coverage_equity_rules"))
 st.markdown(tr("methodology.accountability"))
+st.markdown(tr("methodology.fiscal_rules"))
 
 st.subheader(tr("methodology.indicators_title"))
 tables.show(

@@ -7,7 +7,7 @@ import streamlit as st
 
 from assessment.scoring.analysis import aspect_matrix, region_label
 from assessment.views import overview as view
-from ui import actions, charts, columns, data, reporting_counts, tables, todo
+from ui import actions, charts, columns, data, fiscal, reporting_counts, tables, todo
 from ui.auth import can, guard, home_region
 from ui.data_analysis import jurisdiction_select, period_select
 from ui.editions_ui import edition_caption
@@ -135,4 +135,5 @@ else:
         key="overview_gaps",
     )
     st.caption(tr("overview.unconfirmed_note"))
+fiscal.overview_section(result, period)  # issue 19: burden against own revenue, where a yuan goes furthest
 st.caption(edition_caption(result, L))

@@ -8,7 +8,7 @@ from assessment.domain.disclosure import note, restricted
 from assessment.scoring.analysis import region_label
 from assessment.views import region as view
 from assessment.views.coverage import status_text
-from ui import actions, charts, data, tables
+from ui import actions, charts, data, fiscal, tables
 from ui import data_workflow as wf
 from ui.auth import guard, home_region
 from ui.data_analysis import period_select, url_select
@@ -107,6 +107,7 @@ else:  # an official's rows lead to the action form in one click (ui.actions.reg
     gap_columns |= {"cost_total": "col.cost_total", "cost_central": "col.cost_central"}
     actions.region_gaps(user, gaps, gap_columns | {"cost_local": "col.cost_local"}, region, period)
     st.caption(tr("overview.unconfirmed_note"))
+fiscal.region_section(result, region, period)  # issue 19: cost against the region's own revenue
 
 left, right = st.columns(2)
 with left:

@@ -8,7 +8,7 @@ from assessment.catalogue.local_standards import local_standards_csv
 from assessment.domain.errors import DataFileError
 from assessment.scoring.analysis import region_label
 from assessment.views import standards as views
-from ui import data
+from ui import data, fiscal
 from ui import data_workflow as wf
 from ui.auth import guard, home_region
 from ui.local_indicators import local_indicators_section
@@ -92,4 +92,5 @@ with st.expander(tr("standards.below_title", n=len(below))):
 with st.expander(tr("standards.history_title")):
     history = views.history_table(s.local_standard_history(), tree, scope, edition, L)
     st.dataframe(history, hide_index=True, key="standards_history")
+fiscal.standards_section(data.assessment(actor, scope), in_force, scope)  # issue 19: what they cost
 st.caption(tr("standards.floor_footnote", edition=edition.id))

@@ -39,6 +39,13 @@ and ``population_frame``; a tree with the base alone marks nothing, as before). 
 a positive whole number of persons; a column named ``population_`` + anything but a four-digit year
 (1900-2199) is refused.
 
+**Fiscal figures per year.** Optional columns ``revenue_per_head_YYYY`` (general public budget
+revenue per resident, CNY, 一般公共预算收入) and ``transfers_per_head_YYYY`` (transfers received from
+higher governments per resident, CNY, 上级转移支付) give a region's finances of that year, as the
+affordability test (:mod:`assessment.scoring.affordability`) reads them. An empty cell means no
+figure; a figure must be a non-negative number; a column whose name does not end in a four-digit
+year is refused. A year's figures are never carried to another year.
+
 **Figures in 万人 (10,000s).** Statistical yearbooks give populations in 万人; a figure copied from
 one is 10,000 times too small. A county under 1,000 residents or a province under 100,000
 (:data:`MIN_PERSONS`) is refused, at its row and column, asking for persons rather than 10,000s.
@@ -57,6 +64,7 @@ import io
 import re
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from assessment.domain.errors import DataFileError, Problem, localized_problem
@@ -71,6 +79,11 @@ FLAG_DEFAULTS = {"urban": False, "mountainous": False, "ethnic_autonomous": Fals
 # A population column: the base ``population`` or ``population_YYYY``; the year must be four digits.
 POPULATION_COLUMN_RE = re.compile(r"population_.*")
 YEAR_COLUMN_RE = re.compile(r"population_((?:19|20|21)\d\d)")
+# The fiscal figures of a year: ``revenue_per_head_YYYY`` and ``transfers_per_head_YYYY`` (CNY per resident).
+FINANCE_FIELDS = ("revenue_per_head", "transfers_per_head")
+FINANCE_COLUMN_RE = re.compile(r"(revenue_per_head|transfers_per_head)_.*")
+FINANCE_YEAR_RE = re.compile(r"(revenue_per_head|transfers_per_head)_((?:19|20|21)\d\d)")
+EXTRA_COLUMN_RE = re.compile(f"{POPULATION_COLUMN_RE.pattern}|{FINANCE_COLUMN_RE.pattern}")
 # Fewer residents than this at this level means the figure was almost surely given in 万人 (10,000s):
 # the smallest real county has several thousand residents, the smallest province over three million.
 MIN_PERSONS = {"county": 1_000, "province": 100_000}
@@ -306,6 +319,41 @@ def _parse_numbers(
     return pop, dict(sorted(yearly.items())), fiscal, problems
 
 
+def _parse_finances(
+    df: pd.DataFrame, filename: str
+) -> tuple[list[tuple[tuple[int, float | None, float | None], ...]], list[Problem]]:
+    """The fiscal figures of each row, ``((year, revenue_per_head, transfers_per_head), ...)`` of the
+    years with at least one figure, and the problems: a column name without a four-digit year, a
+    figure that is not a non-negative number of yuan per resident."""
+    problems: list[Problem] = []
+    figures: dict[tuple[int, str], pd.Series] = {}
+    for col in (c for c in df.columns if FINANCE_COLUMN_RE.fullmatch(str(c))):
+        match = FINANCE_YEAR_RE.fullmatch(str(col))
+        if match is None:
+            problems.append(problem("fiscal.bad_column", file=filename, row=1, column=str(col)))
+            continue
+        text = df[col].str.replace(",", "", regex=False).str.replace("_", "", regex=False)
+        value = pd.to_numeric(text, errors="coerce").astype("float64")
+        bad = (text != "") & (value.isna() | (value < 0) | ~np.isfinite(value.fillna(0.0)))
+        problems += [
+            problem("fiscal.bad_figure", file=filename, row=int(r), column=str(col), value=str(v))
+            for r, v in zip(df.loc[bad, "_row"], df.loc[bad, col], strict=True)
+        ]
+        figures[(int(match.group(2)), match.group(1))] = value.where(~bad)
+    years = sorted({year for year, _ in figures})
+    out: list[tuple[tuple[int, float | None, float | None], ...]] = []
+    for i in range(len(df)):
+        row: list[tuple[int, float | None, float | None]] = []
+        for year in years:
+            rev, tr = (figures.get((year, f)) for f in FINANCE_FIELDS)
+            rv = None if rev is None or pd.isna(rev.iloc[i]) else float(rev.iloc[i])
+            tv = None if tr is None or pd.isna(tr.iloc[i]) else float(tr.iloc[i])
+            if rv is not None or tv is not None:
+                row.append((year, rv, tv))
+        out.append(tuple(row))
+    return out, problems
+
+
 def _find_cycles(parent: dict[str, str]) -> list[list[str]]:
     """Every cycle in a child -> parent map, each once, as the list of its codes."""
     state: dict[str, int] = {}  # 1 = on the current path, 2 = done
@@ -428,7 +476,7 @@ def parse_region_csv(data: bytes | str, filename: str = "regions.csv") -> Region
     >>> tree.root.name_en
     'Sample Province'
     """
-    df = read_csv_table(data, filename, REQUIRED_COLUMNS, OPTIONAL_COLUMNS, extra=POPULATION_COLUMN_RE)
+    df = read_csv_table(data, filename, REQUIRED_COLUMNS, OPTIONAL_COLUMNS, extra=EXTRA_COLUMN_RE)
     problems: list[Problem] = []
     levels = df["level"].str.lower().map(LEVEL_ALIASES)
     bad_code = ~_code_ok(df["code"], levels)
@@ -456,7 +504,8 @@ def parse_region_csv(data: bytes | str, filename: str = "regions.csv") -> Region
     ]
     pop, yearly, fiscal, number_problems = _parse_numbers(df, levels, filename)
     flags, flag_problems = _parse_flags(df, filename)
-    problems += number_problems + flag_problems + _tree_problems(df, levels, filename)
+    finances, finance_problems = _parse_finances(df, filename)
+    problems += number_problems + flag_problems + finance_problems + _tree_problems(df, levels, filename)
     if problems:
         problems.sort(key=lambda p: p.row if p.row is not None else 0)
         raise DataFileError(problems)
@@ -483,8 +532,9 @@ def parse_region_csv(data: bytes | str, filename: str = "regions.csv") -> Region
             fiscal_capacity_per_head=None if pd.isna(f) else float(f),
             reports=bool(rep),
             populations=years,
+            finances=money,
         )
-        for code, nzh, nen, lvl, par, p, u, m, e, f, rep, years in zip(
+        for code, nzh, nen, lvl, par, p, u, m, e, f, rep, years, money in zip(
             df["code"],
             df["name_zh"],
             name_en,
@@ -497,6 +547,7 @@ def parse_region_csv(data: bytes | str, filename: str = "regions.csv") -> Region
             fiscal,
             flags["reports"],
             figures,
+            finances,
             strict=True,
         )
     )

@@ -188,6 +188,9 @@ class Region:
     # (year, resident population) of the years with a figure of their own, ascending, years unique;
     # see RegionTree.population for how a period without one is filled
     populations: tuple[tuple[int, int], ...] = ()
+    # (year, general public budget revenue per resident, transfers received per resident), CNY,
+    # ascending, years unique; None where the file gave no figure (see RegionTree.finance_frame)
+    finances: tuple[tuple[int, float | None, float | None], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -266,7 +269,30 @@ class RegionTree:
         mountainous, ethnic_autonomous, fiscal_capacity_per_head, reports. The populations of
         particular years are in :meth:`population_frame`."""
         df = pd.DataFrame([r.__dict__ for r in self.regions]).rename(columns={"code": "region_code"})
-        return df.drop(columns=[c for c in df.columns if c.startswith("_") or c == "populations"])
+        drop = [c for c in df.columns if c.startswith("_") or c in ("populations", "finances")]
+        return df.drop(columns=drop)
+
+    # ---- fiscal figures per period ------------------------------------------------------------
+    # Unlike populations, a year's fiscal figures are never carried forward: a budget is a year's
+    # own, and a missing figure is shown as missing ("no fiscal figures"), never as 0 or a guess.
+
+    def finance_frame(self) -> pd.DataFrame:
+        """The fiscal figures of every region and year that has them: columns region_code, period
+        (int64), revenue_per_head, transfers_per_head (float64, NaN where not given), in tree order."""
+        rows = [
+            (r.code, int(y), np.nan if rev is None else float(rev), np.nan if tr is None else float(tr))
+            for r in self.regions
+            for y, rev, tr in r.finances
+        ]
+        out = pd.DataFrame(rows, columns=["region_code", "period", "revenue_per_head", "transfers_per_head"])
+        return out.astype(
+            {
+                "region_code": "object",
+                "period": "int64",
+                "revenue_per_head": "float64",
+                "transfers_per_head": "float64",
+            }
+        )
 
     # ---- resident population per period -------------------------------------------------------
     # A region's population in a period is its figure of that year; without one, the latest

@@ -8,7 +8,8 @@ active regions in the order they were saved.
 The populations of particular years (``Region.populations``, the tree CSV's ``population_YYYY``
 columns) live in ``region_populations``: saving a tree replaces the figures of every region it
 names by the tree's (a retired region keeps its own), and :func:`region_tree` reads them back onto
-the regions.
+the regions. The fiscal figures of particular years (``Region.finances``, the ``revenue_per_head_YYYY``
+and ``transfers_per_head_YYYY`` columns) live in ``region_finances`` and are saved the same way.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from assessment.store.schema import (
     editions,
     jurisdiction_deadlines,
     region_boundaries,
+    region_finances,
     region_populations,
     regions,
     settings,
@@ -53,12 +55,14 @@ def region_tree(conn: Connection) -> RegionTree:
         .order_by(region_populations.c.region_code, region_populations.c.period)
     ):
         yearly.setdefault(str(code), []).append((int(period), int(pop)))
+    money = _load_finances(conn)
     return RegionTree(
         tuple(
             Region(
                 code=r["code"],
                 **{f: r[f] for f in REGION_FIELDS},
                 populations=tuple(yearly.get(r["code"], ())),
+                finances=tuple(money.get(r["code"], ())),
             )
             for r in rows
         ),
@@ -101,13 +105,16 @@ def save_region_tree(conn: Connection, actor: str, tree: RegionTree) -> dict[str
             sa.update(regions).where(regions.c.code == sa.bindparam("b_code")).values(values), old_rows
         )
     n_yearly = _save_populations(conn, tree, now)
+    n_finances = _save_finances(conn, tree, now)
     retired = sorted(existing - {r.code for r in tree.regions})
     if retired:
         conn.execute(
             sa.update(regions).where(regions.c.code.in_(retired)).values(active=False, updated_at=now)
         )
     counts = {"added": len(new_rows), "updated": len(old_rows), "retired": len(retired)}
-    details = {**counts, "yearly_populations": n_yearly} if n_yearly else counts
+    details = {**counts, "yearly_populations": n_yearly} if n_yearly else dict(counts)
+    if n_finances:
+        details["yearly_finances"] = n_finances
     audit.record(
         conn,
         [audit.event(actor, "regions.save", "region_tree", tree.root.code, details=details, at=now)],
@@ -130,6 +137,46 @@ def _save_populations(conn: Connection, tree: RegionTree, now: datetime) -> int:
     ]
     if rows:
         conn.execute(sa.insert(region_populations), rows)
+    return len(rows)
+
+
+def _load_finances(conn: Connection) -> dict[str, list[tuple[int, float | None, float | None]]]:
+    """The fiscal figures of the active regions, by code, years ascending."""
+    f = region_finances
+    out: dict[str, list[tuple[int, float | None, float | None]]] = {}
+    for code, period, rev, tr in conn.execute(
+        sa.select(f.c.region_code, f.c.period, f.c.revenue_per_head, f.c.transfers_per_head)
+        .select_from(f.join(regions, regions.c.code == f.c.region_code))
+        .where(regions.c.active.is_(True))
+        .order_by(f.c.region_code, f.c.period)
+    ):
+        out.setdefault(str(code), []).append(
+            (int(period), None if rev is None else float(rev), None if tr is None else float(tr))
+        )
+    return out
+
+
+def _save_finances(conn: Connection, tree: RegionTree, now: datetime) -> int:
+    """Replace the fiscal figures of the regions of ``tree`` by its own; returns how many years."""
+    codes = [r.code for r in tree.regions]
+    held = conn.execute(sa.select(region_finances.c.region_code).limit(1)).first() is not None
+    for start in range(0, len(codes) if held else 0, 1000):
+        chunk = codes[start : start + 1000]
+        conn.execute(sa.delete(region_finances).where(region_finances.c.region_code.in_(chunk)))
+    rows = [
+        {
+            "region_code": r.code,
+            "period": int(year),
+            "revenue_per_head": rev,
+            "transfers_per_head": tr,
+            "updated_at": now,
+        }
+        for r in tree.regions
+        for year, rev, tr in r.finances
+        if rev is not None or tr is not None
+    ]
+    if rows:
+        conn.execute(sa.insert(region_finances), rows)
     return len(rows)
 
 

@@ -307,6 +307,25 @@ region_populations = sa.Table(
     sa.CheckConstraint("population > 0", name="population"),
 )
 
+# The fiscal figures of a region in a particular year (the region tree's revenue_per_head_YYYY and
+# transfers_per_head_YYYY columns), CNY per resident; a year without a row has no figures (never
+# carried forward). At least one of the two is given.
+region_finances = sa.Table(
+    "region_finances",
+    metadata,
+    sa.Column("region_code", sa.String(12), sa.ForeignKey("regions.code"), primary_key=True),
+    sa.Column("period", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("revenue_per_head", sa.Double, nullable=True),
+    sa.Column("transfers_per_head", sa.Double, nullable=True),
+    sa.Column("updated_at", UTCDateTime, nullable=False),
+    sa.CheckConstraint(
+        "(revenue_per_head IS NULL OR revenue_per_head >= 0)"
+        " AND (transfers_per_head IS NULL OR transfers_per_head >= 0)"
+        " AND (revenue_per_head IS NOT NULL OR transfers_per_head IS NOT NULL)",
+        name="figures",
+    ),
+)
+
 # Per-period snapshots of the values that can count (a cache, see assessment.store.snapshots):
 # rebuilt from submission_values whenever they do not match; deleting rows loses nothing.
 value_snapshots = sa.Table(

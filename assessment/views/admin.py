@@ -154,6 +154,14 @@ def region_csv(tree: RegionTree) -> bytes:
             frame[f"population_{year}"] = [
                 str(int(by_region[code][year])) if year in by_region[code] else "" for code in frame["code"]
             ]
+    money_years = sorted({year for r in tree for year, _, _ in r.finances})
+    if money_years:  # and the fiscal figures of each year (issue 19), as the import reads them
+        money = {r.code: {y: (rev, tr) for y, rev, tr in r.finances} for r in tree}
+        for year in money_years:
+            for i, field_name in enumerate(("revenue_per_head", "transfers_per_head")):
+                frame[f"{field_name}_{year}"] = [
+                    _number(money[code].get(year, (None, None))[i]) for code in frame["code"]
+                ]
     return frame.to_csv(index=False, lineterminator="\n").encode("utf-8")
 
 
