@@ -18,6 +18,7 @@ title = edition.title_zh if L == "zh" else edition.title_en
 st.caption(tr("app.edition_caption", edition=edition.label, title=title))
 st.markdown(tr("methodology.summary", edition=edition.id, **view.counts(edition)))
 st.markdown(tr("methodology.method"))
+st.markdown(tr("methodology.costed_share"))  # issue 19 point 7: what a cost total covers
 st.markdown(tr("methodology.accountability"))
 
 st.subheader(tr("methodology.indicators_title"))
