@@ -20,6 +20,7 @@ st.markdown(tr("methodology.summary", edition=edition.id, **view.counts(edition)
 st.markdown(tr("methodology.method"))
 st.markdown(tr("methodology.evidence_rules"))
 st.markdown(tr("methodology.coverage_equity_rules"))
+st.markdown(tr("methodology.costed_share"))  # issue 19 point 7: what a cost total covers
 st.markdown(tr("methodology.accountability"))
 st.markdown(tr("methodology.fiscal_rules"))
 

@@ -106,6 +106,7 @@ else:  # an official's rows lead to the action form in one click (ui.actions.reg
     gap_columns |= {"arrow": "col.trend", "beneficiaries_short": "col.beneficiaries_short"}
     gap_columns |= {"cost_total": "col.cost_total", "cost_central": "col.cost_central"}
     actions.region_gaps(user, gaps, gap_columns | {"cost_local": "col.cost_local"}, region, period)
+    st.caption(view.gaps_cost_note(result, region, period, L))
     st.caption(tr("overview.unconfirmed_note"))
 fiscal.region_section(result, region, period)  # issue 19: cost against the region's own revenue
 

@@ -61,4 +61,4 @@ def headline(head: Headline) -> None:
             local=f"¥{head.cost_local:,.0f}",
         ),
     )
-    k4.caption(tr("charts.cost_covers", **overview_view.cost_coverage(head)))
+    k4.caption(overview_view.cost_note(head, L))

@@ -36,12 +36,12 @@ import pandas as pd
 from assessment.commands._common import actor_argument
 from assessment.domain.editions import EditionChooser, EditionSchedule
 from assessment.domain.errors import DataFileError, Problem
-from assessment.domain.i18n import both
+from assessment.domain.i18n import LANGS, both, t
 from assessment.domain.model import Edition, LocalStandard, RegionTree
 from assessment.intake.isolation import ParseLimits
 from assessment.scoring.aggregation import AGGREGATE_COLUMNS, aggregate
 from assessment.scoring.analysis import ScoringInputs
-from assessment.scoring.costing import cost_to_close
+from assessment.scoring.costing import cost_to_close, costed_share_note
 from assessment.scoring.equity import equity, sigma_convergence
 from assessment.scoring.indicators import MIN_DENOMINATOR, SCORE_COLUMNS, score_indicators
 from assessment.scoring.inputs import problem
@@ -480,8 +480,14 @@ def run_cost(args: argparse.Namespace) -> int:
     if args.region is not None:
         scope_regions(inp.tree, [args.region])
     scores = _scores(inp, [args.period])
-    costs = cost_to_close(scores, inp.edition, inp.tree, against=args.against)
-    return write_frame(_within(costs, inp.tree, args.region), args.format, args.output, inp.edition.id)
+    costs = _within(cost_to_close(scores, inp.edition, inp.tree, against=args.against), inp.tree, args.region)
+    code = write_frame(costs, args.format, args.output, inp.edition.id)
+    if code == 0:  # the total and how many gaps it covers, on stderr (stdout stays the table)
+        total = costs["cost_total"].sum(min_count=1)
+        shown = "–" if pd.isna(total) else f"{float(total):,.0f}"
+        lines = [t("costed_share.cli", x, total=shown, note=costed_share_note(costs, x)) for x in LANGS]
+        print(" / ".join(lines), file=sys.stderr)
+    return code
 
 
 __all__ = [

@@ -196,6 +196,7 @@ def _summary(report: Report, tables: EvaluationTables) -> None:
         col("mean_score", lang, FMT_SCORE),
         col("below_floor_regions", lang, FMT_COUNT),
         col("cost_total", lang, FMT_MONEY),
+        Column("costed", t("costed_share.label", lang), None, 18.0, False),  # beside the cost total
     ]
     w.table(tables.parents, parent_cols)
     region_cols = [col("region", lang), col("region_code", lang), col("parent", lang)]

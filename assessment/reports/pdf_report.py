@@ -34,6 +34,7 @@ from assessment.reports.evaluation import EvaluationTables
 from assessment.reports.pdf import Col, document, esc, fmt_number, legend, render, table, unit_text
 from assessment.reports.workbook import FMT_COUNT, FMT_MONEY, FMT_RATIO, FMT_SCORE, FMT_SHARE, FMT_VALUE
 from assessment.scoring import accountability as acc
+from assessment.scoring.costing import costed_share_note, costed_share_texts, costed_share_value
 
 __all__ = ["DETAIL_LIMIT", "ITEMS_PER_TABLE", "evaluation_html", "evaluation_pdf"]
 
@@ -224,6 +225,7 @@ SUMMARY_FIGURES = (
     "reports.summary.pop_below_floor",
     "reports.summary.values_below_floor",
     "reports.summary.cost_total",
+    "reports.summary.costed_share",
     "reports.summary.cost_central",
     "reports.summary.cost_local",
 )
@@ -461,14 +463,20 @@ def _cost(ctx: _Context) -> str:
     order = [r.code for r in data.tree.children(data.code) if r.code in set(ctx.group.values())]
     by_place = by_place.reindex(order or list(by_place.index)).rename_axis("_g").reset_index()
     by_place = by_place.assign(region=by_place["_g"].map(lambda c: data.name(c) if c in data.tree else "—"))
+    by_place = by_place.assign(costed=costed_share_texts(costs, key, by_place["_g"], lang))
     aspect_of = data.indicators.set_index("indicator_code")["aspect_code"]
-    by_aspect = costs.assign(_a=costs["indicator_code"].map(aspect_of)).groupby("_a")[money].sum(min_count=1)
+    aspect_key = costs["indicator_code"].map(aspect_of)
+    by_aspect = costs.assign(_a=aspect_key).groupby("_a")[money].sum(min_count=1)
     by_aspect = by_aspect.reset_index().assign(region=lambda f: f["_a"].map(lambda c: _aspect_name(ctx, c)))
+    by_aspect = by_aspect.assign(costed=costed_share_texts(costs, aspect_key, by_aspect["_a"], lang))
     total = {m: float(costs[m].sum(min_count=1)) if len(costs) else 0.0 for m in money}
-    total_row = pd.DataFrame([{"region": t("reports.summary.total", lang), **total}])
+    total_row = pd.DataFrame(
+        [{"region": t("reports.summary.total", lang), **total, "costed": costed_share_value(costs, lang)}]
+    )
     cols = [
         Col("region", _p("col.group", lang)),
         Col("cost_total", ctx.label("cost_total"), FMT_MONEY, width=36),
+        Col("costed", t("costed_share.label", lang), width=30),
         Col("cost_central", ctx.label("cost_central"), FMT_MONEY, width=36),
         Col("cost_local", ctx.label("cost_local"), FMT_MONEY, width=36),
     ]
@@ -483,7 +491,8 @@ def _cost(ctx: _Context) -> str:
         share=fmt_number(share, FMT_SHARE),
     )
     body = (
-        f"<p>{esc(text)}</p><p class='note'>{esc(t('reports.cover.method_5', lang))}</p>"
+        f"<p>{esc(text)}</p><p>{esc(costed_share_note(costs, lang))}</p>"
+        f"<p class='note'>{esc(t('reports.cover.method_5', lang))}</p>"
         + table(pd.concat([by_place, total_row], ignore_index=True), cols, caption=_p("cost.by_place", lang))
         + table(by_aspect, aspect_cols, caption=_p("cost.by_aspect", lang))
     )

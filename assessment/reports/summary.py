@@ -12,6 +12,7 @@ from assessment.domain.i18n import t
 from assessment.domain.reporting_status import reporting_counts
 from assessment.reports.context import ReportData
 from assessment.reports.tables import status_labels, with_names
+from assessment.scoring.costing import costed_share_texts, costed_share_value
 
 __all__ = ["aspect_table", "below_floor_table", "lowest_table", "parent_table", "summary_figures"]
 
@@ -62,7 +63,8 @@ def below_floor_table(data: ReportData) -> pd.DataFrame:
 
 
 def parent_table(data: ReportData) -> pd.DataFrame:
-    """Per parent region: regions, reported, mean overall score, regions below floor, cost to close."""
+    """Per parent region: regions, reported, mean overall score, regions below floor, cost to close
+    and how many of the parent's gaps that cost covers (``costed``)."""
     overall = _overall(data)
     frame = with_names(overall, data).assign(
         parent_code=lambda f: f["parent_code"].astype("string"),
@@ -73,6 +75,8 @@ def parent_table(data: ReportData) -> pd.DataFrame:
     cost = data.costs.assign(region_code=data.costs["region_code"].astype("string"))
     cost = cost.groupby("region_code")["cost_total"].sum(min_count=1)
     frame = frame.assign(cost_total=frame["region_code"].map(cost))
+    parent_of = frame.set_index(frame["region_code"].astype("string"))["parent_code"]
+    cost_parent = data.costs["region_code"].astype("string").map(parent_of)
     g = frame.groupby("parent_code", sort=False, dropna=False)
     out = pd.DataFrame(
         {
@@ -86,6 +90,7 @@ def parent_table(data: ReportData) -> pd.DataFrame:
     ).reset_index()
     names = data.regions.set_index("region_code")["name"]
     out = out.assign(parent=out["parent_code"].map(names).fillna(t("reports.summary.total", data.lang)))
+    out = out.assign(costed=costed_share_texts(data.costs, cost_parent, out["parent_code"], data.lang))
     return out.sort_values("_order", ignore_index=True)
 
 
@@ -161,7 +166,9 @@ def summary_figures(data: ReportData, completeness: pd.DataFrame) -> list[tuple[
             "#,##0",
         ),
         ("cost_floor", total(data.costs_floor, "cost_total"), "#,##0"),
+        ("costed_share_floor", costed_share_value(data.costs_floor, lang), None),  # beside every total
         ("cost_total", total(data.costs, "cost_total"), "#,##0"),
+        ("costed_share", costed_share_value(data.costs, lang), None),
         ("cost_central", total(data.costs, "cost_central"), "#,##0"),
         ("cost_local", total(data.costs, "cost_local"), "#,##0"),
     ]

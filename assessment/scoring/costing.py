@@ -26,18 +26,38 @@ that period's own but carried forward.
 
 Where a figure is missing (no denominator, no unit cost), the cost is NaN and ``cost_basis``
 says why, rather than a guess. Unit costs in the catalogue are indicative (see its SOURCES.md).
+
+A cost total therefore covers only the gaps that could be costed. :func:`costed_share` counts them
+(issue 19 point 7) and :func:`costed_share_note` words it; every place that shows a cost total shows
+that note beside it ("costed gaps: 53 of 873 (6%)"), so a total is never read as the cost of all
+the gaps.
 """
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 import pandas as pd
 
+from assessment.domain.i18n import t
 from assessment.domain.model import Edition, RegionTree
 from assessment.scoring.inputs import index_codes, indicator_table, missing_columns_error
 from assessment.scoring.rollup import period_population
 
-__all__ = ["COST_BASES", "COST_COLUMNS", "annual_factor", "cost_to_close"]
+__all__ = [
+    "COST_BASES",
+    "COST_COLUMNS",
+    "CostedShare",
+    "annual_factor",
+    "cost_to_close",
+    "costed_share",
+    "costed_share_by",
+    "costed_share_note",
+    "costed_share_texts",
+    "costed_share_value",
+    "share_text",
+]
 
 COST_BASES = (
     "rate_denominator",
@@ -187,3 +207,114 @@ def cost_to_close(
     for col in ("edition", "region_code", "indicator_code", "kind", "status"):
         out[col] = out[col].astype("string")
     return out.sort_values(["region_code", "period", "indicator_code"], ignore_index=True)
+
+
+class CostedShare(NamedTuple):
+    """How many gaps a cost total covers: ``n_gaps`` rows with a positive shortfall, ``n_costed`` of
+    them with a cost (``cost_total`` not NaN), ``share`` = n_costed / n_gaps (NaN without gaps)."""
+
+    n_gaps: int
+    n_costed: int
+    share: float
+
+
+def costed_share(costs: pd.DataFrame) -> CostedShare:
+    """The share of the gaps that carry a cost, over the rows of ``costs`` (a
+    :func:`cost_to_close` frame, or any slice of one: a region, a period, an indicator).
+
+    A gap is a row whose ``shortfall`` is positive; it is costed when its ``cost_total`` is not NaN.
+    A frame without a ``shortfall`` column counts every row as a gap. ``share`` is NaN when there
+    is no gap (nothing to cover, not 0% covered).
+
+    >>> frame = pd.DataFrame({"shortfall": [5.0, 2.0, 0.0, 1.0], "cost_total": [10.0, None, None, 0.0]})
+    >>> costed_share(frame)
+    CostedShare(n_gaps=3, n_costed=2, share=0.6666666666666666)
+    """
+    if "cost_total" not in costs.columns:
+        raise missing_columns_error("scoring.what_scores", ["cost_total"])
+    gap = (
+        pd.to_numeric(costs["shortfall"], errors="coerce").gt(0).to_numpy(dtype=bool)
+        if "shortfall" in costs.columns
+        else np.ones(len(costs), dtype=bool)
+    )
+    cost = pd.to_numeric(costs["cost_total"], errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
+    n_gaps = int(gap.sum())
+    n_costed = int((gap & ~np.isnan(cost)).sum())
+    return CostedShare(n_gaps, n_costed, n_costed / n_gaps if n_gaps else float("nan"))
+
+
+def costed_share_by(costs: pd.DataFrame, by: pd.Series | str) -> pd.DataFrame:
+    """:func:`costed_share` per group (a column name or a series aligned on ``costs``): a frame
+    indexed by group with ``n_gaps``, ``n_costed`` and ``share``, for tables whose rows are cost
+    subtotals (per place, per aspect). Rows whose group is NA are left out, as in a groupby."""
+    if "cost_total" not in costs.columns:
+        raise missing_columns_error("scoring.what_scores", ["cost_total"])
+    key = costs[by] if isinstance(by, str) else by
+    gap = (
+        pd.to_numeric(costs["shortfall"], errors="coerce").gt(0)
+        if "shortfall" in costs.columns
+        else pd.Series(True, index=costs.index)
+    )
+    costed = gap & pd.to_numeric(costs["cost_total"], errors="coerce").notna()
+    g = pd.DataFrame({"n_gaps": gap.astype("int64"), "n_costed": costed.astype("int64")}).groupby(
+        key.to_numpy(), sort=False
+    )
+    out = g.sum()
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out["share"] = out["n_costed"] / out["n_gaps"].where(out["n_gaps"] > 0)
+    return out.astype({"share": "float64"})
+
+
+def share_text(share: float) -> str:
+    """A share as a whole percentage that never overstates coverage: "6%"; "<1%" for a share above
+    0 that would round to 0; ">99%" for one below 1 that would round to 100; "–" for NaN.
+
+    >>> [share_text(x) for x in (53 / 873, 0.001, 0.999, 1.0, 0.0, float("nan"))]
+    ['6%', '<1%', '>99%', '100%', '0%', '–']
+    """
+    if np.isnan(share):
+        return "–"
+    pct = round(share * 100)
+    if share > 0 and pct == 0:
+        return "<1%"
+    if share < 1 and pct == 100:
+        return ">99%"
+    return f"{pct}%"
+
+
+def _share_args(costs: pd.DataFrame | CostedShare) -> tuple[CostedShare, dict[str, str]]:
+    share = costs if isinstance(costs, CostedShare) else costed_share(costs)
+    return share, {
+        "costed": f"{share.n_costed:,}",
+        "gaps": f"{share.n_gaps:,}",
+        "share": share_text(share.share),
+    }
+
+
+def costed_share_note(costs: pd.DataFrame | CostedShare, lang: str) -> str:
+    """The note printed beside a cost total: "其中已测算成本的差距 53/873（6%）" / "costed gaps: 53
+    of 873 (6%)"; "no gaps to cost" when there is none."""
+    share, args = _share_args(costs)
+    return t("costed_share.note", lang, **args) if share.n_gaps else t("costed_share.no_gaps", lang)
+
+
+def costed_share_value(costs: pd.DataFrame | CostedShare, lang: str) -> str:
+    """The same figure without its words, for a cell labelled "costed gaps": "53/873（6%）" / "53
+    of 873 (6%)"; "–" when there is no gap."""
+    share, args = _share_args(costs)
+    return t("costed_share.value", lang, **args) if share.n_gaps else "–"
+
+
+def costed_share_texts(costs: pd.DataFrame, by: pd.Series, groups: pd.Series, lang: str) -> list[str]:
+    """:func:`costed_share_value` of each group of a table of cost subtotals, in ``groups`` order
+    (``by`` gives each row of ``costs`` its group); "–" for a group with no gap."""
+    share = costed_share_by(costs, by)
+    out = []
+    for g in groups:
+        if pd.isna(g) or g not in share.index:
+            out.append("–")
+            continue
+        r = share.loc[g]
+        one = CostedShare(int(r["n_gaps"]), int(r["n_costed"]), float(r["share"]))
+        out.append(costed_share_value(one, lang))
+    return out

@@ -16,6 +16,7 @@ from assessment.domain.i18n import t
 from assessment.domain.model import LEVEL_RANK
 from assessment.scoring.aggregation import AGGREGATE_STATUSES
 from assessment.scoring.analysis import Assessment
+from assessment.scoring.costing import CostedShare, costed_share, costed_share_note
 from assessment.scoring.rollup import period_population
 from assessment.views import coverage
 from assessment.views.analysis_common import unit_text
@@ -64,6 +65,7 @@ def headline(result: Assessment, period: int) -> Headline:
     below = with_floor["status"] == "below_floor"
     costs = result.costs[result.costs["period"] == period]
     priced = costs["cost_total"].notna()
+    share = costed_share(costs)  # the gaps the total covers, as every cost total counts them
     return Headline(
         regions_expected=int(s["region_code"].nunique()),
         indicators_with_floor=len(with_floor),
@@ -72,9 +74,17 @@ def headline(result: Assessment, period: int) -> Headline:
         cost_total=float(costs.loc[priced, "cost_total"].sum()),
         cost_central=float(costs.loc[priced, "cost_central"].sum()),
         cost_local=float(costs.loc[priced, "cost_local"].sum()),
-        cost_indicators_priced=int(priced.sum()),
-        cost_indicators_unpriced=int((~priced).sum()),
+        cost_indicators_priced=share.n_costed,
+        cost_indicators_unpriced=share.n_gaps - share.n_costed,
     )
+
+
+def cost_note(head: Headline, lang: str) -> str:
+    """The note shown beside the cost figure: "其中已测算成本的差距 53/873（6%）" (issue 19 point 7)."""
+    cover = cost_coverage(head)
+    n_gaps, n_costed = cover["total"], cover["priced"]
+    share = CostedShare(n_gaps, n_costed, n_costed / n_gaps if n_gaps else float("nan"))
+    return costed_share_note(share, lang)
 
 
 def cost_coverage(head: Headline) -> dict[str, int]:

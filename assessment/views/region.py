@@ -21,6 +21,7 @@ from assessment.domain import disclosure
 from assessment.domain.access import UserLike
 from assessment.domain.i18n import t
 from assessment.scoring.analysis import Assessment
+from assessment.scoring.costing import costed_share_note
 from assessment.store.service_peers import PeerStanding
 from assessment.views import coverage
 from assessment.views.analysis_common import unit_text, units_text
@@ -291,6 +292,20 @@ def gaps(result: Assessment, region: str, period: int, lang: str = "zh") -> pd.D
         out[col] = out["indicator_code"].map(cost[col]) if len(cost) else np.nan
     out["beneficiaries_short"] = np.ceil(out["beneficiaries_short"].astype("float64")).astype("Int64")
     return out.sort_values("rel_gap_standard").reset_index(drop=True)
+
+
+def gaps_cost_note(result: Assessment, region: str, period: int, lang: str = "zh") -> str:
+    """The line under the region's table of gaps: the total cost to close them and how many of them
+    that total covers (issue 19 point 7: "costed gaps: 3 of 7 (43%)")."""
+    c = result.costs
+    rows = c[(c["region_code"] == region) & (c["period"] == period)]
+    total = rows["cost_total"].sum(min_count=1)
+    return t(
+        "region.gaps_cost_total",
+        lang,
+        total="–" if pd.isna(total) else f"{float(total):,.0f}",
+        note=costed_share_note(rows, lang),
+    )
 
 
 def quality_flags(result: Assessment, region: str, period: int, lang: str = "zh") -> pd.DataFrame:

@@ -22,11 +22,15 @@ def test_cost_figure_says_how_many_gaps_it_covers_on_its_face(demo_env: str, lan
     at = app_as("demo-province", lang)
     assert not at.exception, [e.value for e in at.exception]
     captions = [shown(c.value) for c in at.caption]
-    pattern = r"覆盖 (\d+)/(\d+) 个缺口" if lang == "zh" else r"Covers (\d+) of (\d+) gaps"
+    pattern = (
+        r"其中已测算成本的差距 (\d+)/(\d+)（(\d+)%）"
+        if lang == "zh"
+        else r"costed gaps: (\d+) of (\d+) \((\d+)%\)"
+    )
     found = [m for c in captions if (m := re.search(pattern, c))]
     assert len(found) == 1, captions
-    priced, total = map(int, found[0].groups())
-    assert 0 < priced < total
+    priced, total, pct = map(int, found[0].groups())
+    assert 0 < priced < total and pct == round(100 * priced / total)
 
 
 def test_heatmap_map_and_league_table_read_as_the_legend_says(demo_env: str) -> None:

@@ -124,7 +124,8 @@ def test_cells_are_typed_as_the_csv_files_write_them(exported: bytes) -> None:
     assert ws[find(ws, "S02.1", "floor_confirmed")].value == "yes"
     assert ws[find(ws, "S01.1", "floor_confirmed")].value == "no"
     assert ws[find(ws, "S03.1", "national_floor")].value is None  # no floor: an empty cell
-    assert ws[find(ws, "S02.1", "unit_cost")].value is None
+    assert ws[find(ws, "S05.1", "unit_cost")].value is None  # no unit cost: an empty cell
+    assert ws[find(ws, "S02.1", "unit_cost")].value == 79  # a number, as the CSV writes it
     assert isinstance(ws[find(ws, "S02.1", "weight")].value, int | float)
     items = load_workbook(io.BytesIO(exported))["items"]
     assert items[find(items, 1, "central_share")].value == 0.5
