@@ -101,7 +101,7 @@ def best_yuan_table(result: Assessment, period: int, lang: str = "zh", top: int 
             "region": [_name(result, c, lang) for c in b["region_code"]],
             "indicator": [f"{c} {names.get(c, '')}".strip() for c in b["indicator_code"]],
             "status": [t(f"status.{s}", lang) for s in b["status"]],
-            "cost_total": [_money(v) for v in b["cost_total"]],
+            "cost_yuan": [DASH if pd.isna(v) else f"{v:,.0f}" for v in b["cost_total"]],  # one gap: yuan
             "gaps_per_10k": [f"{v:.3g}" for v in b["gaps_per_10k"]],
             "beneficiaries_per_10k": [
                 DASH if pd.isna(v) else f"{v:,.1f}" for v in b["beneficiaries_per_10k"]
