@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from assessment.domain.disclosure import note, restricted
+from assessment.domain.timefmt import beijing_column
 from assessment.scoring.analysis import region_label
 from assessment.views import region as view
 from assessment.views.coverage import status_text
@@ -115,7 +116,7 @@ with left:
     st.subheader(tr("region.history_title"))
     history = data.store().submissions(user.username, region_code=region)
     tables.show(
-        history,
+        history.assign(uploaded_at=beijing_column(history["uploaded_at"])),  # stored in UTC
         {
             "period": "col.period",
             "version": "col.version",
