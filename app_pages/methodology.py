@@ -20,6 +20,7 @@ st.markdown(tr("methodology.summary", edition=edition.id, **view.counts(edition)
 st.markdown(tr("methodology.method"))
 st.markdown(tr("methodology.accountability"))
 
+st.markdown(tr("methodology.peer_rules"))
 st.subheader(tr("methodology.indicators_title"))
 tables.show(
     view.indicator_table(edition, L),

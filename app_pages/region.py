@@ -7,7 +7,7 @@ import streamlit as st
 from assessment.domain.disclosure import note, restricted
 from assessment.scoring.analysis import region_label
 from assessment.views import region as view
-from ui import actions, charts, data, tables
+from ui import actions, charts, data, peer_groups, tables
 from ui import data_workflow as wf
 from ui.auth import guard, home_region
 from ui.data_analysis import period_select, url_select
@@ -103,6 +103,8 @@ else:  # an official's rows lead to the action form in one click (ui.actions.reg
     gap_columns |= {"cost_total": "col.cost_total", "cost_central": "col.cost_central"}
     actions.region_gaps(user, gaps, gap_columns | {"cost_local": "col.cost_local"}, region, period)
     st.caption(tr("overview.unconfirmed_note"))
+
+peer_groups.section(user, result, region, period, key="region_peers")  # issue 19: like-for-like peers
 
 left, right = st.columns(2)
 with left:
