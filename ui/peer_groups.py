@@ -43,7 +43,9 @@ def _comparison(
     actor: str, period: int, region: str, kind: str, directions: tuple[tuple[str, str], ...], version: str
 ) -> PeerComparison:
     select = pg.selector(kind, period=period)
-    return data.store().peer_comparison(actor, period, region, kind, select, pg.comparer(dict(directions)))
+    before = [pg.selector(k, period=period) for k in pg.KINDS[: pg.KINDS.index(kind)]]
+    compare = pg.comparer(dict(directions))
+    return data.store().peer_comparison(actor, period, region, kind, select, compare, before)
 
 
 def section(

@@ -18,7 +18,8 @@ peers are and how the values are compared is handed in by the caller
 peer (an evaluator whose jurisdiction covers them, an administrator) gets the peers' names and
 values; anyone else gets aggregates only (n, quartiles, rank, gap to the median), and none for an
 indicator with fewer than 3 reporting peers that are not their own, nor for a group that differs
-from the prefecture or province group by 1 or 2 regions (:func:`assessment.domain.disclosure.showable`).
+from a group shown before it (the nearest neighbours before the administrator's group) by 1 or 2
+regions (:func:`assessment.domain.disclosure.showable`).
 """
 
 from __future__ import annotations
@@ -247,15 +248,22 @@ class StorePeers:
         kind: str,
         select: PeerSelector,
         compare: PeerComparer,
+        shown_before: Sequence[PeerSelector] = (),
     ) -> PeerComparison:
         """The region's values in ``period`` beside those of its peers (``select`` names them,
         ``compare`` makes the per-indicator table), from approved values, disclosed as the module
-        docstring says. The actor must be allowed to view the region (AccessDenied else)."""
+        docstring says. ``shown_before``: the selectors of the groups of this kind of comparison
+        shown to the viewer before this one (a restricted viewer's ranks among two groups that
+        differ by 1 or 2 regions would tell how those regions did). The actor must be allowed to
+        view the region (AccessDenied else)."""
         region = str(region_code)
         with self.read() as conn:
             user, tree = scope.actor_and_tree(conn, actor)
             access.require(user, "view", region, tree)
-            peers = tuple(p for p in select(tree, self._admin_groups(conn), region) if p != region)
+            full = reference.region_tree(conn)  # with the attributes (the access tree has none)
+            groups = self._admin_groups(conn)
+            chosen = select(full, groups, region) if region in full else ()
+            peers = tuple(p for p in chosen if p != region and p in tree)
             codes = sorted({region, *peers})
             values = queries.values(conn, [int(period)], False, codes)
         named = all(access.allowed(user, "view", p, tree) for p in peers)
@@ -266,8 +274,11 @@ class StorePeers:
                 values["region_code"].astype(str).isin(peers), ["region_code", "indicator_code", "value"]
             ]
             return PeerComparison(kind, region, int(period), len(peers), bool(peers), True, peers, table, pv)
-        nested = [set(m) - {region} for _, m in self._standard_groups(tree, region)]
-        shown = disclosure.showable(user, tree, [*nested, set(peers)])[-1]
+        before = [
+            {p for p in other(full, groups, region) if p != region} if region in full else set()
+            for other in shown_before
+        ]
+        shown = bool(peers) and disclosure.showable(user, tree, [*before, set(peers)])[-1]
         others = len(disclosure.others(user, tree, peers))
         if not shown:
             empty = table.iloc[0:0].assign(peers_hidden=pd.Series(dtype=bool))
@@ -282,7 +293,3 @@ class StorePeers:
         present = [c for c in AGGREGATE_COLUMNS if c in table.columns]
         table = disclosure.suppress(table, present, hide, "peers_hidden")
         return PeerComparison(kind, region, int(period), others, True, False, (), table)
-
-    @staticmethod
-    def _standard_groups(tree: RegionTree, region: str) -> list[tuple[str, list[str]]]:
-        return [(g, tree.leaf_codes(code)) for g, code in peer_stats.peer_groups(tree, region)]
