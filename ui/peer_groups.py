@@ -102,13 +102,14 @@ def indicator_section(user: UserLike, result: Assessment, root: str, period: int
     from assessment.scoring.analysis import region_label
     from assessment.views import analysis_common as common
 
+    L = lang()
     choices = common.leaf_codes(result.tree, root)
     if not choices:
         return
     region = st.selectbox(
         tr("peer_groups.region_label"),
         choices,
-        format_func=lambda c: region_label(result.tree, c, lang()),
+        format_func=lambda c: region_label(result.tree, c, L),
         key="indicator_peers_region",
     )
     section(user, result, region, period, key="indicator_peers", indicator=indicator)

@@ -320,9 +320,11 @@ def compare(
     lower = np.array([directions.get(c, "higher") == "lower" for c in codes])
     sign = np.where(lower, -1.0, 1.0)
     out["gap_median"] = (out["value"] - out["median"]) * sign
-    merged = pv.assign(own=pv["indicator_code"].map(own))
-    low = merged["indicator_code"].map(lambda c: directions.get(c, "higher") == "lower").astype(bool)
-    better = np.where(low, merged["value"] < merged["own"], merged["value"] > merged["own"])
+    mine = pv["indicator_code"].map(own).to_numpy(dtype="float64", na_value=np.nan)
+    theirs = pv["value"].to_numpy(dtype="float64", na_value=np.nan)
+    low = np.array([directions.get(c, "higher") == "lower" for c in pv["indicator_code"]], dtype=bool)
+    better = np.where(low, theirs < mine, theirs > mine)
+    merged = pv
     ahead = pd.Series(better, index=merged.index).groupby(merged["indicator_code"]).sum()
     rank = 1 + ahead.reindex(codes).fillna(0).astype("int64")
     out["rank"] = pd.array(np.where(out["value"].notna(), rank.to_numpy(), 0), dtype="Int64")

@@ -289,7 +289,7 @@ class StorePeers:
         counts = table["indicator_code"].map(
             lambda c: len(disclosure.others(user, tree, per_indicator.get(c, set())))
         )
-        hide = (counts < disclosure.MIN_OTHERS).to_numpy()
+        hide = (counts < disclosure.MIN_OTHERS).to_numpy() & disclosure.restricted(user)
         present = [c for c in AGGREGATE_COLUMNS if c in table.columns]
         table = disclosure.suppress(table, present, hide, "peers_hidden")
         return PeerComparison(kind, region, int(period), others, True, False, (), table)

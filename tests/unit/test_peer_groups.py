@@ -204,3 +204,8 @@ def test_selector_kinds() -> None:
     assert pg.selector("nearest", k=2)(DEMO, {}, "990322") == ("990323", "990321")
     with pytest.raises(ValueError):
         pg.selector("cluster")
+
+
+def test_compare_without_peers_keeps_the_region_s_values() -> None:
+    out = pg.compare(_values([("R", "X", 5.0), ("R", "Y", 2.0)]), "R", [], {"Y": "lower"})
+    assert out["n"].tolist() == [0, 0] and out["rank"].tolist() == [1, 1] and out["median"].isna().all()
