@@ -9,7 +9,7 @@ from assessment.scoring.analysis import region_label
 from assessment.views import analysis_common as common
 from assessment.views import indicator as view
 from ui import charts_analysis as charts
-from ui import columns, data
+from ui import columns, data, peer_groups
 from ui.auth import can, guard, home_region
 from ui.data_analysis import (
     EQUITY_COLUMNS,
@@ -137,3 +137,4 @@ carried_forward_caption(equity_rows)
 st.subheader(tr("indicator.table_title"))
 columns.table(ranked, RANKED_COLUMNS, key="indicator_table")
 st.caption(edition_caption(result, L))
+peer_groups.indicator_section(user, result, root, period, code)  # issue 19: like-for-like peers

@@ -24,6 +24,7 @@ st.markdown(tr("methodology.costed_share"))  # issue 19 point 7: what a cost tot
 st.markdown(tr("methodology.accountability"))
 st.markdown(tr("methodology.fiscal_rules"))
 
+st.markdown(tr("methodology.peer_rules"))
 st.subheader(tr("methodology.indicators_title"))
 tables.show(
     view.indicator_table(edition, L),

@@ -9,7 +9,7 @@ from assessment.domain.timefmt import beijing_column
 from assessment.scoring.analysis import region_label
 from assessment.views import region as view
 from assessment.views.coverage import status_text
-from ui import actions, charts, data, fiscal, tables
+from ui import actions, charts, data, fiscal, peer_groups, tables
 from ui import data_workflow as wf
 from ui.auth import guard, home_region
 from ui.data_analysis import period_select, url_select
@@ -110,6 +110,8 @@ else:  # an official's rows lead to the action form in one click (ui.actions.reg
     st.caption(view.gaps_cost_note(result, region, period, L))
     st.caption(tr("overview.unconfirmed_note"))
 fiscal.region_section(result, region, period)  # issue 19: cost against the region's own revenue
+
+peer_groups.section(user, result, region, period, key="region_peers")  # issue 19: like-for-like peers
 
 left, right = st.columns(2)
 with left:

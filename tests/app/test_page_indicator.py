@@ -57,7 +57,7 @@ def test_indicator_view_renders_every_part(demo_env: str, lang: str) -> None:
     _ok(at)
     assert at.title[0].value == ("指标视图：示例省" if lang == "zh" else "Indicator view: Sample Province")
     assert {c.key for c in at.get("plotly_chart")} == set(CHARTS)
-    assert len(at.dataframe) == 2, "equity table and the county table"
+    assert len(at.dataframe) == 5, "equity, county table, and the peers: who, comparison, their values"
     captions = " ".join(shown(c.value) for c in at.caption)
     assert "CN-2021" in captions
     assert "*" in captions, "S01.1's floor is unconfirmed: the footnote is shown"
