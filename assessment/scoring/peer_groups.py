@@ -101,18 +101,23 @@ def candidates(tree: RegionTree, region: str, scope: str = "province") -> list[s
 def attribute_frame(tree: RegionTree, codes: Sequence[str], period: int | None = None) -> pd.DataFrame:
     """The attributes of ``codes`` (index: region_code; columns :data:`ATTRIBUTES`, floats; NaN
     where unknown). The population is that of ``period`` when given (:meth:`RegionTree.population`),
-    else the base figure."""
+    else the base figure. The fiscal capacity per head is, for ``period``, the region's own revenue
+    plus the transfers it received per head (its finances of that year, issue 19 point 7) when both
+    are known, else the region file's ``fiscal_capacity_per_head``."""
     rows = []
     for code in codes:
         r = tree.get(code)
         pop = tree.population(code, int(period))[0] if period is not None else r.population
+        fiscal = r.fiscal_capacity_per_head
+        if period is not None:
+            for year, revenue, transfers in r.finances:
+                if year == int(period) and revenue is not None and transfers is not None:
+                    fiscal = float(revenue) + float(transfers)
         rows.append(
             {
                 "region_code": code,
                 "population": float(pop),
-                "fiscal_capacity_per_head": np.nan
-                if r.fiscal_capacity_per_head is None
-                else float(r.fiscal_capacity_per_head),
+                "fiscal_capacity_per_head": np.nan if fiscal is None else float(fiscal),
                 "urban": float(r.urban),
                 "mountainous": float(r.mountainous),
                 "ethnic_autonomous": float(r.ethnic_autonomous),

@@ -209,3 +209,18 @@ def test_selector_kinds() -> None:
 def test_compare_without_peers_keeps_the_region_s_values() -> None:
     out = pg.compare(_values([("R", "X", 5.0), ("R", "Y", 2.0)]), "R", [], {"Y": "lower"})
     assert out["n"].tolist() == [0, 0] and out["rank"].tolist() == [1, 1] and out["median"].isna().all()
+
+
+def test_fiscal_capacity_of_the_period_comes_from_its_finances() -> None:
+    """With finances of the period (own revenue and transfers per head), the capacity is their sum;
+    without them (another year, or only one of the two), the region file's static figure."""
+    with_finances = Region(
+        "990101", "县1", "C1", "county", "99", 100, fiscal_capacity_per_head=5_000.0,
+        finances=((2023, 1_200.0, 4_300.0), (2024, 1_300.0, None)),
+    )  # fmt: skip
+    tree = _tree(with_finances, _county(2, 100, 9_000.0))
+    fiscal = "fiscal_capacity_per_head"
+    assert pg.attribute_frame(tree, ["990101"], period=2023).loc["990101", fiscal] == 5_500.0
+    assert pg.attribute_frame(tree, ["990101"], period=2024).loc["990101", fiscal] == 5_000.0
+    assert pg.attribute_frame(tree, ["990101"], period=2022).loc["990101", fiscal] == 5_000.0
+    assert pg.attribute_frame(tree, ["990101"]).loc["990101", fiscal] == 5_000.0
