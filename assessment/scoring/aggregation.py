@@ -32,6 +32,8 @@ From the indicator scores of :func:`assessment.scoring.indicators.score_indicato
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
 import numpy as np
 import pandas as pd
 
@@ -206,13 +208,31 @@ def _ranks(
     """
     m = np.full((n_rows, n_cols), np.nan)
     m[row, col] = score
-    rank_level, quintile, dense = _row_ranks(m)
-    rank_parent = _parent_ranks(dense, parent_of_col, np.isnan(m))
+    rank_level = np.empty_like(m)
+    quintile = np.empty_like(m)
+    rank_parent = np.empty_like(m)
+
+    def block(lo: int, hi: int) -> None:
+        rl, q, dense, order = _row_ranks(m[lo:hi])
+        rank_level[lo:hi], quintile[lo:hi] = rl, q
+        rank_parent[lo:hi] = _parent_ranks(dense, order, parent_of_col, np.isnan(m[lo:hi]))
+
+    # rows are independent and numpy's sorts release the GIL: two halves on two threads
+    if n_rows * n_cols >= _PARALLEL_CELLS and n_rows > 1:
+        half = n_rows // 2
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            list(pool.map(lambda bounds: block(*bounds), [(0, half), (half, n_rows)]))
+    else:
+        block(0, n_rows)
     return rank_level[row, col], quintile[row, col], rank_parent[row, col]
 
 
-def _row_ranks(m: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Per row: descending rank (ties share the best), quintile, and dense rank (0 = best)."""
+_PARALLEL_CELLS = 200_000  # below this the thread start-up costs more than it saves
+
+
+def _row_ranks(m: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Per row: descending rank (ties share the best), quintile, dense rank (0 = best), and the
+    column order by descending score (NaN last)."""
     n_cols = m.shape[1]
     order = np.argsort(-m, axis=1)  # NaN last
     sv = np.take_along_axis(m, order, axis=1)
@@ -234,25 +254,32 @@ def _row_ranks(m: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     np.put_along_axis(rank_level, order, np.where(valid, run_start + 1.0, np.nan), axis=1)
     np.put_along_axis(quintile, order, np.where(valid, quint, np.nan), axis=1)
     np.put_along_axis(dense, order, np.cumsum(new_run, axis=1) - 1, axis=1)
-    return rank_level, quintile, dense
+    return rank_level, quintile, dense, order
 
 
-def _parent_ranks(dense: np.ndarray, parent_of_col: np.ndarray, missing: np.ndarray) -> np.ndarray:
-    """Per row, the rank among the columns with the same parent: sort by (parent, dense rank)."""
+def _parent_ranks(
+    dense: np.ndarray, order: np.ndarray, parent_of_col: np.ndarray, missing: np.ndarray
+) -> np.ndarray:
+    """Per row, the rank among the columns with the same parent: the columns already in score
+    order (``order``), stably sorted by parent (a radix sort of small integers: linear), give every
+    parent's columns best first; ties (same dense rank) share the best rank."""
     n_cols = dense.shape[1]
-    key = (parent_of_col.astype(np.int64) + 1)[None, :] * (n_cols + 1) + dense
-    order = np.argsort(key, axis=1)
-    sk = np.take_along_axis(key, order, axis=1)
-    sp = sk // (n_cols + 1)
-    j = np.broadcast_to(np.arange(n_cols), sk.shape)
-    new_group = np.ones(sk.shape, dtype=bool)
+    parent = parent_of_col.astype(np.int64) + 1
+    small = parent.max(initial=0) < 2**15
+    p_sorted = parent[order].astype(np.int16 if small else np.int64)
+    by_parent = np.argsort(p_sorted, axis=1, kind="stable")
+    cols = np.take_along_axis(order, by_parent, axis=1)
+    sp = np.take_along_axis(p_sorted, by_parent, axis=1)
+    sd = np.take_along_axis(dense, cols, axis=1)
+    j = np.broadcast_to(np.arange(n_cols), sp.shape)
+    new_group = np.ones(sp.shape, dtype=bool)
     new_group[:, 1:] = sp[:, 1:] != sp[:, :-1]
     new_run = new_group.copy()
-    new_run[:, 1:] |= sk[:, 1:] != sk[:, :-1]
+    new_run[:, 1:] |= sd[:, 1:] != sd[:, :-1]
     group_start = np.maximum.accumulate(np.where(new_group, j, 0), axis=1)
     run_start = np.maximum.accumulate(np.where(new_run, j, 0), axis=1)
     rank = np.empty(dense.shape)
-    np.put_along_axis(rank, order, (run_start - group_start + 1).astype("float64"), axis=1)
+    np.put_along_axis(rank, cols, (run_start - group_start + 1).astype("float64"), axis=1)
     return np.where(missing, np.nan, rank)
 
 

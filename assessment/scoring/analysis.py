@@ -234,13 +234,52 @@ def assess(
         root,
         tuple(periods),
         basis,
-        all_scores,
-        aggregates,
-        trend_table,
-        costs,
+        compact(all_scores),
+        compact(aggregates),
+        compact(trend_table),
+        compact(costs),
         editions=tuple((p, ed) for ed, ps in groups for p in ps),
         what_if=what_if.label if what_if is not None else None,
     )
+
+
+_INT_TYPES = (np.int8, np.int16, np.int32, np.int64)
+
+
+def compact(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with the same values in smaller dtypes (issue 20 point 1: one national assessment is
+    shared by every session of a process, so its size is the server's memory): integer columns
+    (periods, counts, ranks, quintiles, years; nullable or not) in the smallest of int16, int32 or
+    int64 that holds their range (int8 only for columns whose values lie within ±63, e.g. quintiles,
+    so that adding two of them cannot overflow), and text columns
+    (strings or objects holding only strings) as categoricals. Floats, booleans and categoricals are
+    kept as they are. Returns a new frame; the input is not modified."""
+    out = {}
+    changed = False
+    for name in frame.columns:
+        col = frame[name]
+        dtype = col.dtype
+        new = col
+        if pd.api.types.is_integer_dtype(dtype) and not isinstance(dtype, pd.CategoricalDtype):
+            nullable = isinstance(dtype, pd.api.extensions.ExtensionDtype)
+            valid = col.dropna() if nullable else col
+            lo = int(valid.min()) if len(valid) else 0
+            hi = int(valid.max()) if len(valid) else 0
+            floor = 0 if lo > -64 and hi < 64 else 1  # int8 only for small codes
+            for kind in _INT_TYPES[floor:]:
+                info = np.iinfo(kind)
+                if info.min <= lo and hi <= info.max:
+                    break
+            target = pd.api.types.pandas_dtype(kind.__name__.capitalize() if nullable else kind)
+            if target != dtype:
+                new = col.astype(target)
+        elif not isinstance(dtype, pd.CategoricalDtype) and pd.api.types.is_string_dtype(col):
+            new = col.astype("category")  # a string column, or objects that are all strings
+        changed |= new is not col
+        out[name] = new
+    if not changed:
+        return frame
+    return pd.DataFrame(out, index=frame.index, copy=False)
 
 
 def _labelled(frame: pd.DataFrame, labels: dict[int, str]) -> pd.DataFrame:

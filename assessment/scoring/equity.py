@@ -41,7 +41,7 @@ from assessment.domain.model import Edition, RegionTree
 from assessment.scoring.aggregation import aggregate
 from assessment.scoring.inputs import missing_columns_error
 from assessment.scoring.rollup import ancestry, parent_codes, period_population, scope_regions
-from assessment.scoring.stats import FEWER_THAN_2, INEQUALITY_COLUMNS, inequality
+from assessment.scoring.stats import FEWER_THAN_2, INEQUALITY_COLUMNS, _dense_ids, inequality
 
 __all__ = ["EQUITY_COLUMNS", "SIGMA_COLUMNS", "equity", "sigma_convergence"]
 
@@ -94,25 +94,44 @@ def _per_region(codes: pd.Series, group: dict[str, str]) -> np.ndarray:
 
 def _balanced(frame: pd.DataFrame, measure: str) -> pd.DataFrame:
     """Per period and code: the balanced panel's size, the regions dropped from it, and its CV and
-    SD of logs (``frame`` as prepared in :func:`equity`: one row per region, period and code)."""
+    SD of logs (``frame`` as prepared in :func:`equity`: one row per region, period and code).
+
+    Counted with integer ids and bincounts (linear in the rows) rather than groupby/nunique and a
+    merge: ``n_balanced``/``n_dropped`` are whole numbers, the CV and SD of logs come from
+    :func:`~assessment.scoring.stats.inequality` over the same panel rows as before."""
     rep = frame.loc[frame[measure].notna().to_numpy() & (frame["population"] > 0).to_numpy()]
     keys = ["period", "code"]
-    n_periods = rep.groupby("code", observed=True)["period"].nunique()
-    per_region = rep.groupby(["code", "region_code"], observed=True)["period"].nunique()
-    want = n_periods.reindex(per_region.index.get_level_values("code")).to_numpy()
-    full = per_region.loc[per_region.to_numpy() == want].reset_index()[["code", "region_code"]]
-    n_bal = full.groupby("code", observed=True).size().rename("n_balanced")
-    n_all = per_region.groupby(level="code", observed=True).size()
-    dropped = (n_all - n_bal.reindex(n_all.index).fillna(0)).rename("n_dropped")
-    panel = rep.merge(full, on=["code", "region_code"], how="inner")
-    stats = inequality(panel, keys, value=measure, weight="population", subgroup=None)
+    code_id, code_u = pd.factorize(rep["code"])
+    reg_id, reg_u = pd.factorize(rep["region_code"])
+    per_id, per_u = pd.factorize(rep["period"])
+    n_code, n_reg, n_per = len(code_u), len(reg_u), len(per_u)
+    pair = code_id.astype(np.int64) * max(n_reg, 1) + reg_id
+    # distinct (code, region, period) and (code, period): a region counted once per period
+    trip_id, n_trip = _dense_ids(pair * max(n_per, 1) + per_id, n_code * max(n_reg, 1) * max(n_per, 1))
+    first = np.zeros(n_trip, dtype=np.int64)
+    first[trip_id[::-1]] = np.arange(len(trip_id))[::-1]
+    periods_of_pair = np.bincount(pair[first], minlength=n_code * n_reg)
+    cp_id, n_cp = _dense_ids(code_id.astype(np.int64) * max(n_per, 1) + per_id, n_code * max(n_per, 1))
+    cp_first = np.zeros(n_cp, dtype=np.int64)
+    cp_first[cp_id[::-1]] = np.arange(len(cp_id))[::-1]
+    periods_of_code = np.bincount(code_id[cp_first], minlength=n_code)
+    pairs = periods_of_pair.reshape(n_code, n_reg) if n_code * n_reg else np.zeros((n_code, 0), int)
+    reporting = pairs > 0
+    full = reporting & (pairs == periods_of_code[:, None])
+    n_bal = full.sum(axis=1)
+    n_dropped = reporting.sum(axis=1) - n_bal
+    in_panel = full.reshape(-1)[pair] if len(pair) else np.zeros(0, dtype=bool)
+    stats = inequality(rep.loc[in_panel], keys, value=measure, weight="population", subgroup=None)
     stats = stats.loc[:, [*keys, "cv", "sd_log"]].rename(
         columns={"cv": "cv_balanced", "sd_log": "sd_log_balanced"}
     )
-    periods = rep.loc[:, keys].drop_duplicates()
-    out = periods.merge(n_bal.reset_index(), on="code", how="left")
-    out = out.merge(dropped.reset_index(), on="code", how="left").merge(stats, on=keys, how="left")
-    return out
+    at = cp_first
+    out = rep.iloc[at].loc[:, keys].reset_index(drop=True)
+    code_of = code_id[at]
+    # a code whose panel is empty has no n_balanced (NaN, as the merge with the groupby gave)
+    out["n_balanced"] = np.where(n_bal[code_of] > 0, n_bal[code_of], np.nan)
+    out["n_dropped"] = n_dropped[code_of].astype("float64")
+    return out.merge(stats, on=keys, how="left")
 
 
 def equity(

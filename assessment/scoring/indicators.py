@@ -52,7 +52,7 @@ Categorical columns (region_code, indicator_code, status, evidence, edition) kee
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -138,10 +138,25 @@ def local_standard_grid(
     cols = ["region_code", "indicator_code", "period", "local_standard", "set_by_code"]
     periods = sorted({int(p) for p in periods})
     ancestors = self_and_ancestors(tree) if local_standards else None  # once for every period
-    frames = [
-        binding_standards(local_standards, tree, _edition_of(edition, p), p, ancestors=ancestors)
-        for p in periods
-    ]
+    # periods with the same edition and the same standards in force bind the same way: compute
+    # once per distinct (edition, standards in force) and relabel the period (not per period over
+    # every region: the standards change in a few years only)
+    done: dict[tuple[str, tuple[int, ...]], tuple[Edition, pd.DataFrame]] = {}
+    frames = []
+    for p in periods:
+        ed = _edition_of(edition, p)
+        in_force = tuple(
+            k
+            for k, s in enumerate(local_standards)
+            if s.effective_from <= p and (s.effective_to is None or s.effective_to >= p)
+        )
+        key = (ed.label, in_force)
+        if key in done and (done[key][0] is ed or done[key][0] == ed):
+            same = done[key][1]
+            frames.append(same.assign(period=np.full(len(same), p, dtype="int64")))
+        else:
+            done[key] = (ed, binding_standards(local_standards, tree, ed, p, ancestors=ancestors))
+            frames.append(done[key][1])
     frames = [f for f in frames if len(f)]
     if not frames:
         return pd.DataFrame(
@@ -414,10 +429,14 @@ def score_indicators(
         score = np.where(has_x, score, np.nan)
 
     # intervals: a rate's by ``interval``, a per-capita count's by PHE's Poisson method
-    low, high = proportion_interval(
-        np.where(is_rate, num, np.nan), np.where(is_rate, den, np.nan), confidence, interval
+    # computed on the rows that can have one (rates: 81 of 115 indicators; per-capita counts: few)
+    # and scattered back: the same figures, NaN elsewhere as before
+    low, high = _on_rows(
+        is_rate, lambda k: proportion_interval(num[k], den[k], confidence, interval), n_rows, 2
     )
-    c_low, c_high, exact = poisson_interval(np.where(counted, num, np.nan), confidence)
+    c_low, c_high, exact = _on_rows(
+        counted, lambda k: poisson_interval(num[k], confidence), n_rows, 3, bool_last=True
+    )
     with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
         per_event = multiplier / safe_den
         ci_low = np.where(counted, c_low * per_event, 100.0 * low)
@@ -471,6 +490,27 @@ def score_indicators(
         copy=False,  # fresh arrays: skip consolidating them into one block (0.5 s at national scale)
     )
     return out
+
+
+def _on_rows(
+    mask: np.ndarray,
+    fn: Callable[[np.ndarray], tuple[np.ndarray, ...]],
+    n_rows: int,
+    n_out: int,
+    *,
+    bool_last: bool = False,
+) -> tuple[np.ndarray, ...]:
+    """``fn`` evaluated on the rows where ``mask`` is set (``fn`` gets their positions), its outputs
+    scattered into full-length arrays: NaN elsewhere (False for a last boolean output)."""
+    at = np.flatnonzero(mask)
+    parts = fn(at)
+    out: list[np.ndarray] = []
+    for k in range(n_out):
+        boolean = bool_last and k == n_out - 1
+        full = np.zeros(n_rows, dtype=bool) if boolean else np.full(n_rows, np.nan)
+        full[at] = parts[k]
+        out.append(full)
+    return tuple(out)
 
 
 def _cases_short(

@@ -562,7 +562,7 @@ def inequality(
         sub = np.zeros(len(df), dtype=np.int64)
     # sort once by (group, value, weight): sums become independent of the input row order (rows that
     # tie on all three add identical terms to every sum, whatever their order)
-    order = np.lexsort((w, y, gid))
+    order = _group_value_order(gid, y, w, n_groups)
     gid, y, w, sub = gid[order], y[order], w[order], sub[order]
 
     def gsum(a: np.ndarray) -> np.ndarray:
@@ -637,6 +637,23 @@ def inequality(
     reason = pd.Series(pd.NA, index=out.index, dtype="string")
     out["undefined_reason"] = reason.mask(n < MIN_REGIONS, FEWER_THAN_2)
     return out
+
+
+def _group_value_order(gid: np.ndarray, y: np.ndarray, w: np.ndarray, n_groups: int) -> np.ndarray:
+    """The order of ``np.lexsort((w, y, gid))`` (by group, then value, then weight), found without a
+    three-key stable sort of every row (2-3 s on 1.6 million rows): one stable radix sort of the
+    small group ids, then a two-key sort inside each group (a few thousand rows each), so the cost
+    grows as n log(group size) rather than n log n. Rows that tie on all three keys keep their
+    input order, exactly as lexsort does. Many tiny groups: lexsort (the loop would dominate)."""
+    if y.size < 2 or n_groups < 2 or n_groups > y.size // 64 or n_groups >= 2**15:
+        return np.lexsort((w, y, gid))
+    order = np.argsort(gid.astype(np.int16), kind="stable")  # radix sort: linear
+    bounds = np.searchsorted(gid[order], np.arange(n_groups + 1))
+    ys, ws = y[order], w[order]
+    for a, b in zip(bounds[:-1].tolist(), bounds[1:].tolist(), strict=True):
+        if b - a > 1:
+            order[a:b] = order[a:b][np.lexsort((ws[a:b], ys[a:b]))]
+    return order
 
 
 def _group_ids(keys: pd.DataFrame) -> tuple[np.ndarray, pd.DataFrame]:

@@ -1,0 +1,243 @@
+"""Issue 20 point 3: the faster engine gives exactly the previous implementation's outputs.
+
+The previous code of each part that was rewritten is kept below as the reference (lexsort of every
+row in ``inequality``, groupby/nunique/merge in ``equity._balanced``, one argsort of an int64 key
+per row for the ranks among siblings, the object-array lookup of ``period_population``, one
+``binding_standards`` per period, intervals over every row). The whole pipeline (score, aggregate,
+equity by indicator and by aspect) runs once with the reference parts patched in and once as it
+is; every table must be equal cell for cell (``check_exact``), on the demo province and on random
+national-like trees with ties, missing values and yearly populations.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from assessment.catalogue import load_edition
+from assessment.catalogue.local_standards import binding_standards, self_and_ancestors
+from assessment.domain.model import Region, RegionTree
+from assessment.scoring import aggregation, equity, indicators, rollup, stats
+from assessment.scoring.aggregation import aggregate
+from assessment.scoring.equity import equity as equity_table
+from assessment.scoring.indicators import score_indicators
+from assessment.scoring.stats import inequality
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _national() -> object:
+    spec = importlib.util.spec_from_file_location("bench_national", ROOT / "bench" / "national.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules.setdefault("bench_national", module)
+    spec.loader.exec_module(module)
+    return module
+
+
+# --- the previous implementation of the rewritten parts (reference) ---------------------------
+
+
+def ref_group_value_order(gid: np.ndarray, y: np.ndarray, w: np.ndarray, n_groups: int) -> np.ndarray:
+    return np.lexsort((w, y, gid))
+
+
+def ref_balanced(frame: pd.DataFrame, measure: str) -> pd.DataFrame:
+    rep = frame.loc[frame[measure].notna().to_numpy() & (frame["population"] > 0).to_numpy()]
+    keys = ["period", "code"]
+    n_periods = rep.groupby("code", observed=True)["period"].nunique()
+    per_region = rep.groupby(["code", "region_code"], observed=True)["period"].nunique()
+    want = n_periods.reindex(per_region.index.get_level_values("code")).to_numpy()
+    full = per_region.loc[per_region.to_numpy() == want].reset_index()[["code", "region_code"]]
+    n_bal = full.groupby("code", observed=True).size().rename("n_balanced")
+    n_all = per_region.groupby(level="code", observed=True).size()
+    dropped = (n_all - n_bal.reindex(n_all.index).fillna(0)).rename("n_dropped")
+    panel = rep.merge(full, on=["code", "region_code"], how="inner")
+    st = inequality(panel, keys, value=measure, weight="population", subgroup=None)
+    st = st.loc[:, [*keys, "cv", "sd_log"]].rename(columns={"cv": "cv_balanced", "sd_log": "sd_log_balanced"})
+    periods = rep.loc[:, keys].drop_duplicates()
+    out = periods.merge(n_bal.reset_index(), on="code", how="left")
+    return out.merge(dropped.reset_index(), on="code", how="left").merge(st, on=keys, how="left")
+
+
+def ref_ranks(
+    row: np.ndarray, col: np.ndarray, score: np.ndarray, n_rows: int, n_cols: int, parent_of_col: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    m = np.full((n_rows, n_cols), np.nan)
+    m[row, col] = score
+    order = np.argsort(-m, axis=1)
+    sv = np.take_along_axis(m, order, axis=1)
+    valid = ~np.isnan(sv)
+    j = np.broadcast_to(np.arange(n_cols), sv.shape)
+    new_run = np.ones_like(valid)
+    new_run[:, 1:] = sv[:, 1:] != sv[:, :-1]
+    run_start = np.maximum.accumulate(np.where(new_run, j, 0), axis=1)
+    last = np.ones_like(valid)
+    last[:, :-1] = new_run[:, 1:]
+    run_end = np.minimum.accumulate(np.where(last, j, n_cols)[:, ::-1], axis=1)[:, ::-1]
+    n_valid = valid.sum(axis=1, keepdims=True).astype("float64")
+    with np.errstate(invalid="ignore", divide="ignore"):
+        avg_asc = n_valid - (run_start + run_end) / 2.0
+        quint = np.clip(np.floor(5.0 * (avg_asc - 0.5) / n_valid) + 1.0, 1.0, 5.0)
+    rank_level = np.empty_like(m)
+    quintile = np.empty_like(m)
+    dense = np.empty(m.shape, dtype=np.int64)
+    np.put_along_axis(rank_level, order, np.where(valid, run_start + 1.0, np.nan), axis=1)
+    np.put_along_axis(quintile, order, np.where(valid, quint, np.nan), axis=1)
+    np.put_along_axis(dense, order, np.cumsum(new_run, axis=1) - 1, axis=1)
+    key = (parent_of_col.astype(np.int64) + 1)[None, :] * (n_cols + 1) + dense
+    order = np.argsort(key, axis=1)
+    sk = np.take_along_axis(key, order, axis=1)
+    sp = sk // (n_cols + 1)
+    new_group = np.ones(sk.shape, dtype=bool)
+    new_group[:, 1:] = sp[:, 1:] != sp[:, :-1]
+    new_run = new_group.copy()
+    new_run[:, 1:] |= sk[:, 1:] != sk[:, :-1]
+    group_start = np.maximum.accumulate(np.where(new_group, j, 0), axis=1)
+    run_start = np.maximum.accumulate(np.where(new_run, j, 0), axis=1)
+    rank = np.empty(dense.shape)
+    np.put_along_axis(rank, order, (run_start - group_start + 1).astype("float64"), axis=1)
+    rank_parent = np.where(np.isnan(m), np.nan, rank)
+    return rank_level[row, col], quintile[row, col], rank_parent[row, col]
+
+
+def ref_period_population(
+    tree: RegionTree, codes: pd.Series | np.ndarray, periods: pd.Series | np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    code_arr = np.asarray(codes, dtype=object)
+    if not tree.has_yearly_populations:
+        base = rollup.population(tree)
+        rid, uniq = pd.factorize(code_arr)
+        lookup = np.array([base.get(str(c), np.nan) for c in uniq] + [np.nan], dtype="float64")
+        return lookup[np.where(rid >= 0, rid, len(uniq))], np.zeros(len(code_arr), dtype=bool)
+    period_arr = np.asarray(periods, dtype="int64")
+    frame = tree.population_frame(np.unique(period_arr).tolist())
+    index = pd.MultiIndex.from_arrays([frame["region_code"].astype(object), frame["period"]])
+    at = index.get_indexer(pd.MultiIndex.from_arrays([code_arr, period_arr]))
+    found = at >= 0
+    pop = np.where(found, frame["population"].to_numpy(dtype="float64")[at], np.nan)
+    carried = found & frame["population_carried_forward"].to_numpy(dtype=bool)[at]
+    return pop, carried
+
+
+def ref_local_standard_grid(local_standards, tree, edition, periods) -> pd.DataFrame:  # type: ignore[no-untyped-def]
+    cols = ["region_code", "indicator_code", "period", "local_standard", "set_by_code"]
+    periods = sorted({int(p) for p in periods})
+    ancestors = self_and_ancestors(tree) if local_standards else None
+    frames = [
+        binding_standards(local_standards, tree, indicators._edition_of(edition, p), p, ancestors=ancestors)
+        for p in periods
+    ]
+    frames = [f for f in frames if len(f)]
+    if not frames:
+        return pd.DataFrame(
+            {c: pd.Series(dtype="float64" if c == "local_standard" else "object") for c in cols}
+        )
+    return pd.concat(frames, ignore_index=True).loc[:, cols]
+
+
+def ref_on_rows(
+    mask: np.ndarray,
+    fn: Callable[[np.ndarray], tuple[np.ndarray, ...]],
+    n_rows: int,
+    n_out: int,
+    *,
+    bool_last: bool = False,
+) -> tuple[np.ndarray, ...]:
+    """Every row evaluated (as before), the rows outside ``mask`` blanked afterwards."""
+    parts = fn(np.arange(n_rows))
+    out = []
+    for k in range(n_out):
+        boolean = bool_last and k == n_out - 1
+        out.append(np.where(mask, parts[k], False if boolean else np.nan))
+    return tuple(out)
+
+
+def _reference(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(stats, "_group_value_order", ref_group_value_order)
+    monkeypatch.setattr(equity, "_balanced", ref_balanced)
+    monkeypatch.setattr(aggregation, "_ranks", ref_ranks)
+    monkeypatch.setattr(equity, "period_population", ref_period_population)
+    monkeypatch.setattr(indicators, "local_standard_grid", ref_local_standard_grid)
+    monkeypatch.setattr(indicators, "_on_rows", ref_on_rows)
+
+
+def _pipeline(values, edition, tree, stds) -> list[pd.DataFrame]:  # type: ignore[no-untyped-def]
+    s = score_indicators(values, edition, tree, stds)
+    a = aggregate(s, edition, tree)
+    return [
+        s,
+        a,
+        equity_table(s, tree, edition, by="indicator"),
+        equity_table(s, tree, edition, by="aspect", aggregates=a),
+        equity_table(s, tree, edition, by="indicator", group_level="province", weighted=False),
+    ]
+
+
+def _random_case(seed: int) -> tuple:
+    nat = _national()
+    edition = load_edition()
+    rng = np.random.default_rng(seed)
+    counties = int(rng.integers(60, 400))
+    tree = nat.national_tree(seed=seed, provinces=4, prefectures=12, counties=counties)
+    values = nat.national_values(edition, tree, seed=seed)
+    # ties: coarse values and equal populations; some rows missing entirely
+    values["value"] = values["value"].round(0)
+    values = values.sample(frac=0.9, random_state=seed).reset_index(drop=True)
+    regions = []
+    for r in tree:
+        pop = 100_000 if (r.level == "county" and rng.random() < 0.3) else r.population
+        years = ((2021, float(pop) * 1.1),) if (r.level == "county" and rng.random() < 0.5) else ()
+        regions.append(Region(r.code, r.name_zh, r.name_en, r.level, r.parent_code, pop, populations=years))
+    tree = RegionTree(tuple(regions))
+    return values, edition, tree, nat.national_local_standards(edition, tree, seed=seed)
+
+
+def _demo_case() -> tuple:
+    from assessment.demo import demo_local_standards, demo_tree, synthetic_values
+
+    edition = load_edition()
+    tree = demo_tree()
+    return synthetic_values(edition, tree), edition, tree, demo_local_standards(edition)
+
+
+@pytest.mark.parametrize("case", ["demo", 1, 2, 3])
+def test_engine_equals_previous_implementation(case: object, monkeypatch: pytest.MonkeyPatch) -> None:
+    values, edition, tree, stds = _demo_case() if case == "demo" else _random_case(int(case))  # type: ignore[arg-type]
+    new = _pipeline(values, edition, tree, stds)
+    with monkeypatch.context() as m:
+        _reference(m)
+        old = _pipeline(values, edition, tree, stds)
+    for name, a, b in zip(
+        ("scores", "aggregates", "equity", "equity_aspect", "equity_grouped"), new, old, strict=True
+    ):
+        assert len(a) > 0, name
+        pd.testing.assert_frame_equal(a, b, check_exact=True, obj=name)
+
+
+@pytest.mark.parametrize(
+    ("gid", "y", "w"),
+    [
+        ([0, 0, 1, 1], [2.0, 1.0, 1.0, 1.0], [1.0, 1.0, 2.0, 1.0]),  # the small case: sort inside groups
+        ([1, 0, 1, 0, 1, 0], [1.0, 1.0, 1.0, 1.0, 1.0, 1.0], [3.0, 3.0, 3.0, 3.0, 3.0, 3.0]),  # all tie
+    ],
+)
+def test_group_value_order_is_lexsort(gid: list[int], y: list[float], w: list[float]) -> None:
+    g, yy, ww = np.array(gid), np.array(y), np.array(w)
+    assert stats._group_value_order(g, yy, ww, 2).tolist() == np.lexsort((ww, yy, g)).tolist()
+
+
+def test_group_value_order_large_random_equals_lexsort() -> None:
+    rng = np.random.default_rng(7)
+    n = 20_000
+    g = rng.integers(0, 50, n)
+    y = rng.integers(0, 30, n).astype("float64")
+    w = rng.integers(1, 4, n).astype("float64")
+    got = stats._group_value_order(g, y, w, 50)
+    assert got.tolist() == np.lexsort((w, y, g)).tolist()  # identical, ties keep the input order
