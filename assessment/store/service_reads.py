@@ -34,6 +34,9 @@ from assessment.store.schema import local_standards, regions, submissions
 from assessment.store.users import User
 from assessment.store.workflow import Submission
 
+# Audit events that change no data a page shows: authentication and downloads (``Store.data_version``).
+NOT_DATA_EVENTS = ("sign_in", "sign_in_failed", "sign_out", "session_expired", "export")
+
 
 class StoreReads:
     """Read methods of the store (mixed into :class:`~assessment.store.service.Store`)."""
@@ -96,12 +99,20 @@ class StoreReads:
         return self.setting("demo") == "1"
 
     def data_version(self) -> int:
-        """A number that grows with every write (the newest audit event id): caches key on it, so
-        an upload or a review shows on every page at once."""
+        """A number that grows with every write of data (the newest audit event id that is not a
+        sign-in, sign-out or download): caches key on it, so an upload or a review shows on every
+        page at once, in every server process, while users signing in leave every cached assessment
+        in place (each sign-in used to throw away every replica's national assessment). Read from the
+        newest id backwards, so a run of sign-ins costs a short index scan, not a table scan."""
+        log = audit.audit_log
         with self.read() as conn:
-            return int(
-                conn.execute(sa.select(sa.func.coalesce(sa.func.max(audit.audit_log.c.id), 0))).scalar_one()
-            )
+            newest = conn.execute(
+                sa.select(log.c.id)
+                .where(log.c.action.not_in(NOT_DATA_EVENTS))
+                .order_by(log.c.id.desc())
+                .limit(1)
+            ).scalar_one_or_none()
+            return int(newest or 0)
 
     def is_empty(self) -> bool:
         """True when there are no regions, local standards or submissions yet (users do not count)."""
