@@ -31,7 +31,7 @@ import pytest
 import sqlalchemy as sa
 
 from assessment.domain.reporting_status import count_label
-from deploy.cluster import REPLICA_HEADER, ROUTE_COOKIE, Cluster, cluster, haproxy_available
+from deploy.cluster import HAPROXY, REPLICA_HEADER, ROUTE_COOKIE, Cluster, cluster, haproxy_available
 from tests.e2e.conftest import ARGS, CHROMIUM, SHOTS, demo_sign_in, go_to, wait_idle
 from tests.fixtures import PG_URL
 
@@ -74,8 +74,11 @@ def pg_database() -> Iterator[str]:
 
 
 @pytest.fixture(scope="module")
-def two_replicas(pg_database: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
+def two_replicas(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Cluster]:
     _need("no haproxy", None if haproxy_available() else "install Debian's haproxy (apt-get install haproxy)")
+    pg_database = request.getfixturevalue("pg_database")  # after the check: no seeding for a skip
     with cluster(pg_database, tmp_path_factory.mktemp("replicas"), replicas=2) as c:
         yield c
 
@@ -115,7 +118,7 @@ def test_the_proxy_config_is_valid_and_routes_by_its_sticky_cookie(two_replicas:
     import urllib.request
 
     check = subprocess.run(
-        ["haproxy", "-c", "-f", str(ROOT / "deploy" / "haproxy.cfg")], capture_output=True, text=True
+        [HAPROXY, "-c", "-f", str(ROOT / "deploy" / "haproxy.cfg")], capture_output=True, text=True
     )
     assert check.returncode == 0, check.stdout + check.stderr
     for name in ("app1", "app2", "app1"):
