@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-fast lint typecheck bench demo clean
+.PHONY: run test test-fast lint typecheck bench loadtest demo clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -39,6 +39,11 @@ typecheck: $(STAMP)
 ## bench: speed figures (medians), printed, not asserted
 bench: $(STAMP)
 	for f in bench/bench_*.py; do echo "== $$f"; $(BIN)/python $$f || exit 1; done
+
+## loadtest: 10, 30, 60 simulated users through HAProxy to two replicas on PostgreSQL (bench/loadtest.py;
+## loopback only, bounded by LOADTEST_BUDGET seconds, default 900; LOADTEST_DATA=demo for the small demo)
+loadtest: $(STAMP)
+	$(BIN)/python bench/loadtest.py
 
 demo: $(STAMP)
 	$(BIN)/python -m assessment demo
