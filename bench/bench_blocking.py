@@ -17,6 +17,10 @@ first with nothing else running (``idle``), then while a background thread loops
 work: ``report`` (``build_report`` of the national evaluation workbook), ``import`` (a batch file of
 one period for every county, ``Store.import_upload``), ``rebuild`` (``snapshots.rebuild(force=True)``).
 Prints medians and maxima per probe and scenario and the load average; asserts nothing.
+
+First (``--first-viewer``, on by default) what the first viewer after an upgrade waits for:
+``Store.values`` of the whole store with the snapshot table emptied (the viewer rebuilds them) and
+after ``snapshots.rebuild`` (the command's work: the viewer finds them ready), medians of 3 runs.
 """
 
 from __future__ import annotations
@@ -47,6 +51,7 @@ def main() -> None:
     parser.add_argument("--db", type=Path, help="a store to copy (default: the national bench store)")
     parser.add_argument("--seconds", type=float, default=15.0)
     parser.add_argument("--scenarios", default="report,import,rebuild")
+    parser.add_argument("--no-first-viewer", dest="first_viewer", action="store_false")
     args = parser.parse_args()
 
     import pandas as pd
@@ -134,6 +139,25 @@ def main() -> None:
         print(f"{label:<8} {cells}  load {load()}", flush=True)
 
     print(f"store {src} ({len(tree):,} regions), period {period}; load {load()}")
+    if args.first_viewer:
+        from assessment.store.schema import value_snapshots
+
+        def timed(wipe: bool) -> float:
+            if wipe:
+                with store.transaction() as conn:
+                    conn.execute(value_snapshots.delete())
+            else:
+                snapshots.rebuild(store.engine)
+            t = time.perf_counter()
+            store.values(user.username)
+            return time.perf_counter() - t
+
+        for wipe, label in ((True, "snapshots emptied (viewer rebuilds)"), (False, "after snapshots rebuild")):
+            runs = [timed(wipe) for _ in range(3)]
+            print(f"first viewer, {label}: median {statistics.median(runs):.2f} s  load {load()}", flush=True)
+        t = time.perf_counter()
+        snapshots.rebuild(store.engine, force=True)
+        print(f"snapshots.rebuild(force=True), every period: {time.perf_counter() - t:.1f} s  load {load()}")
     measure("idle", min(5.0, args.seconds), None)
     for name in [s for s in args.scenarios.split(",") if s]:
         stop = threading.Event()
