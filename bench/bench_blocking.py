@@ -59,6 +59,7 @@ def main() -> None:
     from assessment.auth import sessions
     from assessment.reports.service import build_report
     from assessment.store import Store, snapshots, users
+    from assessment.store.errors import StorageFailure
 
     if args.db is None:
         import pages_national
@@ -123,17 +124,22 @@ def main() -> None:
 
     def measure(label: str, seconds: float, busy: threading.Event | None) -> None:
         times: dict[str, list[float]] = {name: [] for name in probes}
+        failed = dict.fromkeys(probes, 0)
         end = time.perf_counter() + seconds
         while time.perf_counter() < end or (busy is not None and not busy.is_set()):
             for name, probe in probes.items():
                 t = time.perf_counter()
-                probe()
+                try:
+                    probe()
+                except StorageFailure:  # e.g. "database is locked" after the 15 s busy timeout
+                    failed[name] += 1
                 times[name].append(time.perf_counter() - t)
             time.sleep(0.05)
             if busy is None and time.perf_counter() >= end:
                 break
         cells = "  ".join(
-            f"{n} med {statistics.median(v) * 1000:6.0f} ms max {max(v) * 1000:6.0f} ms (n={len(v)})"
+            f"{n} med {statistics.median(v) * 1000:6.0f} ms max {max(v) * 1000:6.0f} ms"
+            f" (n={len(v)}{f', {failed[n]} FAILED' if failed[n] else ''})"
             for n, v in times.items()
         )
         print(f"{label:<8} {cells}  load {load()}", flush=True)
@@ -152,7 +158,8 @@ def main() -> None:
             store.values(user.username)
             return time.perf_counter() - t
 
-        for wipe, label in ((True, "snapshots emptied (viewer rebuilds)"), (False, "after snapshots rebuild")):
+        cases = ((True, "snapshots emptied (viewer rebuilds)"), (False, "after snapshots rebuild"))
+        for wipe, label in cases:
             runs = [timed(wipe) for _ in range(3)]
             print(f"first viewer, {label}: median {statistics.median(runs):.2f} s  load {load()}", flush=True)
         t = time.perf_counter()
