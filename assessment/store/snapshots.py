@@ -164,17 +164,20 @@ def rows(conn: Connection, periods: Sequence[int], needed: Iterable[int]) -> tup
     return out.reset_index(drop=True), stale
 
 
-def save(conn: Connection, stale: Sequence[Stale]) -> None:
-    """Write patched snapshots (replacing the period's old one) in the caller's transaction."""
+def save(conn: Connection, stale: Sequence[Stale], encoded: Sequence[bytes] | None = None) -> None:
+    """Write patched snapshots (replacing the period's old one) in the caller's transaction;
+    ``encoded``: their :func:`encode` bytes when made before the transaction (it then holds the
+    write lock only for the writing)."""
     now = datetime.now(UTC)
-    for snap in stale:
+    blobs = list(encoded) if encoded is not None else [encode(snap.rows) for snap in stale]
+    for snap, blob in zip(stale, blobs, strict=True):
         conn.execute(sa.delete(value_snapshots).where(value_snapshots.c.period == snap.period))
         conn.execute(
             sa.insert(value_snapshots).values(
                 period=snap.period,
                 ids_digest=snap.digest,
                 row_count=len(snap.rows),
-                data=encode(snap.rows),
+                data=blob,
                 built_at=now,
             )
         )
@@ -276,8 +279,9 @@ def rebuild(
                 rows_read = rows_read.sort_values(["submission_id", "indicator_code"], ignore_index=True)
         report(base + 0.8 / total, "progress.snapshots.writing")
         if rows_read is not None:
+            blob = encode(rows_read)  # before the write transaction: it only writes
             with engine.begin() as conn:
-                save(conn, [Stale(period, key, rows_read)])
+                save(conn, [Stale(period, key, rows_read)], [blob])
             done.append(Rebuilt(period, "rebuilt", len(ids), len(rows_read)))
         elif not len(ids):
             if stored is not None:
