@@ -17,6 +17,7 @@ $(STAMP): requirements.txt requirements-dev.txt | $(BIN)/python
 ## run: start the dashboard on http://localhost:8501 with the demo province (SQLite under data/)
 run: $(STAMP)
 	ASSESSMENT_DEMO=$${ASSESSMENT_DEMO-1} $(BIN)/python -m assessment demo --if-empty
+	$(BIN)/python -m assessment snapshots rebuild --quiet  # after an upgrade: not by the first viewer
 	ASSESSMENT_DEMO=$${ASSESSMENT_DEMO-1} $(BIN)/streamlit run server.py --server.port $${PORT:-8501}
 
 ## test: lint, type check and the whole suite (PostgreSQL tests skip with a reason when no server is reachable)

@@ -7,11 +7,12 @@ from collections.abc import Callable
 import streamlit as st
 
 from assessment.domain.errors import DataFileError
-from assessment.reports.service import build_export, build_report
+from assessment.reports.service import Progress, build_export, build_report
 from assessment.scoring.analysis import region_label
 from assessment.views.region import counties
 from ui import data
 from ui.auth import guard, home_region
+from ui.progress import progress_bar
 from ui.safe import md
 from ui.state import lang, tr
 
@@ -36,14 +37,18 @@ report_lang = c2.selectbox(
 pending = c3.toggle(tr("overview.include_pending"), key="reports_pending")
 
 
-def offer(slot: str, build: Callable[[], tuple[str, bytes]], label: str = "reports_page.generate") -> None:
-    """A generate button; the file is made on click and offered for download."""
+def offer(
+    slot: str, build: Callable[[Progress], tuple[str, bytes]], label: str = "reports_page.generate"
+) -> None:
+    """A generate button; the file is made on click, its steps shown on a progress bar, and offered
+    for download. Only this session waits: other users' pages keep rendering meanwhile."""
     if st.button(tr(label), key=f"reports_make_{slot}"):
-        with st.spinner(tr("reports_page.working")):
-            try:
-                st.session_state[f"reports_file_{slot}"] = build()
-            except DataFileError as err:
-                st.error(md(err.messages(L), lines=True))
+        bar = progress_bar("progress.report.reading")
+        try:
+            st.session_state[f"reports_file_{slot}"] = build(bar.update)
+        except DataFileError as err:
+            bar.clear()
+            st.error(md(err.messages(L), lines=True))
     made = st.session_state.get(f"reports_file_{slot}")
     if made:
         st.download_button(
@@ -62,7 +67,7 @@ def offer_both(kind: str, code: str) -> None:
         with column:
             offer(
                 kind if fmt == "xlsx" else f"{kind}_pdf",
-                lambda fmt=fmt: build_report(
+                lambda progress, fmt=fmt: build_report(
                     store,
                     user.username,
                     kind,
@@ -71,6 +76,7 @@ def offer_both(kind: str, code: str) -> None:
                     lang=report_lang,
                     include_pending=pending,
                     fmt=fmt,
+                    progress=progress,
                 ),
                 "pdf.page.generate_workbook" if fmt == "xlsx" else f"pdf.page.generate_{kind}",
             )
@@ -96,4 +102,9 @@ what = c4.selectbox(
     format_func=lambda w: tr(f"reports_page.what_{w}"),
 )
 fmt = c5.selectbox(tr("reports_page.format"), ("csv", "parquet"), key="reports_format")
-offer("tidy", lambda: build_export(store, user.username, what, home, fmt, include_pending=pending))
+offer(
+    "tidy",
+    lambda progress: build_export(
+        store, user.username, what, home, fmt, include_pending=pending, progress=progress
+    ),
+)

@@ -105,7 +105,7 @@ if uploaded is not None:
     elif (reply := _reply_box()) is not None and st.button(
         tr("upload.submit"), type="primary", key="upload_submit"
     ):
-        bar = st.progress(30, text=tr("upload.progress.importing"))
+        bar = st.progress(30, text=tr("progress.upload.storing", rows=len(result.values)))
         try:
             outcome = s.import_upload(actor, raw, uploaded.name, result, reply=reply or None)
         except DataFileError as err:

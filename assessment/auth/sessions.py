@@ -20,14 +20,18 @@ this host, which HTTPS and the ``__Host-`` cookie prefix (used on HTTPS) take aw
 from __future__ import annotations
 
 import hashlib
+import logging
 import re
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
+from sqlalchemy.exc import DBAPIError
+
 from assessment.auth.signin import IDLE_TIMEOUT, session_expired, sign_out
 from assessment.store import sessions, users
+from assessment.store.engine import BUSY_TIMEOUT_MS
 from assessment.store.users import User
 
 if TYPE_CHECKING:
@@ -37,6 +41,8 @@ COOKIE = "assessment_session"
 SECURE_COOKIE = "__Host-assessment_session"  # the name on HTTPS: only this host can set it
 MAX_AGE = timedelta(hours=12)  # a session ends after this whatever the activity
 TOUCH_EVERY = timedelta(seconds=60)  # last activity is written at most this often
+TOUCH_WAIT_MS = 100  # how long writing the last activity waits for another writer's lock
+log = logging.getLogger(__name__)
 _TOKEN = re.compile(r"[A-Za-z0-9_-]{43}")
 
 
@@ -114,9 +120,31 @@ def resolve(store: Store, token: str | None, now: datetime | None = None) -> Res
             sign_out(store, row.username, reason="session_expired")
         return Resolved(None, expired=idle or old)
     if moment - row.last_seen >= TOUCH_EVERY:
-        with store.transaction() as conn:
-            sessions.touch(conn, key, moment)
+        _touch(store, key, moment)
     return Resolved(user, row.method)
+
+
+def _touch(store: Store, key: str, moment: datetime) -> None:
+    """Write the session's last activity, best effort: while another session holds the database's
+    write lock (a batch import of seconds on SQLite) this run does not wait for it; it gives up
+    after :data:`TOUCH_WAIT_MS` and the next run (or the one after) writes it. Skipping costs
+    nothing but a last activity up to a minute or two older than true (idle limit: 30 minutes)."""
+    try:
+        with store.engine.connect() as conn:
+            sqlite = store.dialect == "sqlite"
+            raw = conn.connection.dbapi_connection
+            if sqlite:  # before BEGIN IMMEDIATE: give up quickly instead of the usual 15 s
+                raw.execute(f"PRAGMA busy_timeout={TOUCH_WAIT_MS}")  # type: ignore[union-attr]
+            try:
+                with conn.begin():
+                    if not sqlite:
+                        conn.exec_driver_sql(f"SET LOCAL lock_timeout = '{TOUCH_WAIT_MS}ms'")
+                    sessions.touch(conn, key, moment)
+            finally:
+                if sqlite:
+                    raw.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")  # type: ignore[union-attr]
+    except DBAPIError as err:
+        log.info("session activity not written (%s); a later run writes it", type(err).__name__)
 
 
 def end(store: Store, token: str | None, *, reason: str = "sign_out") -> str | None:

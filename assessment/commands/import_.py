@@ -5,6 +5,9 @@ Validates a filled template or a batch file exactly as the upload page does
 stores it as a new submission version (:meth:`assessment.store.Store.import_upload`). Prints the
 version stored, or that the identical file was already there. The database is ``ASSESSMENT_DB_URL``.
 
+Its steps (reading, validating, storing) are printed on stderr as "NN% step" lines, since a
+national batch file takes seconds; ``--quiet`` prints none.
+
 Exit codes: 0 stored (or already stored), 1 invalid (every validation message printed in Chinese
 and English; nothing stored), 2 usage.
 """
@@ -45,16 +48,20 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--reply", metavar="TEXT", help="your reply to the return, stored with the version / 对退回意见的答复"
     )
+    parser.add_argument("--quiet", action="store_true", help=both("progress.cli.quiet_help"))
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
+    from assessment.commands._progress import printer
     from assessment.domain.editions import edition_chooser
     from assessment.intake.ingest import read_upload
     from assessment.store import Store
     from assessment.store.users import require
 
     actor = args.actor or default_actor()
+    progress = (lambda fraction, step: None) if args.quiet else printer()
+    progress(0.0, "progress.import.reading")
     try:
         data = args.file.read_bytes()
     except OSError as err:
@@ -73,6 +80,7 @@ def run(args: argparse.Namespace) -> int:
         if args.region is not None:  # unknown, or not one the actor may upload to: exit 1
             store.check_region(actor, args.region, "upload")
         local = store.local_indicators()
+        progress(0.1, "progress.import.validating")
         edition = (
             store.edition_revision(args.edition)
             if args.edition
@@ -96,7 +104,9 @@ def run(args: argparse.Namespace) -> int:
             for p in result.errors:
                 print("  " + p.logged(), file=sys.stderr)
             return 1
+        progress(0.6, "progress.import.storing")
         outcome = store.import_upload(actor, data, args.file.name, result, reply=args.reply)
+    progress(1.0, "progress.import.done")
     if result.warnings and not args.json:
         print(both("store.cli.warnings", count=len(result.warnings)))
         for p in result.warnings:

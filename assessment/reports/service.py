@@ -9,7 +9,7 @@ use the same steps (:func:`store_source` or :func:`demo_source`, :func:`report_w
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -58,6 +58,16 @@ class Source(ScoringInputs):
     actions: pd.DataFrame | None = None  # the corrective actions the actor sees under the code (issue 17)
 
 
+Progress = Callable[[float, str], None]
+"""An optional progress callback of the long builders: (fraction done, never decreasing, ending at
+1.0; a step key of ``assessment/locales/progress.toml``). Pure: the page draws it (st.progress)."""
+
+
+def _step(progress: Progress | None, fraction: float, key: str) -> None:
+    if progress is not None:
+        progress(fraction, key)
+
+
 def _as_of(completeness: pd.DataFrame | None) -> datetime:
     if completeness is not None and "latest_uploaded_at" in completeness:
         uploads = completeness["latest_uploaded_at"]
@@ -91,6 +101,7 @@ def store_source(
     period: int | None = None,
     include_pending: bool = False,
     edition_id: str | None = None,
+    progress: Progress | None = None,
 ) -> Source:
     """The data ``actor`` may export about ``code`` (None: the whole tree).
 
@@ -106,7 +117,9 @@ def store_source(
         raise DataFileError([report_problem("store_empty")])
     store.authorize(actor, "export", code or tree.root.code)
     edition, standards = report_catalogue(store, tree, period, edition_id)
+    _step(progress, 0.1, "progress.report.values")
     values = store.values(actor, include_pending=include_pending)
+    _step(progress, 0.35, "progress.report.context")
     completeness = None
     if period is not None and code is not None and code in tree:
         completeness = store.completeness(
@@ -170,6 +183,7 @@ def report_pdf(
     boundaries: dict[str, dict[str, Any]] | None = None,
     fictional: bool = False,
     actions: pd.DataFrame | None = None,
+    progress: Progress | None = None,
 ) -> tuple[str, bytes]:
     """The evaluation report of jurisdiction ``code`` (kind "evaluation") or the feedback letter
     of region ``code`` (kind "feedback") for ``period`` as a print-ready PDF: (file name, bytes).
@@ -177,6 +191,7 @@ def report_pdf(
     The same figures as :func:`report_workbook` (the same report data and tables).
     ``boundaries``: region code -> GeoJSON geometry for the map; ``fictional``: marks the cover
     (demo data); ``actions``: corrective actions for the evaluation report's section on them.
+    ``progress``: called between scoring (0.5) and printing (0.65), see :data:`Progress`.
     """
     from assessment.reports.pdf_letter import letter_pdf  # WeasyPrint loads only when printing
     from assessment.reports.pdf_report import evaluation_pdf
@@ -187,11 +202,13 @@ def report_pdf(
     if kind == "evaluation":
         data = evaluation_data(src.values, src.edition, src.tree, src.standards, jurisdiction=code, **common)
         chosen = actions if actions is not None else src.actions
+        _step(progress, 0.65, "progress.report.printing")
         pdf = evaluation_pdf(
             data, src.completeness, boundaries=boundaries, actions=chosen, fictional=fictional
         )
     else:
         data = feedback_data(src.values, src.edition, src.tree, src.standards, region=code, **common)
+        _step(progress, 0.65, "progress.report.printing")
         pdf = letter_pdf(data, fictional=fictional)
     return suggested_filename(kind, code, period, src.edition.label, lang, ext="pdf"), pdf
 
@@ -235,26 +252,45 @@ def build_report(
     include_pending: bool = False,
     edition_id: str | None = None,
     fmt: str = "xlsx",
+    progress: Progress | None = None,
 ) -> tuple[str, bytes]:
     """:func:`report_workbook` (``fmt`` "xlsx") or :func:`report_pdf` ("pdf") from
-    :func:`store_source`, audited: (file name, bytes)."""
+    :func:`store_source`, audited: (file name, bytes). ``progress`` (optional) is told each step:
+    reading, scoring, printing (PDF), recording the export, done at 1.0."""
     if kind not in KINDS:
         raise ValueError(f"kind must be one of {KINDS}")
     if fmt not in REPORT_FORMATS:
         raise ValueError(f"fmt must be one of {REPORT_FORMATS}")
+    _step(progress, 0.0, "progress.report.reading")
     src = store_source(
-        store, actor, code, period=period, include_pending=include_pending, edition_id=edition_id
+        store,
+        actor,
+        code,
+        period=period,
+        include_pending=include_pending,
+        edition_id=edition_id,
+        progress=progress,
     )
+    _step(progress, 0.5, "progress.report.scoring")
     if fmt == "pdf":
         name, data = report_pdf(
-            kind, src, code, period, lang, boundaries=store.boundaries(), fictional=store.is_demo()
+            kind,
+            src,
+            code,
+            period,
+            lang,
+            boundaries=store.boundaries(),
+            fictional=store.is_demo(),
+            progress=progress,
         )
     else:
         name, data = report_workbook(kind, src, code, period, lang)
     details: dict[str, object] = {"period": period, "lang": lang, "file": name}
     if fmt != "xlsx":
         details["format"] = fmt
+    _step(progress, 0.95, "progress.report.recording")
     audit_export(store, actor, kind, code, details)
+    _step(progress, 1.0, "progress.report.done")
     return name, data
 
 
@@ -267,11 +303,20 @@ def build_export(
     *,
     include_pending: bool = False,
     edition_id: str | None = None,
+    progress: Progress | None = None,
 ) -> tuple[str, bytes]:
     """A tidy table (scores, equity, trends, or the corrective ``actions`` the actor sees) of the
-    regions under ``code``: (file name, bytes)."""
-    src = store_source(store, actor, code, include_pending=include_pending, edition_id=edition_id)
+    regions under ``code``: (file name, bytes). ``progress`` as in :func:`build_report`."""
+    _step(progress, 0.0, "progress.report.reading")
+    src = store_source(
+        store, actor, code, include_pending=include_pending, edition_id=edition_id, progress=progress
+    )
+    _step(progress, 0.5, "progress.report.scoring")
     frame = actions_table(store, actor, code) if what == "actions" else export_table(what, src, code)
     name = suggested_filename(what, code, None, src.edition.label, None, ext=fmt)
+    _step(progress, 0.8, "progress.report.writing")
+    data = tidy_export(frame, fmt)
+    _step(progress, 0.95, "progress.report.recording")
     audit_export(store, actor, what, code, {"format": fmt, "rows": len(frame)})
-    return name, tidy_export(frame, fmt)
+    _step(progress, 1.0, "progress.report.done")
+    return name, data

@@ -13,6 +13,7 @@ and ``region_tree`` from :class:`~assessment.store.service_reads.StoreReads`.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from contextlib import AbstractContextManager
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -27,7 +28,7 @@ from assessment.store import audit, reference, scope, standards, users, workflow
 from assessment.store import editions as catalogue_editions
 from assessment.store.errors import StoreError, refuse
 from assessment.store.outcome import ImportOutcome, UploadResultLike
-from assessment.store.submissions import import_upload
+from assessment.store.submissions import import_upload, prefetch_bases
 from assessment.store.users import User
 from assessment.store.workflow import Submission
 
@@ -47,6 +48,8 @@ class StoreWrites:
         ) -> T: ...
 
         def region_tree(self) -> RegionTree: ...
+
+        def read(self) -> AbstractContextManager[Connection]: ...
 
     # -- users and settings -----------------------------------------------------------------
     def add_user(
@@ -176,9 +179,18 @@ class StoreWrites:
         ``reply``: the official's answer to a return, stored with the new version(s)."""
         # what the workbook holds besides values, read before the write transaction takes its lock
         active = active_content.summary(active_content.findings(data)) if result.ok else None
+        # and the rows of the versions a batch merges onto (seconds at national scale: read under
+        # the write lock they held up every other user's write; see submissions.prefetch_bases)
+        prefetched = None
+        if result.ok and result.kind == "batch":
+            with self.read() as conn:
+                scope.authorize_upload(conn, actor, result)
+                prefetched = prefetch_bases(conn, result, filename)
         return self._write(
             actor,
-            lambda c: import_upload(c, actor, data, filename, result, now=now, active=active, reply=reply),
+            lambda c: import_upload(
+                c, actor, data, filename, result, now=now, active=active, reply=reply, prefetched=prefetched
+            ),
             lambda c: scope.authorize_upload(c, actor, result),
         )
 
