@@ -181,13 +181,13 @@ def _prepare(raw: RawTable, ctx: Context) -> pd.DataFrame:
     value_src = src["value"]
     is_bool = (df["kind"] == "boolean").to_numpy()
     if is_bool.any():
-        value_src = value_src.astype(object)
-        sub = value_src[is_bool]
+        sub = value_src[is_bool].astype(object)
         words = clean_text(sub).str.lower().map(_BOOL_WORDS)
         flags = sub.map(lambda v: float(v) if isinstance(v, bool) else np.nan)
         mapped = words.fillna(flags)
-        value_src = value_src.copy()
-        value_src.loc[mapped.index[mapped.notna()]] = mapped[mapped.notna()]
+        if mapped.notna().any():  # words or TRUE/FALSE cells become 1.0 / 0.0
+            value_src = value_src.astype(object)
+            value_src.loc[mapped.index[mapped.notna()]] = mapped[mapped.notna()]
     for key, col in (
         ("value", value_src),
         ("numerator", src["numerator"]),
@@ -377,44 +377,67 @@ def _lacking(df: pd.DataFrame, raw: RawTable, ctx: Context) -> list[Problem]:
     """W_MISSING_INDICATORS: per region and period of a batch file, the indicators it does not report.
 
     Only regions of the tree with a valid period are looked at (other rows are refused anyway);
-    an indicator counts as reported when its row has a value, a numerator or a denominator."""
+    an indicator counts as reported when its row has a value, a numerator or a denominator.
+    Computed on a (region and period) x indicator matrix of booleans: one pass over the rows, then
+    a short loop over the regions that lack something."""
     ok = ~df["region_blank"] & df["period"].notna()
     ok &= df["region_code"].isin([r.code for r in ctx.tree]).to_numpy()
     if not ok.any():
         return []
     rows = df.loc[ok]
-    groups = key_frame(rows, ["region_code", "period"]).assign(_row=rows["row"].to_numpy())
-    first = groups.groupby(["region_code", "period"], as_index=False, sort=True)["_row"].min()
-    given = ~(rows["value_blank"] & rows["numerator_blank"] & rows["denominator_blank"])
-    have = key_frame(rows.loc[given]).drop_duplicates().assign(_have=True)
-    need = _needed(first[["region_code", "period"]], ctx, required_only=False)
-    need = need.merge(have, how="left", on=KEYS)
-    missing = need.loc[need["_have"].isna()]
-    if not len(missing):
+    # groups in the order of (region_code, period), as a sorted groupby gives them
+    r_codes, r_uniq = pd.factorize(rows["region_code"].to_numpy(dtype=object), sort=True)
+    p_codes, p_uniq = pd.factorize(rows["period"].to_numpy(dtype="int64"), sort=True)
+    g_codes, g_uniq = pd.factorize(r_codes.astype("int64") * len(p_uniq) + p_codes, sort=True)
+    n_groups = len(g_uniq)
+    first = np.full(n_groups, np.iinfo("int64").max, dtype="int64")
+    np.minimum.at(first, g_codes, rows["row"].to_numpy(dtype="int64"))
+    ind = ctx.indicators
+    n_ind = len(ind.index)
+    ind_pos = ind.index.get_indexer(rows["indicator_code"].to_numpy(dtype=object))
+    given = ~(rows["value_blank"] & rows["numerator_blank"] & rows["denominator_blank"]).to_numpy()
+    given &= ind_pos >= 0
+    missing = np.ones((n_groups, n_ind), dtype=bool)
+    missing[g_codes[given], ind_pos[given]] = False
+    lacks = np.flatnonzero(missing.any(axis=1))
+    if not len(lacks):
         return []
-    order = {code: i for i, code in enumerate(ctx.indicators.index)}
-    aspect_of = ctx.indicators["aspect_code"]
+    required = np.zeros((n_groups, n_ind), dtype=bool)
+    required[:, ind["national_floor"].notna().to_numpy()] = True
+    if len(ctx.binding):
+        b = key_frame(ctx.binding)
+        b = b[b["period"].notna()]
+        rb = pd.Index(r_uniq).get_indexer(b["region_code"].to_numpy(dtype=object))
+        pb = pd.Index(p_uniq).get_indexer(b["period"].to_numpy(dtype="int64"))
+        ib = ind.index.get_indexer(b["indicator_code"].to_numpy(dtype=object))
+        known = (rb >= 0) & (pb >= 0) & (ib >= 0)
+        gb = pd.Index(g_uniq).get_indexer(rb[known].astype("int64") * len(p_uniq) + pb[known])
+        required[gb[gb >= 0], ib[known][gb >= 0]] = True
+    codes_of = ind.index.to_numpy(dtype=object)
+    aspect_of = ind["aspect_code"].to_numpy(dtype=object)
     aspects = {a.code: a for a in ctx.edition.aspects}
     letter = raw.letters.get("region_code", "")
-    first_row = {(r, int(p)): int(n) for r, p, n in first.itertuples(index=False)}
     out: list[Problem] = []
-    for (region, period), grp in missing.groupby(["region_code", "period"], sort=True):
-        codes = sorted(grp["indicator_code"], key=lambda c: order.get(c, len(order)))
+    for g in lacks:
+        pos = np.flatnonzero(missing[g])
+        codes = codes_of[pos].tolist()
         listed = ", ".join(codes[:MAX_LISTED_CODES]) + (" …" if len(codes) > MAX_LISTED_CODES else "")
-        in_aspects = [aspects[a] for a in dict.fromkeys(aspect_of.reindex(codes)) if a in aspects]
-        row = first_row[(region, int(period))]
+        in_aspects = [aspects[a] for a in dict.fromkeys(aspect_of[pos].tolist()) if a in aspects]
+        pair = g_uniq[g]
+        region, period = str(r_uniq[pair // len(p_uniq)]), str(p_uniq[pair % len(p_uniq)])
+        row = int(first[g])
         fill = {
-            "region": str(region),
-            "period": str(period),
+            "region": region,
+            "period": period,
             "count": len(codes),
-            "total": len(order),
-            "required": int(grp["_required"].sum()),
+            "total": n_ind,
+            "required": int(required[g, pos].sum()),
             "codes": listed,
         }
         out.append(
             localized_problem(  # make_problem's fills are one per language; the aspect names are not
                 "W_MISSING_INDICATORS",
-                {"found": str(region), **fill},
+                {"found": region, **fill},
                 key="ingest.W_MISSING_INDICATORS",
                 per_lang={
                     "zh": {"aspects": "、".join(a.name_zh for a in in_aspects)},
@@ -425,7 +448,7 @@ def _lacking(df: pd.DataFrame, raw: RawTable, ctx: Context) -> list[Problem]:
                 cell=f"{letter}{row}" if letter else "",
                 row=row,
                 column="region_code",
-                value=str(region),
+                value=region,
                 severity="warning",
             )
         )
