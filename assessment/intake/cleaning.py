@@ -139,8 +139,11 @@ def _plain_numbers(col: pd.Series) -> ParsedNumbers | None:
     """The common case, without factorising: every cell is a number, a plain numeric string or
     blank. None when any cell needs the tolerant parser (or could be TRUE/FALSE)."""
     arrow = _arrow_plain_numbers(col)
-    if arrow is not None:
-        return arrow
+    return arrow if arrow is not None else _pandas_plain_numbers(col)
+
+
+def _pandas_plain_numbers(col: pd.Series) -> ParsedNumbers | None:
+    """:func:`_plain_numbers` by ``pandas.to_numeric`` (any column)."""
     blank = col.isna() | (col == "").fillna(False).to_numpy(dtype=bool)
     fast = pd.to_numeric(col.where(~blank), errors="coerce").astype("float64")
     if not (fast.notna() | blank).all() or np.isinf(fast.to_numpy()).any():

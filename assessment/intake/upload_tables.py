@@ -257,6 +257,12 @@ def read_csv_frame(data: bytes) -> pd.DataFrame | str:
         text = decode_csv(data)
     if text is None:
         return "E_BAD_ENCODING"
+    return pandas_csv_frame(text)
+
+
+def pandas_csv_frame(text: str) -> pd.DataFrame | str:
+    """:func:`read_csv_frame` of decoded text by pandas' C reader (the reference of the pyarrow
+    reader, and what reads every file that one does not)."""
     try:
         return pd.read_csv(
             io.StringIO(text),

@@ -205,6 +205,8 @@ def _prepare(raw: RawTable, ctx: Context) -> pd.DataFrame:
     blank = df["code_blank"] & empty & df["note_blank"]
     if raw.kind == "batch":
         blank &= df["region_blank"] & df["period"].isna() & ~df["period_bad"]
+    if not blank.any():  # nothing to drop: no copy of every column
+        return df.reset_index(drop=True)
     return df.loc[~blank].reset_index(drop=True)
 
 
@@ -373,6 +375,29 @@ def _needed(groups: pd.DataFrame, ctx: Context, *, required_only: bool) -> pd.Da
 MAX_LISTED_CODES = 10  # indicator codes named in one W_MISSING_INDICATORS warning
 
 
+def _positions(col: pd.Series, index: pd.Index) -> np.ndarray:
+    """``index.get_indexer(col)`` (-1: not there), looked up once per category of a categorical."""
+    if isinstance(col.dtype, pd.CategoricalDtype):
+        codes = col.cat.codes.to_numpy()
+        at = np.append(index.get_indexer(col.cat.categories.to_numpy(dtype=object)), -1)
+        return at[codes]  # code -1 (missing) takes the appended -1
+    return index.get_indexer(col.to_numpy(dtype=object))
+
+
+def _sorted_codes(col: pd.Series, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``pandas.factorize(col[mask], sort=True)`` of a column of strings (a categorical is
+    sorted by its categories, not its rows)."""
+    if isinstance(col.dtype, pd.CategoricalDtype) and not (col.cat.codes.to_numpy()[mask] < 0).any():
+        cats = col.cat.categories.to_numpy(dtype=object)
+        codes = col.cat.codes.to_numpy()[mask]
+        used = np.unique(codes)
+        order = used[np.argsort(cats[used], kind="stable")]
+        rank = np.full(len(cats), -1, dtype="int64")
+        rank[order] = np.arange(len(order))
+        return rank[codes], cats[order]
+    return pd.factorize(col.to_numpy(dtype=object)[mask], sort=True)
+
+
 def _lacking(df: pd.DataFrame, raw: RawTable, ctx: Context) -> list[Problem]:
     """W_MISSING_INDICATORS: per region and period of a batch file, the indicators it does not report.
 
@@ -384,18 +409,20 @@ def _lacking(df: pd.DataFrame, raw: RawTable, ctx: Context) -> list[Problem]:
     ok &= df["region_code"].isin([r.code for r in ctx.tree]).to_numpy()
     if not ok.any():
         return []
-    rows = df.loc[ok]
+    ok = ok.to_numpy(dtype=bool)
     # groups in the order of (region_code, period), as a sorted groupby gives them
-    r_codes, r_uniq = pd.factorize(rows["region_code"].to_numpy(dtype=object), sort=True)
-    p_codes, p_uniq = pd.factorize(rows["period"].to_numpy(dtype="int64"), sort=True)
+    r_codes, r_uniq = _sorted_codes(df["region_code"], ok)
+    p_codes, p_uniq = pd.factorize(
+        df["period"].to_numpy(dtype="float64", na_value=np.nan)[ok].astype("int64"), sort=True
+    )
     g_codes, g_uniq = pd.factorize(r_codes.astype("int64") * len(p_uniq) + p_codes, sort=True)
     n_groups = len(g_uniq)
     first = np.full(n_groups, np.iinfo("int64").max, dtype="int64")
-    np.minimum.at(first, g_codes, rows["row"].to_numpy(dtype="int64"))
+    np.minimum.at(first, g_codes, df["row"].to_numpy(dtype="int64")[ok])
     ind = ctx.indicators
     n_ind = len(ind.index)
-    ind_pos = ind.index.get_indexer(rows["indicator_code"].to_numpy(dtype=object))
-    given = ~(rows["value_blank"] & rows["numerator_blank"] & rows["denominator_blank"]).to_numpy()
+    ind_pos = _positions(df["indicator_code"], ind.index)[ok]
+    given = ~(df["value_blank"] & df["numerator_blank"] & df["denominator_blank"]).to_numpy()[ok]
     given &= ind_pos >= 0
     missing = np.ones((n_groups, n_ind), dtype=bool)
     missing[g_codes[given], ind_pos[given]] = False
