@@ -12,6 +12,8 @@ from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pac
 
 from assessment.intake.numbers import TRANSLATE, ParsedNumbers, parse_numbers
 from assessment.intake.upload_problems import fmt_number
@@ -115,8 +117,6 @@ _ARROW_PLAIN = r"^-?[0-9]{1,15}(\.[0-9]{1,15})?$"
 def _arrow_plain_numbers(col: pd.Series) -> ParsedNumbers | None:
     """:func:`_plain_numbers` of a pyarrow-backed text column (a CSV's) in pyarrow's compute
     kernels, when every non-blank cell is a plain decimal (``-12``, ``95.5``); else None."""
-    import pyarrow as pa
-    import pyarrow.compute as pac
 
     if not (isinstance(col.dtype, pd.StringDtype) and col.dtype.storage == "pyarrow"):
         return None

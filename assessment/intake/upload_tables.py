@@ -24,6 +24,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pacsv
 import python_calamine as pc
 
 from assessment.domain.errors import Problem
@@ -219,8 +221,6 @@ def _arrow_csv_frame(data: bytes, sep: str) -> pd.DataFrame | None:
     It applies when the file has no quote character at all (pyarrow accepts a quote left open at
     the end of the file, pandas refuses it; without quotes the two split lines and cells alike)
     and every row has as many cells as the first (pandas pads short rows, pyarrow refuses them)."""
-    import pyarrow as pa
-    import pyarrow.csv as pacsv
 
     body = data[len(_UTF8_BOM) :] if data.startswith(_UTF8_BOM) else data
     if b'"' in body or not body.strip():
