@@ -1,6 +1,6 @@
-"""Upload reading and validation speed (issue 3 item 7). Prints medians; asserts nothing.
+"""Upload reading and validation speed (issue 3 item 7, issue 20 point 4). Prints medians; asserts nothing.
 
-    python bench/bench_ingest.py [--rows 313500] [--runs 3] [--no-openpyxl]
+    python bench/bench_ingest.py [--rows 313500] [--runs 3] [--no-openpyxl] [--baseline DIR]
 
 1. One filled template of the real edition for a demo county: ``read_upload`` (target < 0.3 s).
 2. A batch file of ``--rows`` value rows (default 2,850 counties x 110 indicators = 313,500;
@@ -11,6 +11,12 @@
      (target: validation costs at most 1x more, i.e. ratio <= 2);
    - openpyxl ``read_only`` iterating the same sheet, for comparison (one run; slow).
    Each measurement runs in a fresh child process so that its peak RSS (target < 1 GiB) is its own.
+3. Issue 20 point 4, in one long-lived process as a server is (the parsing forkserver already
+   started; a warm-up run first, then ``--runs`` rounds in rotating order): ``read_upload`` of the
+   batch csv against a plain ``pyarrow.csv.read_csv`` of the same bytes (target: within 5x), of
+   the batch xlsx against a bare python-calamine read (open, parse, ``to_python``; target: within
+   1.3x). ``--baseline DIR`` (a checkout of an earlier commit, e.g. ``git worktree add /tmp/base
+   HEAD~3``) runs the same measurements with that tree's ``assessment`` side by side.
 CPU seconds are printed beside wall seconds: on a busy shared machine they are the steadier figure
 (the xlsx scan for formulas runs in a thread, so its CPU counts but its wall time overlaps).
 
@@ -23,6 +29,7 @@ import argparse
 import io
 import json
 import math
+import os
 import resource
 import statistics
 import subprocess
@@ -34,7 +41,7 @@ import numpy as np
 import pandas as pd
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+sys.path.insert(0, os.environ.get("BENCH_SRC") or str(ROOT))  # --baseline: an earlier tree's code
 OUT = ROOT / "bench" / "out"
 INDICATORS = 110
 PER_PREFECTURE = 95
@@ -123,6 +130,50 @@ def _template_bytes() -> tuple[bytes, object, object, object]:
     return data, edition, tree, stds
 
 
+def _raw_read(task: str, data: bytes) -> int:
+    """The bare read the product is compared with: rows read."""
+    if task == "calamine":
+        import python_calamine as pc
+
+        wb = pc.CalamineWorkbook.from_filelike(io.BytesIO(data))
+        return len(wb.get_sheet_by_name(wb.sheet_names[0]).to_python())
+    if task == "pyarrow":
+        import pyarrow.csv as pacsv
+
+        return pacsv.read_csv(io.BytesIO(data)).num_rows
+    return len(pd.read_csv(io.BytesIO(data), dtype=str, keep_default_na=False))
+
+
+def warm(path: str, tree_path: str, runs: int) -> dict[str, object]:
+    """Issue 20.4 in this (long-lived) process: medians of the raw read and of read_upload, in
+    rotating order after one warm-up of each; the ratio of the medians."""
+    from assessment.catalogue import load_edition
+    from assessment.catalogue.regions import load_region_tree
+    from assessment.intake.ingest import read_upload
+
+    edition, tree = load_edition(), load_region_tree(Path(tree_path))
+    data = Path(path).read_bytes()
+    raw_task = "calamine" if path.endswith(".xlsx") else "pyarrow"
+    times: dict[str, list[float]] = {"raw": [], "validate": []}
+
+    def once(which: str) -> None:
+        t0 = time.perf_counter()
+        if which == "raw":
+            _raw_read(raw_task, data)
+        else:
+            result = read_upload(data, Path(path).name, edition=edition, tree=tree)
+            assert result.ok, [p.message("en") for p in result.errors[:5]]
+        times[which].append(time.perf_counter() - t0)
+
+    once("raw"), once("validate")
+    times = {"raw": [], "validate": []}
+    for i in range(runs):
+        for which in ("raw", "validate") if i % 2 == 0 else ("validate", "raw"):
+            once(which)
+    raw, val = statistics.median(times["raw"]), statistics.median(times["validate"])
+    return {"raw_task": raw_task, "raw": raw, "validate": val, "ratio": val / raw, "load": os.getloadavg()[0]}
+
+
 def child(task: str, path: str, tree_path: str) -> dict[str, float]:
     """One measurement in this (fresh) process: wall and CPU seconds, peak RSS in MB."""
     from assessment.catalogue import load_edition
@@ -132,14 +183,8 @@ def child(task: str, path: str, tree_path: str) -> dict[str, float]:
     edition = load_edition()
     data = Path(path).read_bytes()
     t0, c0 = time.perf_counter(), time.process_time()
-    if task == "calamine":
-        import python_calamine as pc
-
-        wb = pc.CalamineWorkbook.from_filelike(io.BytesIO(data))
-        rows = wb.get_sheet_by_name(wb.sheet_names[0]).to_python()
-        n = len(rows)
-    elif task == "read_csv":
-        n = len(pd.read_csv(io.BytesIO(data), dtype=str, keep_default_na=False))
+    if task in ("calamine", "read_csv", "pyarrow"):
+        n = _raw_read(task, data)
     elif task == "openpyxl":
         from openpyxl import load_workbook
 
@@ -157,14 +202,16 @@ def child(task: str, path: str, tree_path: str) -> dict[str, float]:
     return {"seconds": seconds, "cpu": cpu, "peak_mb": peak, "rows": n}
 
 
-def _run_child(task: str, path: Path, tree: Path) -> dict[str, float]:
-    cmd = [sys.executable, __file__, "--child", task, str(path), str(tree)]
-    out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
+def _run_child(task: str, path: Path, tree: Path, src: Path = ROOT, runs: int = 0) -> dict:
+    flag = ["--warm-child", str(runs)] if runs else ["--child"]
+    cmd = [sys.executable, __file__, *flag, task, str(path), str(tree)]
+    env = {**os.environ, "BENCH_SRC": str(src)}
+    out = subprocess.run(cmd, check=True, capture_output=True, text=True, env=env).stdout
     return json.loads(out.strip().splitlines()[-1])
 
 
-def _median(task: str, path: Path, tree: Path, runs: int) -> dict[str, float]:
-    results = [_run_child(task, path, tree) for _ in range(runs)]
+def _median(task: str, path: Path, tree: Path, runs: int, src: Path = ROOT) -> dict[str, float]:
+    results = [_run_child(task, path, tree, src) for _ in range(runs)]
     return {
         "seconds": statistics.median(r["seconds"] for r in results),
         "cpu": statistics.median(r["cpu"] for r in results),
@@ -180,10 +227,19 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=2850 * INDICATORS)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--no-openpyxl", action="store_true")
+    parser.add_argument("--baseline", type=Path, help="an earlier source tree to measure side by side")
     parser.add_argument("--child", nargs=3, metavar=("TASK", "PATH", "TREE"), help=argparse.SUPPRESS)
+    parser.add_argument("--warm-child", nargs=4, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         print(json.dumps(child(*args.child)))
+        return
+    if args.warm_child:
+        runs, _, path, tree_path = args.warm_child
+        print(json.dumps(warm(path, tree_path, int(runs))))
+        return
+    if args.baseline:  # only the issue 20.4 figures, side by side
+        _issue_20(args)
         return
 
     from assessment.intake.ingest import read_upload
@@ -218,6 +274,22 @@ def main() -> None:
             print(
                 f"  openpyxl read_only (1 run): {op['seconds']:.2f} s, peak {op['peak_mb']:.0f} MB; "
                 f"read_upload is {op['seconds'] / val['seconds']:.1f}x faster"
+            )
+    _issue_20(args)
+
+
+def _issue_20(args: argparse.Namespace) -> None:
+    """Only the issue 20.4 figures, the current tree beside ``--baseline``."""
+    paths = _files(args.rows)
+    trees = [("current", ROOT)] + ([("baseline", args.baseline)] if args.baseline else [])
+    print(f"issue 20.4, {args.runs} rounds in one process each; load average {os.getloadavg()}")
+    for fmt, target in (("csv", 5.0), ("xlsx", 1.3)):
+        for label, src in trees:
+            m = _run_child("validate", paths[fmt], paths["tree"], src, runs=args.runs)
+            print(
+                f"  batch {fmt:4} {label:8}: {m['raw_task']} {m['raw']:.3f} s, "
+                f"read_upload {m['validate']:.3f} s, ratio {m['ratio']:.2f} "
+                f"(target <= {target:g}; load {m['load']:.1f})"
             )
 
 

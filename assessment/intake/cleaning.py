@@ -12,6 +12,8 @@ from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pac
 
 from assessment.intake.numbers import TRANSLATE, ParsedNumbers, parse_numbers
 from assessment.intake.upload_problems import fmt_number
@@ -107,9 +109,41 @@ def clean_period(col: pd.Series, bools: bool = True) -> tuple[pd.Series, pd.Seri
     return pd.Series(period, index=col.index), pd.Series(bad[codes], index=col.index)
 
 
+# Decimals that pandas.to_numeric and pyarrow's cast read to the same double (both round
+# correctly; integer parts are kept short of where pandas switches to its wide-integer path).
+_ARROW_PLAIN = r"^-?[0-9]{1,15}(\.[0-9]{1,15})?$"
+
+
+def _arrow_plain_numbers(col: pd.Series) -> ParsedNumbers | None:
+    """:func:`_plain_numbers` of a pyarrow-backed text column (a CSV's) in pyarrow's compute
+    kernels, when every non-blank cell is a plain decimal (``-12``, ``95.5``); else None."""
+
+    if not (isinstance(col.dtype, pd.StringDtype) and col.dtype.storage == "pyarrow"):
+        return None
+    arr = pa.chunked_array(col.array.__arrow_array__())
+    blank = pac.or_kleene(pac.is_null(arr), pac.equal(arr, "")).fill_null(True)
+    text = pac.if_else(blank, pa.scalar(None, pa.string()), arr)
+    if pac.all(pac.match_substring_regex(text, _ARROW_PLAIN)).as_py() is False:
+        return None
+    values = pac.cast(text, pa.float64()).to_numpy(zero_copy_only=False)
+    false = pd.Series(False, index=col.index)
+    return ParsedNumbers(
+        pd.Series(values, index=col.index, name=col.name, dtype="float64"),
+        false,
+        pd.Series(blank.to_numpy(zero_copy_only=False), index=col.index, dtype=bool),
+        false,
+    )
+
+
 def _plain_numbers(col: pd.Series) -> ParsedNumbers | None:
     """The common case, without factorising: every cell is a number, a plain numeric string or
     blank. None when any cell needs the tolerant parser (or could be TRUE/FALSE)."""
+    arrow = _arrow_plain_numbers(col)
+    return arrow if arrow is not None else _pandas_plain_numbers(col)
+
+
+def _pandas_plain_numbers(col: pd.Series) -> ParsedNumbers | None:
+    """:func:`_plain_numbers` by ``pandas.to_numeric`` (any column)."""
     blank = col.isna() | (col == "").fillna(False).to_numpy(dtype=bool)
     fast = pd.to_numeric(col.where(~blank), errors="coerce").astype("float64")
     if not (fast.notna() | blank).all() or np.isinf(fast.to_numpy()).any():

@@ -137,6 +137,8 @@ def _meta_problems(
 
 def _batch_edition(raw: RawTable, edition: Edition, filename: str) -> list[Problem]:
     """An optional ``edition`` column of a batch file must name the edition in force."""
+    if "edition" not in raw.letters:  # no such column: its cells are all blank
+        return []
     col = raw.frame["edition"].astype(object)
     text = col.where(col.notna(), "").astype(str).str.strip()
     wrong = (text != "") & (text != edition.id)
@@ -183,16 +185,21 @@ def _read_table(data: bytes, filename: str, kind: str) -> tuple[RawTable | None,
 
 
 def parse_table(
-    data: bytes, filename: str, kind: str, max_rows: int
+    data: bytes,
+    filename: str,
+    kind: str,
+    max_rows: int,
+    counted: tuple[tuple[str, tuple[int, ...]], ...] = (),
 ) -> tuple[RawTable | None, list[Problem]]:
     """The cells of an upload that passed the safety inspection: the part that runs in the child
     process (:mod:`assessment.intake.isolation`). Rows are counted first while streaming (the
-    sheets' declared dimensions may lie), then the file is parsed."""
+    sheets' declared dimensions may lie; ``counted``: as the inspection counted them), then the
+    file is parsed."""
     if kind == "csv":
         too_many = count_csv_rows(data, filename, max_rows)
     else:
         try:
-            too_many = count_rows(data, filename, max_rows)
+            too_many = count_rows(data, filename, max_rows, counted)
         except ZIP_ERRORS:
             return None, [make_problem("E_CORRUPT", file=filename)]
     if too_many is not None:
@@ -210,7 +217,7 @@ def inspect_and_parse(
     inspection = inspect_upload(data, filename, max_bytes, max_rows)
     if inspection.problems:
         return None, None, list(inspection.problems)
-    raw, problems = parse_table(data, filename, inspection.kind, max_rows)
+    raw, problems = parse_table(data, filename, inspection.kind, max_rows, inspection.row_counts)
     return inspection.kind, raw, problems
 
 
@@ -245,9 +252,22 @@ def _read_limited(
     )
 
 
+def _as_str(col: pd.Series) -> pd.Series:
+    """``col.astype(str)``; a categorical of strings without missing cells converts its categories
+    once and takes them by code."""
+    if isinstance(col.dtype, pd.CategoricalDtype) and len(col):
+        codes = col.cat.codes.to_numpy()
+        cats = col.cat.categories
+        if (codes >= 0).all() and pd.api.types.infer_dtype(cats, skipna=False) == "string":
+            return pd.Series(cats.astype(str).array.take(codes), index=col.index, name=col.name)
+    return col.astype(str)
+
+
 def _tidy(checked: pd.DataFrame) -> pd.DataFrame:
-    rows = checked[~checked["error"] & checked["value"].notna()]
-    out = rows[list(VALUE_COLUMNS)].reset_index(drop=True)
+    keep = (~checked["error"] & checked["value"].notna()).to_numpy()
+    rows = checked[list(VALUE_COLUMNS)]
+    out = (rows if keep.all() else rows[keep]).reset_index(drop=True)
+    out = out.assign(**{c: _as_str(out[c]) for c in ("region_code", "indicator_code", "note")})
     return out.astype(
         {
             "region_code": str,

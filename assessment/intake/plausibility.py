@@ -57,6 +57,16 @@ def _group_id(groups: list[pd.Series]) -> np.ndarray:
     return gid
 
 
+def _regions(cur: pd.DataFrame) -> set[str]:
+    """The distinct region codes of ``cur`` as strings (looked at once each, not once per row)."""
+    return {str(r) for r in pd.unique(cur["region_code"])}
+
+
+def _periods(cur: pd.DataFrame) -> set[int]:
+    """The distinct periods of ``cur`` as ints (missing ones left out)."""
+    return {int(p) for p in pd.to_numeric(pd.Series(pd.unique(cur["period"])), errors="coerce").dropna()}
+
+
 def _own_frame(history: pd.DataFrame | None, regions: set[str]) -> pd.DataFrame:
     """The history rows of ``regions`` only (their own earlier values), plain typed."""
     if history is None or not len(history):
@@ -75,9 +85,13 @@ def _own_frame(history: pd.DataFrame | None, regions: set[str]) -> pd.DataFrame:
 def _previous(cur: pd.DataFrame, history: pd.DataFrame | None) -> pd.DataFrame:
     """Per current row (position in ``cur``): the region's value of the indicator in its previous
     reported period (own history, replaced by the rows of the file) and that period."""
+    hist = _own_frame(history, _regions(cur))
+    if not len(hist) and pd.Series(pd.unique(cur["period"])).nunique(dropna=False) <= 1:
+        # one period and no history: no row has a previous value (the keys of cur are distinct)
+        nan = np.full(len(cur), np.nan)
+        return pd.DataFrame({"prev": nan, "prev_period": nan.copy()})
     now = cur[["region_code", "period", "indicator_code", "value"]].assign(_cur=np.arange(len(cur)))
     now = now.astype({"period": "float64", "region_code": object, "indicator_code": object})
-    hist = _own_frame(history, set(now["region_code"].astype(str)))
     if len(hist):
         hist = hist.merge(now[_KEYS].assign(_dup=True), how="left", on=_KEYS)
         hist = hist[hist["_dup"].isna()].drop(columns="_dup").assign(_cur=-1)
@@ -94,14 +108,17 @@ def _previous(cur: pd.DataFrame, history: pd.DataFrame | None) -> pd.DataFrame:
 
 def _peer_frame(cur: pd.DataFrame, peers: pd.DataFrame | PeerSource | None, ctx: Context) -> pd.DataFrame:
     """The peer statistics of the rows' regions and periods, aligned with ``cur`` (NaN: none)."""
-    regions = sorted(set(cur["region_code"].astype(str)))
-    periods = sorted({int(p) for p in pd.to_numeric(cur["period"], errors="coerce").dropna()})
+    regions = sorted(_regions(cur))
+    periods = sorted(_periods(cur))
     if callable(peers):
         stats = peers(regions, periods)
     elif peers is None:
         stats = peer_stats.empty()
     else:
         stats = peers
+    if not len(stats):  # no statistics: every row's are missing
+        nan = np.full(len(cur), np.nan)
+        return pd.DataFrame({c: nan.copy() for c in stats.columns if c not in _KEYS}, index=cur.index)
     keys = key_frame(cur)
     stats = key_frame(stats, _KEYS).join(stats.drop(columns=_KEYS)).drop_duplicates(_KEYS)
     merged = keys.merge(stats, how="left", on=_KEYS)
@@ -225,8 +242,7 @@ def plausibility_warnings(
     if testable.any():
         sub = cur[testable]
         if peers is None and history is not None and len(history):
-            regions = set(sub["region_code"].astype(str))
-            periods = {int(p) for p in pd.to_numeric(sub["period"], errors="coerce").dropna()}
+            regions, periods = _regions(sub), _periods(sub)
             peers = peer_stats.peer_statistics(history, ctx.tree, regions, periods)
         flags = _change_and_peer(sub, ctx, history, peers)
         change = full(testable & flags["flag_change"].reindex(cur.index, fill_value=False))

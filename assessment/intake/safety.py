@@ -79,18 +79,25 @@ class Inspection:
 
     kind: str
     problems: tuple[Problem, ...]
+    # For an accepted xlsx: the row tags counted in each worksheet part, chunk by chunk, during the
+    # declaration scan (which inflates every part anyway), so that :func:`count_rows` need not
+    # inflate the sheets a second time. Empty when not counted.
+    row_counts: tuple[tuple[str, tuple[int, ...]], ...] = ()
 
 
 def _refuse(code: str, filename: str, value: str = "", **fill: Any) -> Inspection:
     return Inspection("", (make_problem(code, file=filename, value=value, **fill),))
 
 
-def _declares(zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> bool:
+def _declares(zf: zipfile.ZipFile, info: zipfile.ZipInfo, rows: list[int] | None = None) -> bool:
     """Whether an XML part holds a DOCTYPE or ENTITY declaration anywhere (read whole, in chunks:
     a declaration after a long comment must not slip past a prefix check). Spreadsheet XML never
-    contains one: text is escaped, so a literal ``<!DOCTYPE`` can only be markup."""
+    contains one: text is escaped, so a literal ``<!DOCTYPE`` can only be markup. ``rows``, when
+    given, receives the row tags of each chunk as :func:`count_rows` counts them."""
     overlap = 64
     tail = b""
+    row_tail = b""
+    row_overlap = max(len(t) for t in _ROW_TAGS) - 1
     encoding: str | None = None
     first = True
     with zf.open(info) as fh:
@@ -98,6 +105,10 @@ def _declares(zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> bool:
             chunk = fh.read(SCAN_CHUNK)
             if not chunk:
                 return False
+            if rows is not None:
+                window = row_tail + chunk
+                rows.append(sum(window.count(t) for t in _ROW_TAGS))
+                row_tail = window[-row_overlap:]
             if first:
                 first = False
                 if (
@@ -163,12 +174,16 @@ def _inspect_zip(data: bytes, filename: str, max_rows: int = MAX_ROWS) -> Inspec
                 return _refuse("E_MACRO", filename, value="macroEnabled")
         if xlm := active_content.macro_content(zf):  # Excel 4.0 macro sheets, refused like VBA
             return _refuse("E_MACRO", filename, value=xlm, key="E_MACRO_XLM")
+        sheets = worksheet_parts(zf)  # count_rows' parts, in its order (every one ends in .xml)
+        counted: dict[int, list[int]] = {id(i): [] for i in sheets}
         for info, low in zip(infos, lower, strict=True):
-            if low.endswith(_XML_SUFFIXES) and _declares(zf, info):
+            if low.endswith(_XML_SUFFIXES) and _declares(zf, info, counted.get(id(info))):
                 return _refuse("E_XML_BOMB", filename, value=info.filename)
     except ZIP_ERRORS:
         return _refuse("E_CORRUPT", filename)
-    return Inspection("xlsx", ())
+    if not all(i.filename.lower().endswith(_XML_SUFFIXES) for i in sheets):
+        return Inspection("xlsx", ())  # a part the scan skipped: count_rows streams the sheets itself
+    return Inspection("xlsx", (), tuple((i.filename, tuple(counted[id(i)])) for i in sheets))
 
 
 def _looks_like_text(data: bytes) -> bool:
@@ -260,11 +275,22 @@ def _declared_rows_over(
     return None
 
 
-def count_rows(data: bytes, filename: str, max_rows: int) -> Problem | None:
+def count_rows(
+    data: bytes, filename: str, max_rows: int, counted: tuple[tuple[str, tuple[int, ...]], ...] = ()
+) -> Problem | None:
     """Count the rows of every worksheet of an xlsx while inflating it a megabyte at a time (memory
     stays one chunk; stops as soon as the count passes ``max_rows``): the check that holds when the
-    declared dimension is missing or lies. A Problem when over the limit, else None."""
+    declared dimension is missing or lies. A Problem when over the limit, else None.
+    ``counted``: the counts :func:`inspect_upload` took per chunk (``Inspection.row_counts``), added
+    up here in the same order instead of inflating the sheets again."""
     total = 0
+    if counted:
+        for _, chunks in counted:
+            for n in chunks:
+                total += n
+                if total > max_rows:
+                    return _too_many_rows(filename, "", total, max_rows, counting=True)
+        return None
     overlap = max(len(t) for t in _ROW_TAGS) - 1
     with zipfile.ZipFile(io.BytesIO(data)) as zf:
         for info in worksheet_parts(zf):

@@ -181,13 +181,13 @@ def _prepare(raw: RawTable, ctx: Context) -> pd.DataFrame:
     value_src = src["value"]
     is_bool = (df["kind"] == "boolean").to_numpy()
     if is_bool.any():
-        value_src = value_src.astype(object)
-        sub = value_src[is_bool]
+        sub = value_src[is_bool].astype(object)
         words = clean_text(sub).str.lower().map(_BOOL_WORDS)
         flags = sub.map(lambda v: float(v) if isinstance(v, bool) else np.nan)
         mapped = words.fillna(flags)
-        value_src = value_src.copy()
-        value_src.loc[mapped.index[mapped.notna()]] = mapped[mapped.notna()]
+        if mapped.notna().any():  # words or TRUE/FALSE cells become 1.0 / 0.0
+            value_src = value_src.astype(object)
+            value_src.loc[mapped.index[mapped.notna()]] = mapped[mapped.notna()]
     for key, col in (
         ("value", value_src),
         ("numerator", src["numerator"]),
@@ -205,6 +205,8 @@ def _prepare(raw: RawTable, ctx: Context) -> pd.DataFrame:
     blank = df["code_blank"] & empty & df["note_blank"]
     if raw.kind == "batch":
         blank &= df["region_blank"] & df["period"].isna() & ~df["period_bad"]
+    if not blank.any():  # nothing to drop: no copy of every column
+        return df.reset_index(drop=True)
     return df.loc[~blank].reset_index(drop=True)
 
 
@@ -373,48 +375,96 @@ def _needed(groups: pd.DataFrame, ctx: Context, *, required_only: bool) -> pd.Da
 MAX_LISTED_CODES = 10  # indicator codes named in one W_MISSING_INDICATORS warning
 
 
+def _positions(col: pd.Series, index: pd.Index) -> np.ndarray:
+    """``index.get_indexer(col)`` (-1: not there), looked up once per category of a categorical."""
+    if isinstance(col.dtype, pd.CategoricalDtype):
+        codes = col.cat.codes.to_numpy()
+        at = np.append(index.get_indexer(col.cat.categories.to_numpy(dtype=object)), -1)
+        return at[codes]  # code -1 (missing) takes the appended -1
+    return index.get_indexer(col.to_numpy(dtype=object))
+
+
+def _sorted_codes(col: pd.Series, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``pandas.factorize(col[mask], sort=True)`` of a column of strings (a categorical is
+    sorted by its categories, not its rows)."""
+    if isinstance(col.dtype, pd.CategoricalDtype) and not (col.cat.codes.to_numpy()[mask] < 0).any():
+        cats = col.cat.categories.to_numpy(dtype=object)
+        codes = col.cat.codes.to_numpy()[mask]
+        used = np.unique(codes)
+        order = used[np.argsort(cats[used], kind="stable")]
+        rank = np.full(len(cats), -1, dtype="int64")
+        rank[order] = np.arange(len(order))
+        return rank[codes], cats[order]
+    return pd.factorize(col.to_numpy(dtype=object)[mask], sort=True)
+
+
 def _lacking(df: pd.DataFrame, raw: RawTable, ctx: Context) -> list[Problem]:
     """W_MISSING_INDICATORS: per region and period of a batch file, the indicators it does not report.
 
     Only regions of the tree with a valid period are looked at (other rows are refused anyway);
-    an indicator counts as reported when its row has a value, a numerator or a denominator."""
+    an indicator counts as reported when its row has a value, a numerator or a denominator.
+    Computed on a (region and period) x indicator matrix of booleans: one pass over the rows, then
+    a short loop over the regions that lack something."""
     ok = ~df["region_blank"] & df["period"].notna()
     ok &= df["region_code"].isin([r.code for r in ctx.tree]).to_numpy()
     if not ok.any():
         return []
-    rows = df.loc[ok]
-    groups = key_frame(rows, ["region_code", "period"]).assign(_row=rows["row"].to_numpy())
-    first = groups.groupby(["region_code", "period"], as_index=False, sort=True)["_row"].min()
-    given = ~(rows["value_blank"] & rows["numerator_blank"] & rows["denominator_blank"])
-    have = key_frame(rows.loc[given]).drop_duplicates().assign(_have=True)
-    need = _needed(first[["region_code", "period"]], ctx, required_only=False)
-    need = need.merge(have, how="left", on=KEYS)
-    missing = need.loc[need["_have"].isna()]
-    if not len(missing):
+    ok = ok.to_numpy(dtype=bool)
+    # groups in the order of (region_code, period), as a sorted groupby gives them
+    r_codes, r_uniq = _sorted_codes(df["region_code"], ok)
+    p_codes, p_uniq = pd.factorize(
+        df["period"].to_numpy(dtype="float64", na_value=np.nan)[ok].astype("int64"), sort=True
+    )
+    g_codes, g_uniq = pd.factorize(r_codes.astype("int64") * len(p_uniq) + p_codes, sort=True)
+    n_groups = len(g_uniq)
+    first = np.full(n_groups, np.iinfo("int64").max, dtype="int64")
+    np.minimum.at(first, g_codes, df["row"].to_numpy(dtype="int64")[ok])
+    ind = ctx.indicators
+    n_ind = len(ind.index)
+    ind_pos = _positions(df["indicator_code"], ind.index)[ok]
+    given = ~(df["value_blank"] & df["numerator_blank"] & df["denominator_blank"]).to_numpy()[ok]
+    given &= ind_pos >= 0
+    missing = np.ones((n_groups, n_ind), dtype=bool)
+    missing[g_codes[given], ind_pos[given]] = False
+    lacks = np.flatnonzero(missing.any(axis=1))
+    if not len(lacks):
         return []
-    order = {code: i for i, code in enumerate(ctx.indicators.index)}
-    aspect_of = ctx.indicators["aspect_code"]
+    required = np.zeros((n_groups, n_ind), dtype=bool)
+    required[:, ind["national_floor"].notna().to_numpy()] = True
+    if len(ctx.binding):
+        b = key_frame(ctx.binding)
+        b = b[b["period"].notna()]
+        rb = pd.Index(r_uniq).get_indexer(b["region_code"].to_numpy(dtype=object))
+        pb = pd.Index(p_uniq).get_indexer(b["period"].to_numpy(dtype="int64"))
+        ib = ind.index.get_indexer(b["indicator_code"].to_numpy(dtype=object))
+        known = (rb >= 0) & (pb >= 0) & (ib >= 0)
+        gb = pd.Index(g_uniq).get_indexer(rb[known].astype("int64") * len(p_uniq) + pb[known])
+        required[gb[gb >= 0], ib[known][gb >= 0]] = True
+    codes_of = ind.index.to_numpy(dtype=object)
+    aspect_of = ind["aspect_code"].to_numpy(dtype=object)
     aspects = {a.code: a for a in ctx.edition.aspects}
     letter = raw.letters.get("region_code", "")
-    first_row = {(r, int(p)): int(n) for r, p, n in first.itertuples(index=False)}
     out: list[Problem] = []
-    for (region, period), grp in missing.groupby(["region_code", "period"], sort=True):
-        codes = sorted(grp["indicator_code"], key=lambda c: order.get(c, len(order)))
+    for g in lacks:
+        pos = np.flatnonzero(missing[g])
+        codes = codes_of[pos].tolist()
         listed = ", ".join(codes[:MAX_LISTED_CODES]) + (" …" if len(codes) > MAX_LISTED_CODES else "")
-        in_aspects = [aspects[a] for a in dict.fromkeys(aspect_of.reindex(codes)) if a in aspects]
-        row = first_row[(region, int(period))]
+        in_aspects = [aspects[a] for a in dict.fromkeys(aspect_of[pos].tolist()) if a in aspects]
+        pair = g_uniq[g]
+        region, period = str(r_uniq[pair // len(p_uniq)]), str(p_uniq[pair % len(p_uniq)])
+        row = int(first[g])
         fill = {
-            "region": str(region),
-            "period": str(period),
+            "region": region,
+            "period": period,
             "count": len(codes),
-            "total": len(order),
-            "required": int(grp["_required"].sum()),
+            "total": n_ind,
+            "required": int(required[g, pos].sum()),
             "codes": listed,
         }
         out.append(
             localized_problem(  # make_problem's fills are one per language; the aspect names are not
                 "W_MISSING_INDICATORS",
-                {"found": str(region), **fill},
+                {"found": region, **fill},
                 key="ingest.W_MISSING_INDICATORS",
                 per_lang={
                     "zh": {"aspects": "、".join(a.name_zh for a in in_aspects)},
@@ -425,7 +475,7 @@ def _lacking(df: pd.DataFrame, raw: RawTable, ctx: Context) -> list[Problem]:
                 cell=f"{letter}{row}" if letter else "",
                 row=row,
                 column="region_code",
-                value=str(region),
+                value=region,
                 severity="warning",
             )
         )
