@@ -506,20 +506,7 @@ DISPERSION_COLUMNS = (
     "sd_log",
 )
 
-INEQUALITY_COLUMNS = (
-    "n_regions",
-    "mean",
-    "weighted_mean",
-    "sd",
-    "cv",
-    "gini",
-    "theil",
-    "theil_between",
-    "theil_within",
-    "max_min_ratio",
-    "sd_log",
-    "undefined_reason",
-)
+INEQUALITY_COLUMNS = ("n_regions", "mean", "weighted_mean", *DISPERSION_COLUMNS, "undefined_reason")
 
 
 def inequality(
