@@ -157,8 +157,8 @@ def region_csv(tree: RegionTree) -> bytes:
     money_years = sorted({year for r in tree for year, _, _ in r.finances})
     if money_years:  # and the fiscal figures of each year (issue 19), as the import reads them
         money = {r.code: {y: (rev, tr) for y, rev, tr in r.finances} for r in tree}
-        for year in money_years:
-            for i, field_name in enumerate(("revenue_per_head", "transfers_per_head")):
+        for i, field_name in enumerate(("revenue_per_head", "transfers_per_head")):  # each by year
+            for year in money_years:
                 frame[f"{field_name}_{year}"] = [
                     _number(money[code].get(year, (None, None))[i]) for code in frame["code"]
                 ]
