@@ -29,6 +29,7 @@ import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NoReturn
 
 import numpy as np
 import pandas as pd
@@ -398,34 +399,28 @@ def _json_default(obj: object) -> object:
 
 
 # -- commands -----------------------------------------------------------------------------------
+def _bad_option(option: str, value: float, hint: str) -> NoReturn:
+    """Refuse an option's value with the bilingual ``scoring.bad_option`` message (exit 1)."""
+    raise DataFileError(
+        [
+            problem(
+                "scoring.bad_option",
+                at_column=option,
+                at_value=str(value),
+                option=option,
+                value=value,
+                hint=hint,
+            )
+        ]
+    )
+
+
 def run_score(args: argparse.Namespace) -> int:
     """``score --period YEAR [--region CODE] [--level ...]``."""
     if not 0.5 <= args.confidence < 1.0:
-        raise DataFileError(
-            [
-                problem(
-                    "scoring.bad_option",
-                    at_column="--confidence",
-                    at_value=str(args.confidence),
-                    option="--confidence",
-                    value=args.confidence,
-                    hint="0.95 / 0.998",
-                )
-            ]
-        )
+        _bad_option("--confidence", args.confidence, "0.95 / 0.998")
     if not (np.isfinite(args.min_denominator) and args.min_denominator >= 1):
-        raise DataFileError(
-            [
-                problem(
-                    "scoring.bad_option",
-                    at_column="--min-denominator",
-                    at_value=str(args.min_denominator),
-                    option="--min-denominator",
-                    value=args.min_denominator,
-                    hint=f">= 1 ({MIN_DENOMINATOR})",
-                )
-            ]
-        )
+        _bad_option("--min-denominator", args.min_denominator, f">= 1 ({MIN_DENOMINATOR})")
     inp = load_inputs(args)
     _check_period(inp.values, args.period)
     level = LEAF_LEVELS.get(args.region_level, args.region_level)
