@@ -32,6 +32,7 @@ From the indicator scores of :func:`assessment.scoring.indicators.score_indicato
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
@@ -346,3 +347,60 @@ def _finish(
     )
     assert tuple(out.columns) == AGGREGATE_COLUMNS
     return out
+
+
+def rerank(
+    aggregates: pd.DataFrame,
+    tree: RegionTree,
+    periods: Iterable[int],
+    *,
+    missing_threshold: float = 0.2,
+) -> pd.DataFrame:
+    """``aggregates`` (the table of :func:`aggregate`, or several stacked) with ``rank_in_parent``,
+    ``rank_in_level`` and ``quintile`` computed again for the rows of ``periods``, as
+    :func:`aggregate` computes them: among the rows of the same level, code and period, no rank
+    below the coverage line. Used when a few counties' scores changed
+    (:mod:`assessment.scoring.incremental`). Returns a new frame sharing the other columns."""
+    wanted = np.asarray(sorted({int(p) for p in periods}), dtype=np.int64)
+    period = aggregates["period"].to_numpy(dtype=np.int64)
+    rows = np.flatnonzero(np.isin(period, wanted))
+    if not len(rows):
+        return aggregates
+    level = _ids(aggregates["level"])[rows]
+    code = _ids(aggregates["code"])[rows]
+    region = aggregates["region_code"]
+    region_ids = _ids(region)[rows]
+    region_names = (
+        np.asarray(region.cat.categories, dtype=object)
+        if isinstance(region.dtype, pd.CategoricalDtype)
+        else np.asarray(pd.factorize(region)[1], dtype=object)
+    )
+    parents = parent_codes(tree)
+    parent_ids, _ = pd.factorize(np.array([parents.get(r) for r in region_names], dtype=object))
+    p_pos = np.searchsorted(wanted, period[rows])
+    row_key = (level.astype(np.int64) * (int(code.max(initial=0)) + 1) + code) * len(wanted) + p_pos
+    row_ids, row_index = pd.factorize(row_key)
+    coverage = aggregates["coverage"].to_numpy(dtype="float64", na_value=np.nan)[rows]
+    score = aggregates["score"].to_numpy(dtype="float64", na_value=np.nan)[rows]
+    short = 1.0 - coverage > missing_threshold + 1e-12
+    rank_level, quintile, rank_parent = _ranks(
+        row_ids, region_ids, np.where(short, np.nan, score), len(row_index), len(region_names), parent_ids
+    )
+    out = {}
+    for name, new in (("rank_in_parent", rank_parent), ("rank_in_level", rank_level), ("quintile", quintile)):
+        old = aggregates[name]
+        values = pd.array(new, dtype="Float64").astype("Int64")
+        column = old.array.astype(
+            "Int64" if np.nanmax(np.abs(new), initial=0) > np.iinfo(old.dtype.numpy_dtype).max else old.dtype,
+            copy=True,
+        )
+        column[rows] = values
+        out[name] = pd.Series(column, index=aggregates.index, name=name)
+    return aggregates.assign(**out)
+
+
+def _ids(col: pd.Series) -> np.ndarray:
+    """Integer ids of a column's values (its categorical codes, else factorized)."""
+    if isinstance(col.dtype, pd.CategoricalDtype):
+        return col.cat.codes.to_numpy().astype(np.int64)
+    return pd.factorize(col)[0].astype(np.int64)

@@ -8,7 +8,7 @@ data themselves, STYLE 2). Pure pandas: no streamlit, no plotly.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from itertools import pairwise
 
@@ -48,6 +48,29 @@ class ScoringInputs:
 
 
 @dataclass(frozen=True)
+class Recipe:
+    """What :func:`assess` computed an :class:`Assessment` from, besides the values: enough to score a
+    few counties again exactly as the whole was scored (:func:`assessment.scoring.incremental.update`).
+
+    ``groups``: each edition with the periods it scores; ``scheme``: what :func:`score_indicators` got;
+    ``union``: the edition the tables are labelled and aggregated by; ``standards``: the binding local
+    standards (local indicators included); ``explicit_periods``: the caller named the periods (else
+    they are the periods present in the values); ``reported``: the (region_code, period) pairs that had
+    at least one value row, so that an update knows whether a period would disappear."""
+
+    groups: tuple[tuple[Edition, tuple[int, ...]], ...]
+    scheme: Edition | EditionSchedule
+    union: Edition
+    standards: tuple[LocalStandard, ...]
+    target_year: int
+    confidence: float
+    interval: str
+    min_denominator: float
+    explicit_periods: bool
+    reported: pd.DataFrame
+
+
+@dataclass(frozen=True)
 class Assessment:
     """Scores of the counties under ``jurisdiction`` for ``periods`` (DESIGN section 4).
 
@@ -69,6 +92,9 @@ class Assessment:
     costs: pd.DataFrame  # costing.cost_to_close output (rows with a shortfall only)
     editions: tuple[tuple[int, Edition], ...] = ()  # (period, the edition it was scored by)
     what_if: str | None = None  # the edition label imposed on every period, when not the official one
+    # how the tables were computed, so that a change of a few counties' values can be applied to them
+    # without rescoring the rest (:mod:`assessment.scoring.incremental`); not part of equality
+    recipe: Recipe | None = field(default=None, compare=False, repr=False)
 
     def edition_of(self, period: int) -> Edition:
         """The edition ``period`` was scored by."""
@@ -188,6 +214,7 @@ def assess(
     if basis not in BASES:
         raise ValueError(f"basis must be one of {BASES}")
     root = jurisdiction or tree.root.code
+    explicit = periods is not None
     if periods is None:
         periods = sorted(int(p) for p in pd.unique(values["period"])) if len(values) else []
     schedule = edition if isinstance(edition, EditionSchedule) else EditionSchedule.single(edition)
@@ -202,32 +229,21 @@ def assess(
     latest = groups[-1][0]
     editions = [ed for ed, _ in groups]
     union = union_edition(editions) if len(groups) > 1 else latest
-    # one pass over every period, each scored by its own edition (see score_indicators)
-    scheme = EditionSchedule(tuple(editions)) if len(groups) > 1 else latest
-    all_scores = own_regions(
-        score_indicators(
-            values,
-            scheme,
-            tree,
-            stds,
-            periods=periods,
-            regions=[root],
-            confidence=confidence,
-            interval=interval,
-            min_denominator=min_denominator,
-        ),
-        union,
+    recipe = Recipe(
+        groups=tuple((ed, tuple(ps)) for ed, ps in groups),
+        # one pass over every period, each scored by its own edition (see score_indicators)
+        scheme=EditionSchedule(tuple(editions)) if len(groups) > 1 else latest,
+        union=union,
+        standards=tuple(stds),
+        target_year=target_year,
+        confidence=confidence,
+        interval=interval,
+        min_denominator=min_denominator,
+        explicit_periods=explicit,
+        reported=reported_pairs(values),
     )
-    if len(groups) == 1 or same_rollup(editions, union):
-        labels = {p: ed.label for ed, ps in groups for p in ps}
-        aggregates = _labelled(aggregate_local_apart(all_scores, union, tree), labels)
-        costs = _labelled(cost_to_close(all_scores, union, tree, against=basis), labels)
-    else:  # the editions weigh or price an indicator differently: each by its own
-        parts = [(ed, all_scores.loc[all_scores["period"].isin(ps).to_numpy()]) for ed, ps in groups]
-        aggregates = stack([aggregate_local_apart(sc, ed, tree) for ed, sc in parts])
-        costs = stack([cost_to_close(sc, ed, tree, against=basis) for ed, sc in parts])
-        del parts
-    trend_table = trends(all_scores, union, target_year=target_year)
+    all_scores = score_regions(values, recipe, tree, [root], periods)
+    aggregates, costs, trend_table = derive(all_scores, recipe, tree, basis)
     return Assessment(
         latest,
         tree,
@@ -240,6 +256,65 @@ def assess(
         compact(costs),
         editions=tuple((p, ed) for ed, ps in groups for p in ps),
         what_if=what_if.label if what_if is not None else None,
+        recipe=recipe,
+    )
+
+
+def score_regions(
+    values: pd.DataFrame, recipe: Recipe, tree: RegionTree, regions: Sequence[str], periods: Sequence[int]
+) -> pd.DataFrame:
+    """The indicator scores of the counties under ``regions`` (one pass over every period, each
+    scored by its own edition), without the rows of local indicators where none binds."""
+    return own_regions(
+        score_indicators(
+            values,
+            recipe.scheme,
+            tree,
+            recipe.standards,
+            periods=periods,
+            regions=regions,
+            confidence=recipe.confidence,
+            interval=recipe.interval,
+            min_denominator=recipe.min_denominator,
+        ),
+        recipe.union,
+    )
+
+
+def derive(
+    all_scores: pd.DataFrame, recipe: Recipe, tree: RegionTree, basis: str
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Aggregates, costs and trends of ``all_scores`` (not yet compacted), each period by its own
+    edition's roll-up and prices where the editions differ in them."""
+    groups, union = recipe.groups, recipe.union
+    editions = [ed for ed, _ in groups]
+    if len(groups) == 1 or same_rollup(editions, union):
+        labels = {p: ed.label for ed, ps in groups for p in ps}
+        aggregates = _labelled(aggregate_local_apart(all_scores, union, tree), labels)
+        costs = _labelled(cost_to_close(all_scores, union, tree, against=basis), labels)
+    else:  # the editions weigh or price an indicator differently: each by its own
+        parts = [(ed, all_scores.loc[all_scores["period"].isin(ps).to_numpy()]) for ed, ps in groups]
+        aggregates = stack([aggregate_local_apart(sc, ed, tree) for ed, sc in parts])
+        costs = stack([cost_to_close(sc, ed, tree, against=basis) for ed, sc in parts])
+        del parts
+    trend_table = trends(all_scores, union, target_year=recipe.target_year)
+    return aggregates, costs, trend_table
+
+
+def reported_pairs(values: pd.DataFrame) -> pd.DataFrame:
+    """The distinct (region_code, period) pairs of ``values`` (period as int64)."""
+    if not len(values):
+        empty = {"region_code": pd.Series([], dtype=object), "period": pd.Series([], dtype="int64")}
+        return pd.DataFrame(empty)
+    period = pd.to_numeric(values["period"], errors="coerce").to_numpy(dtype="float64")
+    ok = ~np.isnan(period)
+    r_ids, r_index = pd.factorize(values["region_code"].to_numpy()[ok])
+    p = period[ok].astype(np.int64)
+    p_index = np.unique(p)
+    key = np.unique(r_ids.astype(np.int64) * len(p_index) + np.searchsorted(p_index, p))
+    r_pos, p_pos = np.divmod(key, len(p_index))
+    return pd.DataFrame(
+        {"region_code": np.asarray(r_index, dtype=object)[r_pos], "period": p_index[p_pos].astype(np.int64)}
     )
 
 
