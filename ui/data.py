@@ -6,12 +6,15 @@ newest audit event id), so an upload or a review shows on every page at once, wi
 
 from __future__ import annotations
 
+import threading
+
 import streamlit as st
 
 from assessment.catalogue.boundaries import feature_collection
 from assessment.domain.editions import EditionSchedule, LocalIndicator
 from assessment.domain.model import RegionTree
 from assessment.scoring.analysis import Assessment, assess
+from assessment.scoring.incremental import update
 from assessment.store.errors import StorageFailure
 from assessment.store.service import Store
 from ui.unavailable import database_unavailable
@@ -31,7 +34,14 @@ def store() -> Store:
         database_unavailable(failure)
 
 
-store.clear = _open_store.clear  # type: ignore[attr-defined]  # drop the open store (tests)
+def _clear_store() -> None:
+    """Drop the open store and the assessments computed from it (tests re-create databases)."""
+    _open_store.clear()
+    with _LATEST_LOCK:
+        _LATEST.clear()
+
+
+store.clear = _clear_store  # type: ignore[attr-defined]  # drop the open store (tests)
 
 
 def data_version() -> str:
@@ -63,21 +73,58 @@ def _assessment(
     what_if: str | None = None,
 ) -> Assessment:
     s = store()
-    schedule, local = catalogue(version)
-    tree = _region_tree(version)
-    # the whole tree: no list of every county to send to the database
-    counties = None if jurisdiction == tree.root.code else tree.leaf_codes(jurisdiction)
-    values = s.values(_actor, include_pending=include_pending, region_codes=counties)
-    return assess(
-        values,
-        schedule,
-        tree,
-        s.local_standards(),
-        jurisdiction=jurisdiction,
-        basis=basis,
-        local_indicators=local,
-        what_if=None if what_if is None else schedule.get(what_if),
-    )
+    lineage = (version.rpartition("#")[0], jurisdiction, basis, include_pending, what_if)
+    number = int(version.rpartition("#")[2] or 0)
+    result = _updated(s, lineage, number, _actor)
+    if result is None:
+        schedule, local = catalogue(version)
+        tree = _region_tree(version)
+        # the whole tree: no list of every county to send to the database
+        counties = None if jurisdiction == tree.root.code else tree.leaf_codes(jurisdiction)
+        values = s.values(_actor, include_pending=include_pending, region_codes=counties)
+        result = assess(
+            values,
+            schedule,
+            tree,
+            s.local_standards(),
+            jurisdiction=jurisdiction,
+            basis=basis,
+            local_indicators=local,
+            what_if=None if what_if is None else schedule.get(what_if),
+        )
+    with _LATEST_LOCK:
+        if number >= _LATEST.get(lineage, (-1, result))[0]:
+            _LATEST[lineage] = (number, result)
+    return result
+
+
+# The newest assessment computed per (database, jurisdiction, basis, pending, what-if) and its data
+# version: after an approval or an upload the next version is that one with the changed counties
+# rescored (issue 20 point 2), not a rescore of every county. One entry per lineage, the same object
+# the cache above holds while it holds it.
+_LATEST: dict[tuple[str, str, str, bool, str | None], tuple[int, Assessment]] = {}
+_LATEST_LOCK = threading.Lock()
+
+
+def _updated(
+    s: Store, lineage: tuple[str, str, str, bool, str | None], number: int, actor: str
+) -> Assessment | None:
+    """The newest assessment of ``lineage`` brought up to data version ``number`` by rescoring only
+    the counties whose values changed since it, or None (no earlier one, or something else changed:
+    the caller rescores everything)."""
+    with _LATEST_LOCK:
+        since, previous = _LATEST.get(lineage, (None, None))
+    if previous is None or since is None or since > number:
+        return None
+    changed = s.changed_regions(since, number)
+    if changed is None:
+        return None
+    inside = set(previous.tree.leaf_codes(previous.jurisdiction))
+    counties = sorted(changed & inside)
+    if not counties:
+        return previous  # nothing under this jurisdiction changed
+    values = s.values(actor, include_pending=lineage[3], region_codes=counties)
+    return update(previous, values, counties)
 
 
 @st.cache_resource(show_spinner=False, max_entries=2)

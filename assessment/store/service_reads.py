@@ -36,6 +36,22 @@ from assessment.store.workflow import Submission
 
 # Audit events that change no data a page shows: authentication and downloads (``Store.data_version``).
 NOT_DATA_EVENTS = ("sign_in", "sign_in_failed", "sign_out", "session_expired", "export")
+# Audit events that change the values of the one region they name (``Store.changed_regions``) ...
+REGION_VALUE_EVENTS = frozenset(
+    {
+        "submission.import",
+        "submission.supersede",
+        "submission.approve",
+        "submission.return",
+        "submission.reopen",
+    }
+)
+# ... and those that change nothing an assessment is computed from (values, editions, the region tree,
+# local standards and indicators): queries, corrective actions, deadlines, accounts, map boundaries.
+ASSESSMENT_NEUTRAL_EVENTS = frozenset({"deadline.set", "deadline.clear", "notify.test", "boundaries.save"})
+ASSESSMENT_NEUTRAL_PREFIXES = ("query.", "action.", "user.")
+# more changed regions than this between two versions: rescoring everything is as quick
+MAX_CHANGED_REGIONS = 64
 
 
 class StoreReads:
@@ -113,6 +129,35 @@ class StoreReads:
                 .limit(1)
             ).scalar_one_or_none()
             return int(newest or 0)
+
+    def changed_regions(self, since: int, until: int) -> frozenset[str] | None:
+        """The regions whose values changed between data versions ``since`` and ``until`` (audit ids,
+        :meth:`data_version`), when nothing else an assessment is computed from changed: then only
+        those regions need rescoring (issue 20 point 2). None when something else changed (a region
+        tree, an edition, a local standard or indicator, a setting, an event this method does not
+        know), when more than :data:`MAX_CHANGED_REGIONS` regions changed, or when ``since`` is not
+        before ``until``: the caller then rescores everything."""
+        if since >= until:
+            return None if since > until else frozenset()
+        log = audit.audit_log
+        with self.read() as conn:
+            rows = conn.execute(
+                sa.select(log.c.action, log.c.region_code)
+                .where(log.c.id > since, log.c.id <= until, log.c.action.not_in(NOT_DATA_EVENTS))
+                .order_by(log.c.id)
+                .limit(10 * MAX_CHANGED_REGIONS + 1)
+            ).all()
+        if len(rows) > 10 * MAX_CHANGED_REGIONS:
+            return None
+        changed: set[str] = set()
+        for action, region in rows:
+            if action in REGION_VALUE_EVENTS and region:
+                changed.add(str(region))
+            elif action not in ASSESSMENT_NEUTRAL_EVENTS and not str(action).startswith(
+                ASSESSMENT_NEUTRAL_PREFIXES
+            ):
+                return None
+        return frozenset(changed) if len(changed) <= MAX_CHANGED_REGIONS else None
 
     def is_empty(self) -> bool:
         """True when there are no regions, local standards or submissions yet (users do not count)."""
