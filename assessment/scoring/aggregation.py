@@ -352,18 +352,22 @@ def _finish(
 def rerank(
     aggregates: pd.DataFrame,
     tree: RegionTree,
-    periods: Iterable[int],
+    where: Iterable[int] | np.ndarray,
     *,
     missing_threshold: float = 0.2,
 ) -> pd.DataFrame:
     """``aggregates`` (the table of :func:`aggregate`, or several stacked) with ``rank_in_parent``,
-    ``rank_in_level`` and ``quintile`` computed again for the rows of ``periods``, as
-    :func:`aggregate` computes them: among the rows of the same level, code and period, no rank
-    below the coverage line. Used when a few counties' scores changed
+    ``rank_in_level`` and ``quintile`` computed again, as :func:`aggregate` computes them (among the
+    rows of the same level, code and period; no rank below the coverage line), for the rows of the
+    periods ``where`` or, when ``where`` is a boolean mask, for the rows it selects (every row of a
+    (level, code, period) it touches must be selected). Used when a few counties' scores changed
     (:mod:`assessment.scoring.incremental`). Returns a new frame sharing the other columns."""
-    wanted = np.asarray(sorted({int(p) for p in periods}), dtype=np.int64)
     period = aggregates["period"].to_numpy(dtype=np.int64)
-    rows = np.flatnonzero(np.isin(period, wanted))
+    if isinstance(where, np.ndarray) and where.dtype == bool:
+        rows = np.flatnonzero(where)
+    else:
+        rows = np.flatnonzero(np.isin(period, np.asarray(sorted({int(p) for p in where}), dtype=np.int64)))
+    wanted = np.unique(period[rows])
     if not len(rows):
         return aggregates
     level = _ids(aggregates["level"])[rows]

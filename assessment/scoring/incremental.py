@@ -34,6 +34,7 @@ from dataclasses import replace
 import numpy as np
 import pandas as pd
 
+from assessment.domain.model import RegionTree
 from assessment.scoring.aggregation import rerank
 from assessment.scoring.analysis import Assessment, compact, derive, reported_pairs, score_regions, stack
 
@@ -74,16 +75,19 @@ def update(previous: Assessment, values: pd.DataFrame, changed: Iterable[str]) -
     reported = pd.concat([kept, reported_pairs(values)], ignore_index=True)
     if not recipe.explicit_periods and sorted(set(reported["period"].tolist())) != list(previous.periods):
         return None  # a year appears or disappears: every county's table changes shape
-    part = score_regions(values, recipe, tree, counties, previous.periods)
-    aggregates, costs, trend_table = derive(part, recipe, tree, previous.basis)
+    # the changed counties and the jurisdictions above them are all their scores depend on: scoring
+    # them under that small tree skips binding every local standard for every region of the country
+    small = _pruned(tree, counties)
+    part = score_regions(values, recipe, small, counties, previous.periods)
+    aggregates, costs, trend_table = derive(part, recipe, small, previous.basis)
 
     scores = _overwrite(previous.scores, counties, compact(part), _SCORE_KEYS)
     trends_new = _overwrite(previous.trends, counties, compact(trend_table), _TREND_KEYS)
     new_aggregates = _overwrite(previous.aggregates, counties, compact(aggregates), _AGGREGATE_KEYS, _RANKS)
     if scores is None or trends_new is None or new_aggregates is None:
         return None
-    moved = _moved_periods(previous.aggregates, new_aggregates, counties)
-    if moved:
+    moved = _moved_groups(previous.aggregates, new_aggregates, counties, previous.periods)
+    if moved.any():
         new_aggregates = rerank(new_aggregates, tree, moved)
     return replace(
         previous,
@@ -93,6 +97,14 @@ def update(previous: Assessment, values: pd.DataFrame, changed: Iterable[str]) -
         costs=_splice(previous.costs, counties, costs),
         recipe=replace(recipe, reported=reported),
     )
+
+
+def _pruned(tree: RegionTree, counties: list[str]) -> RegionTree:
+    """The part of ``tree`` made of ``counties`` and every region above them."""
+    keep = set(counties)
+    for code in counties:
+        keep.update(r.code for r in tree.ancestors(code))
+    return RegionTree(tuple(r for r in tree if r.code in keep))
 
 
 def _positions(frame: pd.DataFrame, counties: list[str]) -> np.ndarray:
@@ -118,10 +130,8 @@ def _overwrite(
     at = _positions(old, counties)
     if len(at) != len(new) or list(old.columns) != list(new.columns):
         return None
-    for key in keys:
-        if not np.array_equal(
-            old[key].to_numpy()[at].astype(str), new[key].to_numpy().astype(str)
-        ):  # the rows are not the same rows
+    for key in keys:  # the same rows: compared on the few rows only (never a whole text column)
+        if not np.array_equal(_text(old[key].take(at)), _text(new[key])):
             return None
     columns = {}
     for name in old.columns:
@@ -129,6 +139,15 @@ def _overwrite(
         if columns[name] is None:
             return None
     return pd.DataFrame(columns, index=old.index, copy=False)
+
+
+def _text(col: pd.Series) -> np.ndarray:
+    """A column's values as Python strings (categories looked up, not the column converted)."""
+    if isinstance(col.dtype, pd.CategoricalDtype):
+        names = np.asarray(col.cat.categories.astype(str), dtype=object)
+        codes = col.cat.codes.to_numpy()
+        return np.where(codes >= 0, names[np.maximum(codes, 0)], "")
+    return np.asarray(col.astype(str), dtype=object)
 
 
 def _write(old: pd.Series, at: np.ndarray, new: pd.Series) -> pd.Series | None:
@@ -219,17 +238,34 @@ def _same_values(a: np.ndarray, b: np.ndarray) -> bool:
     return bool(np.array_equal(a, b))
 
 
-def _moved_periods(before: pd.DataFrame, after: pd.DataFrame, counties: list[str]) -> list[int]:
-    """The periods in which a rank input (score or coverage) of a changed county's aggregate row
-    differs between ``before`` and ``after`` (the same rows, in the same places)."""
+def _moved_groups(
+    before: pd.DataFrame, after: pd.DataFrame, counties: list[str], periods: tuple[int, ...]
+) -> np.ndarray:
+    """Rows of the aggregates to rank again: every row of a (level, code, period) in which a rank
+    input (score or coverage) of a changed county differs between ``before`` and ``after`` (the
+    same rows, in the same places)."""
     at = _positions(before, counties)
-    period = before["period"].to_numpy()[at]
     moved = np.zeros(len(at), dtype=bool)
     for name in _RANK_INPUTS:
         a = before[name].to_numpy(dtype="float64", na_value=np.nan)[at]
         b = after[name].to_numpy(dtype="float64", na_value=np.nan)[at]
         moved |= ~((a == b) | (np.isnan(a) & np.isnan(b)))
-    return sorted({int(p) for p in period[moved]})
+    if not moved.any():
+        return np.zeros(len(before), dtype=bool)
+    key, size = _group_key(before, periods)
+    hit = np.zeros(size, dtype=bool)  # a lookup table over the few thousand groups: no sort
+    hit[key[at[moved]]] = True
+    return hit[key]
+
+
+def _group_key(frame: pd.DataFrame, periods: tuple[int, ...]) -> tuple[np.ndarray, int]:
+    """One integer per (level, code, period) of an aggregates table, and how many there can be."""
+    level = frame["level"].cat.codes.to_numpy()
+    code = frame["code"].cat.codes.to_numpy()
+    p_pos = np.searchsorted(np.asarray(periods, dtype=np.int64), frame["period"].to_numpy(dtype=np.int64))
+    n_codes = len(frame["code"].cat.categories)
+    key = (level.astype(np.int64) * n_codes + code) * len(periods) + p_pos
+    return key, len(frame["level"].cat.categories) * n_codes * len(periods)
 
 
 def _splice(old: pd.DataFrame, counties: list[str], new: pd.DataFrame) -> pd.DataFrame:
@@ -241,7 +277,7 @@ def _splice(old: pd.DataFrame, counties: list[str], new: pd.DataFrame) -> pd.Dat
         return old
     keep = old.loc[~drop]
     # each new row goes before the first kept row of a later region (the table is sorted by region)
-    kept_regions = keep["region_code"].astype(str).to_numpy()
+    kept_regions = _text(keep["region_code"])
     new = new.sort_values(_COST_KEYS, ignore_index=True)
     before = np.searchsorted(kept_regions, new["region_code"].astype(str).to_numpy(), side="left")
     primary = np.concatenate([np.arange(len(keep)), before])
