@@ -9,7 +9,7 @@ from ui import data, tables
 from ui.state import lang, tr
 
 L = lang()
-schedule, _ = data.catalogue(data.data_version())
+schedule, _ = data.catalogue()
 st.title(tr("methodology.title"))
 ids = [e.id for e in reversed(schedule.editions)]
 chosen = st.selectbox(tr("methodology.edition_pick"), ids, key="methodology_edition")

@@ -404,16 +404,46 @@ def table(scenarios: list[Scenario]) -> None:
             )
 
 
+def approval_only(scenario: Scenario, runs: int) -> int:
+    """The overview's next rerun after an approved upload, with the page cache bringing the cached
+    assessment up to date (incremental, issue 20 point 2) and with it rescoring everything
+    (``ASSESSMENT_INCREMENTAL=0``), alternating; medians side by side."""
+    times: dict[str, list[float]] = {"incremental": [], "full": []}
+    for k in range(runs):
+        for mode in ("incremental", "full") if k % 2 == 0 else ("full", "incremental"):
+            os.environ["ASSESSMENT_INCREMENTAL"] = "1" if mode == "incremental" else "0"
+            print(f"\n-- run {k + 1}, {mode}; {load()}")
+            times[mode].append(upload_shows(scenario))
+    os.environ.pop("ASSESSMENT_INCREMENTAL", None)
+    inc, full = statistics.median(times["incremental"]), statistics.median(times["full"])
+    print(
+        f"\n== Overview's next rerun after an approval, {scenario.label}, median of {runs}: "
+        f"incremental {inc:.2f} s, full rescore {full:.2f} s, ratio {full / inc:.1f}x "
+        f"(target: under 0.5 s); {load()}"
+    )
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{NATIONAL_COPY}{suffix}").unlink(missing_ok=True)
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--scale", choices=("province", "national", "both"), default="both")
     parser.add_argument("--no-profile", action="store_true")
     parser.add_argument("--rebuild", action="store_true", help="rebuild the national store")
+    parser.add_argument(
+        "--approval-only",
+        action="store_true",
+        help="only the overview's next rerun after an approval, national, with and without the "
+        "incremental rescoring (ASSESSMENT_INCREMENTAL=0), --runs times each, alternating",
+    )
     args = parser.parse_args(argv)
     os.chdir(ROOT)
     quiet_streamlit()
     print(f"Page speed, median of {args.runs} runs; {load()}")
+    if args.approval_only:
+        return approval_only(national_scenarios(args.rebuild)[0], args.runs)
 
     scenarios: list[Scenario] = []
     if args.scale in ("province", "both"):

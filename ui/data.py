@@ -6,6 +6,7 @@ newest audit event id), so an upload or a review shows on every page at once, wi
 
 from __future__ import annotations
 
+import os
 import threading
 
 import streamlit as st
@@ -77,8 +78,8 @@ def _assessment(
     number = int(version.rpartition("#")[2] or 0)
     result = _updated(s, lineage, number, _actor)
     if result is None:
-        schedule, local = catalogue(version)
-        tree = _region_tree(version)
+        schedule, local = catalogue()
+        tree = region_tree()
         # the whole tree: no list of every county to send to the database
         counties = None if jurisdiction == tree.root.code else tree.leaf_codes(jurisdiction)
         values = s.values(_actor, include_pending=include_pending, region_codes=counties)
@@ -112,6 +113,8 @@ def _updated(
     """The newest assessment of ``lineage`` brought up to data version ``number`` by rescoring only
     the counties whose values changed since it, or None (no earlier one, or something else changed:
     the caller rescores everything)."""
+    if os.environ.get("ASSESSMENT_INCREMENTAL", "1") == "0":  # off: every new version rescored in full
+        return None
     with _LATEST_LOCK:
         since, previous = _LATEST.get(lineage, (None, None))
     if previous is None or since is None or since > number:
@@ -127,11 +130,32 @@ def _updated(
     return update(previous, values, counties)
 
 
+@st.cache_resource(show_spinner=False, max_entries=64)
+def _reference_of(version: str) -> str:
+    s = store()
+    try:
+        return f"{s.url.render_as_string(hide_password=True)}#{s.reference_version()}"
+    except StorageFailure as failure:
+        database_unavailable(failure)
+
+
+def reference_version() -> str:
+    """The cache key of the reference data (region tree, editions, local standards and indicators,
+    boundaries): it moves when an administrator changes them, not with every approval or upload
+    (``Store.reference_version``; read once per data version)."""
+    return _reference_of(data_version())
+
+
 @st.cache_resource(show_spinner=False, max_entries=2)
-def catalogue(version: str) -> tuple[EditionSchedule, tuple[LocalIndicator, ...]]:
-    """The editions in force per period and the local-only indicators, read once per data version."""
+def _catalogue(version: str) -> tuple[EditionSchedule, tuple[LocalIndicator, ...]]:
     s = store()
     return s.edition_schedule(), s.local_indicators()
+
+
+def catalogue() -> tuple[EditionSchedule, tuple[LocalIndicator, ...]]:
+    """The editions in force per period and the local-only indicators, read once per reference
+    version."""
+    return _catalogue(reference_version())
 
 
 def assessment(
@@ -157,8 +181,9 @@ def _region_tree(version: str) -> RegionTree:
 
 
 def region_tree() -> RegionTree:
-    """The active region tree, read once per data version (a page needs it several times a run)."""
-    return _region_tree(data_version())
+    """The active region tree, read once per reference version (a page needs it several times a
+    run; an approval does not change it)."""
+    return _region_tree(reference_version())
 
 
 @st.cache_resource(show_spinner=False, max_entries=2)
@@ -175,7 +200,7 @@ def _boundaries(version: str) -> dict:
 def boundaries() -> dict:
     """Region boundaries (a GeoJSON FeatureCollection keyed by ``properties.code``) for the maps, as
     saved by administrators; offline, no tile server. Shared, never mutated."""
-    return _boundaries(data_version())
+    return _boundaries(reference_version())
 
 
 @st.cache_resource(show_spinner=False, max_entries=8)
@@ -192,7 +217,7 @@ def _boundaries_within(code: str, version: str) -> dict:
 def boundaries_within(code: str) -> dict:
     """The boundaries of ``code`` and the regions below it only (a province's map draws no other
     province's borders). Shared, never mutated."""
-    return _boundaries_within(code, data_version())
+    return _boundaries_within(code, reference_version())
 
 
 def has_boundaries(geojson: dict, codes: list[str]) -> bool:

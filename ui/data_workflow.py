@@ -33,7 +33,7 @@ def edition(period: int | None = None, region: str | None = None) -> Edition:
 
 def choose_edition() -> EditionChooser:
     """The function :func:`read_upload` uses to pick the catalogue of a file's period and region."""
-    schedule, local = catalogue(data_version())
+    schedule, local = catalogue()
     return edition_chooser(schedule, local, region_tree())
 
 
@@ -83,7 +83,7 @@ def check_upload(
 def _all_standards() -> tuple:
     """The higher local standards and the thresholds of the local-only indicators (each binds as
     its jurisdiction's standard)."""
-    _, local = catalogue(data_version())
+    _, local = catalogue()
     return (*store().local_standards(), *(li.as_standard() for li in local))
 
 
@@ -206,7 +206,7 @@ def peer_statistics(actor: str, period: int, region: str) -> pd.DataFrame:
 def _peer_standing(actor: str, period: int, region: str, version: str) -> tuple[PeerStanding, ...]:
     from assessment.scoring.peers import overall_scorer
 
-    schedule, local = catalogue(version)
+    schedule, local = catalogue()
     scorer = overall_scorer(schedule, region_tree(), store().local_standards(), local)
     return store().peer_standing(actor, period, region, scorer)
 

@@ -15,7 +15,7 @@ from assessment.store.service import Store
 from assessment.views import local_indicators as view
 from assessment.views.upload import problems_frame
 from ui import tables
-from ui.data import catalogue, data_version
+from ui.data import catalogue
 from ui.safe import md
 from ui.state import tr
 
@@ -28,7 +28,7 @@ def local_indicators_section(store: Store, actor: str, scope: str, tree: RegionT
     st.caption(tr("local_indicators.ui.intro"))
     for level, text in st.session_state.pop(FLASH, []):
         getattr(st, level)(text)
-    schedule, local = catalogue(data_version())
+    schedule, local = catalogue()
     shown = view.related(local, tree, scope)
     if shown:
         tables.show(

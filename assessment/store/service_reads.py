@@ -50,6 +50,8 @@ REGION_VALUE_EVENTS = frozenset(
 # local standards and indicators): queries, corrective actions, deadlines, accounts, map boundaries.
 ASSESSMENT_NEUTRAL_EVENTS = frozenset({"deadline.set", "deadline.clear", "notify.test", "boundaries.save"})
 ASSESSMENT_NEUTRAL_PREFIXES = ("query.", "action.", "user.")
+# what leaves the reference data alone too (boundaries are reference data: the maps key on them)
+REFERENCE_NEUTRAL_EVENTS = ("deadline.set", "deadline.clear", "notify.test")
 # more changed regions than this between two versions: rescoring everything is as quick
 MAX_CHANGED_REGIONS = 64
 
@@ -158,6 +160,24 @@ class StoreReads:
             ):
                 return None
         return frozenset(changed) if len(changed) <= MAX_CHANGED_REGIONS else None
+
+    def reference_version(self) -> int:
+        """A number that grows when the reference data may have changed: the region tree and its
+        populations and finances, the editions, local standards and indicators, boundaries, settings
+        (the newest audit id of a data event that is not a submission's, a query's, an action's, an
+        account's or a deadline's). Caches of the tree and the catalogue key on it, so that an
+        approval, which moves :meth:`data_version`, does not make every process read them again."""
+        log = audit.audit_log
+        skip = (*NOT_DATA_EVENTS, *sorted(REGION_VALUE_EVENTS), *REFERENCE_NEUTRAL_EVENTS)
+        others = (~log.c.action.startswith(p) for p in ASSESSMENT_NEUTRAL_PREFIXES)
+        with self.read() as conn:
+            newest = conn.execute(
+                sa.select(log.c.id)
+                .where(log.c.action.not_in(skip), *others)
+                .order_by(log.c.id.desc())
+                .limit(1)
+            ).scalar_one_or_none()
+            return int(newest or 0)
 
     def is_empty(self) -> bool:
         """True when there are no regions, local standards or submissions yet (users do not count)."""

@@ -63,3 +63,22 @@ def test_many_changed_regions_ask_for_a_full_rescore(store: Store) -> None:
     for i in range(MAX_CHANGED_REGIONS + 1):
         store.audit(EVALUATOR, "submission.import", "submission", i, region_code=f"R{i:04d}")
     assert store.changed_regions(start, store.data_version()) is None
+
+
+def test_the_reference_version_moves_with_reference_data_not_with_approvals(store: Store) -> None:
+    """The tree and the catalogue are cached by ``Store.reference_version``: an import, an approval,
+    a deadline or a query leave it alone; a local standard or a region tree moves it."""
+    ref = store.reference_version()
+    sub = _import(store, "990101", 90.0)
+    store.review(EVALUATOR, sub, "approve")
+    store.set_deadline(ADMIN, 2023, datetime(2024, 3, 31))
+    store.audit(EVALUATOR, "sign_in", "user", EVALUATOR)
+    assert store.data_version() > ref
+    assert store.reference_version() == ref
+    store.set_local_standard(
+        "system", LocalStandard("990000", "S01.1", 99.0, 2023, None, "t"), load_edition()
+    )
+    moved = store.reference_version()
+    assert moved > ref and moved == store.data_version()
+    store.save_region_tree("system", store.region_tree())
+    assert store.reference_version() > moved
