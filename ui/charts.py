@@ -100,16 +100,21 @@ def score_heatmap(
             ygap=2,
         )
     )
-    for row, col in zip(*np.nonzero(status == "below_floor"), strict=True):
-        fig.add_shape(
-            type="rect",
-            x0=col - 0.5,
-            x1=col + 0.5,
-            y0=row - 0.5,
-            y1=row + 0.5,
-            line={"color": OUTLINE_COLOUR, "width": 2},
-            layer="above",
-        )
+    # the outlines in one assignment: add_shape per cell re-validates every shape already there
+    # (quadratic: 60 s for the country's prefectures x aspects)
+    outline = {"color": OUTLINE_COLOUR, "width": 2}
+    fig.layout.shapes = [
+        {
+            "type": "rect",
+            "x0": c - 0.5,
+            "x1": c + 0.5,
+            "y0": r - 0.5,
+            "y1": r + 0.5,
+            "line": outline,
+            "layer": "above",
+        }
+        for r, c in zip(*np.nonzero(status == "below_floor"), strict=True)
+    ]
     for s in HEATMAP_STATUSES:  # the legend: the statuses shown, in the palette's order
         if (status == s).any():
             fig.add_trace(
