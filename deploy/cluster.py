@@ -5,9 +5,11 @@ machine:
 
     ASSESSMENT_DB_URL=postgresql+psycopg://... python deploy/cluster.py [N]
 
-(Ctrl-C stops everything.) The proxy configuration is the deployed file itself, given its addresses
-through the environment (PROXY_BIND, APP1, APP2, ...); for more than two replicas the ``server``
-line of app1 is repeated (app3, app4, ...), as deploy/README.md says to do by hand.
+(Ctrl-C stops everything.) As ``assessment-prepare.service`` does before the systemd replicas, the
+migrations and the snapshot rebuild run once (:func:`prepare`) before any replica starts. The
+proxy configuration is the deployed file itself, given its addresses through the environment
+(PROXY_BIND, APP1, APP2, ...); for more than two replicas the ``server`` line of app1 is repeated
+(app3, app4, ...), as deploy/README.md says to do by hand.
 """
 
 from __future__ import annotations
@@ -123,6 +125,26 @@ class Cluster:
         return {r.name: peak_rss_mib(r.proc.pid) for r in self.replicas}
 
 
+PREPARE = ["-m", "assessment", "snapshots", "rebuild", "--quiet"]  # deploy/assessment-prepare.service
+
+
+def prepare(env: dict[str, str], log: Path, timeout: float = 1800) -> None:
+    """The pre-start step, once for all replicas: open the store (migrations, under a lock) and
+    rebuild stale value snapshots, so that no replica and no first viewer does it; raises when it
+    fails (its output is in ``log``)."""
+    with open(log, "w") as out:
+        done = subprocess.run(
+            [sys.executable, *PREPARE],
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            timeout=timeout,
+        )
+    if done.returncode != 0:
+        raise RuntimeError(f"the pre-start step failed with {done.returncode}: see {log}")
+
+
 def _stop(proc: subprocess.Popen, timeout: float = 20) -> None:  # type: ignore[type-arg]
     if proc.poll() is None:
         proc.send_signal(signal.SIGTERM)
@@ -147,11 +169,13 @@ def _process(args: list[str], env: dict[str, str], log: Path) -> Iterator[subpro
 def cluster(
     db_url: str, logs: Path, replicas: int = 2, *, demo: bool = True, timeout: float = 120
 ) -> Iterator[Cluster]:
-    """``replicas`` Streamlit processes on ``db_url`` and HAProxy in front, all on loopback ports;
-    yields once the proxy sees every replica healthy; stops them all afterwards."""
+    """``replicas`` Streamlit processes on ``db_url`` and HAProxy in front, all on loopback ports,
+    after the pre-start step (:func:`prepare`, once); yields once the proxy sees every replica
+    healthy; stops them all afterwards."""
     logs.mkdir(parents=True, exist_ok=True)
     base = {**os.environ, "ASSESSMENT_DB_URL": db_url, "ASSESSMENT_DEMO": "1" if demo else "0"}
     base.setdefault("STREAMLIT_SERVER_COOKIE_SECRET", "loopback-test-secret-shared-by-every-replica")
+    prepare(base, logs / "prepare.log")
     with ExitStack() as stack:
         started: list[Replica] = []
         for i in range(1, replicas + 1):

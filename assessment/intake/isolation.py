@@ -1,4 +1,5 @@
-"""Run the parsing of an upload in a child process with a memory limit and a timeout (issue 15.3).
+"""Run the parsing of an upload, or the rendering of a report, in a child process with a memory
+limit and a timeout (issues 15.3 and 20.7).
 
 The limits of :mod:`assessment.intake.safety` refuse what a real template or batch file never
 needs before anything is parsed, but a file can lie (a sheet dimension claiming ``A1:B2`` over
@@ -20,6 +21,12 @@ and pandas: native code that neither caps memory nor can be interrupted) runs in
 Both limits are configurable: the environment variables ``ASSESSMENT_PARSE_MEMORY_MB`` and
 ``ASSESSMENT_PARSE_TIMEOUT_S`` (read at each call), or a :class:`ParseLimits` passed by the caller.
 ``ASSESSMENT_PARSE_ISOLATE=0`` parses in-process (for debugging only: no limit then holds).
+
+Report generation (:mod:`assessment.reports.service`) uses the same machinery with its own
+variables (``ASSESSMENT_REPORT_MEMORY_MB``, ``_TIMEOUT_S``, ``_ISOLATE``: ``from_env(prefix=...)``)
+and a progress channel: with ``progress`` given, :func:`run_limited` hands ``fn`` a ``progress``
+keyword whose calls in the child reach the parent's callback through the same pipe, so the page
+still shows each step while the CPU-heavy work runs niced in the child.
 """
 
 from __future__ import annotations
@@ -31,6 +38,7 @@ import multiprocessing as mp
 import os
 import resource
 import threading
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from multiprocessing import forkserver, popen_forkserver, reduction, spawn, util
@@ -48,6 +56,9 @@ DEFAULT_MEMORY_MB = 1024
 DEFAULT_TIMEOUT_S = 60.0
 NICE = 10  # the child's niceness increment: pages first, uploads after
 # Imported once by the forkserver so that each child starts with them loaded.
+# Only the parsing modules: preloading the report modules and WeasyPrint too would start every
+# upload child at ~475 MB of address space instead of ~370 MB, eating the upload's memory limit.
+# A report child imports them itself (about 2 s of niced CPU, against 10-40 s of rendering).
 PRELOAD = ["assessment.intake.ingest"]
 
 _lock = threading.Lock()
@@ -64,8 +75,16 @@ class ParseLimits:
     max_rows: int = MAX_ROWS  # rows in all sheets (see assessment.intake.safety)
 
     @classmethod
-    def from_env(cls, environ: Mapping[str, str] | None = None) -> ParseLimits:
-        """The limits configured in the environment, the defaults where unset or unreadable."""
+    def from_env(
+        cls,
+        environ: Mapping[str, str] | None = None,
+        *,
+        prefix: str = "ASSESSMENT_PARSE",
+        memory_mb: int = DEFAULT_MEMORY_MB,
+        timeout_s: float = DEFAULT_TIMEOUT_S,
+    ) -> ParseLimits:
+        """The limits configured in the environment (``{prefix}_MEMORY_MB``, ``{prefix}_TIMEOUT_S``,
+        ``{prefix}_ISOLATE``), the defaults given here where unset or unreadable."""
         env = os.environ if environ is None else environ
 
         def number(name: str, default: float) -> float:
@@ -76,10 +95,14 @@ class ParseLimits:
             return value if value > 0 else default
 
         return cls(
-            memory_mb=int(number("ASSESSMENT_PARSE_MEMORY_MB", DEFAULT_MEMORY_MB)),
-            timeout_s=number("ASSESSMENT_PARSE_TIMEOUT_S", DEFAULT_TIMEOUT_S),
-            isolate=env.get("ASSESSMENT_PARSE_ISOLATE", "1").strip() not in ("0", "false", "no"),
+            memory_mb=int(number(f"{prefix}_MEMORY_MB", memory_mb)),
+            timeout_s=number(f"{prefix}_TIMEOUT_S", timeout_s),
+            isolate=env.get(f"{prefix}_ISOLATE", "1").strip() not in ("0", "false", "no"),
         )
+
+
+class ChildFailed(RuntimeError):
+    """The child raised (a bug): its traceback is in the log, never in this exception."""
 
 
 @dataclass(frozen=True)
@@ -134,17 +157,25 @@ def _ctx() -> Any:
         return _context
 
 
-def _child(conn: Connection, fn: Callable[..., Any], args: tuple[Any, ...], memory_bytes: int) -> None:
-    """Body of the child: lower priority, cap memory, run ``fn`` and send back its value."""
+def _child(
+    conn: Connection, fn: Callable[..., Any], args: tuple[Any, ...], memory_bytes: int, report: bool = False
+) -> None:
+    """Body of the child: lower priority, cap memory, run ``fn`` and send back its value (with
+    ``report``, ``fn`` gets a ``progress`` callback that sends its steps ahead of the value)."""
     with contextlib.suppress(OSError):
         os.nice(NICE)
     resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
+
+    def progress(fraction: float, step: str) -> None:
+        conn.send(("progress", (float(fraction), str(step))))
+
     try:
-        message: tuple[str, Any] = ("ok", fn(*args))
+        value = fn(*args, progress=progress) if report else fn(*args)
+        message: tuple[str, Any] = ("ok", value)
     except MemoryError:
         message = (MEMORY, None)
     except BaseException:  # a bug: logged here, the parent gets no traceback
-        log.exception("parsing child failed")
+        log.exception("isolated child failed (%s)", getattr(fn, "__qualname__", fn))
         message = ("error", None)
     try:
         conn.send(message)
@@ -154,28 +185,43 @@ def _child(conn: Connection, fn: Callable[..., Any], args: tuple[Any, ...], memo
         conn.close()
 
 
-def run_limited(fn: Callable[..., Any], args: tuple[Any, ...], limits: ParseLimits | None = None) -> Outcome:
+def run_limited(
+    fn: Callable[..., Any],
+    args: tuple[Any, ...],
+    limits: ParseLimits | None = None,
+    *,
+    progress: Callable[[float, str], None] | None = None,
+) -> Outcome:
     """``fn(*args)`` in a child process under ``limits`` (the environment's when None).
 
-    ``fn`` must be a module-level function and ``args`` and its value picklable. A bug in ``fn``
-    (any other exception) is raised here as RuntimeError without the child's traceback, so the
-    caller's last line of defence reports it as any other bug."""
+    ``fn`` must be a module-level function and ``args`` and its value picklable. With ``progress``,
+    ``fn`` is called with a ``progress`` keyword too and each step it reports in the child is
+    passed to ``progress`` here, in the parent (in the calling thread, while it waits). A bug in
+    ``fn`` (any other exception) is raised here as :class:`ChildFailed` (a RuntimeError) without
+    the child's traceback, so the caller's last line of defence reports it as any other bug."""
     limits = limits or ParseLimits.from_env()
     if not limits.isolate:
-        return Outcome(fn(*args))
+        return Outcome(fn(*args, progress=progress) if progress is not None else fn(*args))
     ctx = _ctx()
     receiver, sender = ctx.Pipe(duplex=False)
     process = _Process if ctx.get_start_method() == "forkserver" else ctx.Process
-    proc = process(target=_child, args=(sender, fn, args, limits.memory_mb * 1024 * 1024), daemon=True)
+    memory = limits.memory_mb * 1024 * 1024
+    proc = process(target=_child, args=(sender, fn, args, memory, progress is not None), daemon=True)
     proc.start()
     sender.close()
+    deadline = time.monotonic() + limits.timeout_s
     try:
-        if not receiver.poll(limits.timeout_s):
-            return Outcome(failure=TIMEOUT)
-        try:
-            status, value = receiver.recv()
-        except (EOFError, OSError):  # killed by the kernel or aborted by native code on allocation
-            return Outcome(failure=MEMORY)
+        while True:
+            if not receiver.poll(max(0.0, deadline - time.monotonic())):
+                return Outcome(failure=TIMEOUT)
+            try:
+                status, value = receiver.recv()
+            except (EOFError, OSError):  # killed by the kernel or aborted by native code on allocation
+                return Outcome(failure=MEMORY)
+            if status != "progress":
+                break
+            if progress is not None:
+                progress(*value)
     finally:
         receiver.close()
         if proc.is_alive():
@@ -185,4 +231,4 @@ def run_limited(fn: Callable[..., Any], args: tuple[Any, ...], limits: ParseLimi
         return Outcome(value)
     if status == MEMORY:
         return Outcome(failure=MEMORY)
-    raise RuntimeError("the parsing child failed (its log has the traceback)")
+    raise ChildFailed("the isolated child failed (its log has the traceback)")

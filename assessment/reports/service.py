@@ -5,10 +5,20 @@ user; the store refuses out-of-scope work (``AccessDenied``) before anything is 
 file produced is recorded in the audit log with the user. The ``report`` and ``export`` commands
 use the same steps (:func:`store_source` or :func:`demo_source`, :func:`report_workbook` or
 :func:`export_table`, :func:`audit_export`) around writing the file.
+
+Report files never hold up other users (issue 20 point 7): :func:`build_report` checks the right
+and gathers the data the actor may see here, in the caller's process, then scores and renders the
+file (WeasyPrint or the xlsx writer: seconds of CPU) in a niced child process with a memory cap
+and a timeout (:func:`render_isolated`, the machinery of :mod:`assessment.intake.isolation`); the
+child's progress steps reach the caller's callback. Limits: ``ASSESSMENT_REPORT_MEMORY_MB``
+(default 4096), ``ASSESSMENT_REPORT_TIMEOUT_S`` (default 600); ``ASSESSMENT_REPORT_ISOLATE=0``
+renders in-process (tests and debugging). A child that fails or runs out of time or memory is one
+clear message (:class:`DataFileError`), and nothing is recorded.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -19,8 +29,10 @@ import pandas as pd
 from assessment.accountability.export import actions_table
 from assessment.catalogue import load_edition
 from assessment.domain.editions import EditionSchedule, LocalIndicator, with_local_indicators
-from assessment.domain.errors import DataFileError
+from assessment.domain.errors import DataFileError, Problem
+from assessment.domain.i18n import t
 from assessment.domain.model import Edition, LocalStandard, RegionTree
+from assessment.intake.isolation import MEMORY, ChildFailed, ParseLimits, run_limited
 from assessment.reports.context import evaluation_data, feedback_data, report_problem
 from assessment.reports.evaluation import evaluation_workbook
 from assessment.reports.feedback import feedback_workbook
@@ -37,13 +49,21 @@ __all__ = [
     "build_report",
     "demo_source",
     "export_table",
+    "render_isolated",
+    "render_report",
+    "report_limits",
     "report_pdf",
     "report_workbook",
     "store_source",
 ]
 
+log = logging.getLogger(__name__)
+
 KINDS = ("evaluation", "feedback")
 REPORT_FORMATS = ("xlsx", "pdf")
+REPORT_ENV_PREFIX = "ASSESSMENT_REPORT"  # _MEMORY_MB, _TIMEOUT_S, _ISOLATE
+REPORT_MEMORY_MB = 4096  # address space of the child (WeasyPrint, fonts and the report's frames)
+REPORT_TIMEOUT_S = 600.0
 
 
 @dataclass(frozen=True)
@@ -272,25 +292,87 @@ def build_report(
         progress=progress,
     )
     _step(progress, 0.5, "progress.report.scoring")
-    if fmt == "pdf":
-        name, data = report_pdf(
-            kind,
-            src,
-            code,
-            period,
-            lang,
-            boundaries=store.boundaries(),
-            fictional=store.is_demo(),
-            progress=progress,
-        )
-    else:
-        name, data = report_workbook(kind, src, code, period, lang)
+    boundaries = store.boundaries() if fmt == "pdf" else None
+    name, data = render_isolated(
+        kind,
+        fmt,
+        src,
+        code,
+        period,
+        lang,
+        boundaries=boundaries,
+        fictional=store.is_demo(),
+        progress=progress,
+    )
     details: dict[str, object] = {"period": period, "lang": lang, "file": name}
     if fmt != "xlsx":
         details["format"] = fmt
     _step(progress, 0.95, "progress.report.recording")
     audit_export(store, actor, kind, code, details)
     _step(progress, 1.0, "progress.report.done")
+    return name, data
+
+
+def render_report(
+    kind: str,
+    fmt: str,
+    src: Source,
+    code: str,
+    period: int,
+    lang: str,
+    boundaries: dict[str, dict[str, Any]] | None,
+    fictional: bool,
+    progress: Progress | None = None,
+) -> tuple[str, bytes]:
+    """:func:`report_pdf` (``fmt`` "pdf") or :func:`report_workbook` (the body of the child)."""
+    if fmt == "pdf":
+        return report_pdf(
+            kind, src, code, period, lang, boundaries=boundaries, fictional=fictional, progress=progress
+        )
+    return report_workbook(kind, src, code, period, lang)
+
+
+def report_limits(environ: dict[str, str] | None = None) -> ParseLimits:
+    """The child's limits from ``ASSESSMENT_REPORT_*`` (see the module's docstring)."""
+    return ParseLimits.from_env(
+        environ, prefix=REPORT_ENV_PREFIX, memory_mb=REPORT_MEMORY_MB, timeout_s=REPORT_TIMEOUT_S
+    )
+
+
+def _render_problem(reason: str, limits: ParseLimits) -> Problem:
+    key = f"report_render.{reason}"
+    fmt = {"memory_mb": limits.memory_mb, "seconds": round(limits.timeout_s)}
+    return Problem(code=key, message_zh=t(key, "zh", **fmt), message_en=t(key, "en", **fmt))
+
+
+def render_isolated(
+    kind: str,
+    fmt: str,
+    src: Source,
+    code: str,
+    period: int,
+    lang: str = "zh",
+    *,
+    boundaries: dict[str, dict[str, Any]] | None = None,
+    fictional: bool = False,
+    progress: Progress | None = None,
+    limits: ParseLimits | None = None,
+) -> tuple[str, bytes]:
+    """:func:`render_report` in a niced child process under ``limits`` (:func:`report_limits` when
+    None): only ``src`` (what the actor may see, gathered by the caller) goes in, only the file name
+    and bytes come out. Raises :class:`DataFileError` with one clear message when the child fails,
+    runs out of memory or of time (the traceback stays in the log)."""
+    limits = limits or report_limits()
+    args = (kind, fmt, src, code, period, lang, boundaries, fictional)
+    try:
+        outcome = run_limited(render_report, args, limits, progress=progress)
+    except ChildFailed:
+        log.error("rendering the %s report (%s) of %s for %s failed in its child", kind, fmt, code, period)
+        raise DataFileError([_render_problem("failed", limits)]) from None
+    if outcome.failure:
+        log.warning("rendering the %s report of %s stopped: %s (%s)", kind, code, outcome.failure, limits)
+        raise DataFileError([_render_problem("memory" if outcome.failure == MEMORY else "timeout", limits)])
+    name, data = outcome.value
     return name, data
 
 
