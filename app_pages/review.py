@@ -33,7 +33,7 @@ period = wf.period_select(tr("review.period"), "review_period", s.submissions(ac
 
 st.subheader(tr("review.completeness_title", period=period))
 expected = len(wf.edition(period, scope).indicators)  # the period's edition, with local indicators
-completeness = s.completeness(actor, period, jurisdiction=scope, expected_indicators=expected)
+completeness = data.completeness(actor, period, scope, expected_indicators=expected)
 counts = views.completeness_counts(completeness)
 reporting_counts.metrics(counts, len(completeness))  # the definitions of the overview
 st.caption(tr("review.partial_count", n=views.partial_count(completeness), expected=expected))

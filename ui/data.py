@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import os
 import threading
+from datetime import UTC, datetime
 
+import pandas as pd
 import streamlit as st
 
 from assessment.catalogue.boundaries import feature_collection
@@ -224,6 +226,23 @@ def has_boundaries(geojson: dict, codes: list[str]) -> bool:
     """Whether any of ``codes`` has a boundary to draw."""
     wanted = set(codes)
     return any(f.get("properties", {}).get("code") in wanted for f in geojson.get("features", []))
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _completeness(
+    actor: str, period: int, jurisdiction: str, expected: int | None, version: str, minute: int
+) -> pd.DataFrame:
+    return store().completeness(actor, period, jurisdiction=jurisdiction, expected_indicators=expected)
+
+
+def completeness(
+    actor: str, period: int, jurisdiction: str, expected_indicators: int | None = None
+) -> pd.DataFrame:
+    """``Store.completeness`` (who reported, late, missing), read once per data version and minute
+    (a deadline passing makes a region late within the minute); a copy per call. At national scale
+    it took about a second on every rerun of the overview and review pages."""
+    minute = int(datetime.now(UTC).timestamp() // 60)
+    return _completeness(actor, int(period), jurisdiction, expected_indicators, data_version(), minute)
 
 
 def periods(result: Assessment) -> list[int]:

@@ -31,7 +31,7 @@ def overview(actor: str, root: str, result: Assessment, period: int, pending: bo
     the approved figure's help names how many regions are scored."""
     from ui import data
 
-    comp = data.store().completeness(actor, period, jurisdiction=root)
+    comp = data.completeness(actor, period, root)
     counts = overview_view.reporting(comp, result, period)
     shown = {k: getattr(counts, k) for k in ("reported", "approved", "pending", "not_reported")}
     helps = {"approved": overview_view.reporting_help(counts, lang(), include_pending=pending)}
