@@ -12,6 +12,7 @@ from assessment.catalogue.boundaries import feature_collection
 from assessment.domain.editions import EditionSchedule, LocalIndicator
 from assessment.domain.model import RegionTree
 from assessment.scoring.analysis import Assessment, assess
+from assessment.scoring.sharing import shares_across_bases
 from assessment.store.errors import StorageFailure
 from assessment.store.service import Store
 from ui.unavailable import database_unavailable
@@ -54,6 +55,7 @@ def data_version() -> str:
 # scores of its counties, so two evaluators of one province share one result (at national scale a
 # result holds about half a gigabyte). ``_actor`` (not part of the key) is who reads the values.
 @st.cache_resource(show_spinner=False, max_entries=8)
+@shares_across_bases  # the floor and standard results of one jurisdiction hold their common columns once
 def _assessment(
     jurisdiction: str,
     basis: str,
