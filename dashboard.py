@@ -10,7 +10,7 @@ import streamlit as st
 from assessment.domain.errors import DataFileError
 from assessment.domain.i18n import t
 from assessment.store.errors import StorageFailure
-from ui import data
+from ui import data, memory
 from ui.auth import follow_deep_link, sign_in_gate, sign_out_button
 from ui.pages import pages_for
 from ui.safe import md
@@ -36,3 +36,5 @@ except Exception:  # never a traceback to a user: a reference to quote, the deta
     ref = uuid.uuid4().hex[:8]
     logging.getLogger("assessment.app").exception("page failed (reference %s)", ref)
     st.error(t("app.error_generic", lang(), ref=ref))
+finally:  # also after st.stop() and reruns: a run that grew the process gives its freed heap back
+    memory.release_if_grown()

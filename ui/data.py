@@ -18,6 +18,7 @@ from assessment.domain.editions import EditionSchedule, LocalIndicator
 from assessment.domain.model import RegionTree
 from assessment.scoring.analysis import Assessment, assess
 from assessment.scoring.incremental import update
+from assessment.scoring.sharing import shares_across_bases
 from assessment.store.errors import StorageFailure
 from assessment.store.service import Store
 from ui.unavailable import database_unavailable
@@ -75,30 +76,60 @@ def _assessment(
     _actor: str,
     what_if: str | None = None,
 ) -> Assessment:
-    s = store()
     lineage = (version.rpartition("#")[0], jurisdiction, basis, include_pending, what_if)
     number = int(version.rpartition("#")[2] or 0)
-    result = _updated(s, lineage, number, _actor)
-    if result is None:
-        schedule, local = catalogue()
-        tree = region_tree()
-        # the whole tree: no list of every county to send to the database
-        counties = None if jurisdiction == tree.root.code else tree.leaf_codes(jurisdiction)
-        values = s.values(_actor, include_pending=include_pending, region_codes=counties)
-        result = assess(
-            values,
-            schedule,
-            tree,
-            s.local_standards(),
-            jurisdiction=jurisdiction,
-            basis=basis,
-            local_indicators=local,
-            what_if=None if what_if is None else schedule.get(what_if),
-        )
+    result = _build(jurisdiction, basis, include_pending, version, _actor, what_if)
     with _LATEST_LOCK:
-        if number >= _LATEST.get(lineage, (-1, result))[0]:
+        since = _LATEST.get(lineage, (-1, result))[0]
+        if number >= since:
             _LATEST[lineage] = (number, result)
+            if 0 <= since < number:  # the version it supersedes: no rerun asks for it again
+                _SUPERSEDED.append((jurisdiction, basis, include_pending, f"{lineage[0]}#{since}", what_if))
     return result
+
+
+@shares_across_bases  # the floor and standard results of one jurisdiction hold their common columns once
+def _build(
+    jurisdiction: str,
+    basis: str,
+    include_pending: bool,
+    version: str,
+    _actor: str,
+    what_if: str | None = None,
+) -> Assessment:
+    """The assessment for the cache above: the newest one of its lineage brought up to date, or
+    computed from all the values."""
+    s = store()
+    lineage = (version.rpartition("#")[0], jurisdiction, basis, include_pending, what_if)
+    result = _updated(s, lineage, int(version.rpartition("#")[2] or 0), _actor)
+    if result is not None:
+        return result
+    schedule, local = catalogue()
+    tree = region_tree()
+    # the whole tree: no list of every county to send to the database
+    counties = None if jurisdiction == tree.root.code else tree.leaf_codes(jurisdiction)
+    values = s.values(_actor, include_pending=include_pending, region_codes=counties)
+    return assess(
+        values,
+        schedule,
+        tree,
+        s.local_standards(),
+        jurisdiction=jurisdiction,
+        basis=basis,
+        local_indicators=local,
+        what_if=None if what_if is None else schedule.get(what_if),
+    )
+
+
+def _drop_superseded(actor: str) -> None:
+    """Take the versions a newer one replaced out of the cache (each held a national assessment's
+    changed columns: after a day of approvals, eight of them)."""
+    while True:
+        with _LATEST_LOCK:
+            if not _SUPERSEDED:
+                return
+            jurisdiction, basis, pending, version, what_if = _SUPERSEDED.pop()
+        _assessment.clear(jurisdiction, basis, pending, version, actor, what_if)
 
 
 # The newest assessment computed per (database, jurisdiction, basis, pending, what-if) and its data
@@ -107,6 +138,7 @@ def _assessment(
 # the cache above holds while it holds it.
 _LATEST: dict[tuple[str, str, str, bool, str | None], tuple[int, Assessment]] = {}
 _LATEST_LOCK = threading.Lock()
+_SUPERSEDED: list[tuple[str, str, bool, str, str | None]] = []
 
 
 def _updated(
@@ -174,7 +206,9 @@ def assessment(
     (AccessDenied otherwise), so a shared result never reaches a user outside it.
     """
     store().authorize(actor, "view", jurisdiction)
-    return _assessment(jurisdiction, basis, include_pending, data_version(), actor, what_if)
+    result = _assessment(jurisdiction, basis, include_pending, data_version(), actor, what_if)
+    _drop_superseded(actor)
+    return result
 
 
 @st.cache_resource(show_spinner=False, max_entries=2)
