@@ -54,19 +54,6 @@ def changed_values(values: pd.DataFrame, counties: list[str], period: int, seed:
     return out
 
 
-def plain(frame: pd.DataFrame) -> pd.DataFrame:
-    """Cells as objects: categories and integer widths are storage, not values."""
-    cols = {}
-    for name in frame.columns:
-        col = frame[name]
-        if isinstance(col.dtype, pd.CategoricalDtype):
-            col = col.astype(object)
-        elif pd.api.types.is_integer_dtype(col.dtype) or pd.api.types.is_bool_dtype(col.dtype):
-            col = col.astype("Float64")
-        cols[name] = col.astype(object).where(col.notna(), None)
-    return pd.DataFrame(cols, index=pd.RangeIndex(len(frame)))
-
-
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--runs", type=int, default=5, help="incremental updates timed (median)")
@@ -82,6 +69,7 @@ def main(argv: list[str] | None = None) -> int:
     from assessment.scoring import aggregation, analysis, incremental
     from assessment.scoring.analysis import assess
     from assessment.scoring.incremental import update
+    from tests.fixtures import plain_cells
 
     previous_file = json.loads(OUT.read_text()) if OUT.exists() else {}
     edition = load_edition()
@@ -138,7 +126,7 @@ def main(argv: list[str] | None = None) -> int:
             full_s.append(time.perf_counter() - s)
             if k == 0:
                 for table in ("scores", "aggregates", "trends", "costs"):
-                    a, b = plain(getattr(result, table)), plain(getattr(full, table))
+                    a, b = plain_cells(getattr(result, table)), plain_cells(getattr(full, table))
                     if not a.equals(b):
                         errors += 1
                         print(f"error: the update's {table} differ from the full rescore's")
@@ -160,7 +148,8 @@ def main(argv: list[str] | None = None) -> int:
         f"\nratio full / update: {med_full / med_update:.1f}x; update against the 0.5 s target: "
         f"{'met' if med_update <= TARGET_S else 'NOT met'} "
         f"({args.counties} county per approval, {len(update_s)} updates, {len(full_s)} full runs; "
-        f"load average {os.getloadavg()[0]:.1f}); tables equal to the full rescore: {'yes' if not errors else 'NO'}"
+        f"load average {os.getloadavg()[0]:.1f}); "
+        f"tables equal to the full rescore: {'yes' if not errors else 'NO'}"
     )
     OUT.parent.mkdir(parents=True, exist_ok=True)
     OUT.write_text(

@@ -1163,3 +1163,17 @@ def shown(markdown: str) -> str:
     """What a reader sees of markdown escaped by ``ui.safe.md`` / ``tr``: the backslash escapes and
     the invisible word joiners removed (AppTest gives the markdown source of an element)."""
     return re.sub(r"\\([!-/:-@\[-`{-~])", r"\1", str(markdown)).replace("\u2060", "")
+
+
+def plain_cells(frame: pd.DataFrame) -> pd.DataFrame:
+    """The same cells as objects, NaN/NA as None: categories and integer widths are storage, not
+    values (to compare two computations of one table cell by cell)."""
+    out = {}
+    for name in frame.columns:
+        col = frame[name]
+        if isinstance(col.dtype, pd.CategoricalDtype):
+            col = col.astype(object)
+        elif pd.api.types.is_integer_dtype(col.dtype) or pd.api.types.is_bool_dtype(col.dtype):
+            col = col.astype("Float64")
+        out[name] = col.astype(object).where(col.notna(), None)
+    return pd.DataFrame(out, index=pd.RangeIndex(len(frame)))

@@ -18,6 +18,7 @@ import streamlit as st
 from assessment.catalogue import load_edition
 from assessment.domain.model import LocalStandard
 from assessment.scoring import analysis
+from tests.app.test_page_upload import copy_demo_db
 from tests.unit.test_incremental import assert_same
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -28,16 +29,7 @@ EVALUATOR = "demo-province"
 def db(demo_db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     from ui import data
 
-    target = tmp_path / "incremental.db"
-    with (
-        contextlib.closing(sqlite3.connect(demo_db_url.removeprefix("sqlite:///"))) as src,
-        contextlib.closing(sqlite3.connect(target)) as dst,
-    ):
-        src.backup(dst)
-    url = f"sqlite:///{target}"
-    monkeypatch.setenv("ASSESSMENT_DB_URL", url)
-    monkeypatch.setenv("ASSESSMENT_DEMO", "1")
-    monkeypatch.chdir(ROOT)
+    url = copy_demo_db(demo_db_url, tmp_path, monkeypatch)
     data.store.clear()
     st.cache_resource.clear()
     yield url

@@ -19,21 +19,9 @@ from assessment.demo import demo_local_standards, demo_tree, synthetic_values
 from assessment.domain.editions import EditionSchedule, LocalIndicator
 from assessment.scoring.analysis import Assessment, assess
 from assessment.scoring.incremental import update
+from tests.fixtures import plain_cells
 
 TABLES = ("scores", "aggregates", "trends", "costs", "equity_indicator", "equity_aspect")
-
-
-def _plain(frame: pd.DataFrame) -> pd.DataFrame:
-    """The same cells as objects (categories and integer widths are storage, not values)."""
-    out = {}
-    for name in frame.columns:
-        col = frame[name]
-        if isinstance(col.dtype, pd.CategoricalDtype):
-            col = col.astype(object)
-        elif pd.api.types.is_integer_dtype(col.dtype) or pd.api.types.is_bool_dtype(col.dtype):
-            col = col.astype("Float64")
-        out[name] = col.astype(object).where(col.notna(), None)
-    return pd.DataFrame(out, index=pd.RangeIndex(len(frame)))
 
 
 def assert_same(incremental: Assessment, full: Assessment) -> None:
@@ -42,7 +30,7 @@ def assert_same(incremental: Assessment, full: Assessment) -> None:
         a, b = getattr(incremental, table), getattr(full, table)
         assert list(a.columns) == list(b.columns), table
         assert len(a) == len(b), table
-        pd.testing.assert_frame_equal(_plain(a), _plain(b), check_exact=True, obj=table)
+        pd.testing.assert_frame_equal(plain_cells(a), plain_cells(b), check_exact=True, obj=table)
 
 
 @pytest.fixture(scope="module")
