@@ -78,8 +78,10 @@ def update(previous: Assessment, values: pd.DataFrame, changed: Iterable[str]) -
     # the changed counties and the jurisdictions above them are all their scores depend on: scoring
     # them under that small tree skips binding every local standard for every region of the country
     small = _pruned(tree, counties)
-    part = score_regions(values, recipe, small, counties, previous.periods)
-    aggregates, costs, trend_table = derive(part, recipe, small, previous.basis)
+    # and only the standards set by those jurisdictions can bind them
+    mine_only = replace(recipe, standards=tuple(s for s in recipe.standards if s.jurisdiction_code in small))
+    part = score_regions(values, mine_only, small, counties, previous.periods)
+    aggregates, costs, trend_table = derive(part, mine_only, small, previous.basis)
 
     scores = _overwrite(previous.scores, counties, compact(part), _SCORE_KEYS)
     trends_new = _overwrite(previous.trends, counties, compact(trend_table), _TREND_KEYS)
