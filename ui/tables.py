@@ -50,7 +50,8 @@ def labelled(frame: pd.DataFrame, columns: dict[str, str]) -> tuple[pd.DataFrame
         if col in out and (out[col].dtype == object or pd.api.types.is_string_dtype(out[col])):
             out[col] = [coded(family, v) for v in out[col]]
     if "details" in out:  # audit details: only what the event set (never a row of None)
-        out["details"] = [audit_details(v, lang()) for v in out["details"]]
+        actions = frame["action"] if "action" in frame else [None] * len(out)
+        out["details"] = [audit_details(v, lang(), a) for v, a in zip(out["details"], actions, strict=True)]
     if "floor_confirmed" in frame and "national_floor" in out:
         out["national_floor"] = [
             "" if pd.isna(v) else f"{v:g}" + ("" if ok else " *")

@@ -22,18 +22,27 @@ DETAIL_VALUES: dict[str, tuple[str, ...]] = {
     "status": ("action_status",),
     "review": ("action_review",),
     "gap_kind": ("gap_kind",),
+    "lang": ("ui_language",),
+    "format": ("file_format",),
+    "what": ("object",),  # a tidy export's contents: scores, equity, trends, actions
 }
+# the events whose "reason" is a code (why a sign-in failed, why a password was set); elsewhere it is
+# text a user typed (a dropped corrective action's reason) and is shown as typed
+CODED_REASON_ACTIONS = frozenset({"sign_in_failed", "user.password"})
 
 
-def _coded(key: str, value: object, lang: str) -> str | None:
+def _coded(key: str, value: object, lang: str, action: str | None = None) -> str | None:
     """``value`` as a word when ``key`` holds codes of a family that knows it."""
-    for family in DETAIL_VALUES.get(key, ()):
+    families = DETAIL_VALUES.get(key, ())
+    if key == "reason" and action in CODED_REASON_ACTIONS:
+        families = ("audit_reason",)
+    for family in families:
         if has_label(family, value):
             return label(family, value, lang)
     return None
 
 
-def audit_details(details: object, lang: str) -> str:
+def audit_details(details: object, lang: str, action: str | None = None) -> str:
     """An audit event's details as one line in ``lang``: each field by its name, codes as words,
     times in Beijing time, yes/no, lists joined; empty fields left out; "—" when nothing is left.
 
@@ -41,6 +50,8 @@ def audit_details(details: object, lang: str) -> str:
     '年度：2024；原状态：待审核；新状态：已退回'
     >>> audit_details({"deadline": "2025-03-31T16:00:00+00:00", "new": True}, "en")
     'deadline: 2025-04-01 00:00 Beijing time; new: Yes'
+    >>> audit_details({"reason": "throttled"}, "en", action="sign_in_failed")
+    'reason: too many attempts, locked for a while'
     """
     if not isinstance(details, dict):
         return MISSING if is_missing(details) else str(details)
@@ -50,7 +61,7 @@ def audit_details(details: object, lang: str) -> str:
             value = "、".join(str(v) for v in value) if lang == "zh" else ", ".join(str(v) for v in value)
         if is_missing(value):
             continue
-        coded = _coded(key, value, lang) if isinstance(value, str) else None
+        coded = _coded(key, value, lang, action) if isinstance(value, str) else None
         if isinstance(value, dict) and {"from", "to"} >= set(value):  # a changed field: old → new
             old, new = (_coded(key, value.get(k), lang) or str(shown(value.get(k))) for k in ("from", "to"))
             text = f"{old} → {new}"
