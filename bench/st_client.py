@@ -118,7 +118,12 @@ class StUser:
     """
 
     def __init__(
-        self, base_url: str, *, lang: str = "en", timeout: float = 240.0, cookies: dict[str, str] | None = None
+        self,
+        base_url: str,
+        *,
+        lang: str = "en",
+        timeout: float = 240.0,
+        cookies: dict[str, str] | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.lang = lang

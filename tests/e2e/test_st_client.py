@@ -19,7 +19,7 @@ from assessment.domain.i18n import t
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
 
-from st_client import ClientError, StUser  # noqa: E402
+from st_client import ClientError, StUser
 
 
 async def _journey(url: str) -> None:
