@@ -127,6 +127,8 @@ class Round:
     rss_max: dict[str, float] = field(default_factory=dict)
     load_before: str = ""
     load_after: str = ""
+    received: int = 0  # bytes of ForwardMsgs the users received (ws driver)
+    client_cpu: float = 0.0  # CPU seconds of this process (the simulated users) during the round
     replicas_used: dict[str, int] = field(default_factory=lambda: defaultdict(int))
 
 
@@ -222,12 +224,14 @@ async def journey_ws(_client, url: str, kind: str, rnd: Round, user_no: int, pin
     )
     try:
         run = await user.sign_in_demo(username)
+        rnd.received += run.bytes
         rnd.times[f"sign-in + {kind} {FIRST_PAGE[kind]}"].append(run.seconds)
         if bad := run.problem(user.lang):
             raise RuntimeError(bad)
         for path in pages:
             where = f"user {user_no} ({kind}) {path}"
             run = await user.go(path)
+            rnd.received += run.bytes
             if bad := run.problem(user.lang):
                 raise RuntimeError(bad)
             rnd.times[f"{kind} {path}"].append(run.seconds)
@@ -267,7 +271,7 @@ async def run_round(  # type: ignore[no-untyped-def]
         await asyncio.sleep(rng.uniform(0, min(5.0, users * 0.1)))  # arrivals spread over a few seconds
         await (journey_ws if driver == "ws" else journey)(browser, c.url, kind, rnd, i, pin)
 
-    t0 = time.perf_counter()
+    t0, cpu0 = time.perf_counter(), time.process_time()
     tasks = [asyncio.create_task(one(i, k)) for i, k in enumerate(kinds)]
     _, pending = await asyncio.wait(tasks, timeout=budget)
     for t in pending:
@@ -276,6 +280,7 @@ async def run_round(  # type: ignore[no-untyped-def]
         await asyncio.gather(*pending, return_exceptions=True)
         rnd.errors += [f"{len(pending)} journeys unfinished after the round's budget of {budget:.0f} s"]
     rnd.wall = time.perf_counter() - t0
+    rnd.client_cpu = time.process_time() - cpu0
     stop.set()
     sampler.join()
     rnd.rss_end = c.rss()
@@ -292,7 +297,8 @@ def pct(xs: list[float], q: float) -> float:
 def report(title: str, rnd: Round) -> str:
     lines = [
         f"== {title}: {rnd.users} users, {rnd.journeys_ok} journeys done, errors {len(rnd.errors)}, "
-        f"wall {rnd.wall:.0f} s, load average {rnd.load_before} -> {rnd.load_after}"
+        f"wall {rnd.wall:.0f} s, client CPU {rnd.client_cpu:.1f} s, "
+        f"load average {rnd.load_before} -> {rnd.load_after}"
     ]
     every: list[float] = []
     lines.append(f"  {'step':<34}{'n':>4}{'p50 s':>9}{'p95 s':>9}{'max s':>9}")
@@ -311,6 +317,8 @@ def report(title: str, rnd: Round) -> str:
     )
     lines.append(f"  RSS per replica at the end (max during the round): {rss}")
     lines.append(f"  journeys per replica (sticky cookie): {dict(sorted(rnd.replicas_used.items()))}")
+    if rnd.received:
+        lines.append(f"  received by the users: {rnd.received / 2**20:,.1f} MiB of ForwardMsgs")
     for e in rnd.errors[:10]:
         lines.append(f"  ERROR {e}")
     return "\n".join(lines)
@@ -343,6 +351,8 @@ async def _rounds(args: argparse.Namespace, c: Cluster, browser) -> list[str]:  
             warm.errors += ctx_round.errors
             warm.journeys_ok += ctx_round.journeys_ok
             warm.wall += ctx_round.wall
+            warm.client_cpu += ctx_round.client_cpu
+            warm.received += ctx_round.received
             warm.rss_end, warm.load_before, warm.load_after = (
                 ctx_round.rss_end,
                 ctx_round.load_before,

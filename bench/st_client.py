@@ -18,6 +18,10 @@ user does here is what Streamlit's frontend does, on the same wire (Streamlit 1.
    (the elements shown so far are forgotten), ``navigation`` lists the pages with their hashes,
    ``delta.new_element`` carries headings, exceptions, alerts and widgets with their ids.
 
+Widget states: a rerun carries only the clicked button's trigger. The browser would also send the
+current value of every widget on the page; unchanged values make no difference to the server (it
+keeps each widget's last value in the session state), and the journeys change pages, not widgets.
+
 No message cache: the client reports no ``cached_message_hashes``, so the server sends every message
 whole (the browser would receive references for messages it already holds; the server's work of
 building them is the same).
