@@ -21,6 +21,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
 
 from st_client import ClientError, StUser
 
+pytestmark = pytest.mark.e2e  # a running app (the session's app_url, shared with the browser tests)
+
 
 async def _journey(url: str) -> None:
     async with StUser(url, lang="en", timeout=90) as user:
