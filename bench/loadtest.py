@@ -129,6 +129,7 @@ class Round:
     load_after: str = ""
     received: int = 0  # bytes of ForwardMsgs the users received (ws driver)
     client_cpu: float = 0.0  # CPU seconds of this process (the simulated users) during the round
+    driver: str = "ws"
     replicas_used: dict[str, int] = field(default_factory=lambda: defaultdict(int))
 
 
@@ -259,7 +260,7 @@ async def run_round(  # type: ignore[no-untyped-def]
     pin: str | None = None,
     driver: str = "ws",
 ) -> Round:
-    rnd = Round(users)
+    rnd = Round(users, driver=driver)
     rnd.load_before = loadavg()
     stop = threading.Event()
     sampler = threading.Thread(target=_sampler, args=(c, rnd, stop), daemon=True)
@@ -297,7 +298,8 @@ def pct(xs: list[float], q: float) -> float:
 def report(title: str, rnd: Round) -> str:
     lines = [
         f"== {title}: {rnd.users} users, {rnd.journeys_ok} journeys done, errors {len(rnd.errors)}, "
-        f"wall {rnd.wall:.0f} s, client CPU {rnd.client_cpu:.1f} s, "
+        f"wall {rnd.wall:.0f} s, client CPU {rnd.client_cpu:.1f} s"
+        f"{' (this Python process, Chromium not counted)' if rnd.driver == 'browser' else ''}, "
         f"load average {rnd.load_before} -> {rnd.load_after}"
     ]
     every: list[float] = []
@@ -343,7 +345,7 @@ async def _rounds(args: argparse.Namespace, c: Cluster, browser) -> list[str]:  
     counts = [int(n) for n in args.users.split(",")]
     # warm-up: one user of each kind per replica, alone (the first viewer of each jurisdiction)
     for name in [r.name for r in c.replicas]:
-        warm = Round(3)
+        warm = Round(3, driver=args.driver)
         for kind in ("national", "province", "official"):
             ctx_round = await run_round(browser, c, 1, args.budget / 3, [kind], pin=name, driver=args.driver)
             for k, v in ctx_round.times.items():
