@@ -42,7 +42,8 @@ bench: $(STAMP)
 	for f in bench/bench_*.py; do echo "== $$f"; $(BIN)/python $$f || exit 1; done
 
 ## loadtest: 10, 30, 60 simulated users through HAProxy to two replicas on PostgreSQL (bench/loadtest.py;
-## loopback only, bounded by LOADTEST_BUDGET seconds, default 900; LOADTEST_DATA=demo for the small demo)
+## loopback only, bounded by LOADTEST_BUDGET seconds, default 900; LOADTEST_DATA=demo for the small demo;
+## users are websocket clients of Streamlit's protocol, LOADTEST_DRIVER=browser for Chromium contexts)
 loadtest: $(STAMP)
 	$(BIN)/python bench/loadtest.py
 
