@@ -39,6 +39,7 @@ import numpy as np
 import pandas as pd
 
 from assessment.domain.model import Edition, RegionTree
+from assessment.scoring import parallel
 from assessment.scoring.aggregation import aggregate
 from assessment.scoring.inputs import missing_columns_error
 from assessment.scoring.rollup import ancestry, parent_codes, period_population, scope_regions
@@ -204,8 +205,9 @@ def equity(
         ].sum()
         return stats, counts.reset_index()
 
-    if len(frame) >= _PARALLEL_ROWS:  # the balanced panel on the second core (numpy's sorts and
-        # gathers release the GIL); both only read ``frame``
+    # the balanced panel on the second core (numpy's sorts and gathers release the GIL), when one is
+    # idle; both only read ``frame``
+    if len(frame) >= _PARALLEL_ROWS and parallel.spare_core():
         with ThreadPoolExecutor(max_workers=1) as pool:
             later = pool.submit(_balanced, frame, measure)
             stats, counts = measures()

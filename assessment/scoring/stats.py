@@ -51,6 +51,8 @@ from statistics import NormalDist
 import numpy as np
 import pandas as pd
 
+from assessment.scoring import parallel
+
 Numbers = Sequence[float] | np.ndarray
 
 __all__ = [
@@ -647,7 +649,7 @@ def _group_value_order(gid: np.ndarray, y: np.ndarray, w: np.ndarray, n_groups: 
             if b - a > 1:
                 order[a:b] = order[a:b][np.lexsort((ws[a:b], ys[a:b]))]
 
-    if y.size < _PARALLEL_SORT_ROWS:
+    if y.size < _PARALLEL_SORT_ROWS or not parallel.spare_core():
         sort_groups(0, n_groups)
         return order
     # two threads on disjoint slices (numpy's sorts release the GIL): the groups split at half the rows

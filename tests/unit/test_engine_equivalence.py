@@ -23,7 +23,7 @@ import pytest
 from assessment.catalogue import load_edition
 from assessment.catalogue.local_standards import binding_standards, self_and_ancestors
 from assessment.domain.model import Region, RegionTree
-from assessment.scoring import aggregation, equity, indicators, rollup, stats
+from assessment.scoring import aggregation, equity, indicators, parallel, rollup, stats
 from assessment.scoring.aggregation import aggregate
 from assessment.scoring.equity import equity as equity_table
 from assessment.scoring.indicators import score_indicators
@@ -228,6 +228,8 @@ def test_engine_on_two_threads_equals_previous_implementation(monkeypatch: pytes
     with monkeypatch.context() as m:
         m.setattr(equity, "_PARALLEL_ROWS", 0)
         m.setattr(stats, "_PARALLEL_SORT_ROWS", 0)
+        m.setattr(aggregation, "_PARALLEL_CELLS", 0)
+        m.setattr(parallel, "spare_core", lambda: True)
         new = _pipeline(values, edition, tree, stds)
     with monkeypatch.context() as m:
         _reference(m)
@@ -246,6 +248,7 @@ def test_group_value_order_on_two_threads_is_lexsort(monkeypatch: pytest.MonkeyP
     y = rng.integers(0, 20, n).astype("float64")
     w = rng.integers(1, 4, n).astype("float64")
     monkeypatch.setattr(stats, "_PARALLEL_SORT_ROWS", 0)
+    monkeypatch.setattr(parallel, "spare_core", lambda: True)
     assert stats._group_value_order(g, y, w, 97).tolist() == np.lexsort((w, y, g)).tolist()
 
 
