@@ -1,4 +1,4 @@
-"""Engine cost at several sizes, repeated runs in one process, DuckDB side by side (issue 20 point 3).
+"""Engine cost at several sizes, repeated runs in one process, DuckDB and Polars side by side (issue 20.3).
 
     python bench/bench_engine.py [--sizes 0.25,0.5,1,2,4] [--repeat 3] [--duckdb-rounds 3]
                                  [--code DIR] [--label NAME]
