@@ -1,4 +1,4 @@
-"""Engine cost at several sizes, repeated runs in one process, DuckDB side by side (issue 20 point 3).
+"""Engine cost at several sizes, repeated runs in one process, DuckDB and Polars side by side (issue 20.3).
 
     python bench/bench_engine.py [--sizes 0.25,0.5,1,2,4] [--repeat 3] [--duckdb-rounds 3]
                                  [--code DIR] [--label NAME]
@@ -16,7 +16,9 @@ Prints medians and asserts nothing. In ONE long-lived process:
 * **DuckDB**: the tuned query of bench/bench_scoring.py (statuses, scores and per-aspect
   aggregates) against the engine's score + aggregate on the same in-memory frames, ``--duckdb-rounds``
   rounds in rotating order (engine first, then DuckDB first...), outputs compared row by row.
-  Polars is not installed in the shared environment and is not measured;
+  and a lazy Polars plan (``polars_run``) computing the same outputs from the same frames, all
+  three in rotating order (round k starts with the k-th of them), both peers' outputs compared row
+  by row with the engine's (statuses equal, scores within 1e-9, every aspect row matched);
 * **memory-bandwidth floor**: the bytes the pipeline must read and write (input values, score and
   aggregate tables as built) divided by the machine's measured copy bandwidth.
 
@@ -78,11 +80,157 @@ def bandwidth_gib_s() -> float:
     return 2 * a.nbytes / best / 2**30
 
 
+def polars_run(tables: dict) -> tuple:
+    """The DuckDB peer's outputs (statuses, scores, per-aspect aggregates) as one lazy Polars plan."""
+    import polars as pl
+
+    def lf(name: str) -> pl.LazyFrame:
+        frame = pl.from_pandas(tables[name])
+        strings = [c for c, t in frame.schema.items() if t in (pl.Categorical, pl.Enum)]
+        return frame.lazy().with_columns([pl.col(c).cast(pl.String) for c in strings])
+
+    vals, ind, leaves, periods = lf("vals"), lf("ind"), lf("leaves"), lf("periods")
+    anc, stds = lf("anc"), lf("stds")
+    keys = ["region_code", "period", "indicator_code"]
+    loc = (
+        anc.join(stds, left_on="ancestor_code", right_on="jurisdiction_code")
+        .join(periods, how="cross")
+        .filter(
+            (pl.col("effective_from") <= pl.col("period"))
+            & (pl.col("effective_to").is_null() | (pl.col("period") <= pl.col("effective_to")))
+        )
+        .join(ind.select("indicator_code", "direction"), on="indicator_code")
+        .group_by(keys)
+        .agg(
+            pl.when(pl.col("direction").first() == "lower")
+            .then(pl.col("threshold").min())
+            .otherwise(pl.col("threshold").max())
+            .alias("local_standard")
+        )
+    )
+    sgn = pl.when(pl.col("direction") == "lower").then(-1.0).otherwise(1.0)
+    rate = (pl.col("kind") == "rate") & pl.col("numerator").is_not_null() & (pl.col("denominator") > 0)
+    grid = (
+        leaves.join(periods, how="cross")
+        .join(ind.with_columns(sgn.alias("sgn")), how="cross")
+        .join(vals, on=keys, how="left")
+        .join(loc, on=keys, how="left")
+        .with_columns(
+            pl.when(rate)
+            .then(100.0 * pl.col("numerator") / pl.col("denominator"))
+            .otherwise(pl.col("value"))
+            .alias("val")
+        )
+    )
+    floor, local, s = pl.col("national_floor"), pl.col("local_standard"), pl.col("sgn")
+    grid = grid.with_columns(
+        pl.when(floor.is_null())
+        .then(local)
+        .when(local.is_null())
+        .then(floor)
+        .when(s > 0)
+        .then(pl.max_horizontal(floor, local))
+        .otherwise(pl.min_horizontal(floor, local))
+        .alias("standard")
+    ).with_columns(pl.coalesce("standard", "optimum").alias("target"))
+    val, target, lb, std = pl.col("val"), pl.col("target"), pl.col("lower_bound"), pl.col("standard")
+
+    def tol(x: pl.Expr) -> pl.Expr:
+        return -1e-9 * pl.max_horizontal(pl.lit(1.0), x.abs())
+
+    status = (
+        pl.when(val.is_null())
+        .then(pl.lit("no_data"))
+        .when(floor.is_not_null() & (s * (val - floor) < tol(floor)))
+        .then(pl.lit("below_floor"))
+        .when(local.is_not_null() & (s * (val - local) < tol(local)))
+        .then(pl.lit("below_local"))
+        .when(std.is_not_null())
+        .then(pl.lit("meets"))
+        .otherwise(pl.lit("no_standard"))
+    )
+    score = (
+        pl.when(val.is_null())
+        .then(None)
+        .when(s * (val - target) >= tol(target))
+        .then(100.0)
+        .when(s * (target - lb) > 0)
+        .then(100.0 * ((val - lb) / (target - lb)).clip(0.0, 1.0))
+        .otherwise(0.0)
+    )
+    scored = grid.select(
+        *keys,
+        "item_code",
+        "category_code",
+        "aspect_code",
+        "weight",
+        status.alias("status"),
+        score.alias("score"),
+    )
+    severity = pl.col("status").replace_strict(
+        {"below_floor": 4, "below_local": 3, "meets": 2, "no_standard": 1},
+        default=0,
+        return_dtype=pl.Int64,
+    )
+    has = pl.col("score").is_not_null()
+    items = (
+        scored.with_columns(severity.alias("severity"))
+        .group_by("region_code", "period", "item_code")
+        .agg(
+            pl.col("category_code").first(),
+            pl.col("aspect_code").first(),
+            pl.when(has.any())
+            .then((pl.col("weight") * pl.col("score")).filter(has).sum() / pl.col("weight").filter(has).sum())
+            .alias("score"),
+            pl.col("severity").max(),
+            pl.len().alias("n_indicators"),
+            has.sum().alias("n_reported"),
+            (pl.col("severity") == 4).sum().alias("n_below_floor"),
+        )
+    )
+    cats = items.group_by("region_code", "period", "category_code").agg(
+        pl.col("aspect_code").first(),
+        pl.col("score").mean(),
+        pl.col("severity").max(),
+        pl.col("n_indicators").sum(),
+        pl.col("n_reported").sum(),
+        pl.col("n_below_floor").sum(),
+    )
+    aspects = (
+        cats.group_by("region_code", "period", "aspect_code")
+        .agg(
+            pl.col("score").mean(),
+            pl.col("severity").max(),
+            pl.col("n_indicators").sum(),
+            pl.col("n_reported").sum(),
+            pl.col("n_below_floor").sum(),
+        )
+        .rename({"aspect_code": "code"})
+    )
+    out_scores, out_aspects = pl.collect_all([scored.select(*keys, "status", "score"), aspects])
+    return out_scores.to_pandas(), out_aspects.to_pandas()
+
+
+def check_rows(scores, aggregates, peer_scores, peer_aspects) -> str:
+    """check_same of bench_scoring plus the aspect rows matched both ways (an outer merge)."""
+    from bench_scoring import check_same
+
+    base = check_same(scores, aggregates, peer_scores, peer_aspects)
+    keys = ["region_code", "period", "code"]
+    mine = aggregates.loc[aggregates["level"] == "aspect", keys].astype({"region_code": str, "code": str})
+    theirs = peer_aspects.loc[:, keys].astype({"region_code": str, "code": str})
+    m = mine.merge(theirs, on=keys, how="outer", indicator=True)
+    unmatched = int((m["_merge"] != "both").sum())
+    if unmatched:
+        base = base.replace("same:", "DIFFERENT:", 1)
+    return f"{base}, {unmatched} aspect rows unmatched"
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--sizes", default="0.25,0.5,1,2,4")
     ap.add_argument("--repeat", type=int, default=3)
-    ap.add_argument("--duckdb-rounds", type=int, default=3)
+    ap.add_argument("--duckdb-rounds", "--peer-rounds", dest="duckdb_rounds", type=int, default=3)
     ap.add_argument("--code", default=None, help="import assessment from this checkout (baseline)")
     ap.add_argument("--label", default="")
     args = ap.parse_args(argv)
@@ -149,43 +297,59 @@ def main(argv: list[str] | None = None) -> int:
     again, _ = measured(lambda: pipeline(values1, tree1, stds1))
     results["after_other_work"] = again
 
-    # DuckDB side by side, rotating order, outputs compared
+    # DuckDB and Polars side by side, rotating order, outputs compared row by row
     duck: dict[str, object] = {}
+    from bench_scoring import duckdb_run, duckdb_tables
+
+    peers: dict[str, Callable[[], tuple]] = {}
+    tables = duckdb_tables(values1, edition, tree1, stds1)
     try:
         import duckdb
-        from bench_scoring import check_same, duckdb_run, duckdb_tables
     except ImportError as exc:
-        duck["skipped"] = str(exc)
+        duck["duckdb_skipped"] = str(exc)
     else:
         con = duckdb.connect()
         con.execute("SET threads TO 2")
-        tables = duckdb_tables(values1, edition, tree1, stds1)
-        engine_runs, duck_runs = [], []
+        peers["duckdb"] = lambda: duckdb_run(con, tables)
+    try:
+        import polars
 
-        def score_and_aggregate() -> tuple:
-            scores = score_indicators(values1, edition, tree1, stds1)
-            return scores, aggregate(scores, edition, tree1)
+        duck["polars_version"] = polars.__version__
+    except ImportError as exc:
+        duck["polars_skipped"] = str(exc)
+    else:
+        peers["polars"] = lambda: polars_run(tables)
 
-        check = ""
-        for k in range(args.duckdb_rounds):
-            order = ("engine", "duckdb") if k % 2 == 0 else ("duckdb", "engine")
-            for who in order:
-                if who == "engine":
-                    m, (s, a) = measured(score_and_aggregate)
-                    engine_runs.append(m)
-                else:
-                    m, (ds, da) = measured(lambda: duckdb_run(con, tables))
-                    duck_runs.append(m)
-            check = check_same(s, a, ds, da)
-            del s, a, ds, da
-        for name, runs in (("engine_score_aggregate", engine_runs), ("duckdb", duck_runs)):
-            duck[name] = {k: statistics.median(r[k] for r in runs) for k in runs[0]}
-        duck["check"] = check
-        duck["ratio_duckdb_over_engine_wall"] = (
-            duck["duckdb"]["wall"] / duck["engine_score_aggregate"]["wall"]
-        )
-        duck["ratio_duckdb_over_engine_cpu"] = duck["duckdb"]["cpu"] / duck["engine_score_aggregate"]["cpu"]
-    results["duckdb"] = duck
+    def score_and_aggregate() -> tuple:
+        scores = score_indicators(values1, edition, tree1, stds1)
+        return scores, aggregate(scores, edition, tree1)
+
+    who_all = ["engine", *peers]
+    runs_of: dict[str, list[dict[str, float]]] = {w: [] for w in who_all}
+    checks: dict[str, str] = {}
+    for k in range(args.duckdb_rounds):
+        order = who_all[k % len(who_all) :] + who_all[: k % len(who_all)]
+        outs: dict[str, tuple] = {}
+        for who in order:
+            m, outs[who] = measured(score_and_aggregate if who == "engine" else peers[who])
+            runs_of[who].append(m)
+        s, a = outs.pop("engine")
+        for who, (ps, pa) in outs.items():
+            checks[who] = check_rows(s, a, ps, pa)
+        del s, a, outs
+    for who, runs in runs_of.items():
+        key = "engine_score_aggregate" if who == "engine" else who
+        duck[key] = {k: statistics.median(r[k] for r in runs) for k in runs[0]}
+    duck["checks"] = checks
+    if peers:
+        e = duck["engine_score_aggregate"]
+        best = min(peers, key=lambda w: duck[w]["wall"])  # type: ignore[index]
+        duck["best_peer"] = best
+        duck["ratio_best_peer_over_engine_wall"] = duck[best]["wall"] / e["wall"]  # type: ignore[index]
+        for who in peers:
+            duck[f"ratio_{who}_over_engine_wall"] = duck[who]["wall"] / e["wall"]  # type: ignore[index]
+            duck[f"ratio_{who}_over_engine_cpu"] = duck[who]["cpu"] / e["cpu"]  # type: ignore[index]
+    results["peers"] = duck
 
     # the memory-bandwidth floor of the 1x pipeline: bytes in + bytes out, at the copy bandwidth
     s, a, e1, e2 = pipeline(values1, tree1, stds1)
@@ -214,17 +378,25 @@ def main(argv: list[str] | None = None) -> int:
             f"{label:<24} wall {m['wall']:6.2f} s  CPU {m['cpu']:6.2f} s  sys {m['sys']:5.2f} s  "
             f"faults {m['minflt']:>9,.0f}  load {m['load']:.1f}"
         )
-    if "check" in duck:
-        e, d = duck["engine_score_aggregate"], duck["duckdb"]
+    if "best_peer" in duck:
+        e = duck["engine_score_aggregate"]
+        print(f"score + aggregate, {args.duckdb_rounds} rotating rounds (medians):")
+        print(f"  {'engine':<8} wall {e['wall']:6.2f} s  CPU {e['cpu']:6.2f} s  (load {e['load']:.1f})")
+        for who in [w for w in ("duckdb", "polars") if w in duck]:
+            d = duck[who]
+            print(
+                f"  {who:<8} wall {d['wall']:6.2f} s  CPU {d['cpu']:6.2f} s  (load {d['load']:.1f})  "
+                f"{who}/engine wall {duck[f'ratio_{who}_over_engine_wall']:.2f}x "
+                f"CPU {duck[f'ratio_{who}_over_engine_cpu']:.2f}x"
+            )
         print(
-            f"score + aggregate, {args.duckdb_rounds} rotating rounds: engine wall {e['wall']:.2f} s CPU "
-            f"{e['cpu']:.2f} s; DuckDB (2 threads) wall {d['wall']:.2f} s CPU {d['cpu']:.2f} s; "
-            f"DuckDB/engine wall {duck['ratio_duckdb_over_engine_wall']:.2f}x, CPU "
-            f"{duck['ratio_duckdb_over_engine_cpu']:.2f}x (Polars not installed: not measured)"
+            f"  best peer ({duck['best_peer']}) / engine, wall: "
+            f"{duck['ratio_best_peer_over_engine_wall']:.2f}x (target 2x)"
         )
-        print(f"outputs: {duck['check']}")
+        for who, check in duck["checks"].items():
+            print(f"  outputs vs {who}: {check}")
     else:
-        print(f"DuckDB not measured: {duck.get('skipped')}")
+        print(f"no peer measured: {duck}")
     f = results["floor"]
     print(
         f"memory-bandwidth floor at 1x: {f['bytes_mib']:.0f} MiB in + out at "

@@ -39,6 +39,7 @@ import numpy as np
 import pandas as pd
 
 from assessment.domain.model import Edition, RegionTree
+from assessment.scoring import parallel
 from assessment.scoring.indicators import STATUSES
 from assessment.scoring.inputs import index_codes, indicator_table, missing_columns_error
 from assessment.scoring.rollup import parent_codes
@@ -219,7 +220,7 @@ def _ranks(
         rank_parent[lo:hi] = _parent_ranks(dense, order, parent_of_col, np.isnan(m[lo:hi]))
 
     # rows are independent and numpy's sorts release the GIL: two halves on two threads
-    if n_rows * n_cols >= _PARALLEL_CELLS and n_rows > 1:
+    if n_rows * n_cols >= _PARALLEL_CELLS and n_rows > 1 and parallel.spare_core():
         half = n_rows // 2
         with ThreadPoolExecutor(max_workers=2) as pool:
             list(pool.map(lambda bounds: block(*bounds), [(0, half), (half, n_rows)]))

@@ -33,11 +33,13 @@ Fewer than two regions: every inequality measure is NaN (undefined, not 0) with
 from __future__ import annotations
 
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pandas as pd
 
 from assessment.domain.model import Edition, RegionTree
+from assessment.scoring import parallel
 from assessment.scoring.aggregation import aggregate
 from assessment.scoring.inputs import missing_columns_error
 from assessment.scoring.rollup import ancestry, parent_codes, period_population, scope_regions
@@ -71,6 +73,9 @@ SIGMA_COLUMNS = (
     "sd_log_change",
     "converging",
 )
+
+
+_PARALLEL_ROWS = 200_000  # below this a second thread costs more than it saves
 
 
 def _group_of(tree: RegionTree, group_level: str | None) -> dict[str, str]:
@@ -192,13 +197,26 @@ def equity(
         _pop_below=np.where(below, pop, 0.0),
         _carried=(carried & reported).astype("int64"),
     )
-    stats = inequality(frame, ["period", "code"], value=measure, weight="population", subgroup="_group")
-    counts = frame.groupby(["period", "code"], observed=True, sort=True)[
-        ["_below", "_pop_rep", "_pop_below", "_carried"]
-    ].sum()
-    counts = counts.reset_index()
+
+    def measures() -> tuple[pd.DataFrame, pd.DataFrame]:
+        stats = inequality(frame, ["period", "code"], value=measure, weight="population", subgroup="_group")
+        counts = frame.groupby(["period", "code"], observed=True, sort=True)[
+            ["_below", "_pop_rep", "_pop_below", "_carried"]
+        ].sum()
+        return stats, counts.reset_index()
+
+    # the balanced panel on the second core (numpy's sorts and gathers release the GIL), when one is
+    # idle; both only read ``frame``
+    if len(frame) >= _PARALLEL_ROWS and parallel.spare_core():
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            later = pool.submit(_balanced, frame, measure)
+            stats, counts = measures()
+            balanced = later.result()
+    else:
+        stats, counts = measures()
+        balanced = _balanced(frame, measure)
     out = counts.merge(stats, on=["period", "code"], how="left")
-    out = out.merge(_balanced(frame, measure), on=["period", "code"], how="left")
+    out = out.merge(balanced, on=["period", "code"], how="left")
     out["n_regions"] = out["n_regions"].fillna(0).astype("int64")
     # codes nobody reported have no stats row: undefined too
     out["undefined_reason"] = (

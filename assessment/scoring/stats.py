@@ -45,10 +45,13 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from statistics import NormalDist
 
 import numpy as np
 import pandas as pd
+
+from assessment.scoring import parallel
 
 Numbers = Sequence[float] | np.ndarray
 
@@ -626,6 +629,9 @@ def inequality(
     return out
 
 
+_PARALLEL_SORT_ROWS = 200_000  # below this a second thread costs more than it saves
+
+
 def _group_value_order(gid: np.ndarray, y: np.ndarray, w: np.ndarray, n_groups: int) -> np.ndarray:
     """The order of ``np.lexsort((w, y, gid))`` (by group, then value, then weight), found without a
     three-key stable sort of every row (2-3 s on 1.6 million rows): one stable radix sort of the
@@ -637,9 +643,21 @@ def _group_value_order(gid: np.ndarray, y: np.ndarray, w: np.ndarray, n_groups: 
     order = np.argsort(gid.astype(np.int16), kind="stable")  # radix sort: linear
     bounds = np.searchsorted(gid[order], np.arange(n_groups + 1))
     ys, ws = y[order], w[order]
-    for a, b in zip(bounds[:-1].tolist(), bounds[1:].tolist(), strict=True):
-        if b - a > 1:
-            order[a:b] = order[a:b][np.lexsort((ws[a:b], ys[a:b]))]
+
+    def sort_groups(lo: int, hi: int) -> None:  # groups lo..hi-1, each sorted in its own slice
+        for a, b in zip(bounds[lo:hi].tolist(), bounds[lo + 1 : hi + 1].tolist(), strict=True):
+            if b - a > 1:
+                order[a:b] = order[a:b][np.lexsort((ws[a:b], ys[a:b]))]
+
+    if y.size < _PARALLEL_SORT_ROWS or not parallel.spare_core():
+        sort_groups(0, n_groups)
+        return order
+    # two threads on disjoint slices (numpy's sorts release the GIL): the groups split at half the rows
+    mid = int(np.searchsorted(bounds, y.size // 2))
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        other = pool.submit(sort_groups, mid, n_groups)
+        sort_groups(0, mid)
+        other.result()
     return order
 
 

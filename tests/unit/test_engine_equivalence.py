@@ -23,7 +23,7 @@ import pytest
 from assessment.catalogue import load_edition
 from assessment.catalogue.local_standards import binding_standards, self_and_ancestors
 from assessment.domain.model import Region, RegionTree
-from assessment.scoring import aggregation, equity, indicators, rollup, stats
+from assessment.scoring import aggregation, equity, indicators, parallel, rollup, stats
 from assessment.scoring.aggregation import aggregate
 from assessment.scoring.equity import equity as equity_table
 from assessment.scoring.indicators import score_indicators
@@ -219,6 +219,37 @@ def test_engine_equals_previous_implementation(case: object, monkeypatch: pytest
     ):
         assert len(a) > 0, name
         pd.testing.assert_frame_equal(a, b, check_exact=True, obj=name)
+
+
+def test_engine_on_two_threads_equals_previous_implementation(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The two-thread paths (balanced panel beside the measures, group sorts split in two) taken on
+    a small case by lowering their thresholds: the same tables, cell for cell."""
+    values, edition, tree, stds = _random_case(4)
+    with monkeypatch.context() as m:
+        m.setattr(equity, "_PARALLEL_ROWS", 0)
+        m.setattr(stats, "_PARALLEL_SORT_ROWS", 0)
+        m.setattr(aggregation, "_PARALLEL_CELLS", 0)
+        m.setattr(parallel, "spare_core", lambda: True)
+        new = _pipeline(values, edition, tree, stds)
+    with monkeypatch.context() as m:
+        _reference(m)
+        old = _pipeline(values, edition, tree, stds)
+    for name, a, b in zip(
+        ("scores", "aggregates", "equity", "equity_aspect", "equity_grouped"), new, old, strict=True
+    ):
+        assert len(a) > 0, name
+        pd.testing.assert_frame_equal(a, b, check_exact=True, obj=name)
+
+
+def test_group_value_order_on_two_threads_is_lexsort(monkeypatch: pytest.MonkeyPatch) -> None:
+    rng = np.random.default_rng(11)
+    n = 30_000
+    g = rng.integers(0, 97, n)
+    y = rng.integers(0, 20, n).astype("float64")
+    w = rng.integers(1, 4, n).astype("float64")
+    monkeypatch.setattr(stats, "_PARALLEL_SORT_ROWS", 0)
+    monkeypatch.setattr(parallel, "spare_core", lambda: True)
+    assert stats._group_value_order(g, y, w, 97).tolist() == np.lexsort((w, y, g)).tolist()
 
 
 @pytest.mark.parametrize(
