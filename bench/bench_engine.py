@@ -243,6 +243,13 @@ def main(argv: list[str] | None = None) -> int:
     from assessment.scoring.equity import equity
     from assessment.scoring.indicators import score_indicators
 
+    try:  # as the server does (ui.memory): large temporaries reuse freed heap (absent in old checkouts)
+        from assessment.scoring.heap import reuse_freed_memory
+    except ImportError:
+        print("baseline checkout without assessment.scoring.heap: glibc's malloc defaults")
+    else:
+        print(f"malloc settings of the server (assessment.scoring.heap): {reuse_freed_memory()}")
+
     out_file = ROOT / "bench" / "out" / f"bench_engine{'_' + args.label if args.label else ''}.json"
     previous = json.loads(out_file.read_text()) if out_file.exists() else {}
     edition = load_edition()

@@ -21,6 +21,8 @@ import os
 import threading
 from pathlib import Path
 
+from assessment.scoring.heap import reuse_freed_memory
+
 THRESHOLD_MIB = 64.0
 _PAGE_MIB = os.sysconf("SC_PAGE_SIZE") / 2**20 if hasattr(os, "sysconf") else 4096 / 2**20
 _lock = threading.Lock()
@@ -40,6 +42,9 @@ def _load_trim():  # type: ignore[no-untyped-def]
 
 
 _trim = _load_trim()
+# this process trims after growth (below), so the engine's large temporaries may reuse freed heap
+# instead of fresh pages (assessment.scoring.heap: never trimmed on free, trimmed here)
+reuse_freed_memory()
 
 
 def rss_mib() -> float:

@@ -9,7 +9,3 @@ unequal, how fast and how costly, and :mod:`.analysis` runs them together into o
 import :mod:`assessment.domain` and :mod:`assessment.catalogue`, never the store, the views or the
 reports.
 """
-
-from assessment.scoring.heap import reuse_freed_memory
-
-reuse_freed_memory()  # large temporaries reuse freed heap memory, not fresh pages (see .heap)

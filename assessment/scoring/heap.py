@@ -9,15 +9,17 @@ temporary faulted (bench/bench_engine.py: 262,000 minor faults and 8.6 s of syst
 run, against 14,500 and 0.3 s with the settings below), which made the cost per row grow with the
 size.
 
-:func:`reuse_freed_memory` (called once, when the scoring engine is imported) sets
+:func:`reuse_freed_memory` (called once per process by the long-lived processes that trim:
+the web server through :mod:`ui.memory`, and the engine benchmark) sets
 ``M_MMAP_MAX = 0`` (large blocks come from the heap, where a freed block is reused by the next
 one without faults) and ``M_TRIM_THRESHOLD = -1`` (glibc never hands the top of the heap back on
 ``free``: with a 1 GiB threshold, runs at 2x and 4x still trimmed and faulted again, 38,000-56,000
 faults and 1.8-3.8 s of system time per run; with none, 8,000-15,000 and 0.2-0.3 s). The process
 does not keep that memory forever: the server trims after a run that grew it (:mod:`ui.memory`,
-``malloc_trim(0)``, which also releases the free pages inside the heap); a command-line process
-gives it back when it exits. Outputs do not change. Without glibc (macOS, musl) or
-with ``ASSESSMENT_MALLOPT=0`` in the environment it does nothing.
+``malloc_trim(0)``, which also releases the free pages inside the heap). Importing the engine
+does not set it: the command line, the tests and the capped child processes (report rendering and
+upload parsing, under an address-space limit) keep glibc's defaults. Outputs do not change.
+Without glibc (macOS, musl) or with ``ASSESSMENT_MALLOPT=0`` in the environment it does nothing.
 """
 
 from __future__ import annotations
