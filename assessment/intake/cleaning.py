@@ -155,6 +155,8 @@ def _pandas_plain_numbers(col: pd.Series) -> ParsedNumbers | None:
 def parse_column(col: pd.Series, bools: bool = True) -> ParsedNumbers:
     """:func:`~assessment.intake.numbers.parse_numbers` of a column, done on its distinct cells only
     (or in one C-level pass when every cell is already a plain number or blank)."""
+    if pd.api.types.is_float_dtype(col.dtype):  # a float column holds no TRUE/FALSE cell
+        return parse_numbers(col)
     if not bools:  # with no TRUE/FALSE about, to_numeric cannot mistake True for 1
         plain = _plain_numbers(col)
         if plain is not None:

@@ -170,11 +170,44 @@ def batch_xlsx_table(
             flags = scan.result()
             letters = {k: column_letter(i) for k, i in cols.items()}
             frame = _apply_percent(frame, flags.percent, letters["value"], hdr + 2)
+            frame = typed_columns(frame)
             raw = RawTable(
                 "batch", frame, info.name, letters, flags.formula_no_value, has_bools=flags.has_bools
             )
             return raw, []
     return None, [make_problem("E_MISSING_SHEET", file=filename, sheet=DATA_SHEET, sheet_name=DATA_SHEET)]
+
+
+def typed_columns(frame: pd.DataFrame) -> pd.DataFrame:
+    """The object columns of a batch sheet in compact dtypes where that changes no reading: a
+    column of text cells only becomes pyarrow-backed strings (as a CSV's cells are), a column of
+    floats and empty cells (``""``, as calamine gives them) becomes float64 with NaN for the empty
+    ones. Any other mix (TRUE/FALSE, dates, ints, numbers beside text) is left as it is.
+
+    Both are blanks to every rule (and ``""`` in the texts of problems), and the typed columns
+    cost a fraction to send back from the parsing child (no object per cell to pickle) and take
+    the columnar paths of :mod:`assessment.intake.cleaning`."""
+    out: dict[str, pd.Series] = {}
+    for key in frame.columns:
+        col = frame[key]
+        if key == "row" or col.dtype != object or not len(col):
+            continue
+        cells = col.to_numpy()
+        kind = pd.api.types.infer_dtype(cells, skipna=False)
+        if kind == "string":
+            out[key] = pd.Series(cells, index=col.index, dtype=_ARROW_STRING)
+            continue
+        if kind != "mixed":
+            if kind == "floating":
+                out[key] = pd.Series(cells.astype("float64"), index=col.index)
+            continue
+        empty = np.equal(cells, "")  # elementwise; False for any non-string cell
+        rest = cells[~empty]
+        if len(rest) and pd.api.types.infer_dtype(rest, skipna=False) == "floating":
+            values = np.full(len(cells), np.nan)
+            values[~empty] = rest.astype("float64")
+            out[key] = pd.Series(values, index=col.index)
+    return frame.assign(**out) if out else frame
 
 
 def decode_csv(data: bytes) -> str | None:

@@ -20,6 +20,7 @@ from assessment.domain.errors import Problem, localized_problem
 from assessment.intake import cleaning, ingest, safety, upload_tables, validation
 from assessment.intake.ingest import read_upload
 from assessment.intake.validation import KEYS, MAX_LISTED_CODES, Context, RawTable, key_frame
+from assessment.intake.xlsx_reader import open_workbook
 from tests.fixtures import PERIOD, batch_csv, batch_xlsx, good_batch_rows, hostile_xlsx
 from tests.fixtures import TEMPLATE_EDITION as EDITION
 from tests.fixtures import TEMPLATE_STANDARDS as STANDARDS
@@ -204,8 +205,8 @@ def test_row_counts_of_the_scan_match_a_second_count(max_rows: int) -> None:
 
 
 def _slow(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Switch every fast path off: the pandas CSV reader, to_numeric, streaming row counts, and
-    the W_MISSING_INDICATORS groupby."""
+    """Switch every fast path off: the pandas CSV reader, to_numeric, streaming row counts, the
+    W_MISSING_INDICATORS groupby, and the typed columns of a batch sheet (objects as read)."""
     monkeypatch.setattr(upload_tables, "_arrow_csv_frame", lambda data, sep: None)
     monkeypatch.setattr(cleaning, "_arrow_plain_numbers", lambda col: None)
     monkeypatch.setattr(
@@ -214,6 +215,7 @@ def _slow(monkeypatch: pytest.MonkeyPatch) -> None:
         lambda data, filename, max_rows, counted=(): safety.count_rows(data, filename, max_rows),
     )
     monkeypatch.setattr(validation, "_lacking", _lacking_reference)
+    monkeypatch.setattr(upload_tables, "typed_columns", lambda frame: frame)
 
 
 def _outcome(result: ingest.UploadResult) -> tuple:
@@ -296,3 +298,32 @@ def test_the_csv_fast_path_is_taken_on_a_plain_batch(monkeypatch: pytest.MonkeyP
     assert calls == [True] and raw is not None
     assert isinstance(raw.frame["value"].dtype, pd.StringDtype)
     assert cleaning._arrow_plain_numbers(pd.Series(["1.5", ""], dtype="str")) is not None
+
+
+def test_good_xlsx_batch_values_are_the_same(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ASSESSMENT_PARSE_ISOLATE", "0")
+    regions = tuple(r.code for r in TREE if r.level == "county")
+    data = batch_xlsx(good_batch_rows(regions))
+    fast = read_upload(data, "g.xlsx", edition=EDITION, tree=TREE)
+    _slow(monkeypatch)
+    slow = read_upload(data, "g.xlsx", edition=EDITION, tree=TREE)
+    assert fast.ok and len(fast.values) == len(slow.values) > 0
+    pd.testing.assert_frame_equal(fast.values, slow.values)
+    assert _outcome(fast) == _outcome(slow)
+
+
+def test_the_typed_columns_are_taken_on_a_plain_xlsx_batch() -> None:
+    """Guards the xlsx comparisons above against comparing the object columns with themselves."""
+    data = batch_xlsx(_bad_batch(0))
+    wb = open_workbook(data)
+    try:
+        raw, _ = upload_tables.batch_xlsx_table(wb, data, "b.xlsx")
+    finally:
+        wb.close()
+    assert raw is not None
+    dtypes = raw.frame.dtypes
+    assert isinstance(dtypes["region_code"], pd.StringDtype) and dtypes["numerator"] == "float64"
+    assert dtypes["value"] == np.dtype(object)  # "abc" and numbers in one column: left as read
+    mixed = pd.DataFrame({"a": pd.Series([1.5, True], dtype=object), "b": pd.Series([2.0, ""], dtype=object)})
+    typed = upload_tables.typed_columns(mixed)
+    assert typed["a"].dtype == object and typed["b"].dtype == "float64" and np.isnan(typed["b"].iat[1])
