@@ -30,6 +30,7 @@ import python_calamine as pc
 from assessment.domain.editions import EditionChooser
 from assessment.domain.errors import Problem
 from assessment.domain.model import VALUE_COLUMNS, Edition, LocalStandard, RegionTree
+from assessment.intake import upload_problems
 from assessment.intake.cleaning import clean_period
 from assessment.intake.isolation import MEMORY, ParseLimits, run_limited
 from assessment.intake.peer_stats import PeerSource
@@ -331,13 +332,14 @@ def _read(
     template_periods = [period] if period is not None else []
     periods = batch_periods if raw.kind == "batch" else template_periods
     binding = _binding(local_standards, tree, edition, periods)
-    ctx = Context(edition, tree, binding, filename, expected_region, expected_period)
+    listed = upload_problems.MAX_PER_CODE
+    ctx = Context(edition, tree, binding, filename, expected_region, expected_period, listed_per_code=listed)
     checked, row_problems = check_rows(raw, ctx)
     problems += row_problems
     if not len(checked) and not problems:
         problems.append(make_problem("E_NO_DATA", file=filename, sheet=raw.sheet))
     problems += plausibility_warnings(checked, raw, ctx, history, peers)
-    problems = cap_problems(sorted(problems, key=_sort_key))
+    problems = cap_problems(sorted(problems, key=_sort_key), listed, ctx.omitted)
     ok = not any(p.severity == "error" for p in problems)
     values = _tidy(checked) if ok else empty_values()
     return problems, values, raw.kind, region, period, edition

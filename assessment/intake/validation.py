@@ -95,6 +95,11 @@ class Context:
     filename: str
     expected_region: str | None = None
     expected_period: int | None = None
+    # How many W_MISSING_INDICATORS warnings the report lists (None: all). The report lists the
+    # first ones by row (:func:`assessment.intake.upload_problems.cap_problems`), so the others
+    # are only counted, in ``omitted`` (code -> count), not built.
+    listed_per_code: int | None = None
+    omitted: dict[str, int] = field(default_factory=dict, compare=False)
 
     @cached_property
     def indicators(self) -> pd.DataFrame:
@@ -429,6 +434,10 @@ def _lacking(df: pd.DataFrame, raw: RawTable, ctx: Context) -> list[Problem]:
     lacks = np.flatnonzero(missing.any(axis=1))
     if not len(lacks):
         return []
+    limit = ctx.listed_per_code
+    if limit is not None and 0 < limit < len(lacks):  # the warnings the report lists: the first by row
+        lacks = np.sort(lacks[np.argsort(first[lacks], kind="stable")[:limit]])
+        ctx.omitted["W_MISSING_INDICATORS"] = int(missing.any(axis=1).sum()) - limit
     required = np.zeros((n_groups, n_ind), dtype=bool)
     required[:, ind["national_floor"].notna().to_numpy()] = True
     if len(ctx.binding):

@@ -17,7 +17,7 @@ import pandas as pd
 import pytest
 
 from assessment.domain.errors import Problem, localized_problem
-from assessment.intake import cleaning, ingest, safety, upload_tables, validation
+from assessment.intake import cleaning, ingest, safety, upload_problems, upload_tables, validation
 from assessment.intake.ingest import read_upload
 from assessment.intake.validation import KEYS, MAX_LISTED_CODES, Context, RawTable, key_frame
 from assessment.intake.xlsx_reader import open_workbook
@@ -186,6 +186,25 @@ def test_missing_indicators_match_the_groupby(seed: int, standards: tuple) -> No
     found = validation._lacking(df, raw, ctx)
     assert found, "the case must lack something"
     assert found == _lacking_reference(df, raw, ctx)
+
+
+@pytest.mark.parametrize("listed", [1, 2, 3, 5])
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_missing_indicators_beyond_the_listed_are_counted_as_before(
+    monkeypatch: pytest.MonkeyPatch, listed: int, fmt: str
+) -> None:
+    """Only the W_MISSING_INDICATORS warnings the report lists are built; the report (with its
+    "and N more" lines of every code) is the one the full list, capped, gave."""
+    monkeypatch.setenv("ASSESSMENT_PARSE_ISOLATE", "0")
+    monkeypatch.setattr(upload_problems, "MAX_PER_CODE", listed)
+    rows = _bad_batch(listed)
+    data = batch_csv(rows) if fmt == "csv" else batch_xlsx(rows)
+    kwargs = {"edition": EDITION, "tree": TREE, "local_standards": STANDARDS}
+    fast = read_upload(data, f"b.{fmt}", **kwargs)
+    lacking = [p for p in fast.problems if p.code == "W_MISSING_INDICATORS"]
+    assert len(lacking) == listed + 1, "the case must lack more than the listed"  # + the count line
+    monkeypatch.setattr(validation, "_lacking", _lacking_reference)  # builds every warning
+    assert _outcome(fast) == _outcome(read_upload(data, f"b.{fmt}", **kwargs))
 
 
 # ---- row counts -------------------------------------------------------------------------------
