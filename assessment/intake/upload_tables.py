@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import io
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -143,15 +143,17 @@ def _apply_percent(frame: pd.DataFrame, cells: frozenset[str], letter: str, firs
 
 
 def batch_xlsx_table(
-    wb: pc.CalamineWorkbook, data: bytes, filename: str
+    wb: pc.CalamineWorkbook, data: bytes, filename: str, markers: Mapping[str, frozenset[bytes]] | None = None
 ) -> tuple[RawTable | None, list[Problem]]:
     """Read a batch workbook: the first sheet with a batch header.
 
     The metadata scan of the sheet's XML (:func:`~assessment.intake.xlsx_reader.cell_flags`: mostly
-    zlib, which releases the GIL) runs in a thread while calamine parses the same sheet."""
+    zlib, which releases the GIL) runs in a thread while calamine parses the same sheet; with
+    ``markers`` (what the safety scan saw in each sheet part) it is skipped where it would find
+    nothing."""
     infos = sorted(sheets(wb), key=lambda s: not s.visible)
     with ThreadPoolExecutor(max_workers=1) as pool:
-        scans = {infos[0].name: pool.submit(cell_flags, data, infos[0].name)} if infos else {}
+        scans = {infos[0].name: pool.submit(cell_flags, data, infos[0].name, markers)} if infos else {}
         for info in infos:
             sheet = wb.get_sheet_by_name(info.name)  # calamine parses the whole sheet here, once
             head = sheet.to_python(skip_empty_area=False, nrows=HEADER_SEARCH_ROWS)
@@ -166,7 +168,7 @@ def batch_xlsx_table(
             body = pd.DataFrame(grid[hdr + 1 :], dtype=object)
             del grid, sheet
             frame = _frame(body, hdr + 2, cols, {})
-            scan = scans.get(info.name) or pool.submit(cell_flags, data, info.name)
+            scan = scans.get(info.name) or pool.submit(cell_flags, data, info.name, markers)
             flags = scan.result()
             letters = {k: column_letter(i) for k, i in cols.items()}
             frame = _apply_percent(frame, flags.percent, letters["value"], hdr + 2)

@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import io
 from dataclasses import astuple
 
 import numpy as np
@@ -20,7 +21,7 @@ from assessment.domain.errors import Problem, localized_problem
 from assessment.intake import cleaning, ingest, safety, upload_problems, upload_tables, validation
 from assessment.intake.ingest import read_upload
 from assessment.intake.validation import KEYS, MAX_LISTED_CODES, Context, RawTable, key_frame
-from assessment.intake.xlsx_reader import open_workbook
+from assessment.intake.xlsx_reader import cell_flags, open_workbook, sheets
 from tests.fixtures import PERIOD, batch_csv, batch_xlsx, good_batch_rows, hostile_xlsx
 from tests.fixtures import TEMPLATE_EDITION as EDITION
 from tests.fixtures import TEMPLATE_STANDARDS as STANDARDS
@@ -220,12 +221,75 @@ def test_row_counts_of_the_scan_match_a_second_count(max_rows: int) -> None:
     assert (expected is None) == (max_rows >= sum(sum(n) for _, n in inspection.row_counts))
 
 
+def _flagged_batch(formula: bool, percent: bool, boolean: bool, styled: bool) -> bytes:
+    """A batch sheet with (or without) a formula without a saved result, a number in a percent
+    format, a TRUE cell and cells in another (non-percent) style."""
+    from openpyxl import Workbook, load_workbook
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "data"
+    ws.append(["region_code", "period", "indicator_code", "value", "numerator", "denominator", "note"])
+    for r in good_batch_rows():
+        ws.append(r)
+    if formula:
+        ws["D3"] = "=1+1"
+    if percent:
+        ws["D4"].number_format = "0.0%"
+    if boolean:
+        ws["D5"] = True
+    if styled:
+        ws["D6"].number_format = "0.00"
+    buf = io.BytesIO()
+    wb.save(buf)
+    load_workbook(io.BytesIO(buf.getvalue()))  # a well-formed workbook
+    return buf.getvalue()
+
+
+FLAG_CASES = [(f, p, b, s) for f in (0, 1) for p in (0, 1) for b in (0, 1) for s in (0, 1)]
+
+
+@pytest.mark.parametrize("case", FLAG_CASES, ids=[f"f{f}p{p}b{b}s{s}" for f, p, b, s in FLAG_CASES])
+def test_cell_flags_with_the_scan_markers_match_a_second_scan(case: tuple[int, ...]) -> None:
+    data = _flagged_batch(*map(bool, case))
+    inspection = safety.inspect_upload(data, "f.xlsx", 20 * 1024 * 1024)
+    assert inspection.kind == "xlsx" and inspection.cell_markers
+    markers = dict(inspection.cell_markers)
+    assert cell_flags(data, "data", markers) == cell_flags(data, "data")
+    if not any(case):
+        assert markers["xl/worksheets/sheet1.xml"] <= {b' s="'}
+
+
+def test_cell_markers_are_what_cell_flags_looks_for() -> None:
+    from assessment.intake import xlsx_reader
+
+    wanted = {*xlsx_reader._FORMULA_MARKERS, xlsx_reader._BOOL_MARKER, xlsx_reader._STYLED}
+    assert wanted == set(safety.CELL_MARKERS)
+
+
+@pytest.mark.parametrize("case", [c for c in corpus.CASES], ids=[c.id for c in corpus.CASES])
+def test_cell_flags_of_the_corpus_match_a_second_scan(case: corpus.Case) -> None:
+    data = case.build()
+    inspection = safety.inspect_upload(data, case.filename, 20 * 1024 * 1024, max_rows=10**9)
+    if inspection.kind != "xlsx" or not inspection.cell_markers:
+        pytest.skip("not an accepted xlsx")
+    markers = dict(inspection.cell_markers)
+    wb = open_workbook(data)
+    try:
+        names = [s.name for s in sheets(wb)]
+    finally:
+        wb.close()
+    for name in names:
+        assert cell_flags(data, name, markers) == cell_flags(data, name)
+
+
 # ---- whole uploads ----------------------------------------------------------------------------
 
 
 def _slow(monkeypatch: pytest.MonkeyPatch) -> None:
     """Switch every fast path off: the pandas CSV reader, to_numeric, streaming row counts, the
-    W_MISSING_INDICATORS groupby, and the typed columns of a batch sheet (objects as read)."""
+    W_MISSING_INDICATORS groupby, the typed columns of a batch sheet (objects as read), and the
+    cell markers of the safety scan (every sheet streamed again for its cell flags)."""
     monkeypatch.setattr(upload_tables, "_arrow_csv_frame", lambda data, sep: None)
     monkeypatch.setattr(cleaning, "_arrow_plain_numbers", lambda col: None)
     monkeypatch.setattr(
@@ -235,6 +299,7 @@ def _slow(monkeypatch: pytest.MonkeyPatch) -> None:
     )
     monkeypatch.setattr(validation, "_lacking", _lacking_reference)
     monkeypatch.setattr(upload_tables, "typed_columns", lambda frame: frame)
+    monkeypatch.setattr(upload_tables, "cell_flags", lambda data, name, markers=None: cell_flags(data, name))
 
 
 def _outcome(result: ingest.UploadResult) -> tuple:
