@@ -50,17 +50,27 @@ def by_unique(col: pd.Series, fn: Callable[[pd.Series], pd.Series], bools: bool 
 
 
 def lookup(
-    col: pd.Series, mapping: dict | pd.Series, default: object = np.nan, categorical: bool = False
+    col: pd.Series,
+    mapping: dict | pd.Series,
+    default: object = np.nan,
+    categorical: bool = False,
+    dtype: str | None = None,
 ) -> pd.Series:
     """``col.map(mapping)`` computed once per distinct value (fast on long, repetitive columns);
-    ``categorical=True`` returns a categorical Series (for text results such as an indicator's kind)."""
+    ``categorical=True`` returns a categorical Series (for text results such as an indicator's kind).
+    ``dtype="float64"``: ``lookup(...).astype("float64")``; ``dtype="bool"``:
+    ``lookup(...).fillna(False).astype(bool)``, both converted on the distinct values only."""
     codes, uniques = pd.factorize(col)
     found = pd.Series(uniques, dtype=object).map(mapping).to_numpy(dtype=object)
     values = np.append(found, np.array([default], dtype=object))  # code -1 (missing): the default
     if categorical:
         cat_codes, cats = pd.factorize(values)
         return pd.Series(pd.Categorical.from_codes(cat_codes[codes], categories=cats), index=col.index)
-    return pd.Series(values[codes], index=col.index, dtype=object)
+    if dtype == "bool":
+        values = np.where(pd.isna(values), False, values).astype(bool)
+    elif dtype is not None:
+        values = values.astype(dtype)
+    return pd.Series(values[codes], index=col.index, dtype=dtype or object)
 
 
 def _as_text(v: object) -> object:

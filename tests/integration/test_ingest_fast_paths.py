@@ -411,3 +411,17 @@ def test_the_typed_columns_are_taken_on_a_plain_xlsx_batch() -> None:
     mixed = pd.DataFrame({"a": pd.Series([1.5, True], dtype=object), "b": pd.Series([2.0, ""], dtype=object)})
     typed = upload_tables.typed_columns(mixed)
     assert typed["a"].dtype == object and typed["b"].dtype == "float64" and np.isnan(typed["b"].iat[1])
+
+
+@pytest.mark.parametrize("categorical", [False, True])
+def test_typed_lookups_match_the_object_lookup(categorical: bool) -> None:
+    rng = np.random.default_rng(3)
+    col = pd.Series(rng.choice(["a", "b", "c", "zz", None], 500), dtype="category" if categorical else object)
+    numbers = pd.Series({"a": 1.5, "b": np.nan, "c": 0.0})
+    flags = {"a": True, "b": False, "c": np.nan}
+    for default in (np.nan, 2.0):
+        expected = cleaning.lookup(col, numbers, default).astype("float64")
+        pd.testing.assert_series_equal(cleaning.lookup(col, numbers, default, dtype="float64"), expected)
+    for default in (False, True):
+        expected = cleaning.lookup(col, flags, default).fillna(False).astype(bool)
+        pd.testing.assert_series_equal(cleaning.lookup(col, flags, default, dtype="bool"), expected)
