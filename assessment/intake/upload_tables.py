@@ -142,6 +142,19 @@ def _apply_percent(frame: pd.DataFrame, cells: frozenset[str], letter: str, firs
     return frame.assign(value=value)
 
 
+def _object_frame(grid: list[list[Any]], start: int) -> pd.DataFrame:
+    """``pandas.DataFrame(grid[start:], dtype=object)`` of calamine's rows (scalar cells), through
+    one 2-D object array when the rows are all as wide as the first (calamine gives a rectangle):
+    half the time. Ragged rows are left to pandas, which pads them."""
+    body = grid[start:]
+    width = len(body[0]) if body else 0
+    if width and all(len(r) == width for r in body):
+        cells = np.empty((len(body), width), dtype=object)
+        cells[:] = body
+        return pd.DataFrame(cells)
+    return pd.DataFrame(body, dtype=object)
+
+
 def batch_xlsx_table(
     wb: pc.CalamineWorkbook, data: bytes, filename: str, markers: Mapping[str, frozenset[bytes]] | None = None
 ) -> tuple[RawTable | None, list[Problem]]:
@@ -165,7 +178,7 @@ def batch_xlsx_table(
             if problems:
                 return None, problems
             grid = sheet.to_python(skip_empty_area=False)
-            body = pd.DataFrame(grid[hdr + 1 :], dtype=object)
+            body = _object_frame(grid, hdr + 1)
             del grid, sheet
             frame = _frame(body, hdr + 2, cols, {})
             scan = scans.get(info.name) or pool.submit(cell_flags, data, info.name, markers)

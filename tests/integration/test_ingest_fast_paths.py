@@ -425,3 +425,18 @@ def test_typed_lookups_match_the_object_lookup(categorical: bool) -> None:
     for default in (False, True):
         expected = cleaning.lookup(col, flags, default).fillna(False).astype(bool)
         pd.testing.assert_series_equal(cleaning.lookup(col, flags, default, dtype="bool"), expected)
+
+
+@pytest.mark.parametrize(
+    "grid",
+    [
+        [["h1", "h2"], [1.5, "x"], ["", True]],
+        [["h1", "h2"], [1.5, "x"], ["", True, 3.0]],  # ragged: pandas pads
+        [["h1", "h2"], [None, "2024"], [3, 2.5]],
+        [["h1", "h2"]],
+        [["h1"], []],
+    ],
+)
+def test_object_frame_matches_pandas(grid: list[list[object]]) -> None:
+    expected = pd.DataFrame(grid[1:], dtype=object)
+    pd.testing.assert_frame_equal(upload_tables._object_frame(grid, 1), expected)
