@@ -50,17 +50,27 @@ def by_unique(col: pd.Series, fn: Callable[[pd.Series], pd.Series], bools: bool 
 
 
 def lookup(
-    col: pd.Series, mapping: dict | pd.Series, default: object = np.nan, categorical: bool = False
+    col: pd.Series,
+    mapping: dict | pd.Series,
+    default: object = np.nan,
+    categorical: bool = False,
+    dtype: str | None = None,
 ) -> pd.Series:
     """``col.map(mapping)`` computed once per distinct value (fast on long, repetitive columns);
-    ``categorical=True`` returns a categorical Series (for text results such as an indicator's kind)."""
+    ``categorical=True`` returns a categorical Series (for text results such as an indicator's kind).
+    ``dtype="float64"``: ``lookup(...).astype("float64")``; ``dtype="bool"``:
+    ``lookup(...).fillna(False).astype(bool)``, both converted on the distinct values only."""
     codes, uniques = pd.factorize(col)
     found = pd.Series(uniques, dtype=object).map(mapping).to_numpy(dtype=object)
     values = np.append(found, np.array([default], dtype=object))  # code -1 (missing): the default
     if categorical:
         cat_codes, cats = pd.factorize(values)
         return pd.Series(pd.Categorical.from_codes(cat_codes[codes], categories=cats), index=col.index)
-    return pd.Series(values[codes], index=col.index, dtype=object)
+    if dtype == "bool":
+        values = np.where(pd.isna(values), False, values).astype(bool)
+    elif dtype is not None:
+        values = values.astype(dtype)
+    return pd.Series(values[codes], index=col.index, dtype=dtype or object)
 
 
 def _as_text(v: object) -> object:
@@ -155,6 +165,8 @@ def _pandas_plain_numbers(col: pd.Series) -> ParsedNumbers | None:
 def parse_column(col: pd.Series, bools: bool = True) -> ParsedNumbers:
     """:func:`~assessment.intake.numbers.parse_numbers` of a column, done on its distinct cells only
     (or in one C-level pass when every cell is already a plain number or blank)."""
+    if pd.api.types.is_float_dtype(col.dtype):  # a float column holds no TRUE/FALSE cell
+        return parse_numbers(col)
     if not bools:  # with no TRUE/FALSE about, to_numeric cannot mistake True for 1
         plain = _plain_numbers(col)
         if plain is not None:

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import pandas as pd
@@ -30,6 +30,7 @@ import python_calamine as pc
 from assessment.domain.editions import EditionChooser
 from assessment.domain.errors import Problem
 from assessment.domain.model import VALUE_COLUMNS, Edition, LocalStandard, RegionTree
+from assessment.intake import upload_problems
 from assessment.intake.cleaning import clean_period
 from assessment.intake.isolation import MEMORY, ParseLimits, run_limited
 from assessment.intake.peer_stats import PeerSource
@@ -165,7 +166,9 @@ def _sort_key(p: Problem) -> tuple:
     return (p.row is not None, p.row or 0, len(p.cell.rstrip("0123456789")), p.cell)
 
 
-def _read_table(data: bytes, filename: str, kind: str) -> tuple[RawTable | None, list[Problem]]:
+def _read_table(
+    data: bytes, filename: str, kind: str, markers: Mapping[str, frozenset[bytes]] | None = None
+) -> tuple[RawTable | None, list[Problem]]:
     if kind == "csv":
         return batch_csv_table(data, filename)
     try:
@@ -177,7 +180,7 @@ def _read_table(data: bytes, filename: str, kind: str) -> tuple[RawTable | None,
     try:
         if DATA_SHEET in [s.name for s in sheets(wb)]:
             return template_table(wb, data, filename)
-        return batch_xlsx_table(wb, data, filename)
+        return batch_xlsx_table(wb, data, filename, markers)
     except READ_ERRORS:  # a damaged part that calamine or the XML scan could not read
         return None, [make_problem("E_CORRUPT", file=filename)]
     finally:
@@ -190,11 +193,13 @@ def parse_table(
     kind: str,
     max_rows: int,
     counted: tuple[tuple[str, tuple[int, ...]], ...] = (),
+    markers: tuple[tuple[str, frozenset[bytes]], ...] = (),
 ) -> tuple[RawTable | None, list[Problem]]:
     """The cells of an upload that passed the safety inspection: the part that runs in the child
     process (:mod:`assessment.intake.isolation`). Rows are counted first while streaming (the
     sheets' declared dimensions may lie; ``counted``: as the inspection counted them), then the
-    file is parsed."""
+    file is parsed. ``markers``: the cell markers it saw in each sheet part
+    (``Inspection.cell_markers``)."""
     if kind == "csv":
         too_many = count_csv_rows(data, filename, max_rows)
     else:
@@ -204,7 +209,7 @@ def parse_table(
             return None, [make_problem("E_CORRUPT", file=filename)]
     if too_many is not None:
         return None, [too_many]
-    return _read_table(data, filename, kind)
+    return _read_table(data, filename, kind, dict(markers) or None)
 
 
 def inspect_and_parse(
@@ -217,7 +222,9 @@ def inspect_and_parse(
     inspection = inspect_upload(data, filename, max_bytes, max_rows)
     if inspection.problems:
         return None, None, list(inspection.problems)
-    raw, problems = parse_table(data, filename, inspection.kind, max_rows, inspection.row_counts)
+    raw, problems = parse_table(
+        data, filename, inspection.kind, max_rows, inspection.row_counts, inspection.cell_markers
+    )
     return inspection.kind, raw, problems
 
 
@@ -331,13 +338,14 @@ def _read(
     template_periods = [period] if period is not None else []
     periods = batch_periods if raw.kind == "batch" else template_periods
     binding = _binding(local_standards, tree, edition, periods)
-    ctx = Context(edition, tree, binding, filename, expected_region, expected_period)
+    listed = upload_problems.MAX_PER_CODE
+    ctx = Context(edition, tree, binding, filename, expected_region, expected_period, listed_per_code=listed)
     checked, row_problems = check_rows(raw, ctx)
     problems += row_problems
     if not len(checked) and not problems:
         problems.append(make_problem("E_NO_DATA", file=filename, sheet=raw.sheet))
     problems += plausibility_warnings(checked, raw, ctx, history, peers)
-    problems = cap_problems(sorted(problems, key=_sort_key))
+    problems = cap_problems(sorted(problems, key=_sort_key), listed, ctx.omitted)
     ok = not any(p.severity == "error" for p in problems)
     values = _tidy(checked) if ok else empty_values()
     return problems, values, raw.kind, region, period, edition

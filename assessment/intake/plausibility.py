@@ -108,17 +108,15 @@ def _previous(cur: pd.DataFrame, history: pd.DataFrame | None) -> pd.DataFrame:
 
 def _peer_frame(cur: pd.DataFrame, peers: pd.DataFrame | PeerSource | None, ctx: Context) -> pd.DataFrame:
     """The peer statistics of the rows' regions and periods, aligned with ``cur`` (NaN: none)."""
-    regions = sorted(_regions(cur))
-    periods = sorted(_periods(cur))
     if callable(peers):
-        stats = peers(regions, periods)
+        stats = peers(sorted(_regions(cur)), sorted(_periods(cur)))
     elif peers is None:
         stats = peer_stats.empty()
     else:
         stats = peers
-    if not len(stats):  # no statistics: every row's are missing
-        nan = np.full(len(cur), np.nan)
-        return pd.DataFrame({c: nan.copy() for c in stats.columns if c not in _KEYS}, index=cur.index)
+    if not len(stats):  # no statistics: every row's are missing (one block of NaN, float64)
+        cols = [c for c in stats.columns if c not in _KEYS]
+        return pd.DataFrame(np.full((len(cur), len(cols)), np.nan), columns=cols, index=cur.index)
     keys = key_frame(cur)
     stats = key_frame(stats, _KEYS).join(stats.drop(columns=_KEYS)).drop_duplicates(_KEYS)
     merged = keys.merge(stats, how="left", on=_KEYS)
@@ -163,7 +161,7 @@ def _change_and_peer(
 
 def _standard(cur: pd.DataFrame, ctx: Context) -> pd.Series:
     ind = ctx.indicators
-    floor = lookup(cur["indicator_code"], ind["national_floor"]).astype("float64")
+    floor = lookup(cur["indicator_code"], ind["national_floor"], dtype="float64")
     higher = lookup(cur["indicator_code"], ind["direction"] == "higher", True).fillna(True).astype(bool)
     if len(ctx.binding):
         b = ctx.binding[["region_code", "period", "indicator_code", "local_standard"]]
@@ -180,7 +178,7 @@ def _period_population(cur: pd.DataFrame, ctx: Context) -> pd.Series:
     """The resident population of each row's region in the row's period (NaN for an unknown
     region or period), vectorised over the distinct periods."""
     if not ctx.tree.has_yearly_populations:
-        return lookup(cur["region_code"], {r.code: float(r.population) for r in ctx.tree}).astype("float64")
+        return lookup(cur["region_code"], {r.code: float(r.population) for r in ctx.tree}, dtype="float64")
     codes = cur["region_code"].astype("string").astype(object)
     period = pd.to_numeric(cur["period"], errors="coerce")
     known = period.notna().to_numpy()
@@ -222,7 +220,7 @@ def plausibility_warnings(
 
     kind = cur["kind"]
     ind = ctx.indicators
-    optimum = lookup(cur["indicator_code"], ind["optimum"]).astype("float64")
+    optimum = lookup(cur["indicator_code"], ind["optimum"], dtype="float64")
     fraction = (kind == "rate") & (cur["value"] > 0) & (cur["value"] <= 1) & (optimum > 10)
     fraction &= cur["numerator"].isna() & cur["denominator"].isna()
     sink.add(full(fraction), "W_RATE_AS_FRACTION", "value", suggested=cur["value"] * 100)

@@ -83,21 +83,33 @@ class Inspection:
     # declaration scan (which inflates every part anyway), so that :func:`count_rows` need not
     # inflate the sheets a second time. Empty when not counted.
     row_counts: tuple[tuple[str, tuple[int, ...]], ...] = ()
+    # For an accepted xlsx: which of :data:`CELL_MARKERS` each worksheet part holds, found in the
+    # same pass, so that :func:`assessment.intake.xlsx_reader.cell_flags` need not inflate a sheet
+    # again to learn that it holds no formula, no TRUE/FALSE cell and no styled cell.
+    cell_markers: tuple[tuple[str, frozenset[bytes]], ...] = ()
 
 
 def _refuse(code: str, filename: str, value: str = "", **fill: Any) -> Inspection:
     return Inspection("", (make_problem(code, file=filename, value=value, **fill),))
 
 
-def _declares(zf: zipfile.ZipFile, info: zipfile.ZipInfo, rows: list[int] | None = None) -> bool:
+def _declares(
+    zf: zipfile.ZipFile,
+    info: zipfile.ZipInfo,
+    rows: list[int] | None = None,
+    markers: set[bytes] | None = None,
+) -> bool:
     """Whether an XML part holds a DOCTYPE or ENTITY declaration anywhere (read whole, in chunks:
     a declaration after a long comment must not slip past a prefix check). Spreadsheet XML never
     contains one: text is escaped, so a literal ``<!DOCTYPE`` can only be markup. ``rows``, when
-    given, receives the row tags of each chunk as :func:`count_rows` counts them."""
+    given, receives the row tags of each chunk as :func:`count_rows` counts them; ``markers``
+    the :data:`CELL_MARKERS` found in the raw bytes."""
     overlap = 64
     tail = b""
     row_tail = b""
     row_overlap = max(len(t) for t in _ROW_TAGS) - 1
+    marker_tail = b""
+    marker_overlap = max(len(m) for m in CELL_MARKERS) - 1
     encoding: str | None = None
     first = True
     with zf.open(info) as fh:
@@ -109,6 +121,10 @@ def _declares(zf: zipfile.ZipFile, info: zipfile.ZipInfo, rows: list[int] | None
                 window = row_tail + chunk
                 rows.append(sum(window.count(t) for t in _ROW_TAGS))
                 row_tail = window[-row_overlap:]
+            if markers is not None and len(markers) < len(CELL_MARKERS):
+                window = marker_tail + chunk
+                markers.update(m for m in CELL_MARKERS if m not in markers and m in window)
+                marker_tail = window[-marker_overlap:]
             if first:
                 first = False
                 if (
@@ -176,14 +192,22 @@ def _inspect_zip(data: bytes, filename: str, max_rows: int = MAX_ROWS) -> Inspec
             return _refuse("E_MACRO", filename, value=xlm, key="E_MACRO_XLM")
         sheets = worksheet_parts(zf)  # count_rows' parts, in its order (every one ends in .xml)
         counted: dict[int, list[int]] = {id(i): [] for i in sheets}
+        marked: dict[int, set[bytes]] = {id(i): set() for i in sheets}
         for info, low in zip(infos, lower, strict=True):
-            if low.endswith(_XML_SUFFIXES) and _declares(zf, info, counted.get(id(info))):
+            if low.endswith(_XML_SUFFIXES) and _declares(
+                zf, info, counted.get(id(info)), marked.get(id(info))
+            ):
                 return _refuse("E_XML_BOMB", filename, value=info.filename)
     except ZIP_ERRORS:
         return _refuse("E_CORRUPT", filename)
     if not all(i.filename.lower().endswith(_XML_SUFFIXES) for i in sheets):
         return Inspection("xlsx", ())  # a part the scan skipped: count_rows streams the sheets itself
-    return Inspection("xlsx", (), tuple((i.filename, tuple(counted[id(i)])) for i in sheets))
+    return Inspection(
+        "xlsx",
+        (),
+        tuple((i.filename, tuple(counted[id(i)])) for i in sheets),
+        tuple((i.filename, frozenset(marked[id(i)])) for i in sheets),
+    )
 
 
 def _looks_like_text(data: bytes) -> bool:
@@ -228,7 +252,10 @@ def inspect_upload(data: bytes, filename: str, max_bytes: int, max_rows: int = M
 
 _DIMENSION = re.compile(rb'<(?:\w+:)?dimension\s+ref="[A-Z]*(\d*)(?::[A-Z]*(\d+))?"')
 _WORKSHEET = re.compile(r"^xl/worksheets/[^/]+\.xml$")
-_ROW_TAGS = (b"<row", b":row")  # "<row " and "<x:row " (a namespaced one also holds "<x:row")
+_ROW_TAGS = (b"<row", b":row")
+# What :func:`assessment.intake.xlsx_reader.cell_flags` looks for in a sheet: the end of a formula
+# tag, a TRUE/FALSE cell, a cell style (a percent format can only come with one).
+CELL_MARKERS = (b"f>", b't="b"', b' s="')  # "<row " and "<x:row " (a namespaced one also holds "<x:row")
 
 
 def worksheet_parts(zf: zipfile.ZipFile) -> list[zipfile.ZipInfo]:

@@ -8,6 +8,7 @@ block the upload; ``W_*`` codes are warnings. Texts live in ``locales/ingest.tom
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 
 from assessment.domain.errors import Problem, localized_problem
 
@@ -107,8 +108,13 @@ def make_problem(
     )
 
 
-def cap_problems(problems: list[Problem], limit: int = MAX_PER_CODE) -> list[Problem]:
-    """Keep the first ``limit`` problems of each code and add one line counting the rest."""
+def cap_problems(
+    problems: list[Problem], limit: int | None = None, omitted: Mapping[str, int] | None = None
+) -> list[Problem]:
+    """Keep the first ``limit`` problems of each code (default :data:`MAX_PER_CODE`) and add one
+    line counting the rest; ``omitted``: problems of a code left out before (never built), counted
+    in that line too."""
+    limit = MAX_PER_CODE if limit is None else limit
     kept: list[Problem] = []
     counts: dict[str, int] = {}
     first: dict[str, Problem] = {}
@@ -118,6 +124,9 @@ def cap_problems(problems: list[Problem], limit: int = MAX_PER_CODE) -> list[Pro
         first.setdefault(p.code, p)
         if n < limit:
             kept.append(p)
+    for code, n in (omitted or {}).items():
+        if code in counts:
+            counts[code] += n
     for code, n in counts.items():
         if n > limit:
             kept.append(make_problem(code, file=first[code].file, key="more", count=n - limit))

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import io
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -142,16 +142,31 @@ def _apply_percent(frame: pd.DataFrame, cells: frozenset[str], letter: str, firs
     return frame.assign(value=value)
 
 
+def _object_frame(grid: list[list[Any]], start: int) -> pd.DataFrame:
+    """``pandas.DataFrame(grid[start:], dtype=object)`` of calamine's rows (scalar cells), through
+    one 2-D object array when the rows are all as wide as the first (calamine gives a rectangle):
+    half the time. Ragged rows are left to pandas, which pads them."""
+    body = grid[start:]
+    width = len(body[0]) if body else 0
+    if width and all(len(r) == width for r in body):
+        cells = np.empty((len(body), width), dtype=object)
+        cells[:] = body
+        return pd.DataFrame(cells)
+    return pd.DataFrame(body, dtype=object)
+
+
 def batch_xlsx_table(
-    wb: pc.CalamineWorkbook, data: bytes, filename: str
+    wb: pc.CalamineWorkbook, data: bytes, filename: str, markers: Mapping[str, frozenset[bytes]] | None = None
 ) -> tuple[RawTable | None, list[Problem]]:
     """Read a batch workbook: the first sheet with a batch header.
 
     The metadata scan of the sheet's XML (:func:`~assessment.intake.xlsx_reader.cell_flags`: mostly
-    zlib, which releases the GIL) runs in a thread while calamine parses the same sheet."""
+    zlib, which releases the GIL) runs in a thread while calamine parses the same sheet; with
+    ``markers`` (what the safety scan saw in each sheet part) it is skipped where it would find
+    nothing."""
     infos = sorted(sheets(wb), key=lambda s: not s.visible)
     with ThreadPoolExecutor(max_workers=1) as pool:
-        scans = {infos[0].name: pool.submit(cell_flags, data, infos[0].name)} if infos else {}
+        scans = {infos[0].name: pool.submit(cell_flags, data, infos[0].name, markers)} if infos else {}
         for info in infos:
             sheet = wb.get_sheet_by_name(info.name)  # calamine parses the whole sheet here, once
             head = sheet.to_python(skip_empty_area=False, nrows=HEADER_SEARCH_ROWS)
@@ -163,18 +178,51 @@ def batch_xlsx_table(
             if problems:
                 return None, problems
             grid = sheet.to_python(skip_empty_area=False)
-            body = pd.DataFrame(grid[hdr + 1 :], dtype=object)
+            body = _object_frame(grid, hdr + 1)
             del grid, sheet
             frame = _frame(body, hdr + 2, cols, {})
-            scan = scans.get(info.name) or pool.submit(cell_flags, data, info.name)
+            scan = scans.get(info.name) or pool.submit(cell_flags, data, info.name, markers)
             flags = scan.result()
             letters = {k: column_letter(i) for k, i in cols.items()}
             frame = _apply_percent(frame, flags.percent, letters["value"], hdr + 2)
+            frame = typed_columns(frame)
             raw = RawTable(
                 "batch", frame, info.name, letters, flags.formula_no_value, has_bools=flags.has_bools
             )
             return raw, []
     return None, [make_problem("E_MISSING_SHEET", file=filename, sheet=DATA_SHEET, sheet_name=DATA_SHEET)]
+
+
+def typed_columns(frame: pd.DataFrame) -> pd.DataFrame:
+    """The object columns of a batch sheet in compact dtypes where that changes no reading: a
+    column of text cells only becomes pyarrow-backed strings (as a CSV's cells are), a column of
+    floats and empty cells (``""``, as calamine gives them) becomes float64 with NaN for the empty
+    ones. Any other mix (TRUE/FALSE, dates, ints, numbers beside text) is left as it is.
+
+    Both are blanks to every rule (and ``""`` in the texts of problems), and the typed columns
+    cost a fraction to send back from the parsing child (no object per cell to pickle) and take
+    the columnar paths of :mod:`assessment.intake.cleaning`."""
+    out: dict[str, pd.Series] = {}
+    for key in frame.columns:
+        col = frame[key]
+        if key == "row" or col.dtype != object or not len(col):
+            continue
+        cells = col.to_numpy()
+        kind = pd.api.types.infer_dtype(cells, skipna=False)
+        if kind == "string":
+            out[key] = pd.Series(cells, index=col.index, dtype=_ARROW_STRING)
+            continue
+        if kind != "mixed":
+            if kind == "floating":
+                out[key] = pd.Series(cells.astype("float64"), index=col.index)
+            continue
+        empty = np.equal(cells, "")  # elementwise; False for any non-string cell
+        rest = cells[~empty]
+        if len(rest) and pd.api.types.infer_dtype(rest, skipna=False) == "floating":
+            values = np.full(len(cells), np.nan)
+            values[~empty] = rest.astype("float64")
+            out[key] = pd.Series(values, index=col.index)
+    return frame.assign(**out) if out else frame
 
 
 def decode_csv(data: bytes) -> str | None:

@@ -95,6 +95,11 @@ class Context:
     filename: str
     expected_region: str | None = None
     expected_period: int | None = None
+    # How many W_MISSING_INDICATORS warnings the report lists (None: all). The report lists the
+    # first ones by row (:func:`assessment.intake.upload_problems.cap_problems`), so the others
+    # are only counted, in ``omitted`` (code -> count), not built.
+    listed_per_code: int | None = None
+    omitted: dict[str, int] = field(default_factory=dict, compare=False)
 
     @cached_property
     def indicators(self) -> pd.DataFrame:
@@ -239,11 +244,11 @@ def _key_rules(sink: ProblemSink, df: pd.DataFrame, raw: RawTable, ctx: Context)
     sink.add(~has_region, "E_MISSING_KEY", "region_code", field="地区代码 region_code")
     uniq = pd.unique(region[has_region])
     in_tree = {r: r in ctx.tree for r in uniq}
-    known_region = lookup(region, in_tree, False).fillna(False).astype(bool)
+    known_region = lookup(region, in_tree, False, dtype="bool")
     sink.add(has_region & ~known_region, "E_UNKNOWN_REGION", "region_code")
     if ctx.expected_region:
         inside = {r: in_tree[r] and ctx.tree.is_within(r, ctx.expected_region) for r in uniq}
-        out = has_region & known_region & ~lookup(region, inside, False).fillna(False).astype(bool)
+        out = has_region & known_region & ~lookup(region, inside, False, dtype="bool")
         sink.add(out, "E_OUT_OF_SCOPE", "region_code", scope=ctx.expected_region)
     period = df["period"]
     sink.add(period.isna() & ~df["period_bad"], "E_MISSING_KEY", "period", field="期间 period")
@@ -300,7 +305,7 @@ def key_frame(frame: pd.DataFrame, cols: list[str] = KEYS) -> pd.DataFrame:
 def _required(df: pd.DataFrame, ctx: Context) -> pd.Series:
     """Per row: is a value required (national floor, or a binding local standard)?"""
     floors = ctx.indicators["national_floor"]
-    req = lookup(df["indicator_code"], floors.notna(), False).fillna(False).astype(bool)
+    req = lookup(df["indicator_code"], floors.notna(), False, dtype="bool")
     if len(ctx.binding):
         b = ctx.binding[["region_code", "period", "indicator_code"]].drop_duplicates()
         b = b.assign(_local=True, period=b["period"].astype("Int64"))
@@ -429,6 +434,10 @@ def _lacking(df: pd.DataFrame, raw: RawTable, ctx: Context) -> list[Problem]:
     lacks = np.flatnonzero(missing.any(axis=1))
     if not len(lacks):
         return []
+    limit = ctx.listed_per_code
+    if limit is not None and 0 < limit < len(lacks):  # the warnings the report lists: the first by row
+        lacks = np.sort(lacks[np.argsort(first[lacks], kind="stable")[:limit]])
+        ctx.omitted["W_MISSING_INDICATORS"] = int(missing.any(axis=1).sum()) - limit
     required = np.zeros((n_groups, n_ind), dtype=bool)
     required[:, ind["national_floor"].notna().to_numpy()] = True
     if len(ctx.binding):

@@ -18,6 +18,7 @@ import io
 import posixpath
 import re
 import zipfile
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -155,19 +156,31 @@ def _markers_found(zf: zipfile.ZipFile, part: str, markers: list[bytes], chunk: 
 # one pass; a rare false hit only costs the cell-by-cell scan.
 _FORMULA_MARKERS = [b"f>"]
 _BOOL_MARKER = b't="b"'
+_STYLED = b' s="'  # a percent style marker ' s="N"' holds it
 
 
-def cell_flags(data: bytes, sheet_name: str) -> CellFlags:
+def cell_flags(
+    data: bytes, sheet_name: str, markers: Mapping[str, frozenset[bytes]] | None = None
+) -> CellFlags:
     """:class:`CellFlags` of one sheet of an xlsx (empty when the part cannot be located).
 
     The sheet XML is first streamed looking for a formula tag, a percent style or a TRUE/FALSE
-    cell; only a sheet with a formula or a percent style is read whole and scanned cell by cell."""
+    cell; only a sheet with a formula or a percent style is read whole and scanned cell by cell.
+    ``markers``: per worksheet part, the :data:`~assessment.intake.safety.CELL_MARKERS` the safety
+    scan found in it; a part they show to hold no formula and no percent style is not streamed."""
     with zipfile.ZipFile(io.BytesIO(data)) as zf:
         part = _sheet_part(zf, sheet_name)
         if part is None or part not in zf.namelist():
             return CellFlags()
         pct = _percent_styles(zf)
         pct_markers = [f' s="{i}"'.encode() for i in sorted(pct)]
+        known = (markers or {}).get(part)
+        if (
+            known is not None
+            and not (set(_FORMULA_MARKERS) & known)
+            and not (pct_markers and _STYLED in known)
+        ):
+            return CellFlags(has_bools=_BOOL_MARKER in known)
         found = _markers_found(zf, part, [*_FORMULA_MARKERS, _BOOL_MARKER, *pct_markers])
         has_bools = _BOOL_MARKER in found
         if not found - {_BOOL_MARKER}:

@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import io
 from dataclasses import astuple
 
 import numpy as np
@@ -17,9 +18,10 @@ import pandas as pd
 import pytest
 
 from assessment.domain.errors import Problem, localized_problem
-from assessment.intake import cleaning, ingest, safety, upload_tables, validation
+from assessment.intake import cleaning, ingest, safety, upload_problems, upload_tables, validation
 from assessment.intake.ingest import read_upload
 from assessment.intake.validation import KEYS, MAX_LISTED_CODES, Context, RawTable, key_frame
+from assessment.intake.xlsx_reader import cell_flags, open_workbook, sheets
 from tests.fixtures import PERIOD, batch_csv, batch_xlsx, good_batch_rows, hostile_xlsx
 from tests.fixtures import TEMPLATE_EDITION as EDITION
 from tests.fixtures import TEMPLATE_STANDARDS as STANDARDS
@@ -187,6 +189,25 @@ def test_missing_indicators_match_the_groupby(seed: int, standards: tuple) -> No
     assert found == _lacking_reference(df, raw, ctx)
 
 
+@pytest.mark.parametrize("listed", [1, 2, 3, 5])
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_missing_indicators_beyond_the_listed_are_counted_as_before(
+    monkeypatch: pytest.MonkeyPatch, listed: int, fmt: str
+) -> None:
+    """Only the W_MISSING_INDICATORS warnings the report lists are built; the report (with its
+    "and N more" lines of every code) is the one the full list, capped, gave."""
+    monkeypatch.setenv("ASSESSMENT_PARSE_ISOLATE", "0")
+    monkeypatch.setattr(upload_problems, "MAX_PER_CODE", listed)
+    rows = _bad_batch(listed)
+    data = batch_csv(rows) if fmt == "csv" else batch_xlsx(rows)
+    kwargs = {"edition": EDITION, "tree": TREE, "local_standards": STANDARDS}
+    fast = read_upload(data, f"b.{fmt}", **kwargs)
+    lacking = [p for p in fast.problems if p.code == "W_MISSING_INDICATORS"]
+    assert len(lacking) == listed + 1, "the case must lack more than the listed"  # + the count line
+    monkeypatch.setattr(validation, "_lacking", _lacking_reference)  # builds every warning
+    assert _outcome(fast) == _outcome(read_upload(data, f"b.{fmt}", **kwargs))
+
+
 # ---- row counts -------------------------------------------------------------------------------
 
 
@@ -200,12 +221,75 @@ def test_row_counts_of_the_scan_match_a_second_count(max_rows: int) -> None:
     assert (expected is None) == (max_rows >= sum(sum(n) for _, n in inspection.row_counts))
 
 
+def _flagged_batch(formula: bool, percent: bool, boolean: bool, styled: bool) -> bytes:
+    """A batch sheet with (or without) a formula without a saved result, a number in a percent
+    format, a TRUE cell and cells in another (non-percent) style."""
+    from openpyxl import Workbook, load_workbook
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "data"
+    ws.append(["region_code", "period", "indicator_code", "value", "numerator", "denominator", "note"])
+    for r in good_batch_rows():
+        ws.append(r)
+    if formula:
+        ws["D3"] = "=1+1"
+    if percent:
+        ws["D4"].number_format = "0.0%"
+    if boolean:
+        ws["D5"] = True
+    if styled:
+        ws["D6"].number_format = "0.00"
+    buf = io.BytesIO()
+    wb.save(buf)
+    load_workbook(io.BytesIO(buf.getvalue()))  # a well-formed workbook
+    return buf.getvalue()
+
+
+FLAG_CASES = [(f, p, b, s) for f in (0, 1) for p in (0, 1) for b in (0, 1) for s in (0, 1)]
+
+
+@pytest.mark.parametrize("case", FLAG_CASES, ids=[f"f{f}p{p}b{b}s{s}" for f, p, b, s in FLAG_CASES])
+def test_cell_flags_with_the_scan_markers_match_a_second_scan(case: tuple[int, ...]) -> None:
+    data = _flagged_batch(*map(bool, case))
+    inspection = safety.inspect_upload(data, "f.xlsx", 20 * 1024 * 1024)
+    assert inspection.kind == "xlsx" and inspection.cell_markers
+    markers = dict(inspection.cell_markers)
+    assert cell_flags(data, "data", markers) == cell_flags(data, "data")
+    if not any(case):
+        assert markers["xl/worksheets/sheet1.xml"] <= {b' s="'}
+
+
+def test_cell_markers_are_what_cell_flags_looks_for() -> None:
+    from assessment.intake import xlsx_reader
+
+    wanted = {*xlsx_reader._FORMULA_MARKERS, xlsx_reader._BOOL_MARKER, xlsx_reader._STYLED}
+    assert wanted == set(safety.CELL_MARKERS)
+
+
+@pytest.mark.parametrize("case", [c for c in corpus.CASES], ids=[c.id for c in corpus.CASES])
+def test_cell_flags_of_the_corpus_match_a_second_scan(case: corpus.Case) -> None:
+    data = case.build()
+    inspection = safety.inspect_upload(data, case.filename, 20 * 1024 * 1024, max_rows=10**9)
+    if inspection.kind != "xlsx" or not inspection.cell_markers:
+        pytest.skip("not an accepted xlsx")
+    markers = dict(inspection.cell_markers)
+    wb = open_workbook(data)
+    try:
+        names = [s.name for s in sheets(wb)]
+    finally:
+        wb.close()
+    for name in names:
+        assert cell_flags(data, name, markers) == cell_flags(data, name)
+
+
 # ---- whole uploads ----------------------------------------------------------------------------
 
 
 def _slow(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Switch every fast path off: the pandas CSV reader, to_numeric, streaming row counts, and
-    the W_MISSING_INDICATORS groupby."""
+    """Switch every fast path off: the pandas CSV reader, to_numeric, streaming row counts, the
+    W_MISSING_INDICATORS groupby, the typed columns of a batch sheet (objects as read), and the
+    cell markers of the safety scan (every sheet streamed again for its cell flags)."""
     monkeypatch.setattr(upload_tables, "_arrow_csv_frame", lambda data, sep: None)
     monkeypatch.setattr(cleaning, "_arrow_plain_numbers", lambda col: None)
     monkeypatch.setattr(
@@ -214,6 +298,8 @@ def _slow(monkeypatch: pytest.MonkeyPatch) -> None:
         lambda data, filename, max_rows, counted=(): safety.count_rows(data, filename, max_rows),
     )
     monkeypatch.setattr(validation, "_lacking", _lacking_reference)
+    monkeypatch.setattr(upload_tables, "typed_columns", lambda frame: frame)
+    monkeypatch.setattr(upload_tables, "cell_flags", lambda data, name, markers=None: cell_flags(data, name))
 
 
 def _outcome(result: ingest.UploadResult) -> tuple:
@@ -296,3 +382,61 @@ def test_the_csv_fast_path_is_taken_on_a_plain_batch(monkeypatch: pytest.MonkeyP
     assert calls == [True] and raw is not None
     assert isinstance(raw.frame["value"].dtype, pd.StringDtype)
     assert cleaning._arrow_plain_numbers(pd.Series(["1.5", ""], dtype="str")) is not None
+
+
+def test_good_xlsx_batch_values_are_the_same(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ASSESSMENT_PARSE_ISOLATE", "0")
+    regions = tuple(r.code for r in TREE if r.level == "county")
+    data = batch_xlsx(good_batch_rows(regions))
+    fast = read_upload(data, "g.xlsx", edition=EDITION, tree=TREE)
+    _slow(monkeypatch)
+    slow = read_upload(data, "g.xlsx", edition=EDITION, tree=TREE)
+    assert fast.ok and len(fast.values) == len(slow.values) > 0
+    pd.testing.assert_frame_equal(fast.values, slow.values)
+    assert _outcome(fast) == _outcome(slow)
+
+
+def test_the_typed_columns_are_taken_on_a_plain_xlsx_batch() -> None:
+    """Guards the xlsx comparisons above against comparing the object columns with themselves."""
+    data = batch_xlsx(_bad_batch(0))
+    wb = open_workbook(data)
+    try:
+        raw, _ = upload_tables.batch_xlsx_table(wb, data, "b.xlsx")
+    finally:
+        wb.close()
+    assert raw is not None
+    dtypes = raw.frame.dtypes
+    assert isinstance(dtypes["region_code"], pd.StringDtype) and dtypes["numerator"] == "float64"
+    assert dtypes["value"] == np.dtype(object)  # "abc" and numbers in one column: left as read
+    mixed = pd.DataFrame({"a": pd.Series([1.5, True], dtype=object), "b": pd.Series([2.0, ""], dtype=object)})
+    typed = upload_tables.typed_columns(mixed)
+    assert typed["a"].dtype == object and typed["b"].dtype == "float64" and np.isnan(typed["b"].iat[1])
+
+
+@pytest.mark.parametrize("categorical", [False, True])
+def test_typed_lookups_match_the_object_lookup(categorical: bool) -> None:
+    rng = np.random.default_rng(3)
+    col = pd.Series(rng.choice(["a", "b", "c", "zz", None], 500), dtype="category" if categorical else object)
+    numbers = pd.Series({"a": 1.5, "b": np.nan, "c": 0.0})
+    flags = {"a": True, "b": False, "c": np.nan}
+    for default in (np.nan, 2.0):
+        expected = cleaning.lookup(col, numbers, default).astype("float64")
+        pd.testing.assert_series_equal(cleaning.lookup(col, numbers, default, dtype="float64"), expected)
+    for default in (False, True):
+        expected = cleaning.lookup(col, flags, default).fillna(False).astype(bool)
+        pd.testing.assert_series_equal(cleaning.lookup(col, flags, default, dtype="bool"), expected)
+
+
+@pytest.mark.parametrize(
+    "grid",
+    [
+        [["h1", "h2"], [1.5, "x"], ["", True]],
+        [["h1", "h2"], [1.5, "x"], ["", True, 3.0]],  # ragged: pandas pads
+        [["h1", "h2"], [None, "2024"], [3, 2.5]],
+        [["h1", "h2"]],
+        [["h1"], []],
+    ],
+)
+def test_object_frame_matches_pandas(grid: list[list[object]]) -> None:
+    expected = pd.DataFrame(grid[1:], dtype=object)
+    pd.testing.assert_frame_equal(upload_tables._object_frame(grid, 1), expected)
