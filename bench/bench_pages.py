@@ -56,7 +56,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 OUT = ROOT / "bench" / "out"
 PROVINCE_DB = OUT / "pages_province.db"
-NATIONAL_COPY = OUT / "pages_national_run.db"
+NATIONAL_COPY = OUT / os.environ.get("BENCH_PAGES_COPY", "pages_national_run.db")  # one per concurrent run
 PAGES = ("overview", "region")
 TIMEOUT = 120
 

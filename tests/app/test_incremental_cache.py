@@ -120,3 +120,39 @@ def test_a_local_standard_in_between_rescores_everything(db, monkeypatch) -> Non
     after = data.assessment(EVALUATOR, root)
     assert full_runs == [1, 1]
     assert_same(after, _full(root))
+
+
+def _sorted(frame):
+    from tests.fixtures import plain_cells
+
+    keys = [c for c in ("region_code", "indicator_code", "period", "id") if c in frame.columns]
+    rows = plain_cells(frame.sort_values(keys, ignore_index=True)[sorted(frame.columns)])
+    return list(rows.itertuples(index=False, name=None))
+
+
+def test_the_panel_register_after_an_approval_equals_a_full_register(db, monkeypatch) -> None:
+    """The overview's actions panel counts a register brought up to date from the newest
+    standard-basis assessment (only the approved county scored again); it equals a full register of
+    the new data, and the standard-basis assessment itself was not rescored or updated for it."""
+    from assessment.accountability.service import register
+    from ui import actions, data
+
+    root = data.region_tree().root.code
+    period = max(data.assessment(EVALUATOR, root).periods)
+    before = actions.panel_register_of(EVALUATOR, root, period)
+    waiting = _submitted(db)
+    first = waiting[0][0]
+    data.store().review(EVALUATOR, first, "approve")
+    full_runs = _counting(monkeypatch)
+    updates: list[int] = []
+    real_update = data.update
+    monkeypatch.setattr(data, "update", lambda *a, **k: updates.append(1) or real_update(*a, **k))
+    after = actions.panel_register_of(EVALUATOR, root, period)
+    assert full_runs == [] and updates == [], "the panel did not wait for the standard assessment"
+    assert after is not before
+
+    expected = register(data.store(), EVALUATOR, _full(root), period)
+    assert after.counts() == expected.counts()
+    assert after.closure_total == expected.closure_total
+    for name in ("gaps", "actions", "closure", "warnings"):
+        assert _sorted(getattr(after, name)) == _sorted(getattr(expected, name)), name
