@@ -11,6 +11,7 @@ and nothing is stored.
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 import pandas as pd
@@ -64,11 +65,17 @@ def _base_register(actor: str, jurisdiction: str, period: int, version: str, _re
 @st.cache_resource(show_spinner=False, max_entries=16)
 def _panel_register(actor: str, jurisdiction: str, period: int, version: str) -> Register:
     found = data.latest(jurisdiction, "standard")
-    if found is not None:
+    incremental = os.environ.get("ASSESSMENT_INCREMENTAL", "1") != "0"  # as ui.data
+    if incremental and found is not None and found[0] != version:
         reg = _since(actor, jurisdiction, period, version, *found)
         if reg is not None:
             return reg
-    return _register(actor, jurisdiction, period, None, version)
+    data.assessment(actor, jurisdiction)  # the standard basis, brought up to date (or computed)
+    found = data.latest(jurisdiction, "standard")
+    if found is None:  # not kept (incremental rescoring off): a full register
+        return _register(actor, jurisdiction, period, None, version)
+    # the register a later approval starts from (_since): computed once, here
+    return _base_register(actor, jurisdiction, period, *found)
 
 
 def _since(
