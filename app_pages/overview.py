@@ -5,13 +5,15 @@ from __future__ import annotations
 
 import streamlit as st
 
-from assessment.scoring.analysis import aspect_matrix, region_label
+from assessment.scoring.analysis import region_label
 from assessment.views import overview as view
-from ui import actions, charts, columns, data, fiscal, reporting_counts, tables, todo
+from ui import actions, columns, data, fiscal, reporting_counts, todo
+from ui import overview_built as built
 from ui.auth import can, guard, home_region
 from ui.data_analysis import jurisdiction_select, period_select
 from ui.editions_ui import edition_caption
 from ui.national import national_panel
+from ui.render_cache import memo
 from ui.state import lang, tr
 
 L = lang()
@@ -32,16 +34,20 @@ basis = col_basis.radio(
     key="overview_basis",
 )
 pending = col_pending.toggle(tr("overview.include_pending"), key="overview_pending")
+version = (
+    data.data_version()
+)  # before the assessment: what is built below is kept per version (ui.render_cache)
 result = data.assessment(user.username, root, basis=basis, include_pending=pending)
 if not result.periods:
     st.info(tr("overview.no_periods"))
     st.stop()
 with col_period:
     period = period_select(data.periods(result), key="overview_period")
-status_labels = {s: tr(f"status.{s}") for s in charts.STATUS_COLOURS}
+shown = (root, basis, pending, int(period), L)  # what the built things depend on besides the version
 
-head = view.headline(result, period)
-reporting_counts.overview(user.username, root, result, period, pending)  # counted as on the review page
+head = memo("overview.headline", shown, version, lambda: view.headline(result, period))
+# counted as on the review page
+reporting_counts.overview(user.username, root, result, period, pending, version)
 reporting_counts.headline(head)  # meeting the floor, below it, the cost to close (with what it covers)
 actions.panel(user, root, period)  # issue 17: corrective actions, closure share, escalated flag
 
@@ -55,19 +61,12 @@ drill = st.selectbox(
     format_func=lambda c: aspects.get(c, tr("overview.drill_none")),
     key="overview_drill",
 )
-matrix = view.item_matrix(result, period, drill, L) if drill else aspect_matrix(result, period, L)
-if view.heatmap_by_child(result):  # too many counties for one row each
-    matrix = view.by_child(matrix, result, L, period=period)
+
+grouped, carried, fig = built.heatmap(result, period, drill, L, shown, version)
+if grouped:
     st.caption(tr("overview.heatmap_grouped", n=view.MAX_HEATMAP_COUNTIES))
-    if matrix.attrs["population_carried_forward"]:
+    if carried:
         st.caption(tr("analysis.population_carried_forward", periods=period))
-fig = charts.score_heatmap(
-    matrix,
-    x_title=tr("overview.aspect_axis"),
-    y_title=tr("overview.region_axis"),
-    score_label=tr("overview.score"),
-    status_labels=status_labels,
-)
 st.plotly_chart(fig, width="stretch", key="overview_heatmap")
 st.caption(
     tr("charts.heatmap_caption") + " " + tr("app.edition_short", edition=result.edition_of(period).label)
@@ -76,12 +75,8 @@ st.caption(
 left, right = st.columns([2, 3])
 with left:
     st.subheader(tr("overview.map_title"))
-    map_rows, geo = view.map_frame(result, period, L), data.boundaries_within(root)
-    if data.has_boundaries(geo, map_rows["region_code"].tolist()):
-        borders = view.outline_levels(result)
-        fig_map = charts.choropleth(
-            map_rows, geo, score_label=tr("overview.score"), status_labels=status_labels, outlines=borders
-        )
+    fig_map = built.map_figure(result, root, period, L, shown, version)
+    if fig_map is not None:
         st.plotly_chart(fig_map, width="stretch", key="overview_map")
         st.caption(tr("charts.map_names"))
     else:
@@ -89,51 +84,15 @@ with left:
 with right:
     st.subheader(tr("overview.league_title"))
     st.caption(tr("analysis.status_legend"))
-    league = view.league_table(result, period, L)
-    columns.show(
-        league,
-        *tables.labelled(
-            league,
-            {
-                "name": "col.region",
-                "score": "col.score",
-                "arrow": "col.trend",
-                "change": "col.change",
-                "status": "col.status",
-                **({"status_note": "coverage.col.status_note"} if league["status_note"].ne("").any() else {}),
-                "rank_in_level": view.rank_label_key(result),  # within the jurisdiction assessed
-                "n_below_floor": "col.below_floor",
-                "n_below_local": "col.below_local",
-                "n_deteriorating": "col.deteriorating",
-                "coverage": "col.coverage",
-            },
-        ),
-        key="overview_league",
-        height=460,
-    )
+    columns.draw(*built.league(result, period, L, shown, version), key="overview_league", height=460)
 
 st.subheader(tr("overview.gaps_title"))
-gaps = view.largest_gaps(result, period, L)
-if gaps.empty:
+gaps_shown = built.gaps(result, period, L, shown, version)
+if gaps_shown is None:
     st.success(tr("overview.no_gaps"))
 else:
-    columns.show(
-        gaps,
-        *tables.labelled(
-            gaps,
-            {
-                "name": "col.region",
-                "indicator": "col.indicator",
-                "unit": "col.unit",
-                "value": "col.value",
-                "national_floor": "col.floor",
-                "gap_floor": "col.gap",
-                "rel_gap_floor": "col.rel_gap",
-                "evidence": "col.evidence",
-            },
-        ),
-        key="overview_gaps",
-    )
+    columns.draw(*gaps_shown, key="overview_gaps")
     st.caption(tr("overview.unconfirmed_note"))
-fiscal.overview_section(result, period)  # issue 19: burden against own revenue, where a yuan goes furthest
+# issue 19: burden against own revenue, where a yuan goes furthest
+fiscal.overview_section(result, period, cache=(shown, version))
 st.caption(edition_caption(result, L))

@@ -11,12 +11,13 @@ and nothing is stored.
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 import pandas as pd
 import streamlit as st
 
-from assessment.accountability.service import Register, register
+from assessment.accountability.service import Register, register, register_since
 from assessment.domain.errors import DataFileError
 from assessment.scoring.analysis import Assessment
 from assessment.store.users import User
@@ -50,6 +51,64 @@ def register_of(actor: str, jurisdiction: str, period: int, region: str | None =
     """The accountability register of ``jurisdiction`` (or one ``region`` in it) for ``period``,
     cached per data version (a save or a review shows at once)."""
     return _register(actor, jurisdiction, int(period), region, data.data_version())
+
+
+# At most this many changed counties are applied to the panel's register; more: a full register.
+MAX_PANEL_CHANGES = 64
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
+def _base_register(actor: str, jurisdiction: str, period: int, version: str, _result: Assessment) -> Register:
+    return register(data.store(), actor, _result, period)
+
+
+@st.cache_resource(show_spinner=False, max_entries=16)
+def _panel_register(actor: str, jurisdiction: str, period: int, version: str) -> Register:
+    found = data.latest(jurisdiction, "standard")
+    incremental = os.environ.get("ASSESSMENT_INCREMENTAL", "1") != "0"  # as ui.data
+    if incremental and found is not None and found[0] != version:
+        reg = _since(actor, jurisdiction, period, version, *found)
+        if reg is not None:
+            return reg
+    data.assessment(actor, jurisdiction)  # the standard basis, brought up to date (or computed)
+    found = data.latest(jurisdiction, "standard")
+    if found is None:  # not kept (incremental rescoring off): a full register
+        return _register(actor, jurisdiction, period, None, version)
+    # the register a later approval starts from (_since): computed once, here
+    return _base_register(actor, jurisdiction, period, *found)
+
+
+def _since(
+    actor: str, jurisdiction: str, period: int, version: str, since: str, result: Assessment
+) -> Register | None:
+    """The register at ``version`` from the newest standard-basis assessment (at ``since``) with
+    only the counties changed since then scored again (issue 20 point 2), or None (nothing to start
+    from, or something else changed: a full register)."""
+    old, new = int(since.rpartition("#")[2] or 0), int(version.rpartition("#")[2] or 0)
+    if old >= new:
+        return None
+    s = data.store()
+    changed = s.changed_regions(old, new)
+    if changed is None:
+        return None
+    counties = sorted(changed & set(result.tree.leaf_codes(jurisdiction)))
+    if len(counties) > MAX_PANEL_CHANGES:
+        return None
+    values = s.values(actor, region_codes=counties) if counties else None
+    base = _base_register(actor, jurisdiction, int(period), since, result)
+    if values is None:
+        values = result.scores.iloc[:0]
+    return register_since(s, actor, base, result, values, counties)
+
+
+def panel_register_of(actor: str, jurisdiction: str, period: int) -> Register:
+    """The register the overview's actions panel counts (the whole jurisdiction, ``period``),
+    cached per data version. After an approval it does not wait for the standard-basis assessment
+    to be brought up to date: the counties changed since the newest one are scored again and their
+    rows replaced (:func:`~assessment.accountability.service.register_since`); its gap rows may be
+    in another order than :func:`register_of`'s, its counts are the same."""
+    data.store().authorize(actor, "view", jurisdiction)  # on every call, cached or not
+    return _panel_register(actor, jurisdiction, int(period), data.data_version())
 
 
 def table_columns(frame: pd.DataFrame, names: tuple[str, ...]) -> tuple[pd.DataFrame, dict[str, Any]]:
@@ -134,7 +193,10 @@ def panel(user: User, jurisdiction: str, period: int, region: str | None = None)
     if user.role not in ("evaluator", "official"):
         return
     try:
-        reg = register_of(user.username, jurisdiction, period, region)
+        if region is None:
+            reg = panel_register_of(user.username, jurisdiction, period)
+        else:
+            reg = register_of(user.username, jurisdiction, period, region)
     except DataFileError:
         return
     numbers = reg.counts()

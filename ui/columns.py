@@ -12,11 +12,13 @@ Use :func:`show` with a display frame and column configs built by ``ui.tables.la
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 import numpy as np
 import pandas as pd
 import streamlit as st
+from pandas.io.formats.style import Styler
 
 from assessment.reports.workbook import STATUS_COLOURS, STATUS_FONT_COLOURS
 from ui.data_analysis import prepared
@@ -67,12 +69,45 @@ def _plain_numbers(value: object) -> object:
     return value
 
 
-def styled(shown: pd.DataFrame, codes: pd.Series | None, column: str = "status") -> Any:
-    """A Styler of ``shown`` with its ``column`` cells coloured by ``codes`` (the status codes)."""
+def freeze(styler: Styler) -> Styler:
+    """``styler`` made to compute and translate itself once (``ui.render_cache`` keeps it and shows it
+    on many reruns): Streamlit computes and translates a Styler on every ``st.dataframe`` call (about
+    half a second for the national league table); this one gives the first result again after.
+    Never change it once shown. (Streamlit recognises a Styler by its exact class, so the instance's
+    methods are wrapped rather than subclassed.)"""
+    lock = threading.Lock()
+    compute, translate = styler._compute, styler._translate
+    done: list[bool] = []
+    translated: dict[tuple[Any, ...], Any] = {}
+
+    def _compute() -> Styler:
+        with lock:
+            if not done:
+                compute()
+                done.append(True)
+        return styler
+
+    def _translate(*args: Any, **kwargs: Any) -> Any:
+        key = (args, tuple(sorted(kwargs.items())))
+        with lock:
+            if key not in translated:
+                translated[key] = translate(*args, **kwargs)
+            return translated[key]
+
+    styler._compute = _compute  # type: ignore[method-assign]
+    styler._translate = _translate  # type: ignore[method-assign]
+    return styler
+
+
+def styled(
+    shown: pd.DataFrame, codes: pd.Series | None, column: str = "status", *, frozen: bool = False
+) -> Any:
+    """A Styler of ``shown`` with its ``column`` cells coloured by ``codes`` (the status codes);
+    ``frozen``: made to compute once (:func:`freeze`), to keep and show again."""
     styler = shown.style.format(_plain_numbers)
     if codes is not None and column in shown.columns:
         styler = styler.apply(lambda f: status_styles(f, codes, column), axis=None)
-    return styler
+    return freeze(styler) if frozen else styler
 
 
 def show(
@@ -85,15 +120,21 @@ def show(
 ) -> None:
     """``st.dataframe`` of ``shown`` (display values, e.g. from ``ui.tables.labelled(frame, ...)``)
     with its status cells coloured by ``frame["status"]`` and the key columns widened and pinned."""
+    draw(*prepared_show(frame, shown, config), key=key, height=height)
+
+
+def prepared_show(
+    frame: pd.DataFrame, shown: pd.DataFrame, config: dict[str, Any]
+) -> tuple[Any, dict[str, Any]]:
+    """What :func:`show` draws, built once to keep (``ui.render_cache``): a :func:`freeze`d Styler
+    and the column config; draw it with :func:`draw`."""
     codes = frame["status"] if "status" in frame.columns else None
-    st.dataframe(
-        styled(shown, codes),
-        column_config=key_columns(config),
-        hide_index=True,
-        width="stretch",
-        height=height,
-        key=key,
-    )
+    return styled(shown, codes, frozen=True), key_columns(config)
+
+
+def draw(styler: Any, config: dict[str, Any], *, key: str, height: int | str = "auto") -> None:
+    """``st.dataframe`` of what :func:`prepared_show` built."""
+    st.dataframe(styler, column_config=config, hide_index=True, width="stretch", height=height, key=key)
 
 
 def table(frame: pd.DataFrame, columns: dict[str, tuple[str, str | None]], *, key: str, **kw: Any) -> None:

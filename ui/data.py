@@ -164,6 +164,17 @@ def _updated(
     return update(previous, values, counties)
 
 
+def latest(jurisdiction: str, basis: str, include_pending: bool = False) -> tuple[str, Assessment] | None:
+    """The newest assessment this process computed of ``jurisdiction`` and ``basis`` (no what-if) and
+    its data version, possibly older than the current one, or None. For a consumer that brings only
+    what it needs up to date (the actions panel: ``ui.actions.panel_register_of``) instead of the
+    whole assessment; the caller checks the viewer's access (the result is not filtered by user)."""
+    db = data_version().rpartition("#")[0]
+    with _LATEST_LOCK:
+        found = _LATEST.get((db, jurisdiction, basis, include_pending, None))
+    return None if found is None else (f"{db}#{found[0]}", found[1])
+
+
 @st.cache_resource(show_spinner=False, max_entries=64)
 def _reference_of(version: str) -> str:
     s = store()

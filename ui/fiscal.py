@@ -5,13 +5,15 @@ may see (the same access as the cost figures)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Hashable, Iterable
 
+import pandas as pd
 import streamlit as st
 
 from assessment.domain.model import LocalStandard
 from assessment.scoring.analysis import Assessment
 from assessment.views import affordability as view
+from ui.render_cache import memo
 from ui.state import lang, tr
 
 
@@ -29,14 +31,22 @@ def region_section(result: Assessment, region: str, period: int) -> None:
     st.caption(tr("fiscal.caption"))
 
 
-def overview_section(result: Assessment, period: int) -> None:
-    """The burden table (heaviest first) and the "best yuan" list of the jurisdiction."""
+def overview_section(
+    result: Assessment, period: int, cache: tuple[tuple[Hashable, ...], str] | None = None
+) -> None:
+    """The burden table (heaviest first) and the "best yuan" list of the jurisdiction; ``cache``:
+    the key and data version to keep the tables under (``ui.render_cache``; the key names the
+    jurisdiction, basis, period and language of ``result``)."""
     L = lang()
+
+    def build() -> tuple[pd.DataFrame, pd.DataFrame]:
+        return view.burden_table(result, period, L), view.best_yuan_table(result, period, L)
+
+    burden, best = build() if cache is None else memo("fiscal.overview", cache[0], cache[1], build)
     st.subheader(tr("fiscal.burden_title"))
-    st.dataframe(view.burden_table(result, period, L), hide_index=True, key="fiscal_burden")
+    st.dataframe(burden, hide_index=True, key="fiscal_burden")
     st.caption(tr("fiscal.caption"))
     st.subheader(tr("fiscal.best_title"))
-    best = view.best_yuan_table(result, period, L)
     if best.empty:
         st.info(tr("fiscal.best_empty"))
     else:

@@ -14,7 +14,10 @@ and where to get them all (the page's Excel download).
 
 from __future__ import annotations
 
+import json
 import re
+import threading
+import weakref
 from html import escape
 from typing import Any
 
@@ -111,7 +114,54 @@ def _safe_css(css: str) -> str:
     return ";".join(kept)
 
 
+# Frames and stylers shared read-only between reruns (ui.render_cache): their print copies are kept
+# with them, by object identity (an entry leaves with its object).
+_SHARED: dict[int, tuple[weakref.ref[Any], dict[str, str | None]]] = {}
+_SHARED_LOCK = threading.Lock()
+
+
+def shared(obj: Any) -> Any:
+    """Mark ``obj`` (a DataFrame or a Styler that is never mutated again) so that its print copies
+    are built once and kept while it lives; returns it."""
+    key = id(obj)
+    with _SHARED_LOCK:
+        if key in _SHARED and _SHARED[key][0]() is obj:
+            return obj
+        _SHARED[key] = (weakref.ref(obj), {})
+    weakref.finalize(obj, _forget, key)
+    return obj
+
+
+def _forget(key: int) -> None:
+    with _SHARED_LOCK:
+        entry = _SHARED.get(key)
+        if entry is not None and entry[0]() is None:
+            del _SHARED[key]
+
+
 def html_table(
+    data: Any,
+    column_config: dict[str, Any] | None = None,
+    *,
+    hide_index: bool | None = True,
+    more_rows: str = "",
+    limit: int = PRINT_ROWS,
+) -> str | None:
+    """:func:`build_html_table`, kept with ``data`` when it is :func:`shared`."""
+    with _SHARED_LOCK:
+        entry = _SHARED.get(id(data))
+    if entry is None or entry[0]() is not data:
+        return build_html_table(data, column_config, hide_index=hide_index, more_rows=more_rows, limit=limit)
+    key = json.dumps([column_config, hide_index, more_rows, limit], sort_keys=True, default=repr)
+    copies = entry[1]
+    if key not in copies:
+        copies[key] = build_html_table(
+            data, column_config, hide_index=hide_index, more_rows=more_rows, limit=limit
+        )
+    return copies[key]
+
+
+def build_html_table(
     data: Any,
     column_config: dict[str, Any] | None = None,
     *,

@@ -3,9 +3,11 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import streamlit as st
 
-from assessment.domain.reporting_status import count_help, count_label, count_value
+from assessment.domain.reporting_status import ReportingCounts, count_help, count_label, count_value
 from assessment.scoring.analysis import Assessment
 from assessment.views import overview as overview_view
 from assessment.views.overview import Headline
@@ -25,14 +27,26 @@ def metrics(counts: dict[str, int], of: int, helps: dict[str, str] | None = None
             col.metric(count_label(key, L), count_value(n, of, L), help=help_text)
 
 
-def overview(actor: str, root: str, result: Assessment, period: int, pending: bool) -> None:
+def overview(
+    actor: str, root: str, result: Assessment, period: int, pending: bool, version: str | None = None
+) -> None:
     """The overview's reporting row (reported, approved, pending, not reported) of ``root`` in
     ``period``, counted from the store's completeness frame exactly as the review page counts them;
-    the approved figure's help names how many regions are scored."""
+    the approved figure's help names how many regions are scored. ``version``: the data version read
+    before ``result``, to keep the counts per version, user, basis and minute (``ui.render_cache``;
+    a deadline passing makes a region late within the minute, as ``data.completeness`` says)."""
     from ui import data
+    from ui.render_cache import memo
 
-    comp = data.completeness(actor, period, root)
-    counts = overview_view.reporting(comp, result, period)
+    def build() -> ReportingCounts:
+        return overview_view.reporting(data.completeness(actor, period, root), result, period)
+
+    if version is None:
+        counts = build()
+    else:
+        minute = int(datetime.now(UTC).timestamp() // 60)
+        key = (actor, root, result.basis, pending, int(period), minute)
+        counts = memo("overview.reporting", key, version, build)
     shown = {k: getattr(counts, k) for k in ("reported", "approved", "pending", "not_reported")}
     helps = {"approved": overview_view.reporting_help(counts, lang(), include_pending=pending)}
     metrics(shown, counts.expected, helps)

@@ -8,6 +8,7 @@ official's right in the same transaction.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,6 +17,7 @@ import pandas as pd
 from assessment.domain.actions import ActionDraft, Gap
 from assessment.scoring import accountability as acc
 from assessment.scoring.analysis import Assessment, assess
+from assessment.scoring.incremental import rescored
 from assessment.store import Store
 
 __all__ = ["DUE_HORIZON", "Register", "record_action", "region_assessment", "region_gap", "register"]
@@ -99,10 +101,88 @@ def register(
     if region is not None:
         within = set(store.region_tree().leaf_codes(region)) | {region}
         scores = scores.loc[scores["region_code"].astype(str).isin(within).to_numpy()]
+    actions = _actions(store, actor, code, period)
+    return _assemble(
+        code,
+        int(period),
+        acc.gaps(scores, period),
+        acc.judge(actions, scores, int(period)),
+        acc.closure(scores, period),
+        acc.early_warnings(scores, result.trends, result.edition_of(period), period),
+    )
+
+
+def register_since(
+    store: Store, actor: str, base: Register, result: Assessment, values: pd.DataFrame, changed: Iterable[str]
+) -> Register | None:
+    """The register of ``result``'s whole jurisdiction after the values of the counties ``changed``
+    moved, from ``base`` (:func:`register` of ``result``, the same period) and ``values`` (the new
+    values of those counties, every period), without rescoring the other counties (issue 20 point 2):
+    the changed counties are scored again against the binding standard and their gap, closure and
+    early-warning rows replace theirs in ``base``; every action (read again: one may have been
+    saved since) is judged on the new scores of its county. None when only a full
+    :func:`register` of a new assessment is right (``incremental.rescored`` says why).
+
+    Its tables hold the rows and figures of a full :func:`register` of the new data, but the gap
+    rows of the changed counties come last (the counts, the closure and the warnings are the same;
+    tests/unit/test_register_since.py checks them against a full register)."""
+    if base.jurisdiction != result.jurisdiction:
+        return None
+    found = rescored(result, values, changed)
+    if found is None:
+        return None
+    counties, scores, trends = found
+    period = base.period
+    actions = _actions(store, actor, base.jurisdiction, period)
+    if not counties:
+        return _assemble(
+            base.jurisdiction,
+            period,
+            base.gaps[list(acc.GAP_COLUMNS)],
+            acc.judge(actions, result.scores, period),
+            base.closure,
+            base.warnings,
+        )
+    changed_set = set(counties)
+
+    def others(frame: pd.DataFrame) -> pd.DataFrame:
+        return frame.loc[~frame["region_code"].astype(str).isin(changed_set).to_numpy()]
+
+    mine = actions["region_code"].astype(str).isin(changed_set).to_numpy()
+    judged = pd.concat(
+        [
+            acc.judge(actions.loc[~mine], result.scores, period),  # the other counties' scores stand
+            acc.judge(actions.loc[mine], scores, period),
+        ]
+    ).sort_index()
+    gap_rows = pd.concat(
+        [others(base.gaps)[list(acc.GAP_COLUMNS)], acc.gaps(scores, period)], ignore_index=True
+    )
+    closure = pd.concat([others(base.closure), acc.closure(scores, period)], ignore_index=True)
+    closure = closure.sort_values("region_code", kind="stable", ignore_index=True)
+    warnings = pd.concat(
+        [others(base.warnings), acc.early_warnings(scores, trends, result.edition_of(period), period)],
+        ignore_index=True,
+    )
+    warnings = warnings.sort_values(["years_to_floor", "region_code", "indicator_code"], ignore_index=True)
+    return _assemble(base.jurisdiction, period, gap_rows, judged.reset_index(drop=True), closure, warnings)
+
+
+def _actions(store: Store, actor: str, code: str, period: int) -> pd.DataFrame:
     actions = store.actions(actor, jurisdiction=code)
-    actions = actions.loc[actions["period"].to_numpy() <= int(period)].reset_index(drop=True)
-    judged = acc.judge(actions, scores, int(period))
-    gap_rows = acc.gaps(scores, period)
+    return actions.loc[actions["period"].to_numpy() <= int(period)].reset_index(drop=True)
+
+
+def _assemble(
+    code: str,
+    period: int,
+    gap_rows: pd.DataFrame,
+    judged: pd.DataFrame,
+    closure: pd.DataFrame,
+    warnings: pd.DataFrame,
+) -> Register:
+    """A register from its parts: each gap row with the action of its period and the latest earlier
+    one on the same indicator."""
     own = judged.loc[
         judged["period"].to_numpy() == int(period),
         ["region_code", "indicator_code", "id", "status", "review", "outcome", "due_period"],
@@ -120,5 +200,4 @@ def register(
     )
     gap_rows = gap_rows.merge(earlier, on=["region_code", "indicator_code"], how="left")
     gap_rows["earlier_action"] = gap_rows["earlier_action"].astype("Int64")
-    warnings = acc.early_warnings(scores, result.trends, result.edition_of(period), period)
-    return Register(code, int(period), gap_rows, judged, acc.closure(scores, period), warnings)
+    return Register(code, int(period), gap_rows, judged, closure, warnings)

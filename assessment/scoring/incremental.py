@@ -38,7 +38,7 @@ from assessment.domain.model import RegionTree
 from assessment.scoring.aggregation import rerank
 from assessment.scoring.analysis import Assessment, compact, derive, reported_pairs, score_regions, stack
 
-__all__ = ["update"]
+__all__ = ["rescored", "update"]
 
 # the key columns that say which row is which, per table: checked before new rows overwrite old ones
 _SCORE_KEYS = ("region_code", "period", "indicator_code")
@@ -60,6 +60,58 @@ def update(previous: Assessment, values: pd.DataFrame, changed: Iterable[str]) -
     codes outside the assessment's jurisdiction or not counties are ignored, and when none is left
     ``previous`` itself is returned. ``previous`` is not modified.
     """
+    found = _rescored(previous, values, changed)
+    if found is None:
+        return None
+    if isinstance(found, Assessment):
+        return found
+    counties, part, aggregates, costs, trend_table, reported = found
+    recipe = previous.recipe
+    assert recipe is not None
+    tree = previous.tree
+    scores = _overwrite(previous.scores, counties, compact(part), _SCORE_KEYS)
+    trends_new = _overwrite(previous.trends, counties, compact(trend_table), _TREND_KEYS)
+    new_aggregates = _overwrite(previous.aggregates, counties, compact(aggregates), _AGGREGATE_KEYS, _RANKS)
+    if scores is None or trends_new is None or new_aggregates is None:
+        return None
+    moved = _moved_groups(previous.aggregates, new_aggregates, counties, previous.periods)
+    if moved.any():
+        new_aggregates = rerank(new_aggregates, tree, moved)
+    return replace(
+        previous,
+        scores=scores,
+        aggregates=new_aggregates,
+        trends=trends_new,
+        costs=_splice(previous.costs, counties, costs),
+        recipe=replace(recipe, reported=reported),
+    )
+
+
+def rescored(
+    previous: Assessment, values: pd.DataFrame, changed: Iterable[str]
+) -> tuple[list[str], pd.DataFrame, pd.DataFrame] | None:
+    """The rows of the counties ``changed`` scored again from ``values`` as :func:`update` scores
+    them, without writing them into ``previous``: (the counties, their indicator scores, their
+    trends), each in the order and with the rows a full run gives those counties. None when
+    :func:`update` would give None (only a full rescore is right). For a consumer that needs only
+    those counties' rows (the accountability register's counts), not a whole new assessment."""
+    found = _rescored(previous, values, changed)
+    if found is None:
+        return None
+    if isinstance(found, Assessment):  # no county of the jurisdiction changed
+        return [], previous.scores.iloc[:0], previous.trends.iloc[:0]
+    counties, part, _aggregates, _costs, trend_table, _reported = found
+    return counties, compact(part), compact(trend_table)
+
+
+def _rescored(
+    previous: Assessment, values: pd.DataFrame, changed: Iterable[str]
+) -> (
+    Assessment | tuple[list[str], pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame] | None
+):
+    """What :func:`update` and :func:`rescored` share: ``previous`` itself when no county of its
+    jurisdiction changed, None when only a full rescore is right, else (counties, scores, aggregates,
+    costs, trends of those counties, the new reported pairs)."""
     recipe = previous.recipe
     if recipe is None:
         return None
@@ -83,22 +135,7 @@ def update(previous: Assessment, values: pd.DataFrame, changed: Iterable[str]) -
     part = score_regions(values, mine_only, small, counties, previous.periods)
     aggregates, costs, trend_table = derive(part, mine_only, small, previous.basis)
 
-    scores = _overwrite(previous.scores, counties, compact(part), _SCORE_KEYS)
-    trends_new = _overwrite(previous.trends, counties, compact(trend_table), _TREND_KEYS)
-    new_aggregates = _overwrite(previous.aggregates, counties, compact(aggregates), _AGGREGATE_KEYS, _RANKS)
-    if scores is None or trends_new is None or new_aggregates is None:
-        return None
-    moved = _moved_groups(previous.aggregates, new_aggregates, counties, previous.periods)
-    if moved.any():
-        new_aggregates = rerank(new_aggregates, tree, moved)
-    return replace(
-        previous,
-        scores=scores,
-        aggregates=new_aggregates,
-        trends=trends_new,
-        costs=_splice(previous.costs, counties, costs),
-        recipe=replace(recipe, reported=reported),
-    )
+    return counties, part, aggregates, costs, trend_table, reported
 
 
 def _pruned(tree: RegionTree, counties: list[str]) -> RegionTree:

@@ -120,3 +120,84 @@ def test_a_local_standard_in_between_rescores_everything(db, monkeypatch) -> Non
     after = data.assessment(EVALUATOR, root)
     assert full_runs == [1, 1]
     assert_same(after, _full(root))
+
+
+def _sorted(frame):
+    from tests.fixtures import plain_cells
+
+    keys = [c for c in ("region_code", "indicator_code", "period", "id") if c in frame.columns]
+    rows = plain_cells(frame.sort_values(keys, ignore_index=True)[sorted(frame.columns)])
+    return list(rows.itertuples(index=False, name=None))
+
+
+def test_the_panel_register_after_an_approval_equals_a_full_register(db, monkeypatch) -> None:
+    """The overview's actions panel counts a register brought up to date from the newest
+    standard-basis assessment (only the approved county scored again); it equals a full register of
+    the new data, and the standard-basis assessment itself was not rescored or updated for it."""
+    from assessment.accountability.service import register
+    from ui import actions, data
+
+    root = data.region_tree().root.code
+    period = max(data.assessment(EVALUATOR, root).periods)
+    before = actions.panel_register_of(EVALUATOR, root, period)
+    waiting = _submitted(db)
+    first = waiting[0][0]
+    data.store().review(EVALUATOR, first, "approve")
+    full_runs = _counting(monkeypatch)
+    updates: list[int] = []
+    real_update = data.update
+    monkeypatch.setattr(data, "update", lambda *a, **k: updates.append(1) or real_update(*a, **k))
+    after = actions.panel_register_of(EVALUATOR, root, period)
+    assert full_runs == [] and updates == [], "the panel did not wait for the standard assessment"
+    assert after is not before
+
+    expected = register(data.store(), EVALUATOR, _full(root), period)
+    assert after.counts() == expected.counts()
+    assert after.closure_total == expected.closure_total
+    for name in ("gaps", "actions", "closure", "warnings"):
+        assert _sorted(getattr(after, name)) == _sorted(getattr(expected, name)), name
+
+
+def _rendered(at) -> dict[str, object]:
+    """What the overview shows that ui.render_cache keeps: the league and gap tables (values, cell
+    styles and print copies), the heatmap, the headline and reporting figures, the actions panel."""
+    import json
+
+    tables = {d.proto.id: d for d in at.dataframe}
+    return {
+        "metrics": [(m.label, m.value) for m in at.metric],
+        "tables": sorted(
+            (json.dumps(d.value.astype(str).to_numpy().tolist()), d.proto.arrow_data.styler.styles)
+            for d in tables.values()
+        ),
+        "print": sorted(h.proto.body for h in at.get("html") if "print-copy" in h.proto.body),
+        "charts": [c.proto.spec for c in at.get("plotly_chart")],
+        "panel": [m.value for m in at.markdown if "●" not in m.value],
+    }
+
+
+def test_the_overview_shows_an_approval_on_its_next_rerun(db) -> None:
+    """Stale-cache guard: the league table, its print copy, the heatmap and the headline the overview
+    keeps per data version show an approval on the next rerun of the same session, exactly as a
+    fresh session with every cache cleared shows them."""
+    from tests.fixtures import app_as
+
+    at = app_as(EVALUATOR, "zh", page="overview.py")
+    assert not at.exception, [e.value for e in at.exception]
+    at.run()  # warm: everything shown comes from the caches
+    before = _rendered(at)
+    waiting = _submitted(db)
+    from ui import data
+
+    for sid, _county in waiting:  # approve every waiting report: the scores shown must move
+        data.store().review(EVALUATOR, sid, "approve")
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    after = _rendered(at)
+    assert after["tables"] != before["tables"] and after["print"] != before["print"]
+    assert after["metrics"] != before["metrics"]
+    st.cache_resource.clear()
+    st.cache_data.clear()
+    data.store.clear()
+    fresh = _rendered(app_as(EVALUATOR, "zh", page="overview.py"))
+    assert after == fresh
