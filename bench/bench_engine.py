@@ -232,6 +232,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--duckdb-rounds", "--peer-rounds", dest="duckdb_rounds", type=int, default=3)
     ap.add_argument("--code", default=None, help="import assessment from this checkout (baseline)")
+    ap.add_argument(
+        "--no-mallopt",
+        action="store_true",
+        help="keep glibc's malloc defaults (the web server's default; see assessment.scoring.heap)",
+    )
     ap.add_argument("--label", default="")
     args = ap.parse_args(argv)
     _setup_path(args.code)
@@ -243,12 +248,13 @@ def main(argv: list[str] | None = None) -> int:
     from assessment.scoring.equity import equity
     from assessment.scoring.indicators import score_indicators
 
-    try:  # as the server does (ui.memory): large temporaries reuse freed heap (absent in old checkouts)
+    try:  # large temporaries reuse freed heap (absent in old checkouts; the server's default is off)
         from assessment.scoring.heap import reuse_freed_memory
     except ImportError:
         print("baseline checkout without assessment.scoring.heap: glibc's malloc defaults")
     else:
-        print(f"malloc settings of the server (assessment.scoring.heap): {reuse_freed_memory()}")
+        on = reuse_freed_memory(default=not args.no_mallopt)
+        print(f"assessment.scoring.heap malloc settings: {'on' if on else 'off (glibc defaults)'}")
 
     out_file = ROOT / "bench" / "out" / f"bench_engine{'_' + args.label if args.label else ''}.json"
     previous = json.loads(out_file.read_text()) if out_file.exists() else {}

@@ -42,8 +42,8 @@ def _load_trim():  # type: ignore[no-untyped-def]
 
 
 _trim = _load_trim()
-# this process trims after growth (below), so the engine's large temporaries may reuse freed heap
-# instead of fresh pages (assessment.scoring.heap: never trimmed on free, trimmed here)
+# with ASSESSMENT_MALLOPT=1 the engine's large temporaries reuse freed heap instead of fresh pages
+# (assessment.scoring.heap; off by default here: it costs resident memory that trimming cannot return)
 reuse_freed_memory()
 
 
