@@ -34,9 +34,8 @@ basis = col_basis.radio(
     key="overview_basis",
 )
 pending = col_pending.toggle(tr("overview.include_pending"), key="overview_pending")
-version = (
-    data.data_version()
-)  # before the assessment: what is built below is kept per version (ui.render_cache)
+# read before the assessment: what is built below is kept per data version (ui.render_cache)
+version = data.data_version()
 result = data.assessment(user.username, root, basis=basis, include_pending=pending)
 if not result.periods:
     st.info(tr("overview.no_periods"))
