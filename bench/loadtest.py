@@ -63,6 +63,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 import loadtest_seed  # noqa: E402
 from st_client import StUser  # noqa: E402
 
+from assessment.domain.i18n import t as tr  # noqa: E402
 from deploy.cluster import ROUTE_COOKIE, Cluster, cluster, haproxy_available  # noqa: E402
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
@@ -146,7 +147,8 @@ async def _check(pg, where: str) -> None:  # type: ignore[no-untyped-def]
     """Raise when the page shows an error instead of its content."""
     if await pg.locator("[data-testid='stException']").count():
         raise RuntimeError(f"{where}: an exception box")
-    if await pg.locator(".st-key-database_unavailable").count():
+    unavailable = tr("app.db_unavailable_title", "en")  # ui.unavailable's heading (the users browse in en)
+    if await pg.get_by_test_id("stHeading").filter(has_text=unavailable).count():
         raise RuntimeError(f"{where}: database unavailable")
     if not await pg.get_by_test_id("stHeading").count():
         raise RuntimeError(f"{where}: no heading")
