@@ -11,7 +11,10 @@ from __future__ import annotations
 
 import asyncio
 import sys
+import threading
+from collections.abc import Coroutine
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -45,6 +48,24 @@ async def _unknown_user(url: str) -> None:
             await user.sign_in_demo("nobody")
 
 
+def _run(coro: Coroutine[Any, Any, None]) -> None:
+    """``asyncio.run`` in a thread of its own: the session's Playwright (sync API) keeps an event loop
+    running in the test thread once a browser test has run, and asyncio.run refuses to nest."""
+    errors: list[BaseException] = []
+
+    def target() -> None:
+        try:
+            asyncio.run(coro)
+        except BaseException as err:  # re-raised in the test thread
+            errors.append(err)
+
+    thread = threading.Thread(target=target, name="st-client-test")
+    thread.start()
+    thread.join()
+    if errors:
+        raise errors[0]
+
+
 def test_ws_client_signs_in_and_reaches_a_page(app_url: str) -> None:
-    asyncio.run(_journey(app_url))
-    asyncio.run(_unknown_user(app_url))
+    _run(_journey(app_url))
+    _run(_unknown_user(app_url))
