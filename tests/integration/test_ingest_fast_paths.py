@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from dataclasses import astuple
 
 import numpy as np
@@ -343,13 +344,16 @@ def test_uploads_are_reported_as_before(monkeypatch: pytest.MonkeyPatch, seed: i
     }
 
 
-def test_good_batch_values_are_the_same(monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize(("make", "name"), [(batch_csv, "g.csv"), (batch_xlsx, "g.xlsx")])
+def test_good_batch_values_are_the_same(
+    monkeypatch: pytest.MonkeyPatch, make: Callable[..., bytes], name: str
+) -> None:
     monkeypatch.setenv("ASSESSMENT_PARSE_ISOLATE", "0")
     regions = tuple(r.code for r in TREE if r.level == "county")
-    data = batch_csv(good_batch_rows(regions))
-    fast = read_upload(data, "g.csv", edition=EDITION, tree=TREE)
+    data = make(good_batch_rows(regions))
+    fast = read_upload(data, name, edition=EDITION, tree=TREE)
     _slow(monkeypatch)
-    slow = read_upload(data, "g.csv", edition=EDITION, tree=TREE)
+    slow = read_upload(data, name, edition=EDITION, tree=TREE)
     assert fast.ok and len(fast.values) == len(slow.values) > 0
     pd.testing.assert_frame_equal(fast.values, slow.values)
     assert _outcome(fast) == _outcome(slow)
@@ -382,18 +386,6 @@ def test_the_csv_fast_path_is_taken_on_a_plain_batch(monkeypatch: pytest.MonkeyP
     assert calls == [True] and raw is not None
     assert isinstance(raw.frame["value"].dtype, pd.StringDtype)
     assert cleaning._arrow_plain_numbers(pd.Series(["1.5", ""], dtype="str")) is not None
-
-
-def test_good_xlsx_batch_values_are_the_same(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("ASSESSMENT_PARSE_ISOLATE", "0")
-    regions = tuple(r.code for r in TREE if r.level == "county")
-    data = batch_xlsx(good_batch_rows(regions))
-    fast = read_upload(data, "g.xlsx", edition=EDITION, tree=TREE)
-    _slow(monkeypatch)
-    slow = read_upload(data, "g.xlsx", edition=EDITION, tree=TREE)
-    assert fast.ok and len(fast.values) == len(slow.values) > 0
-    pd.testing.assert_frame_equal(fast.values, slow.values)
-    assert _outcome(fast) == _outcome(slow)
 
 
 def test_the_typed_columns_are_taken_on_a_plain_xlsx_batch() -> None:

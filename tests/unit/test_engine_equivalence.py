@@ -207,6 +207,14 @@ def _demo_case() -> tuple:
     return synthetic_values(edition, tree), edition, tree, demo_local_standards(edition)
 
 
+def _assert_same_tables(new: tuple, old: tuple) -> None:
+    for name, a, b in zip(
+        ("scores", "aggregates", "equity", "equity_aspect", "equity_grouped"), new, old, strict=True
+    ):
+        assert len(a) > 0, name
+        pd.testing.assert_frame_equal(a, b, check_exact=True, obj=name)
+
+
 @pytest.mark.parametrize("case", ["demo", 1, 2, 3])
 def test_engine_equals_previous_implementation(case: object, monkeypatch: pytest.MonkeyPatch) -> None:
     values, edition, tree, stds = _demo_case() if case == "demo" else _random_case(int(case))  # type: ignore[arg-type]
@@ -214,11 +222,7 @@ def test_engine_equals_previous_implementation(case: object, monkeypatch: pytest
     with monkeypatch.context() as m:
         _reference(m)
         old = _pipeline(values, edition, tree, stds)
-    for name, a, b in zip(
-        ("scores", "aggregates", "equity", "equity_aspect", "equity_grouped"), new, old, strict=True
-    ):
-        assert len(a) > 0, name
-        pd.testing.assert_frame_equal(a, b, check_exact=True, obj=name)
+    _assert_same_tables(new, old)
 
 
 def test_engine_on_two_threads_equals_previous_implementation(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -234,11 +238,7 @@ def test_engine_on_two_threads_equals_previous_implementation(monkeypatch: pytes
     with monkeypatch.context() as m:
         _reference(m)
         old = _pipeline(values, edition, tree, stds)
-    for name, a, b in zip(
-        ("scores", "aggregates", "equity", "equity_aspect", "equity_grouped"), new, old, strict=True
-    ):
-        assert len(a) > 0, name
-        pd.testing.assert_frame_equal(a, b, check_exact=True, obj=name)
+    _assert_same_tables(new, old)
 
 
 def test_group_value_order_on_two_threads_is_lexsort(monkeypatch: pytest.MonkeyPatch) -> None:
