@@ -125,7 +125,7 @@ def register_since(
 
     Its tables hold the rows and figures of a full :func:`register` of the new data, but the gap
     rows of the changed counties come last (the counts, the closure and the warnings are the same;
-    tests/unit/test_register_since.py checks them against a full register)."""
+    tests/app/test_incremental_cache.py checks them against a full register)."""
     if base.jurisdiction != result.jurisdiction:
         return None
     found = rescored(result, values, changed)
