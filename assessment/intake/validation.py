@@ -436,8 +436,8 @@ def _lacking(df: pd.DataFrame, raw: RawTable, ctx: Context) -> list[Problem]:
         return []
     limit = ctx.listed_per_code
     if limit is not None and 0 < limit < len(lacks):  # the warnings the report lists: the first by row
+        ctx.omitted["W_MISSING_INDICATORS"] = len(lacks) - limit
         lacks = np.sort(lacks[np.argsort(first[lacks], kind="stable")[:limit]])
-        ctx.omitted["W_MISSING_INDICATORS"] = int(missing.any(axis=1).sum()) - limit
     required = np.zeros((n_groups, n_ind), dtype=bool)
     required[:, ind["national_floor"].notna().to_numpy()] = True
     if len(ctx.binding):
