@@ -96,6 +96,7 @@ def freeze(styler: Styler) -> Styler:
 
     styler._compute = _compute  # type: ignore[method-assign]
     styler._translate = _translate  # type: ignore[method-assign]
+    styler._computes_once = True  # type: ignore[attr-defined]  # ui.print_tables: its styles serve a cut copy
     return styler
 
 

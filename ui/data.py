@@ -277,7 +277,11 @@ def has_boundaries(geojson: dict, codes: list[str]) -> bool:
 def _completeness(
     actor: str, period: int, jurisdiction: str, expected: int | None, version: str, minute: int
 ) -> pd.DataFrame:
-    return store().completeness(actor, period, jurisdiction=jurisdiction, expected_indicators=expected)
+    # the active tree as this process holds it (per reference version, which the version above
+    # determines): the store reads it again otherwise, about a fifth of the call at national scale
+    return store().completeness(
+        actor, period, regions=region_tree(), jurisdiction=jurisdiction, expected_indicators=expected
+    )
 
 
 def completeness(

@@ -28,7 +28,8 @@ on every table that an update equals the full rescore (``tests/unit/test_increme
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import threading
+from collections.abc import Hashable, Iterable
 from dataclasses import replace
 
 import numpy as np
@@ -36,7 +37,16 @@ import pandas as pd
 
 from assessment.domain.model import RegionTree
 from assessment.scoring.aggregation import rerank
-from assessment.scoring.analysis import Assessment, compact, derive, reported_pairs, score_regions, stack
+from assessment.scoring.analysis import (
+    Assessment,
+    Recipe,
+    compact,
+    derive,
+    reported_pairs,
+    score_regions,
+    stack,
+)
+from assessment.scoring.trends import trends
 
 __all__ = ["rescored", "update"]
 
@@ -65,10 +75,12 @@ def update(previous: Assessment, values: pd.DataFrame, changed: Iterable[str]) -
         return None
     if isinstance(found, Assessment):
         return found
-    counties, part, aggregates, costs, trend_table, reported = found
+    counties, (part, trend_table), scope, reported = found
     recipe = previous.recipe
     assert recipe is not None
     tree = previous.tree
+    mine_only, small = scope
+    aggregates, costs, trend_table = derive(part, mine_only, small, previous.basis)
     scores = _overwrite(previous.scores, counties, compact(part), _SCORE_KEYS)
     trends_new = _overwrite(previous.trends, counties, compact(trend_table), _TREND_KEYS)
     new_aggregates = _overwrite(previous.aggregates, counties, compact(aggregates), _AGGREGATE_KEYS, _RANKS)
@@ -100,18 +112,22 @@ def rescored(
         return None
     if isinstance(found, Assessment):  # no county of the jurisdiction changed
         return [], previous.scores.iloc[:0], previous.trends.iloc[:0]
-    counties, part, _aggregates, _costs, trend_table, _reported = found
+    counties, (part, trend_table), _scope, _reported = found
     return counties, compact(part), compact(trend_table)
 
 
 def _rescored(
     previous: Assessment, values: pd.DataFrame, changed: Iterable[str]
 ) -> (
-    Assessment | tuple[list[str], pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame] | None
+    Assessment
+    | tuple[list[str], tuple[pd.DataFrame, pd.DataFrame], tuple[Recipe, RegionTree], pd.DataFrame]
+    | None
 ):
     """What :func:`update` and :func:`rescored` share: ``previous`` itself when no county of its
-    jurisdiction changed, None when only a full rescore is right, else (counties, scores, aggregates,
-    costs, trends of those counties, the new reported pairs)."""
+    jurisdiction changed, None when only a full rescore is right, else (counties, (their indicator
+    scores, their trends), (the recipe and pruned tree they were scored with), the new reported
+    pairs). The scores and trends do not depend on the basis: the floor-basis update and the
+    standard-basis register of one approval score the county once (:func:`_scored`)."""
     recipe = previous.recipe
     if recipe is None:
         return None
@@ -132,10 +148,68 @@ def _rescored(
     small = _pruned(tree, counties)
     # and only the standards set by those jurisdictions can bind them
     mine_only = replace(recipe, standards=tuple(s for s in recipe.standards if s.jurisdiction_code in small))
-    part = score_regions(values, mine_only, small, counties, previous.periods)
-    aggregates, costs, trend_table = derive(part, mine_only, small, previous.basis)
+    return (
+        counties,
+        _scored(values, mine_only, small, counties, previous.periods),
+        (mine_only, small),
+        reported,
+    )
 
-    return counties, part, aggregates, costs, trend_table, reported
+
+# The last few counties' scores and trends (issue 20 point 2): after an approval the page brings the
+# floor-basis assessment up to date and the corrective-actions panel scores the same county for the
+# standard-basis register; both score the same values with the same recipe. Looked up by content
+# (the values' hash, the recipe's scoring fields, the pruned tree), never by identity alone.
+_SCORED: list[tuple[tuple[Hashable, ...], tuple[pd.DataFrame, pd.DataFrame]]] = []
+_SCORED_LOCK = threading.Lock()
+_SCORED_KEEP = 4
+
+
+def _scored(
+    values: pd.DataFrame, recipe: Recipe, small: RegionTree, counties: list[str], periods: tuple[int, ...]
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(indicator scores, trends) of ``counties`` from ``values`` (not compacted): what
+    :func:`~assessment.scoring.analysis.score_regions` and the trends of
+    :func:`~assessment.scoring.analysis.derive` give, kept for the next caller with the same inputs.
+    Neither frame is ever modified by a caller (the scoring functions never mutate their inputs)."""
+    key = _scored_key(values, recipe, small, counties, periods)
+    with _SCORED_LOCK:
+        for known, found in _SCORED:
+            if known == key:
+                return found
+    part = score_regions(values, recipe, small, counties, periods)
+    found = (part, trends(part, recipe.union, target_year=recipe.target_year))
+    with _SCORED_LOCK:
+        _SCORED.insert(0, (key, found))
+        del _SCORED[_SCORED_KEEP:]
+    return found
+
+
+def _scored_key(
+    values: pd.DataFrame, recipe: Recipe, small: RegionTree, counties: list[str], periods: tuple[int, ...]
+) -> tuple[Hashable, ...]:
+    """Everything :func:`_scored`'s result depends on, comparable with ``==``: the values by
+    content (columns, dtypes and a hash of every row, in order), the recipe's scoring fields, the
+    pruned tree's regions."""
+    rows = (
+        pd.util.hash_pandas_object(values, index=False).to_numpy() if len(values) else np.zeros(0, np.uint64)
+    )
+    content = (
+        tuple(values.columns),
+        tuple(str(t) for t in values.dtypes),
+        len(values),
+        rows.tobytes(),
+    )
+    scoring = (
+        recipe.scheme,
+        recipe.union,
+        recipe.standards,
+        recipe.target_year,
+        recipe.confidence,
+        recipe.interval,
+        recipe.min_denominator,
+    )
+    return (content, scoring, tuple(small), tuple(counties), tuple(periods))
 
 
 def _pruned(tree: RegionTree, counties: list[str]) -> RegionTree:
