@@ -28,8 +28,7 @@ on every table that an update equals the full rescore (``tests/unit/test_increme
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Hashable, Iterable
+from collections.abc import Iterable
 from dataclasses import replace
 
 import numpy as np
@@ -75,7 +74,7 @@ def update(previous: Assessment, values: pd.DataFrame, changed: Iterable[str]) -
         return None
     if isinstance(found, Assessment):
         return found
-    counties, (part, trend_table), scope, reported = found
+    counties, part, scope, reported = found
     recipe = previous.recipe
     assert recipe is not None
     tree = previous.tree
@@ -112,22 +111,19 @@ def rescored(
         return None
     if isinstance(found, Assessment):  # no county of the jurisdiction changed
         return [], previous.scores.iloc[:0], previous.trends.iloc[:0]
-    counties, (part, trend_table), _scope, _reported = found
+    counties, part, (mine_only, _small), _reported = found
+    # the trends alone: the register needs neither the aggregates nor the costs of derive()
+    trend_table = trends(part, mine_only.union, target_year=mine_only.target_year)
     return counties, compact(part), compact(trend_table)
 
 
 def _rescored(
     previous: Assessment, values: pd.DataFrame, changed: Iterable[str]
-) -> (
-    Assessment
-    | tuple[list[str], tuple[pd.DataFrame, pd.DataFrame], tuple[Recipe, RegionTree], pd.DataFrame]
-    | None
-):
+) -> Assessment | tuple[list[str], pd.DataFrame, tuple[Recipe, RegionTree], pd.DataFrame] | None:
     """What :func:`update` and :func:`rescored` share: ``previous`` itself when no county of its
-    jurisdiction changed, None when only a full rescore is right, else (counties, (their indicator
-    scores, their trends), (the recipe and pruned tree they were scored with), the new reported
-    pairs). The scores and trends do not depend on the basis: the floor-basis update and the
-    standard-basis register of one approval score the county once (:func:`_scored`)."""
+    jurisdiction changed, None when only a full rescore is right, else (counties, their indicator
+    scores (not compacted), the recipe and pruned tree they were scored with, the new reported
+    pairs)."""
     recipe = previous.recipe
     if recipe is None:
         return None
@@ -148,68 +144,8 @@ def _rescored(
     small = _pruned(tree, counties)
     # and only the standards set by those jurisdictions can bind them
     mine_only = replace(recipe, standards=tuple(s for s in recipe.standards if s.jurisdiction_code in small))
-    return (
-        counties,
-        _scored(values, mine_only, small, counties, previous.periods),
-        (mine_only, small),
-        reported,
-    )
-
-
-# The last few counties' scores and trends (issue 20 point 2): after an approval the page brings the
-# floor-basis assessment up to date and the corrective-actions panel scores the same county for the
-# standard-basis register; both score the same values with the same recipe. Looked up by content
-# (the values' hash, the recipe's scoring fields, the pruned tree), never by identity alone.
-_SCORED: list[tuple[tuple[Hashable, ...], tuple[pd.DataFrame, pd.DataFrame]]] = []
-_SCORED_LOCK = threading.Lock()
-_SCORED_KEEP = 4
-
-
-def _scored(
-    values: pd.DataFrame, recipe: Recipe, small: RegionTree, counties: list[str], periods: tuple[int, ...]
-) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(indicator scores, trends) of ``counties`` from ``values`` (not compacted): what
-    :func:`~assessment.scoring.analysis.score_regions` and the trends of
-    :func:`~assessment.scoring.analysis.derive` give, kept for the next caller with the same inputs.
-    Neither frame is ever modified by a caller (the scoring functions never mutate their inputs)."""
-    key = _scored_key(values, recipe, small, counties, periods)
-    with _SCORED_LOCK:
-        for known, found in _SCORED:
-            if known == key:
-                return found
-    part = score_regions(values, recipe, small, counties, periods)
-    found = (part, trends(part, recipe.union, target_year=recipe.target_year))
-    with _SCORED_LOCK:
-        _SCORED.insert(0, (key, found))
-        del _SCORED[_SCORED_KEEP:]
-    return found
-
-
-def _scored_key(
-    values: pd.DataFrame, recipe: Recipe, small: RegionTree, counties: list[str], periods: tuple[int, ...]
-) -> tuple[Hashable, ...]:
-    """Everything :func:`_scored`'s result depends on, comparable with ``==``: the values by
-    content (columns, dtypes and a hash of every row, in order), the recipe's scoring fields, the
-    pruned tree's regions."""
-    rows = (
-        pd.util.hash_pandas_object(values, index=False).to_numpy() if len(values) else np.zeros(0, np.uint64)
-    )
-    content = (
-        tuple(values.columns),
-        tuple(str(t) for t in values.dtypes),
-        len(values),
-        rows.tobytes(),
-    )
-    scoring = (
-        recipe.scheme,
-        recipe.union,
-        recipe.standards,
-        recipe.target_year,
-        recipe.confidence,
-        recipe.interval,
-        recipe.min_denominator,
-    )
-    return (content, scoring, tuple(small), tuple(counties), tuple(periods))
+    part = score_regions(values, mine_only, small, counties, previous.periods)
+    return counties, part, (mine_only, small), reported
 
 
 def _pruned(tree: RegionTree, counties: list[str]) -> RegionTree:
@@ -296,6 +232,7 @@ def _write(old: pd.Series, at: np.ndarray, new: pd.Series) -> pd.Series | None:
             pd.Categorical.from_codes(out, dtype=pd.CategoricalDtype(cats, ordered=dtype.ordered)),
             index=old.index,
             name=old.name,
+            copy=False,  # a new array: pandas would copy it again
         )
     if isinstance(dtype, pd.api.extensions.ExtensionDtype):  # nullable integers, booleans, strings
         arr = old.array
@@ -308,7 +245,7 @@ def _write(old: pd.Series, at: np.ndarray, new: pd.Series) -> pd.Series | None:
             return old
         result = arr.astype(incoming.dtype, copy=True)
         result[at] = incoming
-        return pd.Series(result, index=old.index, name=old.name)
+        return pd.Series(result, index=old.index, name=old.name, copy=False)
     arr = old.to_numpy()
     incoming = new.to_numpy()
     if arr.dtype.kind in "iub" and incoming.dtype.kind in "iub":
@@ -322,7 +259,7 @@ def _write(old: pd.Series, at: np.ndarray, new: pd.Series) -> pd.Series | None:
         return old
     result = arr.astype(target, copy=True)
     result[at] = incoming
-    return pd.Series(result, index=old.index, name=old.name)
+    return pd.Series(result, index=old.index, name=old.name, copy=False)
 
 
 def _wider(dtype: pd.api.extensions.ExtensionDtype, new: pd.Series) -> pd.api.extensions.ExtensionDtype:
