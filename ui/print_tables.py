@@ -36,6 +36,8 @@ _PRINTF = re.compile(r"^(?P<pre>[^%]*)%(?P<flags>[+,]*)(?:\.(?P<prec>\d+))?(?P<k
 
 def number_text(value: object, fmt: str | None) -> str:
     """``value`` as the grid shows it under the NumberColumn ``fmt`` (None: as it comes)."""
+    if type(value) is str:  # most cells: names, labels (what the last branch gives them)
+        return value
     if value is None or value is pd.NA or value is pd.NaT:
         return MISSING
     if isinstance(value, float | np.floating) and np.isnan(value):
