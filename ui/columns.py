@@ -106,8 +106,10 @@ def grid_translate(styler: Styler) -> dict[str, Any] | None:
     cell styles, the body cells' ids and display values, the caption), built directly, or None when
     ``styler`` is not one :func:`styled` made as it comes (anything hidden, trimmed, renamed, other
     formatters...): pandas' own ``_translate`` then. pandas builds the whole HTML render dict, about
-    0.15 s for the national league table on every new data version; this gives the same entries
-    (tests/unit/test_columns_translate.py compares the marshalled protos byte for byte).
+    0.15 s for the national league table on every new data version; this gives the same entries,
+    except that the body leaves out the text cells (Streamlit starts from ``str`` of every value and
+    writes the display values over it, one cell at a time: for text the display value is that
+    string). tests/unit/test_columns_translate.py compares the marshalled protos byte for byte.
     ``styler`` must be computed (``_compute``) first, as Streamlit does."""
     data = styler.data
     n_rows, n_cols = data.shape
@@ -135,8 +137,9 @@ def grid_translate(styler: Styler) -> dict[str, Any] | None:
     for r in range(n_rows):
         row = []
         for c in range(n_cols):
-            cell = f"row{r}_col{c}"
-            row.append({"id": cell, "display_value": _plain_numbers(columns[c][r])})
+            cell, value = f"row{r}_col{c}", columns[c][r]
+            if type(value) is not str:  # Streamlit starts from str(value): a text cell is already it
+                row.append({"id": cell, "display_value": _plain_numbers(value)})
             props = ctx.get((r, c))
             if props:  # grouped by their properties, in the order pandas meets them
                 cellstyle.setdefault(tuple(props), []).append(cell)

@@ -79,3 +79,37 @@ def test_anything_else_falls_back_to_pandas() -> None:
     assert columns.grid_translate(other) is None
     frozen_hidden = columns.freeze(columns.styled(shown, codes).hide(["flag"], axis="columns"))
     assert _proto(frozen_hidden) == _proto(columns.styled(shown, codes).hide(["flag"], axis="columns"))
+
+
+def test_the_overviews_league_and_gap_tables_marshal_as_pandas_does() -> None:
+    """The tables the overview keeps (``ui.overview_built``: league, largest gaps), on the demo data."""
+    from assessment.catalogue import load_edition
+    from assessment.demo import demo_local_standards, demo_tree, synthetic_values
+    from assessment.scoring.analysis import assess
+    from assessment.views import overview as view
+    from ui import tables
+
+    edition = load_edition()
+    tree = demo_tree()
+    result = assess(
+        synthetic_values(edition, tree), edition, tree, demo_local_standards(edition), basis="floor"
+    )
+    period = max(result.periods)
+    league = {"rank_in_level": view.rank_label_key(result)}
+    league |= {"name": "col.region", "score": "col.score", "arrow": "col.trend", "change": "col.change"}
+    league |= {"status": "col.status", "coverage": "col.coverage"}
+    league |= {"n_below_floor": "col.below_floor", "n_deteriorating": "col.deteriorating"}
+    gaps = {"name": "col.region", "indicator": "col.indicator", "unit": "col.unit", "value": "col.value"}
+    gaps |= {"national_floor": "col.floor", "gap_floor": "col.gap", "rel_gap_floor": "col.rel_gap"}
+    gaps |= {"evidence": "col.evidence"}
+    for frame, names in (
+        (view.league_table(result, period, "zh"), league),
+        (view.largest_gaps(result, period, "en"), gaps),
+    ):
+        assert len(frame)
+        shown, config = tables.labelled(frame, {k: v for k, v in names.items() if k in frame.columns})
+        fast, _ = columns.prepared_show(frame, shown, config)
+        codes = frame["status"] if "status" in frame.columns else None
+        fast._compute()
+        assert columns.grid_translate(fast) is not None
+        assert _proto(fast) == _proto(columns.styled(shown, codes))
