@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 from pandas.io.formats.style import Styler
+from pandas.io.formats.style_render import maybe_convert_css_to_tuples
 
 from assessment.reports.workbook import STATUS_COLOURS, STATUS_FONT_COLOURS
 from ui.data_analysis import prepared
@@ -83,7 +84,8 @@ def freeze(styler: Styler) -> Styler:
     def _compute() -> Styler:
         with lock:
             if not done:
-                compute()
+                if not _status_ctx(styler):
+                    compute()
                 done.append(True)
         return styler
 
@@ -99,6 +101,32 @@ def freeze(styler: Styler) -> Styler:
     styler._translate = _translate  # type: ignore[method-assign]
     styler._computes_once = True  # type: ignore[attr-defined]  # ui.print_tables: its styles serve a cut copy
     return styler
+
+
+def _status_ctx(styler: Styler) -> bool:
+    """Fill ``styler.ctx`` as pandas' ``_compute`` does for a Styler :func:`styled` made (its one
+    styling step: the status cells' colours), without building a frame of every cell's CSS and
+    walking it; False (nothing done) for any other Styler. Compared with pandas' in
+    tests/unit/test_columns_translate.py."""
+    status = getattr(styler, "_status_codes", None)
+    shown = styler.data
+    if status is None or len(styler._todo) != 1 or not shown.index.is_unique or not shown.columns.is_unique:
+        return False
+    codes, column = status
+    styler.ctx.clear()
+    styler.ctx_index.clear()
+    styler.ctx_columns.clear()
+    if column not in shown.columns:
+        return True
+    j = shown.columns.get_loc(column)
+    css = status_styles(shown[[column]], codes, column)[column].to_numpy()
+    parsed: dict[str, list[tuple[str, str]]] = {}
+    for i in np.flatnonzero(css != ""):
+        text = css[i]
+        if text not in parsed:
+            parsed[text] = maybe_convert_css_to_tuples(text)
+        styler.ctx[(int(i), j)].extend(parsed[text])
+    return True
 
 
 def grid_translate(styler: Styler) -> dict[str, Any] | None:
@@ -161,6 +189,7 @@ def styled(
     styler = shown.style.format(_plain_numbers)
     if codes is not None and column in shown.columns:
         styler = styler.apply(lambda f: status_styles(f, codes, column), axis=None)
+        styler._status_codes = (codes, column)  # type: ignore[attr-defined]  # what _status_ctx computes
     return freeze(styler) if frozen else styler
 
 

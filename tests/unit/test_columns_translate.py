@@ -113,3 +113,19 @@ def test_the_overviews_league_and_gap_tables_marshal_as_pandas_does() -> None:
         fast._compute()
         assert columns.grid_translate(fast) is not None
         assert _proto(fast) == _proto(columns.styled(shown, codes))
+
+
+@pytest.mark.parametrize("n", [0, 1, 40, 333])
+def test_the_status_colours_are_computed_as_pandas_computes_them(n: int) -> None:
+    shown, codes = _frame(n)
+    fast, slow = columns.styled(shown, codes, frozen=True), columns.styled(shown, codes)
+    fast._compute()
+    slow._compute()
+    assert dict(fast.ctx) == dict(slow.ctx)
+    assert n == 0 or len(slow.ctx) > 0  # the case has coloured cells
+    moved = codes.copy()
+    if n:
+        moved.iloc[0] = "meets_standard" if moved.iloc[0] == "below_floor" else "below_floor"
+        again = columns.styled(shown, moved, frozen=True)
+        again._compute()
+        assert dict(again.ctx) != dict(fast.ctx)
