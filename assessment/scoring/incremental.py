@@ -47,7 +47,7 @@ from assessment.scoring.analysis import (
 )
 from assessment.scoring.trends import trends
 
-__all__ = ["rescored", "update"]
+__all__ = ["counties_within", "rescored", "update"]
 
 # the key columns that say which row is which, per table: checked before new rows overwrite old ones
 _SCORE_KEYS = ("region_code", "period", "indicator_code")
@@ -128,8 +128,7 @@ def _rescored(
     if recipe is None:
         return None
     tree = previous.tree
-    inside = set(tree.leaf_codes(previous.jurisdiction)) if previous.jurisdiction in tree else set()
-    counties = sorted({str(c) for c in changed} & inside)
+    counties = counties_within(tree, previous.jurisdiction, changed)
     if not counties:
         return previous
     mine = values["region_code"].astype(str).isin(counties).to_numpy() if len(values) else np.zeros(0, bool)
@@ -146,6 +145,18 @@ def _rescored(
     mine_only = replace(recipe, standards=tuple(s for s in recipe.standards if s.jurisdiction_code in small))
     part = score_regions(values, mine_only, small, counties, previous.periods)
     return counties, part, (mine_only, small), reported
+
+
+def counties_within(tree: RegionTree, jurisdiction: str, codes: Iterable[str]) -> list[str]:
+    """The codes among ``codes`` that are in ``tree.leaf_codes(jurisdiction)``, sorted: found by
+    walking up from each of the few codes, not by listing every county of the jurisdiction."""
+    if jurisdiction not in tree:
+        return []
+    found = set()
+    for code in {str(c) for c in codes}:
+        if code in tree and not tree.children(code) and tree.is_within(code, jurisdiction):
+            found.add(code)
+    return sorted(found)
 
 
 def _pruned(tree: RegionTree, counties: list[str]) -> RegionTree:
