@@ -23,7 +23,8 @@ def _matrix(rows: int, cols: int, seed: int) -> pd.DataFrame:
     score[rng.random((rows, cols)) < 0.1] = np.nan
     statuses = np.array(charts.HEATMAP_STATUSES, dtype=object)
     status = statuses[rng.integers(0, len(statuses), (rows, cols))]
-    matrix = pd.DataFrame(score, index=[f"省{i}" for i in range(rows)], columns=[f"A{j}" for j in range(cols)])
+    names = [f"省{i}" for i in range(rows)]
+    matrix = pd.DataFrame(score, index=names, columns=[f"A{j}" for j in range(cols)])
     matrix.attrs["status"] = status.tolist()
     return matrix
 
