@@ -20,6 +20,7 @@ import streamlit as st
 from assessment.accountability.service import Register, register, register_since
 from assessment.domain.errors import DataFileError
 from assessment.scoring.analysis import Assessment
+from assessment.scoring.incremental import counties_within
 from assessment.store.users import User
 from assessment.views import actions as view
 from assessment.views.analysis_common import region_names
@@ -91,7 +92,7 @@ def _since(
     changed = s.changed_regions(old, new)
     if changed is None:
         return None
-    counties = sorted(changed & set(result.tree.leaf_codes(jurisdiction)))
+    counties = counties_within(result.tree, jurisdiction, changed)
     if len(counties) > MAX_PANEL_CHANGES:
         return None
     values = s.values(actor, region_codes=counties) if counties else None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from itertools import pairwise
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -58,6 +59,38 @@ def heatmap_cell_text(score: float, status: str) -> str:
     return f"{STATUS_MARKS.get(status, '')}{score:.0f}"
 
 
+def set_shapes(fig: go.Figure, shapes: list[dict[str, Any]]) -> None:
+    """``fig.layout.shapes = shapes`` without plotly validating every shape (a national heatmap's
+    outlines: about 0.1-0.2 s for each new data version). The first shape is validated as plotly
+    validates it; when that gives it back unchanged but for the order of its keys, and every shape has
+    the same keys, each is written in that order as plotly would have stored it. Anything else is
+    assigned the validating way. tests/unit/test_charts_shapes.py compares the figure's JSON."""
+    template = go.layout.Shape(shapes[0]).to_plotly_json() if shapes else None
+    if template is None or any(not _same_keys(s, template) for s in shapes):
+        fig.layout.shapes = shapes
+        return
+    ordered = [_ordered_like(s, template) for s in shapes]
+    if ordered[0] != template:  # plotly would change a value: let it
+        fig.layout.shapes = shapes
+        return
+    layout = fig.layout
+    layout._validate = False  # as plotly itself sets its default template
+    try:
+        layout.shapes = ordered
+    finally:
+        layout._validate = fig._validate
+
+
+def _same_keys(given: dict[str, Any], template: dict[str, Any]) -> bool:
+    if not isinstance(given, dict) or given.keys() != template.keys():
+        return False
+    return all(not isinstance(v, dict) or _same_keys(given[k], v) for k, v in template.items())
+
+
+def _ordered_like(given: dict[str, Any], template: dict[str, Any]) -> dict[str, Any]:
+    return {k: _ordered_like(given[k], v) if isinstance(v, dict) else given[k] for k, v in template.items()}
+
+
 def score_heatmap(
     matrix: pd.DataFrame,
     *,
@@ -103,18 +136,21 @@ def score_heatmap(
     # the outlines in one assignment: add_shape per cell re-validates every shape already there
     # (quadratic: 60 s for the country's prefectures x aspects)
     outline = {"color": OUTLINE_COLOUR, "width": 2}
-    fig.layout.shapes = [
-        {
-            "type": "rect",
-            "x0": c - 0.5,
-            "x1": c + 0.5,
-            "y0": r - 0.5,
-            "y1": r + 0.5,
-            "line": outline,
-            "layer": "above",
-        }
-        for r, c in zip(*np.nonzero(status == "below_floor"), strict=True)
-    ]
+    set_shapes(
+        fig,
+        [
+            {
+                "type": "rect",
+                "x0": c - 0.5,
+                "x1": c + 0.5,
+                "y0": r - 0.5,
+                "y1": r + 0.5,
+                "line": outline,
+                "layer": "above",
+            }
+            for r, c in zip(*np.nonzero(status == "below_floor"), strict=True)
+        ],
+    )
     for s in HEATMAP_STATUSES:  # the legend: the statuses shown, in the palette's order
         if (status == s).any():
             fig.add_trace(

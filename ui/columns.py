@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 from pandas.io.formats.style import Styler
+from pandas.io.formats.style_render import maybe_convert_css_to_tuples
 
 from assessment.reports.workbook import STATUS_COLOURS, STATUS_FONT_COLOURS
 from ui.data_analysis import prepared
@@ -83,7 +84,8 @@ def freeze(styler: Styler) -> Styler:
     def _compute() -> Styler:
         with lock:
             if not done:
-                compute()
+                if not _status_ctx(styler):
+                    compute()
                 done.append(True)
         return styler
 
@@ -91,12 +93,92 @@ def freeze(styler: Styler) -> Styler:
         key = (args, tuple(sorted(kwargs.items())))
         with lock:
             if key not in translated:
-                translated[key] = translate(*args, **kwargs)
+                fast = grid_translate(styler) if args == (False, False) and not kwargs else None
+                translated[key] = fast if fast is not None else translate(*args, **kwargs)
             return translated[key]
 
     styler._compute = _compute  # type: ignore[method-assign]
     styler._translate = _translate  # type: ignore[method-assign]
+    styler._computes_once = True  # type: ignore[attr-defined]  # ui.print_tables: its styles serve a cut copy
     return styler
+
+
+def _status_ctx(styler: Styler) -> bool:
+    """Fill ``styler.ctx`` as pandas' ``_compute`` does for a Styler :func:`styled` made (its one
+    styling step: the status cells' colours), without building a frame of every cell's CSS and
+    walking it; False (nothing done) for any other Styler. Compared with pandas' in
+    tests/unit/test_columns_translate.py."""
+    status = getattr(styler, "_status_codes", None)
+    shown = styler.data
+    if status is None or len(styler._todo) != 1 or not shown.index.is_unique or not shown.columns.is_unique:
+        return False
+    codes, column = status
+    styler.ctx.clear()
+    styler.ctx_index.clear()
+    styler.ctx_columns.clear()
+    if column not in shown.columns:
+        return True
+    j = shown.columns.get_loc(column)
+    css = status_styles(shown[[column]], codes, column)[column].to_numpy()
+    parsed: dict[str, list[tuple[str, str]]] = {}
+    for i in np.flatnonzero(css != ""):
+        text = css[i]
+        if text not in parsed:
+            parsed[text] = maybe_convert_css_to_tuples(text)
+        styler.ctx[(int(i), j)].extend(parsed[text])
+    return True
+
+
+def grid_translate(styler: Styler) -> dict[str, Any] | None:
+    """What Streamlit reads of ``styler._translate(False, False)`` (``marshall_styler``: the table and
+    cell styles, the body cells' ids and display values, the caption), built directly, or None when
+    ``styler`` is not one :func:`styled` made as it comes (anything hidden, trimmed, renamed, other
+    formatters...): pandas' own ``_translate`` then. pandas builds the whole HTML render dict, about
+    0.15 s for the national league table on every new data version; this gives the same entries,
+    except that the body leaves out the text cells (Streamlit starts from ``str`` of every value and
+    writes the display values over it, one cell at a time: for text the display value is that
+    string). tests/unit/test_columns_translate.py compares the marshalled protos byte for byte.
+    ``styler`` must be computed (``_compute``) first, as Streamlit does."""
+    data = styler.data
+    n_rows, n_cols = data.shape
+    plain = (
+        not styler.hidden_rows
+        and not styler.hidden_columns
+        and not styler.cell_context
+        and not styler.concatenated
+        and not styler.table_styles
+        and styler.tooltips is None
+        and styler.cell_ids
+        and styler.css.get("row") == "row"
+        and styler.css.get("col") == "col"
+        and pd.get_option("styler.render.max_rows") is None
+        and pd.get_option("styler.render.max_columns") is None
+        and n_rows * n_cols <= pd.get_option("styler.render.max_elements")
+    )
+    funcs = styler._display_funcs
+    if not plain or len(funcs) != n_rows * n_cols or any(f is not _plain_numbers for f in funcs.values()):
+        return None
+    ctx = styler.ctx
+    cellstyle: dict[tuple[Any, ...], list[str]] = {}
+    columns = [list(data.iloc[:, c]) for c in range(n_cols)]  # the values as itertuples gives them
+    body = []
+    for r in range(n_rows):
+        row = []
+        for c in range(n_cols):
+            cell, value = f"row{r}_col{c}", columns[c][r]
+            if type(value) is not str:  # Streamlit starts from str(value): a text cell is already it
+                row.append({"id": cell, "display_value": _plain_numbers(value)})
+            props = ctx.get((r, c))
+            if props:  # grouped by their properties, in the order pandas meets them
+                cellstyle.setdefault(tuple(props), []).append(cell)
+        body.append(row)
+    return {
+        "uuid": styler.uuid,
+        "table_styles": [],
+        "caption": styler.caption,
+        "body": body,
+        "cellstyle": [{"props": list(props), "selectors": cells} for props, cells in cellstyle.items()],
+    }
 
 
 def styled(
@@ -107,6 +189,7 @@ def styled(
     styler = shown.style.format(_plain_numbers)
     if codes is not None and column in shown.columns:
         styler = styler.apply(lambda f: status_styles(f, codes, column), axis=None)
+        styler._status_codes = (codes, column)  # type: ignore[attr-defined]  # what _status_ctx computes
     return freeze(styler) if frozen else styler
 
 

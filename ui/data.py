@@ -17,7 +17,7 @@ from assessment.catalogue.boundaries import feature_collection
 from assessment.domain.editions import EditionSchedule, LocalIndicator
 from assessment.domain.model import RegionTree
 from assessment.scoring.analysis import Assessment, assess
-from assessment.scoring.incremental import update
+from assessment.scoring.incremental import counties_within, update
 from assessment.scoring.sharing import shares_across_bases
 from assessment.store.errors import StorageFailure
 from assessment.store.service import Store
@@ -156,8 +156,7 @@ def _updated(
     changed = s.changed_regions(since, number)
     if changed is None:
         return None
-    inside = set(previous.tree.leaf_codes(previous.jurisdiction))
-    counties = sorted(changed & inside)
+    counties = counties_within(previous.tree, previous.jurisdiction, changed)
     if not counties:
         return previous  # nothing under this jurisdiction changed
     values = s.values(actor, include_pending=lineage[3], region_codes=counties)
@@ -277,7 +276,11 @@ def has_boundaries(geojson: dict, codes: list[str]) -> bool:
 def _completeness(
     actor: str, period: int, jurisdiction: str, expected: int | None, version: str, minute: int
 ) -> pd.DataFrame:
-    return store().completeness(actor, period, jurisdiction=jurisdiction, expected_indicators=expected)
+    # the active tree as this process holds it (per reference version, which the version above
+    # determines): the store reads it again otherwise, about a fifth of the call at national scale
+    return store().completeness(
+        actor, period, regions=region_tree(), jurisdiction=jurisdiction, expected_indicators=expected
+    )
 
 
 def completeness(

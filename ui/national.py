@@ -6,13 +6,20 @@ from __future__ import annotations
 
 import streamlit as st
 
-from assessment.views.national import NationalContext, national_context
+from assessment.views.national import NationalContext, national_context, national_province
 from ui import data
 from ui.state import lang, tr
 
 
 @st.cache_resource(show_spinner=False, max_entries=16)
 def _context(actor: str, period: int, basis: str, version: str) -> NationalContext | None:
+    user = data.store().get_user(actor)
+    if user is None or user.role != "evaluator" or not user.scope_region_code:
+        return None  # as national_context decides it
+    # nobody's province but a provincial evaluator's: decided on the tree this process holds (per
+    # reference version) instead of national_context reading it again for every data version
+    if national_province(data.region_tree(), user.scope_region_code) is None:
+        return None
     return national_context(data.store(), actor, period, basis)
 
 

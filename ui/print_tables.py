@@ -14,6 +14,7 @@ and where to get them all (the page's Excel download).
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import threading
@@ -35,6 +36,8 @@ _PRINTF = re.compile(r"^(?P<pre>[^%]*)%(?P<flags>[+,]*)(?:\.(?P<prec>\d+))?(?P<k
 
 def number_text(value: object, fmt: str | None) -> str:
     """``value`` as the grid shows it under the NumberColumn ``fmt`` (None: as it comes)."""
+    if type(value) is str:  # most cells: names, labels (what the last branch gives them)
+        return value
     if value is None or value is pd.NA or value is pd.NaT:
         return MISSING
     if isinstance(value, float | np.floating) and np.isnan(value):
@@ -103,6 +106,7 @@ def _head_styler(styler: Any, limit: int) -> Any:
         return None
 
 
+@functools.lru_cache(maxsize=256)  # a table has a handful of distinct cell styles, thousands of cells
 def _safe_css(css: str) -> str:
     """Only colours reach the print copy's style attribute (the styles are ours, but be strict)."""
     kept = []
@@ -177,7 +181,10 @@ def build_html_table(
         frame = data
     elif hasattr(data, "data") and isinstance(getattr(data, "data", None), pd.DataFrame):  # a Styler
         frame = data.data
-        styles = _cell_styles(data if len(frame) <= limit else _head_styler(data, limit))
+        # a frozen Styler (ui.columns.freeze) computes its styles once for the grid anyway: the cut
+        # copy reads the first rows' styles from them instead of computing a head Styler's
+        whole = len(frame) <= limit or getattr(data, "_computes_once", False)
+        styles = _cell_styles(data if whole else _head_styler(data, limit))
     elif isinstance(data, pd.Series):
         frame = data.to_frame()
     else:

@@ -36,9 +36,18 @@ import pandas as pd
 
 from assessment.domain.model import RegionTree
 from assessment.scoring.aggregation import rerank
-from assessment.scoring.analysis import Assessment, compact, derive, reported_pairs, score_regions, stack
+from assessment.scoring.analysis import (
+    Assessment,
+    Recipe,
+    compact,
+    derive,
+    reported_pairs,
+    score_regions,
+    stack,
+)
+from assessment.scoring.trends import trends
 
-__all__ = ["rescored", "update"]
+__all__ = ["counties_within", "rescored", "update"]
 
 # the key columns that say which row is which, per table: checked before new rows overwrite old ones
 _SCORE_KEYS = ("region_code", "period", "indicator_code")
@@ -65,10 +74,12 @@ def update(previous: Assessment, values: pd.DataFrame, changed: Iterable[str]) -
         return None
     if isinstance(found, Assessment):
         return found
-    counties, part, aggregates, costs, trend_table, reported = found
+    counties, part, scope, reported = found
     recipe = previous.recipe
     assert recipe is not None
     tree = previous.tree
+    mine_only, small = scope
+    aggregates, costs, trend_table = derive(part, mine_only, small, previous.basis)
     scores = _overwrite(previous.scores, counties, compact(part), _SCORE_KEYS)
     trends_new = _overwrite(previous.trends, counties, compact(trend_table), _TREND_KEYS)
     new_aggregates = _overwrite(previous.aggregates, counties, compact(aggregates), _AGGREGATE_KEYS, _RANKS)
@@ -100,24 +111,24 @@ def rescored(
         return None
     if isinstance(found, Assessment):  # no county of the jurisdiction changed
         return [], previous.scores.iloc[:0], previous.trends.iloc[:0]
-    counties, part, _aggregates, _costs, trend_table, _reported = found
+    counties, part, (mine_only, _small), _reported = found
+    # the trends alone: the register needs neither the aggregates nor the costs of derive()
+    trend_table = trends(part, mine_only.union, target_year=mine_only.target_year)
     return counties, compact(part), compact(trend_table)
 
 
 def _rescored(
     previous: Assessment, values: pd.DataFrame, changed: Iterable[str]
-) -> (
-    Assessment | tuple[list[str], pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame] | None
-):
+) -> Assessment | tuple[list[str], pd.DataFrame, tuple[Recipe, RegionTree], pd.DataFrame] | None:
     """What :func:`update` and :func:`rescored` share: ``previous`` itself when no county of its
-    jurisdiction changed, None when only a full rescore is right, else (counties, scores, aggregates,
-    costs, trends of those counties, the new reported pairs)."""
+    jurisdiction changed, None when only a full rescore is right, else (counties, their indicator
+    scores (not compacted), the recipe and pruned tree they were scored with, the new reported
+    pairs)."""
     recipe = previous.recipe
     if recipe is None:
         return None
     tree = previous.tree
-    inside = set(tree.leaf_codes(previous.jurisdiction)) if previous.jurisdiction in tree else set()
-    counties = sorted({str(c) for c in changed} & inside)
+    counties = counties_within(tree, previous.jurisdiction, changed)
     if not counties:
         return previous
     mine = values["region_code"].astype(str).isin(counties).to_numpy() if len(values) else np.zeros(0, bool)
@@ -133,9 +144,19 @@ def _rescored(
     # and only the standards set by those jurisdictions can bind them
     mine_only = replace(recipe, standards=tuple(s for s in recipe.standards if s.jurisdiction_code in small))
     part = score_regions(values, mine_only, small, counties, previous.periods)
-    aggregates, costs, trend_table = derive(part, mine_only, small, previous.basis)
+    return counties, part, (mine_only, small), reported
 
-    return counties, part, aggregates, costs, trend_table, reported
+
+def counties_within(tree: RegionTree, jurisdiction: str, codes: Iterable[str]) -> list[str]:
+    """The codes among ``codes`` that are in ``tree.leaf_codes(jurisdiction)``, sorted: found by
+    walking up from each of the few codes, not by listing every county of the jurisdiction."""
+    if jurisdiction not in tree:
+        return []
+    found = set()
+    for code in {str(c) for c in codes}:
+        if code in tree and not tree.children(code) and tree.is_within(code, jurisdiction):
+            found.add(code)
+    return sorted(found)
 
 
 def _pruned(tree: RegionTree, counties: list[str]) -> RegionTree:
@@ -222,6 +243,7 @@ def _write(old: pd.Series, at: np.ndarray, new: pd.Series) -> pd.Series | None:
             pd.Categorical.from_codes(out, dtype=pd.CategoricalDtype(cats, ordered=dtype.ordered)),
             index=old.index,
             name=old.name,
+            copy=False,  # a new array: pandas would copy it again
         )
     if isinstance(dtype, pd.api.extensions.ExtensionDtype):  # nullable integers, booleans, strings
         arr = old.array
@@ -234,7 +256,7 @@ def _write(old: pd.Series, at: np.ndarray, new: pd.Series) -> pd.Series | None:
             return old
         result = arr.astype(incoming.dtype, copy=True)
         result[at] = incoming
-        return pd.Series(result, index=old.index, name=old.name)
+        return pd.Series(result, index=old.index, name=old.name, copy=False)
     arr = old.to_numpy()
     incoming = new.to_numpy()
     if arr.dtype.kind in "iub" and incoming.dtype.kind in "iub":
@@ -248,7 +270,7 @@ def _write(old: pd.Series, at: np.ndarray, new: pd.Series) -> pd.Series | None:
         return old
     result = arr.astype(target, copy=True)
     result[at] = incoming
-    return pd.Series(result, index=old.index, name=old.name)
+    return pd.Series(result, index=old.index, name=old.name, copy=False)
 
 
 def _wider(dtype: pd.api.extensions.ExtensionDtype, new: pd.Series) -> pd.api.extensions.ExtensionDtype:

@@ -201,3 +201,22 @@ def test_the_overview_shows_an_approval_on_its_next_rerun(db) -> None:
     data.store.clear()
     fresh = _rendered(app_as(EVALUATOR, "zh", page="overview.py"))
     assert after == fresh
+
+
+def test_counties_within_is_the_jurisdictions_leaves_among_the_codes() -> None:
+    """``incremental.counties_within`` (walks up from each changed code) against the set of every
+    leaf of the jurisdiction, for every region of the demo tree as the jurisdiction."""
+    from assessment.demo import demo_tree
+    from assessment.scoring.incremental import counties_within
+
+    tree = demo_tree()
+    codes = [r.code for r in tree]
+    rng = np.random.default_rng(3)
+    for jurisdiction in codes:
+        for _ in range(3):
+            picked = [str(c) for c in rng.choice(codes, size=5, replace=False)] + ["no-such-region"]
+            expected = sorted(set(picked) & set(tree.leaf_codes(jurisdiction)))
+            assert counties_within(tree, jurisdiction, picked) == expected
+    leaf = tree.leaf_codes(tree.root.code)[0]
+    assert counties_within(tree, leaf, [leaf, tree.root.code]) == [leaf]
+    assert counties_within(tree, "no-such-region", [leaf]) == []
