@@ -2,7 +2,8 @@
 
 The previous code of each part that was rewritten is kept below as the reference (lexsort of every
 row in ``inequality``, groupby/nunique/merge in ``equity._balanced``, one argsort of an int64 key
-per row for the ranks among siblings, the object-array lookup of ``period_population``, one
+per row for the ranks among siblings, a bincount per severity level for the worst status, the
+Float64-to-Int64 conversion of the ranks, the object-array lookup of ``period_population``, one
 ``binding_standards`` per period, intervals over every row). The whole pipeline (score, aggregate,
 equity by indicator and by aspect) runs once with the reference parts patched in and once as it
 is; every table must be equal cell for cell (``check_exact``), on the demo province and on random
@@ -107,6 +108,18 @@ def ref_ranks(
     return rank_level[row, col], quintile[row, col], rank_parent[row, col]
 
 
+def ref_worst(key: np.ndarray, size: int, severity: np.ndarray) -> np.ndarray:
+    out = np.zeros(size, dtype=np.int8)
+    for level in range(1, len(aggregation.AGGREGATE_STATUSES)):
+        present = np.bincount(key, weights=(severity == level).astype("float64"), minlength=size) > 0
+        out[present] = level
+    return out
+
+
+def ref_whole(x: np.ndarray) -> pd.arrays.IntegerArray:
+    return pd.array(x, dtype="Float64").astype("Int64")
+
+
 def ref_period_population(
     tree: RegionTree, codes: pd.Series | np.ndarray, periods: pd.Series | np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -163,6 +176,8 @@ def _reference(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(stats, "_group_value_order", ref_group_value_order)
     monkeypatch.setattr(equity, "_balanced", ref_balanced)
     monkeypatch.setattr(aggregation, "_ranks", ref_ranks)
+    monkeypatch.setattr(aggregation, "_worst", ref_worst)
+    monkeypatch.setattr(aggregation, "_whole", ref_whole)
     monkeypatch.setattr(equity, "period_population", ref_period_population)
     monkeypatch.setattr(indicators, "local_standard_grid", ref_local_standard_grid)
     monkeypatch.setattr(indicators, "_on_rows", ref_on_rows)
