@@ -115,7 +115,7 @@ def aggregate(
     keep = ii >= 0
     s = scores.loc[keep] if not keep.all() else scores
     ii = ii[keep]
-    region_ids, region_index = pd.factorize(s["region_code"], sort=True)
+    region_ids, region_index = _factorize_sorted(s["region_code"])
     periods = s["period"].to_numpy(dtype="int64")
     period_index = np.unique(periods)
     period_ids = np.searchsorted(period_index, periods)
@@ -347,6 +347,21 @@ def _finish(
     )
     assert tuple(out.columns) == AGGREGATE_COLUMNS
     return out
+
+
+def _factorize_sorted(col: pd.Series) -> tuple[np.ndarray, pd.Index]:
+    """``pd.factorize(col, sort=True)`` (ids in the order of the sorted distinct values; for a
+    categorical, in the order of its categories) without hashing a categorical column's codes again:
+    the categories that occur, in category order, and their codes renumbered."""
+    if isinstance(col.dtype, pd.CategoricalDtype) and len(col):
+        codes = col.cat.codes.to_numpy()
+        if codes.min() >= 0:
+            n_cat = len(col.cat.categories)
+            used = np.bincount(codes, minlength=n_cat) > 0
+            renumber = np.cumsum(used) - 1
+            return renumber[codes].astype(np.intp), pd.Index(col.cat.categories[used])
+    ids, uniques = pd.factorize(col, sort=True)
+    return ids, uniques
 
 
 def _whole(x: np.ndarray) -> pd.arrays.IntegerArray:

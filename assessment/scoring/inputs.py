@@ -9,6 +9,7 @@ Chinese and English (texts in ``assessment/locales/scoring.toml``), never a trac
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -125,10 +126,47 @@ def index_codes(values: pd.Series | np.ndarray | pd.Index, index: pd.Index) -> n
     """Position of each value in ``index`` (-1 where absent), fast for long repetitive columns.
 
     Factorizes first, so only the distinct values are looked up (a 1.6-million-row column of
-    2,850 region codes costs a few milliseconds instead of a string lookup per row).
+    2,850 region codes costs a few milliseconds instead of a string lookup per row); a categorical
+    column's categories are looked up and its codes mapped; an Arrow string column is looked up by
+    Arrow's ``index_in`` (no factorizing).
     """
+    arrow = _arrow_strings(values)
+    if arrow is not None and index.is_unique and pd.api.types.is_string_dtype(index.dtype):
+        # Arrow-backed strings (the "string" and "str" dtypes of values read from files): one
+        # hash lookup per row in Arrow (2.7x faster than factorizing the column first)
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        wanted = np.asarray(index, dtype=object)
+        if all(isinstance(v, str) for v in wanted):
+            found = pc.index_in(arrow, value_set=pa.array(wanted, type=arrow.type)).fill_null(-1)
+            return np.asarray(found.to_numpy(), dtype=np.int64)
+    if isinstance(values.dtype, pd.CategoricalDtype) and not isinstance(values, np.ndarray):
+        # categorical (score tables): the categories looked up once, the codes mapped through them
+        cat = values.array if isinstance(values, pd.Series) else values
+        cat_codes = np.asarray(cat.codes, dtype=np.int64)
+        try:
+            lookup = index.get_indexer(pd.Index(np.asarray(cat.categories, dtype=object)).astype(index.dtype))
+        except (TypeError, ValueError):
+            pass  # a category the index's type cannot hold: as before, only the codes present
+        else:
+            return np.where(cat_codes >= 0, lookup[np.maximum(cat_codes, 0)], -1).astype(np.int64)
     codes, uniques = pd.factorize(values)
     if len(uniques) == 0:
         return np.full(len(codes), -1, dtype=np.int64)
     lookup = index.get_indexer(pd.Index(np.asarray(uniques, dtype=object)).astype(index.dtype))
     return np.where(codes >= 0, lookup[np.maximum(codes, 0)], -1).astype(np.int64)
+
+
+def _arrow_strings(values: pd.Series | np.ndarray | pd.Index) -> Any:
+    """The pyarrow (chunked) string array behind ``values``, or None (numpy, object, categorical)."""
+    array = getattr(values, "array", None)
+    pa_array = getattr(array, "_pa_array", None)
+    if pa_array is None:
+        return None
+    import pyarrow as pa
+
+    kind = pa_array.type
+    if pa.types.is_string(kind) or pa.types.is_large_string(kind) or pa.types.is_string_view(kind):
+        return pa_array
+    return None

@@ -3,11 +3,13 @@
 The previous code of each part that was rewritten is kept below as the reference (lexsort of every
 row in ``inequality``, groupby/nunique/merge in ``equity._balanced``, one argsort of an int64 key
 per row for the ranks among siblings, a bincount per severity level for the worst status, the
-Float64-to-Int64 conversion of the ranks, the object-array lookup of ``period_population``, one
-``binding_standards`` per period, intervals over every row). The whole pipeline (score, aggregate,
-equity by indicator and by aspect) runs once with the reference parts patched in and once as it
-is; every table must be equal cell for cell (``check_exact``), on the demo province and on random
-national-like trees with ties, missing values and yearly populations.
+Float64-to-Int64 conversion of the ranks, codes looked up by factorizing first (not Arrow's
+``index_in`` nor a categorical's categories), ``pd.factorize(sort=True)`` of the region codes, the
+object-array lookup of ``period_population``, one ``binding_standards`` per period, intervals over
+every row). The whole pipeline (score, aggregate, equity by indicator and by aspect) runs once with
+the reference parts patched in and once as it is; every table must be equal cell for cell
+(``check_exact``), on the demo province and on random national-like trees with ties, missing values
+and yearly populations.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ import pytest
 from assessment.catalogue import load_edition
 from assessment.catalogue.local_standards import binding_standards, self_and_ancestors
 from assessment.domain.model import Region, RegionTree
-from assessment.scoring import aggregation, equity, indicators, parallel, rollup, stats
+from assessment.scoring import aggregation, equity, indicators, inputs, parallel, rollup, stats
 from assessment.scoring.aggregation import aggregate
 from assessment.scoring.equity import equity as equity_table
 from assessment.scoring.indicators import score_indicators
@@ -116,6 +118,14 @@ def ref_worst(key: np.ndarray, size: int, severity: np.ndarray) -> np.ndarray:
     return out
 
 
+def ref_index_codes(values: pd.Series | np.ndarray | pd.Index, index: pd.Index) -> np.ndarray:
+    codes, uniques = pd.factorize(values)
+    if len(uniques) == 0:
+        return np.full(len(codes), -1, dtype=np.int64)
+    lookup = index.get_indexer(pd.Index(np.asarray(uniques, dtype=object)).astype(index.dtype))
+    return np.where(codes >= 0, lookup[np.maximum(codes, 0)], -1).astype(np.int64)
+
+
 def ref_whole(x: np.ndarray) -> pd.arrays.IntegerArray:
     return pd.array(x, dtype="Float64").astype("Int64")
 
@@ -177,6 +187,9 @@ def _reference(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(equity, "_balanced", ref_balanced)
     monkeypatch.setattr(aggregation, "_ranks", ref_ranks)
     monkeypatch.setattr(aggregation, "_worst", ref_worst)
+    monkeypatch.setattr(indicators, "index_codes", ref_index_codes)
+    monkeypatch.setattr(aggregation, "_factorize_sorted", lambda col: pd.factorize(col, sort=True))
+    monkeypatch.setattr(aggregation, "index_codes", ref_index_codes)
     monkeypatch.setattr(aggregation, "_whole", ref_whole)
     monkeypatch.setattr(equity, "period_population", ref_period_population)
     monkeypatch.setattr(indicators, "local_standard_grid", ref_local_standard_grid)
@@ -287,3 +300,35 @@ def test_group_value_order_large_random_equals_lexsort() -> None:
     w = rng.integers(1, 4, n).astype("float64")
     got = stats._group_value_order(g, y, w, 50)
     assert got.tolist() == np.lexsort((w, y, g)).tolist()  # identical, ties keep the input order
+
+
+@pytest.mark.parametrize("dtype", ["string", "str", object, "category"])
+@pytest.mark.parametrize("index_dtype", ["string", object])
+def test_index_codes_equals_factorize_lookup(dtype: object, index_dtype: object) -> None:
+    """Arrow-backed string columns are looked up by ``pyarrow.compute.index_in``: the same positions
+    as factorizing and looking up the distinct values, with missing values and codes absent from
+    the index (-1), an index with codes absent from the column, and an empty column."""
+    rng = np.random.default_rng(3)
+    codes = [f"{k:06d}" for k in range(40)]
+    raw = rng.choice([*codes, "999999", ""], 5_000).astype(object)
+    raw[rng.random(5_000) < 0.05] = None
+    values = pd.Series(raw, dtype=dtype)
+    index = pd.Index([*codes[5:], "extra"], dtype=index_dtype)
+    got = inputs.index_codes(values, index)
+    assert got.dtype == np.int64
+    assert got.tolist() == ref_index_codes(values, index).tolist()
+    assert (got >= 0).any() and (got == -1).any()
+    empty = pd.Series([], dtype=dtype)
+    assert inputs.index_codes(empty, index).tolist() == ref_index_codes(empty, index).tolist() == []
+
+
+@pytest.mark.parametrize(
+    "raw", [["b", "a", "c", "b"], ["b", "b"], ["a", None, "c"], []], ids=["some", "one", "missing", "empty"]
+)
+def test_factorize_sorted_equals_pandas(raw: list[object]) -> None:
+    """Region ids of ``aggregate``: categories in their own (unsorted) order, some unused."""
+    col = pd.Series(pd.Categorical(raw, categories=pd.Index(["c", "z", "b", "a"], dtype="string")))
+    ids, uniques = aggregation._factorize_sorted(col)
+    ref_ids, ref_uniques = pd.factorize(col, sort=True)
+    assert ids.tolist() == ref_ids.tolist()
+    assert np.asarray(uniques, dtype=object).tolist() == np.asarray(ref_uniques, dtype=object).tolist()
