@@ -41,7 +41,7 @@ import pandas as pd
 from assessment.domain.model import Edition, RegionTree
 from assessment.scoring import parallel
 from assessment.scoring.indicators import STATUSES
-from assessment.scoring.inputs import index_codes, indicator_table, missing_columns_error
+from assessment.scoring.inputs import index_codes, indicator_table, missing_columns_error, sorted_unique_ids
 from assessment.scoring.rollup import parent_codes
 
 __all__ = ["AGGREGATE_COLUMNS", "AGGREGATE_STATUSES", "LEVELS", "aggregate"]
@@ -117,8 +117,7 @@ def aggregate(
     ii = ii[keep]
     region_ids, region_index = _factorize_sorted(s["region_code"])
     periods = s["period"].to_numpy(dtype="int64")
-    period_index = np.unique(periods)
-    period_ids = np.searchsorted(period_index, periods)
+    period_ids, period_index = sorted_unique_ids(periods)
     n_per = len(period_index)
     n_groups = len(region_index) * n_per
     g = region_ids.astype(np.int64) * n_per + period_ids

@@ -69,6 +69,7 @@ from assessment.scoring.inputs import (
     missing_columns_error,
     numeric_column,
     problem,
+    sorted_unique,
 )
 from assessment.scoring.rollup import scope_regions
 from assessment.scoring.stats import INTERVAL_METHODS, poisson_interval, proportion_interval, z_value
@@ -325,7 +326,7 @@ def score_indicators(
     codes = scope_regions(tree, regions, level)
     v_period = numeric_column(values, "period")
     if periods is None:
-        period_list = [int(p) for p in np.unique(v_period[~np.isnan(v_period)])]
+        period_list = [int(p) for p in sorted_unique(v_period[~np.isnan(v_period)])]
     else:
         period_list = sorted({int(p) for p in periods})
     lay = _layout(edition, period_list)

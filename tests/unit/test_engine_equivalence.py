@@ -332,3 +332,17 @@ def test_factorize_sorted_equals_pandas(raw: list[object]) -> None:
     ref_ids, ref_uniques = pd.factorize(col, sort=True)
     assert ids.tolist() == ref_ids.tolist()
     assert np.asarray(uniques, dtype=object).tolist() == np.asarray(ref_uniques, dtype=object).tolist()
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [[2021, 2019, 2021, 2020], [5], [], [-3, 10**9, 7, -3], list(range(70_000, 0, -7))],
+    ids=["years", "one", "empty", "wide", "many"],
+)
+def test_sorted_unique_ids_equals_unique_and_searchsorted(raw: list[int]) -> None:
+    values = np.array(raw, dtype=np.int64)
+    ids, uniques = inputs.sorted_unique_ids(values)
+    assert uniques.tolist() == np.unique(values).tolist()
+    assert ids.tolist() == np.searchsorted(np.unique(values), values).tolist()
+    floats = np.array([*raw, 2020.0, -0.0, 0.0], dtype="float64")
+    assert inputs.sorted_unique(floats).tolist() == np.unique(floats).tolist()
