@@ -207,7 +207,8 @@ def _ranks(
     regions) is much faster than one sort of every cell.
     """
     m = np.full((n_rows, n_cols), np.nan)
-    m[row, col] = score
+    cell = row.astype(np.int64) * n_cols + col  # flat positions: one index array, not two
+    m.ravel()[cell] = score
     rank_level = np.empty_like(m)
     quintile = np.empty_like(m)
     rank_parent = np.empty_like(m)
@@ -224,18 +225,31 @@ def _ranks(
             list(pool.map(lambda bounds: block(*bounds), [(0, half), (half, n_rows)]))
     else:
         block(0, n_rows)
-    return rank_level[row, col], quintile[row, col], rank_parent[row, col]
+    return rank_level.ravel()[cell], quintile.ravel()[cell], rank_parent.ravel()[cell]
 
 
 _PARALLEL_CELLS = 200_000  # below this the thread start-up costs more than it saves
+_INT64_MAX = np.iinfo(np.int64).max
+
+
+def _descending_order(m: np.ndarray) -> np.ndarray:
+    """Per row, the columns by descending value, NaN last (ties in any order): a stable argsort of
+    the values' bits as order-preserving integers (NaN as the largest), 1.7x faster than numpy's
+    float argsort on rows where a third of the cells tie at 100. -0.0 sorts just before 0.0, next
+    to it, so equal values stay adjacent."""
+    bits = np.negative(m).view(np.int64)
+    bits = np.where(bits < 0, bits ^ _INT64_MAX, bits)
+    bits[np.isnan(m)] = _INT64_MAX
+    return np.argsort(bits, axis=1, kind="stable")
 
 
 def _row_ranks(m: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Per row: descending rank (ties share the best), quintile, dense rank (0 = best), and the
-    column order by descending score (NaN last)."""
-    n_cols = m.shape[1]
-    order = np.argsort(-m, axis=1)  # NaN last
-    sv = np.take_along_axis(m, order, axis=1)
+    """Per row: descending rank (ties share the best), quintile, dense rank (0 = best) *in score
+    order*, and the column order by descending score (NaN last)."""
+    n_rows, n_cols = m.shape
+    order = _descending_order(m)
+    at = (order + (np.arange(n_rows, dtype=np.int64) * n_cols)[:, None]).ravel()  # flat cells in order
+    sv = m.ravel()[at].reshape(m.shape)
     valid = ~np.isnan(sv)
     j = np.broadcast_to(np.arange(n_cols), sv.shape)
     new_run = np.ones_like(valid)
@@ -250,10 +264,9 @@ def _row_ranks(m: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.nd
         quint = np.clip(np.floor(5.0 * (avg_asc - 0.5) / n_valid) + 1.0, 1.0, 5.0)
     rank_level = np.empty_like(m)
     quintile = np.empty_like(m)
-    dense = np.empty(m.shape, dtype=np.int64)
-    np.put_along_axis(rank_level, order, np.where(valid, run_start + 1.0, np.nan), axis=1)
-    np.put_along_axis(quintile, order, np.where(valid, quint, np.nan), axis=1)
-    np.put_along_axis(dense, order, np.cumsum(new_run, axis=1) - 1, axis=1)
+    rank_level.ravel()[at] = np.where(valid, run_start + 1.0, np.nan).ravel()
+    quintile.ravel()[at] = np.where(valid, quint, np.nan).ravel()
+    dense = np.cumsum(new_run, axis=1) - 1
     return rank_level, quintile, dense, order
 
 
@@ -261,16 +274,18 @@ def _parent_ranks(
     dense: np.ndarray, order: np.ndarray, parent_of_col: np.ndarray, missing: np.ndarray
 ) -> np.ndarray:
     """Per row, the rank among the columns with the same parent: the columns already in score
-    order (``order``), stably sorted by parent (a radix sort of small integers: linear), give every
-    parent's columns best first; ties (same dense rank) share the best rank."""
-    n_cols = dense.shape[1]
+    order (``order``, ``dense`` their dense ranks in that order), stably sorted by parent (a radix
+    sort of small integers: linear), give every parent's columns best first; ties (same dense rank)
+    share the best rank."""
+    n_rows, n_cols = dense.shape
     parent = parent_of_col.astype(np.int64) + 1
     small = parent.max(initial=0) < 2**15
     p_sorted = parent[order].astype(np.int16 if small else np.int64)
     by_parent = np.argsort(p_sorted, axis=1, kind="stable")
-    cols = np.take_along_axis(order, by_parent, axis=1)
-    sp = np.take_along_axis(p_sorted, by_parent, axis=1)
-    sd = np.take_along_axis(dense, cols, axis=1)
+    at = (by_parent + (np.arange(n_rows, dtype=np.int64) * n_cols)[:, None]).ravel()
+    cols = order.ravel()[at].reshape(dense.shape)
+    sp = p_sorted.ravel()[at].reshape(dense.shape)
+    sd = dense.ravel()[at].reshape(dense.shape)
     j = np.broadcast_to(np.arange(n_cols), sp.shape)
     new_group = np.ones(sp.shape, dtype=bool)
     new_group[:, 1:] = sp[:, 1:] != sp[:, :-1]
@@ -279,7 +294,9 @@ def _parent_ranks(
     group_start = np.maximum.accumulate(np.where(new_group, j, 0), axis=1)
     run_start = np.maximum.accumulate(np.where(new_run, j, 0), axis=1)
     rank = np.empty(dense.shape)
-    np.put_along_axis(rank, cols, (run_start - group_start + 1).astype("float64"), axis=1)
+    rank.ravel()[(cols + (np.arange(n_rows, dtype=np.int64) * n_cols)[:, None]).ravel()] = (
+        (run_start - group_start + 1).astype("float64").ravel()
+    )
     return np.where(missing, np.nan, rank)
 
 
