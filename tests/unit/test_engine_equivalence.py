@@ -346,3 +346,27 @@ def test_sorted_unique_ids_equals_unique_and_searchsorted(raw: list[int]) -> Non
     assert ids.tolist() == np.searchsorted(np.unique(values), values).tolist()
     floats = np.array([*raw, 2020.0, -0.0, 0.0], dtype="float64")
     assert inputs.sorted_unique(floats).tolist() == np.unique(floats).tolist()
+
+
+@pytest.mark.parametrize("two_threads", [False, True])
+def test_ranks_equal_reference_with_ties_zeros_infinities_and_gaps(
+    two_threads: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The integer-key sort of the scores: -0.0 and 0.0 tie, ±inf rank first/last among the
+    scores, NaN has no rank; rows all NaN, rows with one score, cells absent from the matrix."""
+    rng = np.random.default_rng(5)
+    n_rows, n_cols = 40, 300
+    cells = rng.choice(n_rows * n_cols, size=n_rows * n_cols * 3 // 4, replace=False)
+    row, col = np.divmod(cells, n_cols)
+    pool = np.array([0.0, -0.0, 100.0, 50.5, np.inf, -np.inf, np.nan, 1e-300, -3.0, 99.99])
+    score = np.where(rng.random(len(cells)) < 0.5, rng.choice(pool, len(cells)), rng.random(len(cells)))
+    score[row == 3] = np.nan
+    keep = (row != 4) | (col == 7)
+    row, col, score = row[keep], col[keep], score[keep]
+    parent = rng.integers(-1, 12, n_cols)
+    monkeypatch.setattr(aggregation, "_PARALLEL_CELLS", 0)
+    monkeypatch.setattr(parallel, "spare_core", lambda: two_threads)
+    got = aggregation._ranks(row, col, score, n_rows, n_cols, parent)
+    want = ref_ranks(row, col, score, n_rows, n_cols, parent)
+    for g, w in zip(got, want, strict=True):
+        np.testing.assert_array_equal(g, w)
