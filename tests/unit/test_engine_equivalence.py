@@ -5,11 +5,11 @@ row in ``inequality``, groupby/nunique/merge in ``equity._balanced``, one argsor
 per row for the ranks among siblings, a bincount per severity level for the worst status, the
 Float64-to-Int64 conversion of the ranks, codes looked up by factorizing first (not Arrow's
 ``index_in`` nor a categorical's categories), ``pd.factorize(sort=True)`` of the region codes, the
-object-array lookup of ``period_population``, one ``binding_standards`` per period, intervals over
-every row). The whole pipeline (score, aggregate, equity by indicator and by aspect) runs once with
-the reference parts patched in and once as it is; every table must be equal cell for cell
-(``check_exact``), on the demo province and on random national-like trees with ties, missing values
-and yearly populations.
+object-array lookup of ``period_population``, one ``binding_standards`` per period, intervals,
+evidence and cases short over every row). The whole pipeline (score, aggregate, equity by indicator
+and by aspect) runs once with the reference parts patched in and once as it is; every table must be
+equal cell for cell (``check_exact``), on the demo province and on random national-like trees with
+ties, missing values and yearly populations.
 """
 
 from __future__ import annotations
@@ -126,6 +126,32 @@ def ref_index_codes(values: pd.Series | np.ndarray | pd.Index, index: pd.Index) 
     return np.where(codes >= 0, lookup[np.maximum(codes, 0)], -1).astype(np.int64)
 
 
+def ref_cases_short(num, den, unit_scale, threshold, sign, counted) -> np.ndarray:  # type: ignore[no-untyped-def]
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+        needed = threshold * den / unit_scale
+        gap = sign * (needed - num)
+        gap = gap - indicators.TOLERANCE * np.maximum(1.0, np.abs(needed))
+        short = np.maximum(np.ceil(gap), 0.0)
+    return np.where(counted & ~np.isnan(threshold) & ~np.isnan(num), short, np.nan)
+
+
+def ref_evidence(low, high, threshold, sign, is_rate, short, few) -> np.ndarray:  # type: ignore[no-untyped-def]
+    meets = indicators.meets_threshold
+    usable = ~np.isnan(low) & ~np.isnan(threshold)
+    with np.errstate(invalid="ignore"):
+        full = is_rate & meets(threshold, np.full_like(threshold, 100.0), np.ones_like(sign))
+        edge = usable & ~np.isnan(short) & np.where(sign > 0, full, threshold <= 0)
+    worst = np.where(sign > 0, high, low)
+    best = np.where(sign > 0, low, high)
+    clearly_below = usable & ~meets(worst, threshold, sign)
+    clearly_meets = usable & meets(best, threshold, sign)
+    return np.select(
+        [~usable, usable & few, edge & (short == 0), edge, clearly_below, clearly_meets],
+        [-1, 3, 1, 0, 0, 1],
+        default=2,
+    ).astype(np.int8)
+
+
 def ref_whole(x: np.ndarray) -> pd.arrays.IntegerArray:
     return pd.array(x, dtype="Float64").astype("Int64")
 
@@ -187,6 +213,8 @@ def _reference(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(equity, "_balanced", ref_balanced)
     monkeypatch.setattr(aggregation, "_ranks", ref_ranks)
     monkeypatch.setattr(aggregation, "_worst", ref_worst)
+    monkeypatch.setattr(indicators, "_cases_short", ref_cases_short)
+    monkeypatch.setattr(indicators, "_evidence", ref_evidence)
     monkeypatch.setattr(indicators, "index_codes", ref_index_codes)
     monkeypatch.setattr(aggregation, "_factorize_sorted", lambda col: pd.factorize(col, sort=True))
     monkeypatch.setattr(aggregation, "index_codes", ref_index_codes)
