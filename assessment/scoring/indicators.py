@@ -376,8 +376,6 @@ def score_indicators(
     is_rate = per_row(lay.attr["is_rate"].astype(bool))
     sign = per_row(lay.attr["sign"])
     floor = per_row(lay.attr["national_floor"])
-    optimum = per_row(lay.attr["optimum"])
-    lower = per_row(lay.attr["lower_bound"])
     multiplier = per_row(lay.attr["multiplier"])  # per-capita "per N" (NaN: not a count per people)
 
     with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
@@ -404,30 +402,10 @@ def score_indicators(
         local[gpos] = grid["local_standard"].to_numpy(dtype="float64")[gk]
         set_by_codes[gpos] = index_codes(grid["set_by_code"], set_by_index)[gk]
 
-    # the standard: the stricter of floor and local (direction-aware), NaN where neither
-    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
-        standard = np.where(sign > 0, np.fmax(floor, local), np.fmin(floor, local))
-        has_x = ~np.isnan(x)
-        fails_floor = has_x & ~np.isnan(floor) & ~meets_threshold(x, floor, sign)
-        fails_local = has_x & ~np.isnan(local) & ~meets_threshold(x, local, sign)
-        status = np.select(
-            [~has_x, fails_floor, fails_local, ~np.isnan(standard)],
-            [0, 1, 2, 3],
-            default=4,
-        ).astype(np.int8)
-
-        gap_floor = sign * (x - floor)
-        gap_standard = sign * (x - standard)
-        rel_gap_floor = np.where(floor != 0, gap_floor / np.abs(floor), np.nan)
-        rel_gap_standard = np.where(standard != 0, gap_standard / np.abs(standard), np.nan)
-
-        target = np.where(np.isnan(standard), optimum, standard)
-        span = target - lower
-        proper = sign * span > 0
-        frac = np.where(proper, (x - lower) / np.where(proper, span, 1.0), np.nan)
-        reaches = meets_threshold(x, target, sign)
-        score = np.where(reaches, 100.0, 100.0 * np.clip(np.where(proper, frac, 0.0), 0.0, 1.0))
-        score = np.where(has_x, score, np.nan)
+    # the standard (the stricter of floor and local, direction-aware), status, gaps and score
+    standard, status, gap_floor, gap_standard, rel_gap_floor, rel_gap_standard, score = _judge(
+        x, local, n_reg, lay.attr
+    )
 
     # intervals: a rate's by ``interval``, a per-capita count's by PHE's Poisson method
     # computed on the rows that can have one (rates: 81 of 115 indicators; per-capita counts: few)
@@ -491,6 +469,70 @@ def score_indicators(
         copy=False,  # fresh arrays: skip consolidating them into one block (0.5 s at national scale)
     )
     return out
+
+
+def _judge(
+    x: np.ndarray, local: np.ndarray, n_reg: int, attr: dict[str, np.ndarray]
+) -> tuple[np.ndarray, ...]:
+    """standard, status codes, gap_floor, gap_standard, rel_gap_floor, rel_gap_standard and score
+    of every row (the method of the module docstring).
+
+    The rows are a (region x slot) matrix: the national floor, direction, optimum and lower bound
+    are one value per slot, broadcast rather than repeated, and so are the tolerances and targets
+    where no local standard binds (9 rows in 10 at the national size: the standard is the floor);
+    the rows with a local standard are computed on their own with the full formulas."""
+    n_slot = len(attr["sign"])
+    shape = (n_reg, n_slot)
+    x2 = x.reshape(shape)
+    sign_s, floor_s = attr["sign"], attr["national_floor"]
+    optimum_s, lower_s = attr["optimum"], attr["lower_bound"]
+    sign, floor = sign_s[None, :], floor_s[None, :]
+    at = np.flatnonzero(~np.isnan(local))  # rows with a binding local standard
+    slot_at = at % n_slot if n_slot else at
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+        # without a local standard the standard is the floor (fmax/fmin of the floor and NaN)
+        standard_2d = np.empty(shape)
+        standard_2d[...] = floor
+        standard = standard_2d.reshape(-1)
+        sg_at, fl_at, lc_at, x_at = sign_s[slot_at], floor_s[slot_at], local[at], x[at]
+        std_at = np.where(sg_at > 0, np.fmax(fl_at, lc_at), np.fmin(fl_at, lc_at))
+        standard[at] = std_at
+        has_x = ~np.isnan(x)
+        gap_floor = (sign * (x2 - floor)).reshape(-1)
+        tol_floor = TOLERANCE * np.maximum(1.0, np.abs(floor_s))
+        fails_floor = (has_x.reshape(shape) & ~np.isnan(floor)) & ~(gap_floor.reshape(shape) >= -tol_floor)
+        fails_local = np.zeros(len(x), dtype=bool)
+        fails_local[at] = ~np.isnan(x_at) & ~meets_threshold(x_at, lc_at, sg_at)
+        status = np.where(np.isnan(standard), np.int8(4), np.int8(3))
+        status[fails_local] = 2
+        status[fails_floor.reshape(-1)] = 1
+        status[~has_x] = 0
+
+        gap_standard = gap_floor.copy()
+        gap_standard[at] = sg_at * (x_at - std_at)
+        rel_2d = np.full(shape, np.nan)
+        np.divide(gap_floor.reshape(shape), np.abs(floor), out=rel_2d, where=floor != 0)
+        rel_gap_floor = rel_2d.reshape(-1)
+        rel_gap_standard = rel_gap_floor.copy()
+        rel_gap_standard[at] = np.where(std_at != 0, gap_standard[at] / np.abs(std_at), np.nan)
+
+        # the score against the floor (or the optimum) per slot, then the rows with a local standard
+        target_s = np.where(np.isnan(floor_s), optimum_s, floor_s)
+        span_s = target_s - lower_s
+        proper_s = sign_s * span_s > 0
+        frac = (x2 - lower_s[None, :]) / np.where(proper_s, span_s, 1.0)[None, :]
+        part = 100.0 * np.clip(np.where(proper_s[None, :], frac, 0.0), 0.0, 1.0)
+        tol_target = TOLERANCE * np.maximum(1.0, np.abs(target_s))
+        reaches = sign * (x2 - target_s[None, :]) >= -tol_target[None, :]
+        score = np.where(reaches, 100.0, part).reshape(-1)
+        target_at = np.where(np.isnan(std_at), optimum_s[slot_at], std_at)
+        span_at = target_at - lower_s[slot_at]
+        proper_at = sg_at * span_at > 0
+        frac_at = np.where(proper_at, (x_at - lower_s[slot_at]) / np.where(proper_at, span_at, 1.0), np.nan)
+        reaches_at = meets_threshold(x_at, target_at, sg_at)
+        score[at] = np.where(reaches_at, 100.0, 100.0 * np.clip(np.where(proper_at, frac_at, 0.0), 0.0, 1.0))
+        score[~has_x] = np.nan
+    return standard, status, gap_floor, gap_standard, rel_gap_floor, rel_gap_standard, score
 
 
 def _on_rows(

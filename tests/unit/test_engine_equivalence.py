@@ -6,7 +6,8 @@ per row for the ranks among siblings, a bincount per severity level for the wors
 Float64-to-Int64 conversion of the ranks, codes looked up by factorizing first (not Arrow's
 ``index_in`` nor a categorical's categories), ``pd.factorize(sort=True)`` of the region codes, the
 object-array lookup of ``period_population``, one ``binding_standards`` per period, intervals,
-evidence and cases short over every row). The whole pipeline (score, aggregate, equity by indicator
+evidence, cases short, standard, status, gaps and score over every row, with the catalogue's
+attributes repeated per region). The whole pipeline (score, aggregate, equity by indicator
 and by aspect) runs once with the reference parts patched in and once as it is; every table must be
 equal cell for cell (``check_exact``), on the demo province and on random national-like trees with
 ties, missing values and yearly populations.
@@ -152,6 +153,33 @@ def ref_evidence(low, high, threshold, sign, is_rate, short, few) -> np.ndarray:
     ).astype(np.int8)
 
 
+def ref_judge(x, local, n_reg, attr) -> tuple[np.ndarray, ...]:  # type: ignore[no-untyped-def]
+    """Every row with its own floor, direction, optimum and lower bound (repeated per region)."""
+    meets = indicators.meets_threshold
+    sign, floor = np.tile(attr["sign"], n_reg), np.tile(attr["national_floor"], n_reg)
+    optimum, lower = np.tile(attr["optimum"], n_reg), np.tile(attr["lower_bound"], n_reg)
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+        standard = np.where(sign > 0, np.fmax(floor, local), np.fmin(floor, local))
+        has_x = ~np.isnan(x)
+        fails_floor = has_x & ~np.isnan(floor) & ~meets(x, floor, sign)
+        fails_local = has_x & ~np.isnan(local) & ~meets(x, local, sign)
+        status = np.select(
+            [~has_x, fails_floor, fails_local, ~np.isnan(standard)], [0, 1, 2, 3], default=4
+        ).astype(np.int8)
+        gap_floor = sign * (x - floor)
+        gap_standard = sign * (x - standard)
+        rel_gap_floor = np.where(floor != 0, gap_floor / np.abs(floor), np.nan)
+        rel_gap_standard = np.where(standard != 0, gap_standard / np.abs(standard), np.nan)
+        target = np.where(np.isnan(standard), optimum, standard)
+        span = target - lower
+        proper = sign * span > 0
+        frac = np.where(proper, (x - lower) / np.where(proper, span, 1.0), np.nan)
+        reaches = meets(x, target, sign)
+        score = np.where(reaches, 100.0, 100.0 * np.clip(np.where(proper, frac, 0.0), 0.0, 1.0))
+        score = np.where(has_x, score, np.nan)
+    return standard, status, gap_floor, gap_standard, rel_gap_floor, rel_gap_standard, score
+
+
 def ref_whole(x: np.ndarray) -> pd.arrays.IntegerArray:
     return pd.array(x, dtype="Float64").astype("Int64")
 
@@ -215,6 +243,7 @@ def _reference(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(aggregation, "_worst", ref_worst)
     monkeypatch.setattr(indicators, "_cases_short", ref_cases_short)
     monkeypatch.setattr(indicators, "_evidence", ref_evidence)
+    monkeypatch.setattr(indicators, "_judge", ref_judge)
     monkeypatch.setattr(indicators, "index_codes", ref_index_codes)
     monkeypatch.setattr(aggregation, "_factorize_sorted", lambda col: pd.factorize(col, sort=True))
     monkeypatch.setattr(aggregation, "index_codes", ref_index_codes)
@@ -398,3 +427,29 @@ def test_ranks_equal_reference_with_ties_zeros_infinities_and_gaps(
     want = ref_ranks(row, col, score, n_rows, n_cols, parent)
     for g, w in zip(got, want, strict=True):
         np.testing.assert_array_equal(g, w)
+
+
+def test_judge_equals_reference_on_edge_values() -> None:
+    """Standard, status, gaps and score of the broadcast ``_judge``: values on and around the
+    thresholds (within the tolerance), zero and missing floors, local standards stricter and weaker
+    than the floor, lower-is-better slots, a target not on the good side of the lower bound."""
+    rng = np.random.default_rng(9)
+    attr = {
+        "sign": np.array([1.0, -1.0, 1.0, -1.0, 1.0, 1.0]),
+        "national_floor": np.array([90.0, 5.2, np.nan, 0.0, 0.0, 100.0]),
+        "optimum": np.array([100.0, 0.0, 80.0, 0.0, 10.0, 100.0]),
+        "lower_bound": np.array([0.0, 20.0, 0.0, 10.0, 20.0, 0.0]),
+    }
+    n_reg = 500
+    base = np.tile(attr["national_floor"], n_reg)
+    x = np.where(np.isnan(base), 80.0, base) + rng.choice(
+        [0.0, 1e-12, -1e-12, 1e-3, -1e-3, 5.0, -5.0], len(base)
+    )
+    x[rng.random(len(x)) < 0.1] = np.nan
+    local = np.where(rng.random(len(x)) < 0.3, x + rng.choice([-1.0, 0.0, 1.0], len(x)), np.nan)
+    local[rng.random(len(x)) < 0.05] = 0.0
+    for got, want in zip(
+        indicators._judge(x, local, n_reg, attr), ref_judge(x, local, n_reg, attr), strict=True
+    ):
+        assert got.dtype == want.dtype
+        np.testing.assert_array_equal(got, want)
