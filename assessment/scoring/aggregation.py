@@ -163,11 +163,15 @@ def aggregate(
         [*levels, ("overall", pd.Index([OVERALL_CODE]), None)]
     ):
         if level != "item":
-            # roll the previous level up: unweighted mean of the children that have a score
-            gg, child = np.divmod(np.arange(len(level_score)), n_children)
-            parent = parent_of_child[child] if parent_of_child is not None else np.zeros_like(child)
+            # roll the previous level up: unweighted mean of the children that have a score; the
+            # cells are a (group x child) matrix, so a cell's parent key is group * n_parent + parent
             n_parent = len(index)
-            key = gg * n_parent + parent
+            parent = (
+                parent_of_child.astype(np.int64)
+                if parent_of_child is not None
+                else np.zeros(n_children, dtype=np.int64)
+            )
+            key = (np.arange(n_groups, dtype=np.int64)[:, None] * n_parent + parent[None, :]).reshape(-1)
             size = n_groups * n_parent
             present = level_counts["n_indicators"] > 0
             has_s = present & ~np.isnan(level_score)
@@ -175,25 +179,48 @@ def aggregate(
             scount = _sum(key[has_s], size)
             with np.errstate(invalid="ignore", divide="ignore"):
                 new_score = np.where(scount > 0, ssum / scount, np.nan)
-            level_counts = {k: _sum(key[present], size, v[present]) for k, v in level_counts.items()}
-            level_sev = _worst(key[present], size, level_sev[present])
+            if _complete(present):  # every child has rows (a complete score table): no masked copies
+                level_counts = {k: _sum(key, size, v) for k, v in level_counts.items()}
+                level_sev = _worst(key, size, level_sev)
+            else:
+                level_counts = {k: _sum(key[present], size, v[present]) for k, v in level_counts.items()}
+                level_sev = _worst(key[present], size, level_sev[present])
             level_score = new_score
             n_children = n_parent
-        cells = np.flatnonzero(level_counts["n_indicators"] > 0)
-        group, code = np.divmod(cells, len(index))
-        part = {
-            "level": np.full(len(cells), level_no, dtype=np.int8),
-            "group": group,
-            "code": code + code_offset,
-            "score": level_score[cells],
-            "severity": level_sev[cells],
-        }
-        part.update({k: v[cells].astype("int64") for k, v in level_counts.items()})
+        n_codes = len(index)
+        filled = level_counts["n_indicators"] > 0
+        part: dict[str, np.ndarray]
+        if _complete(filled):  # every cell: no gathers, group and code by repetition
+            part = {
+                "level": np.full(len(filled), level_no, dtype=np.int8),
+                "group": np.repeat(np.arange(n_groups, dtype=np.int64), n_codes),
+                "code": np.tile(np.arange(code_offset, code_offset + n_codes, dtype=np.int64), n_groups),
+                "score": level_score,
+                "severity": level_sev,
+            }
+            part.update({k: v.astype("int64") for k, v in level_counts.items()})
+        else:
+            cells = np.flatnonzero(filled)
+            group, code = np.divmod(cells, n_codes)
+            part = {
+                "level": np.full(len(cells), level_no, dtype=np.int8),
+                "group": group,
+                "code": code + code_offset,
+                "score": level_score[cells],
+                "severity": level_sev[cells],
+            }
+            part.update({k: v[cells].astype("int64") for k, v in level_counts.items()})
         parts.append(part)
         code_offset += len(index)
         all_codes.extend(str(c) for c in index)
     cols = {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
     return _finish(cols, region_index, period_index, all_codes, edition, tree, missing_threshold)
+
+
+def _complete(mask: np.ndarray) -> bool:
+    """Whether every cell of a level has rows (a complete score table): then the sums and gathers
+    skip the masks (the same figures; the equivalence test takes the masked path to compare)."""
+    return bool(mask.all())
 
 
 def _ranks(

@@ -453,3 +453,24 @@ def test_judge_equals_reference_on_edge_values() -> None:
     ):
         assert got.dtype == want.dtype
         np.testing.assert_array_equal(got, want)
+
+
+@pytest.mark.parametrize("case", ["demo", "national"])
+def test_aggregate_of_a_complete_table_equals_the_masked_path(
+    case: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On a complete score table every level's cells all have rows, and ``aggregate`` sums and
+    gathers without masks; the masked path (taken for incomplete tables) gives the same table."""
+    if case == "demo":
+        values, edition, tree, stds = _demo_case()
+    else:
+        nat = _national()
+        edition = load_edition()
+        tree = nat.national_tree(seed=3, provinces=3, prefectures=9, counties=120)
+        values, stds = nat.national_values(edition, tree, seed=3), nat.national_local_standards(edition, tree)
+    scores = score_indicators(values, edition, tree, stds)
+    fast = aggregate(scores, edition, tree)
+    with monkeypatch.context() as m:
+        m.setattr(aggregation, "_complete", lambda mask: False)
+        slow = aggregate(scores, edition, tree)
+    pd.testing.assert_frame_equal(fast, slow, check_exact=True)
