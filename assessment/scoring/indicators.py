@@ -52,7 +52,9 @@ Categorical columns (region_code, indicator_code, status, evidence, edition) kee
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import numpy as np
@@ -62,6 +64,7 @@ from assessment.catalogue.local_standards import binding_standards, self_and_anc
 from assessment.domain.editions import EditionSchedule
 from assessment.domain.errors import DataFileError
 from assessment.domain.model import Edition, LocalStandard, RegionTree
+from assessment.scoring import parallel
 from assessment.scoring.inputs import (
     VALUE_COLUMNS,
     index_codes,
@@ -336,139 +339,165 @@ def score_indicators(
     n_reg, per_region = len(r_index), lay.per_region
     n_rows = n_reg * per_region
 
-    # scatter the values into the expected grid: region by region, each region's rows laid out as
-    # ``lay`` says (period by period, the indicators of the period's edition in catalogue order)
-    ri = index_codes(values["region_code"], r_index)
-    pi = p_index.get_indexer(np.where(np.isnan(v_period), -1, v_period).astype("int64"))
-    ii = index_codes(values["indicator_code"], i_index)
-    slot = np.full(len(ri), -1, dtype=np.int64)
-    ok = (ri >= 0) & (pi >= 0) & (ii >= 0)
-    slot[ok] = lay.slot[pi[ok], ii[ok]]
-    keep = ok & (slot >= 0)
-    pos = (ri * per_region + slot)[keep]
-    counts = np.bincount(pos, minlength=n_rows) if n_rows else np.zeros(0, dtype=np.int64)
-    if n_rows and counts.max(initial=0) > 1:
-        dup = np.flatnonzero(counts > 1)
-        r0, k0 = divmod(int(dup[0]), per_region)
-        example = f"{r_index[r0]} / {p_index[lay.period[k0]]} / {i_index[lay.indicator[k0]]}"
-        raise DataFileError(
-            [
-                problem(
-                    "scoring.duplicate_values",
-                    at_column="region_code, period, indicator_code",
-                    at_value=example,
-                    count=len(dup),
-                    example=example,
-                )
-            ]
+    def binding() -> tuple[np.ndarray, np.ndarray, pd.Index]:
+        """The binding local standard of every row (each period against its own edition), its
+        setter's code and the setters."""
+        local = np.full(n_rows, np.nan)
+        set_by_codes = np.full(n_rows, -1, dtype=np.int64)
+        grid = local_standard_grid(local_standards, tree, edition, period_list)
+        set_by_index = pd.Index(pd.unique(grid["set_by_code"]), dtype="string").sort_values()
+        if len(grid):
+            gri = index_codes(grid["region_code"], r_index)
+            gpi = p_index.get_indexer(grid["period"].to_numpy(dtype="int64"))
+            gii = index_codes(grid["indicator_code"], i_index)
+            gslot = np.full(len(gri), -1, dtype=np.int64)
+            gok = (gri >= 0) & (gpi >= 0) & (gii >= 0)
+            gslot[gok] = lay.slot[gpi[gok], gii[gok]]
+            gk = gok & (gslot >= 0)
+            gpos = (gri * per_region + gslot)[gk]
+            local[gpos] = grid["local_standard"].to_numpy(dtype="float64")[gk]
+            set_by_codes[gpos] = index_codes(grid["set_by_code"], set_by_index)[gk]
+        return local, set_by_codes, set_by_index
+
+    # a second thread when a core is idle (numpy's array operations release the GIL): the local
+    # standards (pandas merges over the tree) beside the scatter of the values, then the status and
+    # score beside the intervals; an error in the values is raised first, as before
+    with _second_thread(n_rows) as pool:
+        later = pool.submit(binding) if pool is not None else None
+        # scatter the values into the expected grid: region by region, each region's rows laid out as
+        # ``lay`` says (period by period, the indicators of the period's edition in catalogue order)
+        ri = index_codes(values["region_code"], r_index)
+        pi = p_index.get_indexer(np.where(np.isnan(v_period), -1, v_period).astype("int64"))
+        ii = index_codes(values["indicator_code"], i_index)
+        slot = np.full(len(ri), -1, dtype=np.int64)
+        ok = (ri >= 0) & (pi >= 0) & (ii >= 0)
+        slot[ok] = lay.slot[pi[ok], ii[ok]]
+        keep = ok & (slot >= 0)
+        pos = (ri * per_region + slot)[keep]
+        counts = np.bincount(pos, minlength=n_rows) if n_rows else np.zeros(0, dtype=np.int64)
+        if n_rows and counts.max(initial=0) > 1:
+            dup = np.flatnonzero(counts > 1)
+            r0, k0 = divmod(int(dup[0]), per_region)
+            example = f"{r_index[r0]} / {p_index[lay.period[k0]]} / {i_index[lay.indicator[k0]]}"
+            raise DataFileError(
+                [
+                    problem(
+                        "scoring.duplicate_values",
+                        at_column="region_code, period, indicator_code",
+                        at_value=example,
+                        count=len(dup),
+                        example=example,
+                    )
+                ]
+            )
+        stated = np.full(n_rows, np.nan)
+        num = np.full(n_rows, np.nan)
+        den = np.full(n_rows, np.nan)
+        stated[pos] = numeric_column(values, "value")[keep]
+        num[pos] = numeric_column(values, "numerator")[keep]
+        den[pos] = numeric_column(values, "denominator")[keep]
+
+        # indicator attributes (of each period's edition) repeated for every region
+        def per_row(column: np.ndarray) -> np.ndarray:
+            return np.tile(column, n_reg)
+
+        is_rate = per_row(lay.attr["is_rate"].astype(bool))
+        sign = per_row(lay.attr["sign"])
+        floor = per_row(lay.attr["national_floor"])
+        multiplier = per_row(lay.attr["multiplier"])  # per-capita "per N" (NaN: not a count per people)
+
+        with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+            both = is_rate & ~np.isnan(num) & (den > 0)
+            counted = ~np.isnan(multiplier) & (num >= 0) & (den > 0)  # a per-capita count with its base
+            safe_den = np.where(both | counted, den, 1.0)
+            x = np.where(both, 100.0 * num / safe_den, np.where(counted, multiplier * num / safe_den, stated))
+            unit_scale = np.where(is_rate, 100.0, multiplier)  # value = unit_scale · numerator / denominator
+
+        # binding local standards (computed beside the values when a second thread pays)
+        local, set_by_codes, set_by_index = later.result() if later is not None else binding()
+
+        # the standard (the stricter of floor and local, direction-aware), status, gaps and score,
+        # beside the intervals when a second thread pays (both only read)
+        judging = pool.submit(_judge, x, local, n_reg, lay.attr) if pool is not None else None
+
+        # intervals: a rate's by ``interval``, a per-capita count's by PHE's Poisson method
+        # computed on the rows that can have one (rates: 81 of 115 indicators; per-capita counts: few)
+        # and scattered back: the same figures, NaN elsewhere as before
+        low, high = _on_rows(
+            is_rate, lambda k: proportion_interval(num[k], den[k], confidence, interval), n_rows, 2
         )
-    stated = np.full(n_rows, np.nan)
-    num = np.full(n_rows, np.nan)
-    den = np.full(n_rows, np.nan)
-    stated[pos] = numeric_column(values, "value")[keep]
-    num[pos] = numeric_column(values, "numerator")[keep]
-    den[pos] = numeric_column(values, "denominator")[keep]
+        c_low, c_high, exact = _on_rows(
+            counted, lambda k: poisson_interval(num[k], confidence), n_rows, 3, bool_last=True
+        )
+        with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+            per_event = multiplier / safe_den
+            ci_low = np.where(counted, c_low * per_event, 100.0 * low)
+            ci_high = np.where(counted, c_high * per_event, 100.0 * high)
+            small = (is_rate | ~np.isnan(multiplier)) & (den < min_denominator)
+        method_code = np.select(
+            [counted & exact, counted, ~np.isnan(low)],
+            [CI_METHODS.index("exact_poisson"), CI_METHODS.index("byars"), CI_METHODS.index(interval)],
+            default=-1,
+        ).astype(np.int8)
+        judgement = judging.result() if judging is not None else _judge(x, local, n_reg, lay.attr)
+        standard, status, gap_floor, gap_standard, rel_gap_floor, rel_gap_standard, score = judgement
+        has_ci = ~np.isnan(ci_low)
+        judged = np.where(np.isnan(floor), standard, floor)  # the threshold ``evidence`` is judged against
+        short = _cases_short(num, den, unit_scale, judged, sign, has_ci)
+        few = small & has_ci
+        evidence = _evidence(ci_low, ci_high, judged, sign, is_rate, short, few)
+        short_std = _cases_short(num, den, unit_scale, standard, sign, has_ci)
+        evidence_std = _evidence(ci_low, ci_high, standard, sign, is_rate, short_std, few)
 
-    # indicator attributes (of each period's edition) repeated for every region
-    def per_row(column: np.ndarray) -> np.ndarray:
-        return np.tile(column, n_reg)
+        out = pd.DataFrame(
+            {
+                "edition": pd.Categorical.from_codes(per_row(lay.edition), categories=lay.labels),
+                "region_code": pd.Categorical.from_codes(
+                    np.repeat(np.arange(n_reg), per_region), categories=r_index
+                ),
+                "period": per_row(p_index.to_numpy()[lay.period]),
+                "indicator_code": pd.Categorical.from_codes(per_row(lay.indicator), categories=i_index),
+                "value": x,
+                "numerator": num,
+                "denominator": den,
+                "national_floor": floor,
+                "local_standard": local,
+                "local_set_by": pd.Categorical.from_codes(set_by_codes, categories=set_by_index),
+                "standard": standard,
+                "status": pd.Categorical.from_codes(status, categories=list(STATUSES)),
+                "gap_floor": gap_floor,
+                "gap_standard": gap_standard,
+                "rel_gap_floor": rel_gap_floor,
+                "rel_gap_standard": rel_gap_standard,
+                "score": score,
+                "ci_low": ci_low,
+                "ci_high": ci_high,
+                "evidence": pd.Categorical.from_codes(evidence, categories=list(EVIDENCE)),
+                "evidence_standard": pd.Categorical.from_codes(evidence_std, categories=list(EVIDENCE)),
+                "small_numbers": small,
+                "floor_confirmed": per_row(lay.attr["floor_confirmed"].astype(bool)),
+                "cases_short": pd.arrays.IntegerArray(
+                    np.nan_to_num(short, nan=0.0).astype(np.int64), np.isnan(short)
+                ),
+                "ci_method": pd.Categorical.from_codes(method_code, categories=list(CI_METHODS)),
+            },
+            copy=False,  # fresh arrays: skip consolidating them into one block (0.5 s at national scale)
+        )
+        return out
 
-    is_rate = per_row(lay.attr["is_rate"].astype(bool))
-    sign = per_row(lay.attr["sign"])
-    floor = per_row(lay.attr["national_floor"])
-    multiplier = per_row(lay.attr["multiplier"])  # per-capita "per N" (NaN: not a count per people)
 
-    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
-        both = is_rate & ~np.isnan(num) & (den > 0)
-        counted = ~np.isnan(multiplier) & (num >= 0) & (den > 0)  # a per-capita count with its base
-        safe_den = np.where(both | counted, den, 1.0)
-        x = np.where(both, 100.0 * num / safe_den, np.where(counted, multiplier * num / safe_den, stated))
-        unit_scale = np.where(is_rate, 100.0, multiplier)  # value = unit_scale · numerator / denominator
+@contextmanager
+def _second_thread(n_rows: int) -> Iterator[ThreadPoolExecutor | None]:
+    """A one-thread pool beside the caller's for a national-size table when a core is idle, else
+    None (the work runs in the caller's thread, in the same order)."""
+    if n_rows < _PARALLEL_ROWS or not parallel.spare_core():
+        yield None
+        return
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        yield pool
 
-    # binding local standards (each period against its own edition)
-    local = np.full(n_rows, np.nan)
-    set_by_codes = np.full(n_rows, -1, dtype=np.int64)
-    grid = local_standard_grid(local_standards, tree, edition, period_list)
-    set_by_index = pd.Index(pd.unique(grid["set_by_code"]), dtype="string").sort_values()
-    if len(grid):
-        gri = index_codes(grid["region_code"], r_index)
-        gpi = p_index.get_indexer(grid["period"].to_numpy(dtype="int64"))
-        gii = index_codes(grid["indicator_code"], i_index)
-        gslot = np.full(len(gri), -1, dtype=np.int64)
-        gok = (gri >= 0) & (gpi >= 0) & (gii >= 0)
-        gslot[gok] = lay.slot[gpi[gok], gii[gok]]
-        gk = gok & (gslot >= 0)
-        gpos = (gri * per_region + gslot)[gk]
-        local[gpos] = grid["local_standard"].to_numpy(dtype="float64")[gk]
-        set_by_codes[gpos] = index_codes(grid["set_by_code"], set_by_index)[gk]
 
-    # the standard (the stricter of floor and local, direction-aware), status, gaps and score
-    standard, status, gap_floor, gap_standard, rel_gap_floor, rel_gap_standard, score = _judge(
-        x, local, n_reg, lay.attr
-    )
-
-    # intervals: a rate's by ``interval``, a per-capita count's by PHE's Poisson method
-    # computed on the rows that can have one (rates: 81 of 115 indicators; per-capita counts: few)
-    # and scattered back: the same figures, NaN elsewhere as before
-    low, high = _on_rows(
-        is_rate, lambda k: proportion_interval(num[k], den[k], confidence, interval), n_rows, 2
-    )
-    c_low, c_high, exact = _on_rows(
-        counted, lambda k: poisson_interval(num[k], confidence), n_rows, 3, bool_last=True
-    )
-    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
-        per_event = multiplier / safe_den
-        ci_low = np.where(counted, c_low * per_event, 100.0 * low)
-        ci_high = np.where(counted, c_high * per_event, 100.0 * high)
-        small = (is_rate | ~np.isnan(multiplier)) & (den < min_denominator)
-    method_code = np.select(
-        [counted & exact, counted, ~np.isnan(low)],
-        [CI_METHODS.index("exact_poisson"), CI_METHODS.index("byars"), CI_METHODS.index(interval)],
-        default=-1,
-    ).astype(np.int8)
-    has_ci = ~np.isnan(ci_low)
-    judged = np.where(np.isnan(floor), standard, floor)  # the threshold ``evidence`` is judged against
-    short = _cases_short(num, den, unit_scale, judged, sign, has_ci)
-    few = small & has_ci
-    evidence = _evidence(ci_low, ci_high, judged, sign, is_rate, short, few)
-    short_std = _cases_short(num, den, unit_scale, standard, sign, has_ci)
-    evidence_std = _evidence(ci_low, ci_high, standard, sign, is_rate, short_std, few)
-
-    out = pd.DataFrame(
-        {
-            "edition": pd.Categorical.from_codes(per_row(lay.edition), categories=lay.labels),
-            "region_code": pd.Categorical.from_codes(
-                np.repeat(np.arange(n_reg), per_region), categories=r_index
-            ),
-            "period": per_row(p_index.to_numpy()[lay.period]),
-            "indicator_code": pd.Categorical.from_codes(per_row(lay.indicator), categories=i_index),
-            "value": x,
-            "numerator": num,
-            "denominator": den,
-            "national_floor": floor,
-            "local_standard": local,
-            "local_set_by": pd.Categorical.from_codes(set_by_codes, categories=set_by_index),
-            "standard": standard,
-            "status": pd.Categorical.from_codes(status, categories=list(STATUSES)),
-            "gap_floor": gap_floor,
-            "gap_standard": gap_standard,
-            "rel_gap_floor": rel_gap_floor,
-            "rel_gap_standard": rel_gap_standard,
-            "score": score,
-            "ci_low": ci_low,
-            "ci_high": ci_high,
-            "evidence": pd.Categorical.from_codes(evidence, categories=list(EVIDENCE)),
-            "evidence_standard": pd.Categorical.from_codes(evidence_std, categories=list(EVIDENCE)),
-            "small_numbers": small,
-            "floor_confirmed": per_row(lay.attr["floor_confirmed"].astype(bool)),
-            "cases_short": pd.arrays.IntegerArray(
-                np.nan_to_num(short, nan=0.0).astype(np.int64), np.isnan(short)
-            ),
-            "ci_method": pd.Categorical.from_codes(method_code, categories=list(CI_METHODS)),
-        },
-        copy=False,  # fresh arrays: skip consolidating them into one block (0.5 s at national scale)
-    )
-    return out
+_PARALLEL_ROWS = 200_000  # below this the thread start-up costs more than it saves
 
 
 def _judge(

@@ -311,13 +311,15 @@ def test_engine_equals_previous_implementation(case: object, monkeypatch: pytest
 
 
 def test_engine_on_two_threads_equals_previous_implementation(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The two-thread paths (balanced panel beside the measures, group sorts split in two) taken on
+    """The two-thread paths (balanced panel beside the measures, group sorts split in two, local
+    standards beside the values and status beside the intervals in scoring) taken on
     a small case by lowering their thresholds: the same tables, cell for cell."""
     values, edition, tree, stds = _random_case(4)
     with monkeypatch.context() as m:
         m.setattr(equity, "_PARALLEL_ROWS", 0)
         m.setattr(stats, "_PARALLEL_SORT_ROWS", 0)
         m.setattr(aggregation, "_PARALLEL_CELLS", 0)
+        m.setattr(indicators, "_PARALLEL_ROWS", 0)
         m.setattr(parallel, "spare_core", lambda: True)
         new = _pipeline(values, edition, tree, stds)
     with monkeypatch.context() as m:
@@ -474,3 +476,19 @@ def test_aggregate_of_a_complete_table_equals_the_masked_path(
         m.setattr(aggregation, "_complete", lambda mask: False)
         slow = aggregate(scores, edition, tree)
     pd.testing.assert_frame_equal(fast, slow, check_exact=True)
+
+
+def test_scoring_on_two_threads_raises_the_values_error_first(monkeypatch: pytest.MonkeyPatch) -> None:
+    """With the local standards computed on a second thread, a duplicate value still raises the
+    same DataFileError as on one thread (the pool is shut down before it propagates)."""
+    from assessment.domain.errors import DataFileError
+
+    values, edition, tree, stds = _demo_case()
+    values = pd.concat([values, values.iloc[[0]]], ignore_index=True)
+    with pytest.raises(DataFileError) as serial:
+        score_indicators(values, edition, tree, stds)
+    monkeypatch.setattr(indicators, "_PARALLEL_ROWS", 0)
+    monkeypatch.setattr(parallel, "spare_core", lambda: True)
+    with pytest.raises(DataFileError) as threaded:
+        score_indicators(values, edition, tree, stds)
+    assert str(threaded.value) == str(serial.value)
