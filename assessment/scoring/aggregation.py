@@ -41,7 +41,7 @@ import pandas as pd
 from assessment.domain.model import Edition, RegionTree
 from assessment.scoring import parallel
 from assessment.scoring.indicators import STATUSES
-from assessment.scoring.inputs import index_codes, indicator_table, missing_columns_error
+from assessment.scoring.inputs import index_codes, indicator_table, missing_columns_error, sorted_unique_ids
 from assessment.scoring.rollup import parent_codes
 
 __all__ = ["AGGREGATE_COLUMNS", "AGGREGATE_STATUSES", "LEVELS", "aggregate"]
@@ -78,11 +78,10 @@ def _sum(key: np.ndarray, size: int, weights: np.ndarray | None = None) -> np.nd
 
 
 def _worst(key: np.ndarray, size: int, severity: np.ndarray) -> np.ndarray:
-    """Highest severity per key (0 where the key has no rows)."""
+    """Highest severity per key (0 where the key has no rows): one ``maximum.at`` pass (a bincount
+    per severity level read the rows five times, 13x slower at the national size)."""
     out = np.zeros(size, dtype=np.int8)
-    for level in range(1, len(AGGREGATE_STATUSES)):
-        present = np.bincount(key, weights=(severity == level).astype("float64"), minlength=size) > 0
-        out[present] = level
+    np.maximum.at(out, key, severity.astype(np.int8, copy=False))
     return out
 
 
@@ -116,10 +115,9 @@ def aggregate(
     keep = ii >= 0
     s = scores.loc[keep] if not keep.all() else scores
     ii = ii[keep]
-    region_ids, region_index = pd.factorize(s["region_code"], sort=True)
+    region_ids, region_index = _factorize_sorted(s["region_code"])
     periods = s["period"].to_numpy(dtype="int64")
-    period_index = np.unique(periods)
-    period_ids = np.searchsorted(period_index, periods)
+    period_ids, period_index = sorted_unique_ids(periods)
     n_per = len(period_index)
     n_groups = len(region_index) * n_per
     g = region_ids.astype(np.int64) * n_per + period_ids
@@ -165,11 +163,15 @@ def aggregate(
         [*levels, ("overall", pd.Index([OVERALL_CODE]), None)]
     ):
         if level != "item":
-            # roll the previous level up: unweighted mean of the children that have a score
-            gg, child = np.divmod(np.arange(len(level_score)), n_children)
-            parent = parent_of_child[child] if parent_of_child is not None else np.zeros_like(child)
+            # roll the previous level up: unweighted mean of the children that have a score; the
+            # cells are a (group x child) matrix, so a cell's parent key is group * n_parent + parent
             n_parent = len(index)
-            key = gg * n_parent + parent
+            parent = (
+                parent_of_child.astype(np.int64)
+                if parent_of_child is not None
+                else np.zeros(n_children, dtype=np.int64)
+            )
+            key = (np.arange(n_groups, dtype=np.int64)[:, None] * n_parent + parent[None, :]).reshape(-1)
             size = n_groups * n_parent
             present = level_counts["n_indicators"] > 0
             has_s = present & ~np.isnan(level_score)
@@ -177,25 +179,48 @@ def aggregate(
             scount = _sum(key[has_s], size)
             with np.errstate(invalid="ignore", divide="ignore"):
                 new_score = np.where(scount > 0, ssum / scount, np.nan)
-            level_counts = {k: _sum(key[present], size, v[present]) for k, v in level_counts.items()}
-            level_sev = _worst(key[present], size, level_sev[present])
+            if _complete(present):  # every child has rows (a complete score table): no masked copies
+                level_counts = {k: _sum(key, size, v) for k, v in level_counts.items()}
+                level_sev = _worst(key, size, level_sev)
+            else:
+                level_counts = {k: _sum(key[present], size, v[present]) for k, v in level_counts.items()}
+                level_sev = _worst(key[present], size, level_sev[present])
             level_score = new_score
             n_children = n_parent
-        cells = np.flatnonzero(level_counts["n_indicators"] > 0)
-        group, code = np.divmod(cells, len(index))
-        part = {
-            "level": np.full(len(cells), level_no, dtype=np.int8),
-            "group": group,
-            "code": code + code_offset,
-            "score": level_score[cells],
-            "severity": level_sev[cells],
-        }
-        part.update({k: v[cells].astype("int64") for k, v in level_counts.items()})
+        n_codes = len(index)
+        filled = level_counts["n_indicators"] > 0
+        part: dict[str, np.ndarray]
+        if _complete(filled):  # every cell: no gathers, group and code by repetition
+            part = {
+                "level": np.full(len(filled), level_no, dtype=np.int8),
+                "group": np.repeat(np.arange(n_groups, dtype=np.int64), n_codes),
+                "code": np.tile(np.arange(code_offset, code_offset + n_codes, dtype=np.int64), n_groups),
+                "score": level_score,
+                "severity": level_sev,
+            }
+            part.update({k: v.astype("int64") for k, v in level_counts.items()})
+        else:
+            cells = np.flatnonzero(filled)
+            group, code = np.divmod(cells, n_codes)
+            part = {
+                "level": np.full(len(cells), level_no, dtype=np.int8),
+                "group": group,
+                "code": code + code_offset,
+                "score": level_score[cells],
+                "severity": level_sev[cells],
+            }
+            part.update({k: v[cells].astype("int64") for k, v in level_counts.items()})
         parts.append(part)
         code_offset += len(index)
         all_codes.extend(str(c) for c in index)
     cols = {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
     return _finish(cols, region_index, period_index, all_codes, edition, tree, missing_threshold)
+
+
+def _complete(mask: np.ndarray) -> bool:
+    """Whether every cell of a level has rows (a complete score table): then the sums and gathers
+    skip the masks (the same figures; the equivalence test takes the masked path to compare)."""
+    return bool(mask.all())
 
 
 def _ranks(
@@ -209,7 +234,8 @@ def _ranks(
     regions) is much faster than one sort of every cell.
     """
     m = np.full((n_rows, n_cols), np.nan)
-    m[row, col] = score
+    cell = row.astype(np.int64) * n_cols + col  # flat positions: one index array, not two
+    m.ravel()[cell] = score
     rank_level = np.empty_like(m)
     quintile = np.empty_like(m)
     rank_parent = np.empty_like(m)
@@ -226,18 +252,31 @@ def _ranks(
             list(pool.map(lambda bounds: block(*bounds), [(0, half), (half, n_rows)]))
     else:
         block(0, n_rows)
-    return rank_level[row, col], quintile[row, col], rank_parent[row, col]
+    return rank_level.ravel()[cell], quintile.ravel()[cell], rank_parent.ravel()[cell]
 
 
 _PARALLEL_CELLS = 200_000  # below this the thread start-up costs more than it saves
+_INT64_MAX = np.iinfo(np.int64).max
+
+
+def _descending_order(m: np.ndarray) -> np.ndarray:
+    """Per row, the columns by descending value, NaN last (ties in any order): a stable argsort of
+    the values' bits as order-preserving integers (NaN as the largest), 1.7x faster than numpy's
+    float argsort on rows where a third of the cells tie at 100. -0.0 sorts just before 0.0, next
+    to it, so equal values stay adjacent."""
+    bits = np.negative(m).view(np.int64)
+    bits = np.where(bits < 0, bits ^ _INT64_MAX, bits)
+    bits[np.isnan(m)] = _INT64_MAX
+    return np.argsort(bits, axis=1, kind="stable")
 
 
 def _row_ranks(m: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Per row: descending rank (ties share the best), quintile, dense rank (0 = best), and the
-    column order by descending score (NaN last)."""
-    n_cols = m.shape[1]
-    order = np.argsort(-m, axis=1)  # NaN last
-    sv = np.take_along_axis(m, order, axis=1)
+    """Per row: descending rank (ties share the best), quintile, dense rank (0 = best) *in score
+    order*, and the column order by descending score (NaN last)."""
+    n_rows, n_cols = m.shape
+    order = _descending_order(m)
+    at = (order + (np.arange(n_rows, dtype=np.int64) * n_cols)[:, None]).ravel()  # flat cells in order
+    sv = m.ravel()[at].reshape(m.shape)
     valid = ~np.isnan(sv)
     j = np.broadcast_to(np.arange(n_cols), sv.shape)
     new_run = np.ones_like(valid)
@@ -252,10 +291,9 @@ def _row_ranks(m: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.nd
         quint = np.clip(np.floor(5.0 * (avg_asc - 0.5) / n_valid) + 1.0, 1.0, 5.0)
     rank_level = np.empty_like(m)
     quintile = np.empty_like(m)
-    dense = np.empty(m.shape, dtype=np.int64)
-    np.put_along_axis(rank_level, order, np.where(valid, run_start + 1.0, np.nan), axis=1)
-    np.put_along_axis(quintile, order, np.where(valid, quint, np.nan), axis=1)
-    np.put_along_axis(dense, order, np.cumsum(new_run, axis=1) - 1, axis=1)
+    rank_level.ravel()[at] = np.where(valid, run_start + 1.0, np.nan).ravel()
+    quintile.ravel()[at] = np.where(valid, quint, np.nan).ravel()
+    dense = np.cumsum(new_run, axis=1) - 1
     return rank_level, quintile, dense, order
 
 
@@ -263,16 +301,18 @@ def _parent_ranks(
     dense: np.ndarray, order: np.ndarray, parent_of_col: np.ndarray, missing: np.ndarray
 ) -> np.ndarray:
     """Per row, the rank among the columns with the same parent: the columns already in score
-    order (``order``), stably sorted by parent (a radix sort of small integers: linear), give every
-    parent's columns best first; ties (same dense rank) share the best rank."""
-    n_cols = dense.shape[1]
+    order (``order``, ``dense`` their dense ranks in that order), stably sorted by parent (a radix
+    sort of small integers: linear), give every parent's columns best first; ties (same dense rank)
+    share the best rank."""
+    n_rows, n_cols = dense.shape
     parent = parent_of_col.astype(np.int64) + 1
     small = parent.max(initial=0) < 2**15
     p_sorted = parent[order].astype(np.int16 if small else np.int64)
     by_parent = np.argsort(p_sorted, axis=1, kind="stable")
-    cols = np.take_along_axis(order, by_parent, axis=1)
-    sp = np.take_along_axis(p_sorted, by_parent, axis=1)
-    sd = np.take_along_axis(dense, cols, axis=1)
+    at = (by_parent + (np.arange(n_rows, dtype=np.int64) * n_cols)[:, None]).ravel()
+    cols = order.ravel()[at].reshape(dense.shape)
+    sp = p_sorted.ravel()[at].reshape(dense.shape)
+    sd = dense.ravel()[at].reshape(dense.shape)
     j = np.broadcast_to(np.arange(n_cols), sp.shape)
     new_group = np.ones(sp.shape, dtype=bool)
     new_group[:, 1:] = sp[:, 1:] != sp[:, :-1]
@@ -281,7 +321,9 @@ def _parent_ranks(
     group_start = np.maximum.accumulate(np.where(new_group, j, 0), axis=1)
     run_start = np.maximum.accumulate(np.where(new_run, j, 0), axis=1)
     rank = np.empty(dense.shape)
-    np.put_along_axis(rank, cols, (run_start - group_start + 1).astype("float64"), axis=1)
+    rank.ravel()[(cols + (np.arange(n_rows, dtype=np.int64) * n_cols)[:, None]).ravel()] = (
+        (run_start - group_start + 1).astype("float64").ravel()
+    )
     return np.where(missing, np.nan, rank)
 
 
@@ -339,15 +381,38 @@ def _finish(
             "n_below_floor": cols["n_below_floor"],
             "n_below_local": cols["n_below_local"],
             "coverage": coverage,
-            "rank_in_parent": pd.array(rank_parent, dtype="Float64").astype("Int64"),
-            "rank_in_level": pd.array(rank_level, dtype="Float64").astype("Int64"),
-            "quintile": pd.array(quintile, dtype="Float64").astype("Int64"),
+            "rank_in_parent": _whole(rank_parent),
+            "rank_in_level": _whole(rank_level),
+            "quintile": _whole(quintile),
             "worst_status": pd.Categorical.from_codes(cols["severity"], categories=list(AGGREGATE_STATUSES)),
         },
         copy=False,  # fresh arrays: no consolidation copy (built in AGGREGATE_COLUMNS order)
     )
     assert tuple(out.columns) == AGGREGATE_COLUMNS
     return out
+
+
+def _factorize_sorted(col: pd.Series) -> tuple[np.ndarray, pd.Index]:
+    """``pd.factorize(col, sort=True)`` (ids in the order of the sorted distinct values; for a
+    categorical, in the order of its categories) without hashing a categorical column's codes again:
+    the categories that occur, in category order, and their codes renumbered."""
+    if isinstance(col.dtype, pd.CategoricalDtype) and len(col):
+        codes = col.cat.codes.to_numpy()
+        if codes.min() >= 0:
+            n_cat = len(col.cat.categories)
+            used = np.bincount(codes, minlength=n_cat) > 0
+            renumber = np.cumsum(used) - 1
+            return renumber[codes].astype(np.intp), pd.Index(col.cat.categories[used])
+    ids, uniques = pd.factorize(col, sort=True)
+    return ids, uniques
+
+
+def _whole(x: np.ndarray) -> pd.arrays.IntegerArray:
+    """Whole numbers held as floats (NaN = missing) as an Int64 array, built from its values and
+    mask (the same array as ``pd.array(x, dtype="Float64").astype("Int64")``, without the checks
+    and copies of the two conversions)."""
+    missing = np.isnan(x)
+    return pd.arrays.IntegerArray(np.where(missing, 0.0, x).astype(np.int64), missing)
 
 
 def rerank(

@@ -2,11 +2,15 @@
 
 The previous code of each part that was rewritten is kept below as the reference (lexsort of every
 row in ``inequality``, groupby/nunique/merge in ``equity._balanced``, one argsort of an int64 key
-per row for the ranks among siblings, the object-array lookup of ``period_population``, one
-``binding_standards`` per period, intervals over every row). The whole pipeline (score, aggregate,
-equity by indicator and by aspect) runs once with the reference parts patched in and once as it
-is; every table must be equal cell for cell (``check_exact``), on the demo province and on random
-national-like trees with ties, missing values and yearly populations.
+per row for the ranks among siblings, a bincount per severity level for the worst status, the
+Float64-to-Int64 conversion of the ranks, codes looked up by factorizing first (not Arrow's
+``index_in`` nor a categorical's categories), ``pd.factorize(sort=True)`` of the region codes, the
+object-array lookup of ``period_population``, one ``binding_standards`` per period, intervals,
+evidence, cases short, standard, status, gaps and score over every row, with the catalogue's
+attributes repeated per region). The whole pipeline (score, aggregate, equity by indicator
+and by aspect) runs once with the reference parts patched in and once as it is; every table must be
+equal cell for cell (``check_exact``), on the demo province and on random national-like trees with
+ties, missing values and yearly populations.
 """
 
 from __future__ import annotations
@@ -23,7 +27,7 @@ import pytest
 from assessment.catalogue import load_edition
 from assessment.catalogue.local_standards import binding_standards, self_and_ancestors
 from assessment.domain.model import Region, RegionTree
-from assessment.scoring import aggregation, equity, indicators, parallel, rollup, stats
+from assessment.scoring import aggregation, equity, indicators, inputs, parallel, rollup, stats
 from assessment.scoring.aggregation import aggregate
 from assessment.scoring.equity import equity as equity_table
 from assessment.scoring.indicators import score_indicators
@@ -107,6 +111,79 @@ def ref_ranks(
     return rank_level[row, col], quintile[row, col], rank_parent[row, col]
 
 
+def ref_worst(key: np.ndarray, size: int, severity: np.ndarray) -> np.ndarray:
+    out = np.zeros(size, dtype=np.int8)
+    for level in range(1, len(aggregation.AGGREGATE_STATUSES)):
+        present = np.bincount(key, weights=(severity == level).astype("float64"), minlength=size) > 0
+        out[present] = level
+    return out
+
+
+def ref_index_codes(values: pd.Series | np.ndarray | pd.Index, index: pd.Index) -> np.ndarray:
+    codes, uniques = pd.factorize(values)
+    if len(uniques) == 0:
+        return np.full(len(codes), -1, dtype=np.int64)
+    lookup = index.get_indexer(pd.Index(np.asarray(uniques, dtype=object)).astype(index.dtype))
+    return np.where(codes >= 0, lookup[np.maximum(codes, 0)], -1).astype(np.int64)
+
+
+def ref_cases_short(num, den, unit_scale, threshold, sign, counted) -> np.ndarray:  # type: ignore[no-untyped-def]
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+        needed = threshold * den / unit_scale
+        gap = sign * (needed - num)
+        gap = gap - indicators.TOLERANCE * np.maximum(1.0, np.abs(needed))
+        short = np.maximum(np.ceil(gap), 0.0)
+    return np.where(counted & ~np.isnan(threshold) & ~np.isnan(num), short, np.nan)
+
+
+def ref_evidence(low, high, threshold, sign, is_rate, short, few) -> np.ndarray:  # type: ignore[no-untyped-def]
+    meets = indicators.meets_threshold
+    usable = ~np.isnan(low) & ~np.isnan(threshold)
+    with np.errstate(invalid="ignore"):
+        full = is_rate & meets(threshold, np.full_like(threshold, 100.0), np.ones_like(sign))
+        edge = usable & ~np.isnan(short) & np.where(sign > 0, full, threshold <= 0)
+    worst = np.where(sign > 0, high, low)
+    best = np.where(sign > 0, low, high)
+    clearly_below = usable & ~meets(worst, threshold, sign)
+    clearly_meets = usable & meets(best, threshold, sign)
+    return np.select(
+        [~usable, usable & few, edge & (short == 0), edge, clearly_below, clearly_meets],
+        [-1, 3, 1, 0, 0, 1],
+        default=2,
+    ).astype(np.int8)
+
+
+def ref_judge(x, local, n_reg, attr) -> tuple[np.ndarray, ...]:  # type: ignore[no-untyped-def]
+    """Every row with its own floor, direction, optimum and lower bound (repeated per region)."""
+    meets = indicators.meets_threshold
+    sign, floor = np.tile(attr["sign"], n_reg), np.tile(attr["national_floor"], n_reg)
+    optimum, lower = np.tile(attr["optimum"], n_reg), np.tile(attr["lower_bound"], n_reg)
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+        standard = np.where(sign > 0, np.fmax(floor, local), np.fmin(floor, local))
+        has_x = ~np.isnan(x)
+        fails_floor = has_x & ~np.isnan(floor) & ~meets(x, floor, sign)
+        fails_local = has_x & ~np.isnan(local) & ~meets(x, local, sign)
+        status = np.select(
+            [~has_x, fails_floor, fails_local, ~np.isnan(standard)], [0, 1, 2, 3], default=4
+        ).astype(np.int8)
+        gap_floor = sign * (x - floor)
+        gap_standard = sign * (x - standard)
+        rel_gap_floor = np.where(floor != 0, gap_floor / np.abs(floor), np.nan)
+        rel_gap_standard = np.where(standard != 0, gap_standard / np.abs(standard), np.nan)
+        target = np.where(np.isnan(standard), optimum, standard)
+        span = target - lower
+        proper = sign * span > 0
+        frac = np.where(proper, (x - lower) / np.where(proper, span, 1.0), np.nan)
+        reaches = meets(x, target, sign)
+        score = np.where(reaches, 100.0, 100.0 * np.clip(np.where(proper, frac, 0.0), 0.0, 1.0))
+        score = np.where(has_x, score, np.nan)
+    return standard, status, gap_floor, gap_standard, rel_gap_floor, rel_gap_standard, score
+
+
+def ref_whole(x: np.ndarray) -> pd.arrays.IntegerArray:
+    return pd.array(x, dtype="Float64").astype("Int64")
+
+
 def ref_period_population(
     tree: RegionTree, codes: pd.Series | np.ndarray, periods: pd.Series | np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -163,6 +240,14 @@ def _reference(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(stats, "_group_value_order", ref_group_value_order)
     monkeypatch.setattr(equity, "_balanced", ref_balanced)
     monkeypatch.setattr(aggregation, "_ranks", ref_ranks)
+    monkeypatch.setattr(aggregation, "_worst", ref_worst)
+    monkeypatch.setattr(indicators, "_cases_short", ref_cases_short)
+    monkeypatch.setattr(indicators, "_evidence", ref_evidence)
+    monkeypatch.setattr(indicators, "_judge", ref_judge)
+    monkeypatch.setattr(indicators, "index_codes", ref_index_codes)
+    monkeypatch.setattr(aggregation, "_factorize_sorted", lambda col: pd.factorize(col, sort=True))
+    monkeypatch.setattr(aggregation, "index_codes", ref_index_codes)
+    monkeypatch.setattr(aggregation, "_whole", ref_whole)
     monkeypatch.setattr(equity, "period_population", ref_period_population)
     monkeypatch.setattr(indicators, "local_standard_grid", ref_local_standard_grid)
     monkeypatch.setattr(indicators, "_on_rows", ref_on_rows)
@@ -226,13 +311,15 @@ def test_engine_equals_previous_implementation(case: object, monkeypatch: pytest
 
 
 def test_engine_on_two_threads_equals_previous_implementation(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The two-thread paths (balanced panel beside the measures, group sorts split in two) taken on
+    """The two-thread paths (balanced panel beside the measures, group sorts split in two, local
+    standards beside the values and status beside the intervals in scoring) taken on
     a small case by lowering their thresholds: the same tables, cell for cell."""
     values, edition, tree, stds = _random_case(4)
     with monkeypatch.context() as m:
         m.setattr(equity, "_PARALLEL_ROWS", 0)
         m.setattr(stats, "_PARALLEL_SORT_ROWS", 0)
         m.setattr(aggregation, "_PARALLEL_CELLS", 0)
+        m.setattr(indicators, "_PARALLEL_ROWS", 0)
         m.setattr(parallel, "spare_core", lambda: True)
         new = _pipeline(values, edition, tree, stds)
     with monkeypatch.context() as m:
@@ -272,3 +359,136 @@ def test_group_value_order_large_random_equals_lexsort() -> None:
     w = rng.integers(1, 4, n).astype("float64")
     got = stats._group_value_order(g, y, w, 50)
     assert got.tolist() == np.lexsort((w, y, g)).tolist()  # identical, ties keep the input order
+
+
+@pytest.mark.parametrize("dtype", ["string", "str", object, "category"])
+@pytest.mark.parametrize("index_dtype", ["string", object])
+def test_index_codes_equals_factorize_lookup(dtype: object, index_dtype: object) -> None:
+    """Arrow-backed string columns are looked up by ``pyarrow.compute.index_in``: the same positions
+    as factorizing and looking up the distinct values, with missing values and codes absent from
+    the index (-1), an index with codes absent from the column, and an empty column."""
+    rng = np.random.default_rng(3)
+    codes = [f"{k:06d}" for k in range(40)]
+    raw = rng.choice([*codes, "999999", ""], 5_000).astype(object)
+    raw[rng.random(5_000) < 0.05] = None
+    values = pd.Series(raw, dtype=dtype)
+    index = pd.Index([*codes[5:], "extra"], dtype=index_dtype)
+    got = inputs.index_codes(values, index)
+    assert got.dtype == np.int64
+    assert got.tolist() == ref_index_codes(values, index).tolist()
+    assert (got >= 0).any() and (got == -1).any()
+    empty = pd.Series([], dtype=dtype)
+    assert inputs.index_codes(empty, index).tolist() == ref_index_codes(empty, index).tolist() == []
+
+
+@pytest.mark.parametrize(
+    "raw", [["b", "a", "c", "b"], ["b", "b"], ["a", None, "c"], []], ids=["some", "one", "missing", "empty"]
+)
+def test_factorize_sorted_equals_pandas(raw: list[object]) -> None:
+    """Region ids of ``aggregate``: categories in their own (unsorted) order, some unused."""
+    col = pd.Series(pd.Categorical(raw, categories=pd.Index(["c", "z", "b", "a"], dtype="string")))
+    ids, uniques = aggregation._factorize_sorted(col)
+    ref_ids, ref_uniques = pd.factorize(col, sort=True)
+    assert ids.tolist() == ref_ids.tolist()
+    assert np.asarray(uniques, dtype=object).tolist() == np.asarray(ref_uniques, dtype=object).tolist()
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [[2021, 2019, 2021, 2020], [5], [], [-3, 10**9, 7, -3], list(range(70_000, 0, -7))],
+    ids=["years", "one", "empty", "wide", "many"],
+)
+def test_sorted_unique_ids_equals_unique_and_searchsorted(raw: list[int]) -> None:
+    values = np.array(raw, dtype=np.int64)
+    ids, uniques = inputs.sorted_unique_ids(values)
+    assert uniques.tolist() == np.unique(values).tolist()
+    assert ids.tolist() == np.searchsorted(np.unique(values), values).tolist()
+    floats = np.array([*raw, 2020.0, -0.0, 0.0], dtype="float64")
+    assert inputs.sorted_unique(floats).tolist() == np.unique(floats).tolist()
+
+
+@pytest.mark.parametrize("two_threads", [False, True])
+def test_ranks_equal_reference_with_ties_zeros_infinities_and_gaps(
+    two_threads: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The integer-key sort of the scores: -0.0 and 0.0 tie, ±inf rank first/last among the
+    scores, NaN has no rank; rows all NaN, rows with one score, cells absent from the matrix."""
+    rng = np.random.default_rng(5)
+    n_rows, n_cols = 40, 300
+    cells = rng.choice(n_rows * n_cols, size=n_rows * n_cols * 3 // 4, replace=False)
+    row, col = np.divmod(cells, n_cols)
+    pool = np.array([0.0, -0.0, 100.0, 50.5, np.inf, -np.inf, np.nan, 1e-300, -3.0, 99.99])
+    score = np.where(rng.random(len(cells)) < 0.5, rng.choice(pool, len(cells)), rng.random(len(cells)))
+    score[row == 3] = np.nan
+    keep = (row != 4) | (col == 7)
+    row, col, score = row[keep], col[keep], score[keep]
+    parent = rng.integers(-1, 12, n_cols)
+    monkeypatch.setattr(aggregation, "_PARALLEL_CELLS", 0)
+    monkeypatch.setattr(parallel, "spare_core", lambda: two_threads)
+    got = aggregation._ranks(row, col, score, n_rows, n_cols, parent)
+    want = ref_ranks(row, col, score, n_rows, n_cols, parent)
+    for g, w in zip(got, want, strict=True):
+        np.testing.assert_array_equal(g, w)
+
+
+def test_judge_equals_reference_on_edge_values() -> None:
+    """Standard, status, gaps and score of the broadcast ``_judge``: values on and around the
+    thresholds (within the tolerance), zero and missing floors, local standards stricter and weaker
+    than the floor, lower-is-better slots, a target not on the good side of the lower bound."""
+    rng = np.random.default_rng(9)
+    attr = {
+        "sign": np.array([1.0, -1.0, 1.0, -1.0, 1.0, 1.0]),
+        "national_floor": np.array([90.0, 5.2, np.nan, 0.0, 0.0, 100.0]),
+        "optimum": np.array([100.0, 0.0, 80.0, 0.0, 10.0, 100.0]),
+        "lower_bound": np.array([0.0, 20.0, 0.0, 10.0, 20.0, 0.0]),
+    }
+    n_reg = 500
+    base = np.tile(attr["national_floor"], n_reg)
+    x = np.where(np.isnan(base), 80.0, base) + rng.choice(
+        [0.0, 1e-12, -1e-12, 1e-3, -1e-3, 5.0, -5.0], len(base)
+    )
+    x[rng.random(len(x)) < 0.1] = np.nan
+    local = np.where(rng.random(len(x)) < 0.3, x + rng.choice([-1.0, 0.0, 1.0], len(x)), np.nan)
+    local[rng.random(len(x)) < 0.05] = 0.0
+    for got, want in zip(
+        indicators._judge(x, local, n_reg, attr), ref_judge(x, local, n_reg, attr), strict=True
+    ):
+        assert got.dtype == want.dtype
+        np.testing.assert_array_equal(got, want)
+
+
+@pytest.mark.parametrize("case", ["demo", "national"])
+def test_aggregate_of_a_complete_table_equals_the_masked_path(
+    case: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On a complete score table every level's cells all have rows, and ``aggregate`` sums and
+    gathers without masks; the masked path (taken for incomplete tables) gives the same table."""
+    if case == "demo":
+        values, edition, tree, stds = _demo_case()
+    else:
+        nat = _national()
+        edition = load_edition()
+        tree = nat.national_tree(seed=3, provinces=3, prefectures=9, counties=120)
+        values, stds = nat.national_values(edition, tree, seed=3), nat.national_local_standards(edition, tree)
+    scores = score_indicators(values, edition, tree, stds)
+    fast = aggregate(scores, edition, tree)
+    with monkeypatch.context() as m:
+        m.setattr(aggregation, "_complete", lambda mask: False)
+        slow = aggregate(scores, edition, tree)
+    pd.testing.assert_frame_equal(fast, slow, check_exact=True)
+
+
+def test_scoring_on_two_threads_raises_the_values_error_first(monkeypatch: pytest.MonkeyPatch) -> None:
+    """With the local standards computed on a second thread, a duplicate value still raises the
+    same DataFileError as on one thread (the pool is shut down before it propagates)."""
+    from assessment.domain.errors import DataFileError
+
+    values, edition, tree, stds = _demo_case()
+    values = pd.concat([values, values.iloc[[0]]], ignore_index=True)
+    with pytest.raises(DataFileError) as serial:
+        score_indicators(values, edition, tree, stds)
+    monkeypatch.setattr(indicators, "_PARALLEL_ROWS", 0)
+    monkeypatch.setattr(parallel, "spare_core", lambda: True)
+    with pytest.raises(DataFileError) as threaded:
+        score_indicators(values, edition, tree, stds)
+    assert str(threaded.value) == str(serial.value)
