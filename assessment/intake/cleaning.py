@@ -124,6 +124,61 @@ def clean_period(col: pd.Series, bools: bool = True) -> tuple[pd.Series, pd.Seri
 _ARROW_PLAIN = r"^-?[0-9]{1,15}(\.[0-9]{1,15})?$"
 
 
+_MAX_DIGITS = 15  # as in _ARROW_PLAIN
+
+
+def _chunk_plain(chunk: pa.Array) -> bool | None:
+    """Whether every non-empty string of one string chunk matches ``_ARROW_PLAIN``, from its
+    bytes and offsets in a few numpy passes (no regex per cell). None (the regex decides) when
+    the chunk has nulls, is not a plain string array or holds a string longer than 15 bytes.
+
+    Within 15 bytes no digit run can exceed 15, so a string matches when its bytes are digits,
+    points and minus signs only, a minus sign is first and followed by a digit, a point has a
+    digit on either side within the string, and no string holds two points."""
+    if chunk.null_count or not (pa.types.is_string(chunk.type) or pa.types.is_large_string(chunk.type)):
+        return None
+    n = len(chunk)
+    _, off_buf, data_buf = chunk.buffers()
+    width = np.int64 if pa.types.is_large_string(chunk.type) else np.int32
+    off = np.frombuffer(off_buf, dtype=width)[chunk.offset : chunk.offset + n + 1].astype(np.int64)
+    if not n or off[-1] == off[0]:  # nothing but empty strings
+        return True
+    lengths = np.diff(off)
+    if int(lengths.max()) > _MAX_DIGITS:
+        return None
+    data = np.frombuffer(data_buf, dtype=np.uint8)[off[0] : off[-1]]
+    off -= off[0]
+    digit = (data - np.uint8(48)) <= 9  # wraps around below "0"
+    point = data == 46
+    minus = data == 45
+    if not (digit | point | minus).all():
+        return False
+    starts = off[:-1][lengths > 0]
+    is_start = np.zeros(len(data) + 1, dtype=bool)  # the byte begins a string (or is the end)
+    is_start[starts] = True
+    is_start[-1] = True
+    next_digit = np.append(digit[1:], False) & ~is_start[1:]  # a digit follows, same string
+    if (minus & ~(is_start[:-1] & next_digit)).any():
+        return False
+    if not point.any():
+        return True
+    prev_digit = np.insert(digit[:-1], 0, False) & ~is_start[:-1]
+    if (point & ~(prev_digit & next_digit)).any():
+        return False
+    marks = np.flatnonzero(is_start[:-1] | point)  # string starts and points, in order
+    is_point = point[marks]
+    return not (is_point[1:] & is_point[:-1]).any()  # two points with no start between them
+
+
+def _all_plain(arr: pa.ChunkedArray, text: pa.ChunkedArray) -> bool:
+    """Whether every non-blank cell of ``arr`` matches ``_ARROW_PLAIN`` (``text``: ``arr`` with
+    its blanks null, for the regex where the byte check does not apply)."""
+    verdicts = [_chunk_plain(chunk) for chunk in arr.chunks]
+    if all(v is not None for v in verdicts):
+        return all(verdicts)
+    return pac.all(pac.match_substring_regex(text, _ARROW_PLAIN)).as_py() is not False
+
+
 def _arrow_plain_numbers(col: pd.Series) -> ParsedNumbers | None:
     """:func:`_plain_numbers` of a pyarrow-backed text column (a CSV's) in pyarrow's compute
     kernels, when every non-blank cell is a plain decimal (``-12``, ``95.5``); else None."""
@@ -133,7 +188,7 @@ def _arrow_plain_numbers(col: pd.Series) -> ParsedNumbers | None:
     arr = pa.chunked_array(col.array.__arrow_array__())
     blank = pac.or_kleene(pac.is_null(arr), pac.equal(arr, "")).fill_null(True)
     text = pac.if_else(blank, pa.scalar(None, pa.string()), arr)
-    if pac.all(pac.match_substring_regex(text, _ARROW_PLAIN)).as_py() is False:
+    if not _all_plain(arr, text):
         return None
     values = pac.cast(text, pa.float64()).to_numpy(zero_copy_only=False)
     false = pd.Series(False, index=col.index)

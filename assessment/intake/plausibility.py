@@ -106,17 +106,19 @@ def _previous(cur: pd.DataFrame, history: pd.DataFrame | None) -> pd.DataFrame:
     return mine[["prev", "prev_period"]]
 
 
-def _peer_frame(cur: pd.DataFrame, peers: pd.DataFrame | PeerSource | None, ctx: Context) -> pd.DataFrame:
-    """The peer statistics of the rows' regions and periods, aligned with ``cur`` (NaN: none)."""
+def _peer_frame(
+    cur: pd.DataFrame, peers: pd.DataFrame | PeerSource | None, ctx: Context
+) -> pd.DataFrame | None:
+    """The peer statistics of the rows' regions and periods, aligned with ``cur`` (NaN: none);
+    None when there are no statistics at all (every row's would be NaN)."""
     if callable(peers):
         stats = peers(sorted(_regions(cur)), sorted(_periods(cur)))
     elif peers is None:
-        stats = peer_stats.empty()
+        return None
     else:
         stats = peers
-    if not len(stats):  # no statistics: every row's are missing (one block of NaN, float64)
-        cols = [c for c in stats.columns if c not in _KEYS]
-        return pd.DataFrame(np.full((len(cur), len(cols)), np.nan), columns=cols, index=cur.index)
+    if not len(stats):
+        return None
     keys = key_frame(cur)
     stats = key_frame(stats, _KEYS).join(stats.drop(columns=_KEYS)).drop_duplicates(_KEYS)
     merged = keys.merge(stats, how="left", on=_KEYS)
@@ -133,6 +135,8 @@ def _change_and_peer(
     :mod:`assessment.intake.peer_stats` (never the peers' own figures)."""
     prev = _previous(cur, history).set_axis(cur.index)
     st = _peer_frame(cur, peers, ctx)
+    if st is None:  # no statistics: no peer outlier, and only the fallback test of changes
+        return _without_peers(cur, prev)
     value = cur["value"].astype("float64")
     change = value - prev["prev"]
     c_med, c_mad = st["change_median"].astype("float64"), st["change_mad"].astype("float64")
@@ -159,16 +163,39 @@ def _change_and_peer(
     )
 
 
+def _without_peers(cur: pd.DataFrame, prev: pd.DataFrame) -> pd.DataFrame:
+    """:func:`_change_and_peer` where every peer statistic is missing (NaN): the modified
+    z-scores are undefined, so no value is a peer outlier and a change is tested only against
+    ``FALLBACK_RELATIVE`` of the previous value (nothing to test when no row has one)."""
+    previous = prev["prev"].astype("float64")
+    flag_change = np.zeros(len(cur), dtype=bool)
+    has_prev = previous.notna().to_numpy()
+    if has_prev.any():
+        change = cur["value"].astype("float64") - previous
+        rel = change.abs() / previous.abs().clip(lower=1e-9)
+        flag_change = (previous.notna() & (rel > FALLBACK_RELATIVE)).fillna(False).to_numpy(dtype=bool)
+    return pd.DataFrame(
+        {
+            "flag_change": flag_change,
+            "prev": prev["prev"].to_numpy(),
+            "prev_period": prev["prev_period"].to_numpy(),
+            "flag_peer": np.zeros(len(cur), dtype=bool),
+            "peer_median": np.full(len(cur), np.nan),
+        },
+        index=cur.index,
+    )
+
+
 def _standard(cur: pd.DataFrame, ctx: Context) -> pd.Series:
     ind = ctx.indicators
     floor = lookup(cur["indicator_code"], ind["national_floor"], dtype="float64")
-    higher = lookup(cur["indicator_code"], ind["direction"] == "higher", True).fillna(True).astype(bool)
-    if len(ctx.binding):
-        b = ctx.binding[["region_code", "period", "indicator_code", "local_standard"]]
-        b = key_frame(b).assign(local_standard=b["local_standard"].astype("float64")).drop_duplicates(_KEYS)
-        local = key_frame(cur).merge(b, how="left", on=_KEYS)["local_standard"].to_numpy()
-    else:
-        local = np.full(len(cur), np.nan)
+    if not len(ctx.binding):  # no local standard: fmax and fmin of the floor and NaN are the floor
+        return floor
+    # higher is better unless the catalogue says otherwise (unknown and missing codes: higher)
+    higher = ~lookup(cur["indicator_code"], ind["direction"] != "higher", False, dtype="bool")
+    b = ctx.binding[["region_code", "period", "indicator_code", "local_standard"]]
+    b = key_frame(b).assign(local_standard=b["local_standard"].astype("float64")).drop_duplicates(_KEYS)
+    local = key_frame(cur).merge(b, how="left", on=_KEYS)["local_standard"].to_numpy()
     local = pd.Series(local, index=cur.index, dtype="float64")
     stricter = np.where(higher, np.fmax(floor, local), np.fmin(floor, local))
     return pd.Series(stricter, index=cur.index, dtype="float64")
@@ -208,9 +235,8 @@ def plausibility_warnings(
     usable = (~checked["error"] & checked["value"].notna() & checked["kind"].notna()).to_numpy()
     if not usable.any():
         return []
-    cur = checked.loc[
-        usable, ["region_code", "period", "indicator_code", "kind", "value", "numerator", "denominator"]
-    ]
+    columns = ["region_code", "period", "indicator_code", "kind", "value", "numerator", "denominator"]
+    cur = checked[columns] if usable.all() else checked.loc[usable, columns]
     pos = np.flatnonzero(usable)
 
     def full(mask: pd.Series) -> np.ndarray:
@@ -232,9 +258,10 @@ def plausibility_warnings(
     standard = _standard(cur, ctx)
     exact = (cur["value"] - standard).abs() <= 1e-9 * standard.abs().clip(lower=1.0)
     exact &= (kind != "boolean") & ~((kind == "rate") & (standard == 100))
-    count = exact.groupby(_group_id([cur["region_code"], cur["period"]]), sort=False).transform("sum")
-    bunched = exact & (count >= BUNCH_MIN)
-    sink.add(full(bunched), "W_BUNCHED_AT_STANDARD", "value", standard=standard, count=count)
+    if exact.any():  # else no group has a value at its standard: nothing to count
+        count = exact.groupby(_group_id([cur["region_code"], cur["period"]]), sort=False).transform("sum")
+        bunched = exact & (count >= BUNCH_MIN)
+        sink.add(full(bunched), "W_BUNCHED_AT_STANDARD", "value", standard=standard, count=count)
 
     testable = kind != "boolean"
     if testable.any():

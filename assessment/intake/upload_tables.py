@@ -63,10 +63,21 @@ def _frame(body: pd.DataFrame, first_row: int, cols: dict[str, int], fill: dict[
         if key in cols and cols[key] in body.columns:
             out[key] = body[cols[key]].reset_index(drop=True)
         else:
-            out[key] = pd.Series(np.full(len(body), fill.get(key, ""), dtype=object))
+            out[key] = _constant(fill.get(key, ""), len(body))
     frame = pd.DataFrame(out)
     frame["row"] = np.arange(first_row, first_row + len(body), dtype="int64")
     return frame
+
+
+def _constant(text: str, n: int) -> pd.Series:
+    """``pandas.Series(numpy.full(n, text, dtype=object))`` (which pandas stores as pyarrow
+    strings), built from one buffer instead of ``n`` Python strings."""
+    if not n or pd.Series([text]).dtype != _ARROW_STRING:  # what pandas gives is another dtype
+        return pd.Series(np.full(n, text, dtype=object))
+    data = text.encode("utf-8")
+    offsets = np.arange(n + 1, dtype=np.int64) * len(data)
+    arr = pa.LargeStringArray.from_buffers(n, pa.py_buffer(offsets), pa.py_buffer(data * n))
+    return pd.Series(arr, dtype=_ARROW_STRING)
 
 
 def _missing_columns(
@@ -279,7 +290,8 @@ def _arrow_csv_frame(data: bytes, sep: str) -> pd.DataFrame | None:
             read_options=pacsv.ReadOptions(autogenerate_column_names=True),
             parse_options=pacsv.ParseOptions(delimiter=sep, ignore_empty_lines=False),
             convert_options=pacsv.ConvertOptions(
-                column_types={f"f{i}": pa.string() for i in range(_MAX_ARROW_COLUMNS)},
+                # large_string: what pandas stores, so the columns convert without a copy
+                column_types={f"f{i}": pa.large_string() for i in range(_MAX_ARROW_COLUMNS)},
                 strings_can_be_null=False,
                 quoted_strings_can_be_null=False,
             ),

@@ -84,6 +84,12 @@ class RawTable:
     meta: dict[str, str] = field(default_factory=dict)
     has_bools: bool = True  # False when no cell can be TRUE/FALSE (csv, or none in the sheet)
 
+    @cached_property
+    def periods(self) -> tuple[pd.Series, pd.Series]:
+        """:func:`~assessment.intake.cleaning.clean_period` of the period column, computed once:
+        the choice of catalogue and the row rules both read it."""
+        return clean_period(self.frame["period"], self.has_bools)
+
 
 @dataclass(frozen=True)
 class Context:
@@ -180,7 +186,7 @@ def _prepare(raw: RawTable, ctx: Context) -> pd.DataFrame:
     df["indicator_code"] = clean_code(src["indicator_code"], bools)
     df["note"] = clean_text(src["note"], bools)
     df["region_code"] = clean_region(src["region_code"], bools)
-    df["period"], df["period_bad"] = clean_period(src["period"], bools)
+    df["period"], df["period_bad"] = raw.periods
     kinds = ctx.indicators["kind"]
     df["kind"] = lookup(df["indicator_code"], kinds, categorical=True)
     value_src = src["value"]
