@@ -29,6 +29,9 @@ def _factorize(col: pd.Series, bools: bool = True) -> tuple[np.ndarray, pd.Index
     True == 1, so factorize would merge them): they become the strings 'TRUE'/'FALSE'.
     ``bools=False`` skips that check when the source can hold no TRUE/FALSE cell."""
     if col.dtype != object and pd.api.types.is_string_dtype(col.dtype):
+        one = _one_value(col)
+        if one is not None:
+            return one
         return pd.factorize(col, use_na_sentinel=False)  # text only (csv): no TRUE/FALSE cells
     obj = col if col.dtype == object else col.astype(object)
     if bools and pd.api.types.infer_dtype(obj, skipna=True) not in _PLAIN_KINDS:
@@ -37,6 +40,21 @@ def _factorize(col: pd.Series, bools: bool = True) -> tuple[np.ndarray, pd.Index
             obj = obj.copy()
             obj[is_bool] = np.where(obj[is_bool].to_numpy(dtype=bool), "TRUE", "FALSE")
     return pd.factorize(obj, use_na_sentinel=False)
+
+
+def _one_value(col: pd.Series) -> tuple[np.ndarray, pd.Index] | None:
+    """``pandas.factorize(col, use_na_sentinel=False)`` of a pyarrow text column whose cells are
+    all one string (a batch file's single period, its empty notes), found in one comparison
+    instead of hashing every cell; None for any other column."""
+    if not (isinstance(col.dtype, pd.StringDtype) and col.dtype.storage == "pyarrow") or not len(col):
+        return None
+    arr = pa.chunked_array(col.array.__arrow_array__())
+    if arr.null_count:
+        return None
+    first = arr[0]
+    if not pac.all(pac.equal(arr, first)).as_py():
+        return None
+    return np.zeros(len(col), dtype=np.intp), pd.Index([first.as_py()], dtype=col.dtype)
 
 
 def by_unique(col: pd.Series, fn: Callable[[pd.Series], pd.Series], bools: bool = True) -> pd.Series:
@@ -60,7 +78,11 @@ def lookup(
     ``categorical=True`` returns a categorical Series (for text results such as an indicator's kind).
     ``dtype="float64"``: ``lookup(...).astype("float64")``; ``dtype="bool"``:
     ``lookup(...).fillna(False).astype(bool)``, both converted on the distinct values only."""
-    codes, uniques = pd.factorize(col)
+    if isinstance(col.dtype, pd.CategoricalDtype) and not categorical:
+        # the categories are the distinct values already (unused ones are looked up for nothing)
+        codes, uniques = col.cat.codes.to_numpy(), col.cat.categories
+    else:
+        codes, uniques = pd.factorize(col)
     found = pd.Series(uniques, dtype=object).map(mapping).to_numpy(dtype=object)
     values = np.append(found, np.array([default], dtype=object))  # code -1 (missing): the default
     if categorical:

@@ -239,9 +239,9 @@ def plausibility_warnings(
     cur = checked[columns] if usable.all() else checked.loc[usable, columns]
     pos = np.flatnonzero(usable)
 
-    def full(mask: pd.Series) -> np.ndarray:
+    def full(mask: pd.Series | np.ndarray) -> np.ndarray:
         out = np.zeros(len(checked), dtype=bool)
-        out[pos] = mask.to_numpy(dtype=bool)
+        out[pos] = np.asarray(mask, dtype=bool)
         return out
 
     kind = cur["kind"]
@@ -258,9 +258,15 @@ def plausibility_warnings(
     standard = _standard(cur, ctx)
     exact = (cur["value"] - standard).abs() <= 1e-9 * standard.abs().clip(lower=1.0)
     exact &= (kind != "boolean") & ~((kind == "rate") & (standard == 100))
-    if exact.any():  # else no group has a value at its standard: nothing to count
-        count = exact.groupby(_group_id([cur["region_code"], cur["period"]]), sort=False).transform("sum")
-        bunched = exact & (count >= BUNCH_MIN)
+    at_standard = exact.to_numpy(dtype=bool)
+    if at_standard.any():
+        # the count of values at their standard per region and period, for those values only
+        # (the other rows of a group add nothing to its count, and no warning is theirs)
+        on = exact[at_standard]
+        groups = _group_id([cur["region_code"][at_standard], cur["period"][at_standard]])
+        count = on.groupby(groups, sort=False).transform("sum")
+        bunched = np.zeros(len(cur), dtype=bool)
+        bunched[at_standard] = (count >= BUNCH_MIN).to_numpy(dtype=bool)
         sink.add(full(bunched), "W_BUNCHED_AT_STANDARD", "value", standard=standard, count=count)
 
     testable = kind != "boolean"
@@ -270,7 +276,14 @@ def plausibility_warnings(
             regions, periods = _regions(sub), _periods(sub)
             peers = peer_stats.peer_statistics(history, ctx.tree, regions, periods)
         flags = _change_and_peer(sub, ctx, history, peers)
-        change = full(testable & flags["flag_change"].reindex(cur.index, fill_value=False))
+        tested = np.flatnonzero(testable.to_numpy(dtype=bool))  # the positions of sub's rows in cur
+
+        def on_cur(flag: str) -> np.ndarray:
+            out = np.zeros(len(cur), dtype=bool)
+            out[tested] = flags[flag].to_numpy(dtype=bool)
+            return out
+
+        change = full(on_cur("flag_change"))
         sink.add(
             change,
             "W_IMPLAUSIBLE_CHANGE",
@@ -278,6 +291,6 @@ def plausibility_warnings(
             previous=flags["prev"],
             previous_period=flags["prev_period"],
         )
-        peer = full(testable & flags["flag_peer"].reindex(cur.index, fill_value=False))
+        peer = full(on_cur("flag_peer"))
         sink.add(peer, "W_PEER_OUTLIER", "value", median=flags["peer_median"])
     return sink.problems

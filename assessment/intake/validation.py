@@ -192,10 +192,11 @@ def _prepare(raw: RawTable, ctx: Context) -> pd.DataFrame:
     value_src = src["value"]
     is_bool = (df["kind"] == "boolean").to_numpy()
     if is_bool.any():
-        sub = value_src[is_bool].astype(object)
-        words = clean_text(sub).str.lower().map(_BOOL_WORDS)
-        flags = sub.map(lambda v: float(v) if isinstance(v, bool) else np.nan)
-        mapped = words.fillna(flags)
+        sub = value_src[is_bool]
+        words = clean_text(sub.astype(object)).str.lower().map(_BOOL_WORDS)
+        mapped = words
+        if sub.dtype == object:  # only an object column can hold TRUE/FALSE cells
+            mapped = words.fillna(sub.map(lambda v: float(v) if isinstance(v, bool) else np.nan))
         if mapped.notna().any():  # words or TRUE/FALSE cells become 1.0 / 0.0
             value_src = value_src.astype(object)
             value_src.loc[mapped.index[mapped.notna()]] = mapped[mapped.notna()]
@@ -225,8 +226,12 @@ def _key_id(df: pd.DataFrame) -> np.ndarray:
     """One int per distinct (region_code, period, indicator_code), missing values included."""
     gid = np.zeros(len(df), dtype="int64")
     for col in ("region_code", "period", "indicator_code"):
-        codes, uniques = pd.factorize(df[col], use_na_sentinel=False)
-        gid = gid * (len(uniques) + 1) + codes
+        if isinstance(df[col].dtype, pd.CategoricalDtype):  # its codes already number its values
+            codes, n = df[col].cat.codes.to_numpy().astype("int64") + 1, len(df[col].cat.categories)
+        else:
+            codes, uniques = pd.factorize(df[col], use_na_sentinel=False)
+            n = len(uniques)
+        gid = gid * (n + 1) + codes
     return gid
 
 
