@@ -8,6 +8,7 @@ rows. TRUE/FALSE cells are kept apart from 1 and 0 on the way (Python says ``Tru
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 import numpy as np
@@ -117,7 +118,12 @@ def clean_code(col: pd.Series, bools: bool = True) -> pd.Series:
     return by_unique(col, lambda u: _clean_text_unique(u).str.upper(), bools)
 
 
+_PLAIN_CODE = re.compile(r"[1-9][0-9]{0,14}")  # read as a number, written back the same
+
+
 def _region_unique(obj: pd.Series) -> pd.Series:
+    if all(isinstance(v, str) and _PLAIN_CODE.fullmatch(v) for v in obj):  # nothing to clean
+        return pd.Series(obj.to_numpy(dtype=object), dtype=object)
     nums = parse_numbers(obj).values
     whole = (nums.notna() & (nums % 1 == 0)).to_numpy()
     text = _clean_text_unique(obj).to_numpy(dtype=object, copy=True)

@@ -82,11 +82,25 @@ def _own_frame(history: pd.DataFrame | None, regions: set[str]) -> pd.DataFrame:
     return h.dropna(subset=["period", "value"])
 
 
+def _one_period(period: pd.Series) -> bool:
+    """``pd.Series(pd.unique(period)).nunique(dropna=False) <= 1``: one comparison when every
+    row has the same period (or none has one)."""
+    values = period.to_numpy(dtype="float64", na_value=np.nan)
+    missing = np.isnan(values)
+    if missing.all() or (not missing.any() and (values == values[0]).all()):
+        return True
+    return bool(pd.Series(pd.unique(period)).nunique(dropna=False) <= 1)
+
+
 def _previous(cur: pd.DataFrame, history: pd.DataFrame | None) -> pd.DataFrame:
     """Per current row (position in ``cur``): the region's value of the indicator in its previous
     reported period (own history, replaced by the rows of the file) and that period."""
-    hist = _own_frame(history, _regions(cur))
-    if not len(hist) and pd.Series(pd.unique(cur["period"])).nunique(dropna=False) <= 1:
+    hist = (
+        _own_frame(history, _regions(cur))
+        if history is not None and len(history)
+        else _own_frame(None, set())
+    )
+    if not len(hist) and _one_period(cur["period"]):
         # one period and no history: no row has a previous value (the keys of cur are distinct)
         nan = np.full(len(cur), np.nan)
         return pd.DataFrame({"prev": nan, "prev_period": nan.copy()})
@@ -216,6 +230,20 @@ def _period_population(cur: pd.DataFrame, ctx: Context) -> pd.Series:
     return pd.Series(pop, index=cur.index, dtype="float64")
 
 
+def _bunched(cur: pd.DataFrame, exact: pd.Series) -> tuple[np.ndarray, pd.Series]:
+    """(per row of ``cur``: its value is at its standard with at least ``BUNCH_MIN`` of its region
+    and period, the count of them by row label). Counted on the rows at their standard only: the
+    other rows of a group add nothing to its count, and no warning is theirs."""
+    at_standard = exact.to_numpy(dtype=bool)
+    bunched = np.zeros(len(cur), dtype=bool)
+    if not at_standard.any():
+        return bunched, pd.Series(dtype="int64")
+    groups = _group_id([cur["region_code"][at_standard], cur["period"][at_standard]])
+    count = exact[at_standard].groupby(groups, sort=False).transform("sum")
+    bunched[at_standard] = (count >= BUNCH_MIN).to_numpy(dtype=bool)
+    return bunched, count
+
+
 def plausibility_warnings(
     checked: pd.DataFrame,
     raw: RawTable,
@@ -258,16 +286,8 @@ def plausibility_warnings(
     standard = _standard(cur, ctx)
     exact = (cur["value"] - standard).abs() <= 1e-9 * standard.abs().clip(lower=1.0)
     exact &= (kind != "boolean") & ~((kind == "rate") & (standard == 100))
-    at_standard = exact.to_numpy(dtype=bool)
-    if at_standard.any():
-        # the count of values at their standard per region and period, for those values only
-        # (the other rows of a group add nothing to its count, and no warning is theirs)
-        on = exact[at_standard]
-        groups = _group_id([cur["region_code"][at_standard], cur["period"][at_standard]])
-        count = on.groupby(groups, sort=False).transform("sum")
-        bunched = np.zeros(len(cur), dtype=bool)
-        bunched[at_standard] = (count >= BUNCH_MIN).to_numpy(dtype=bool)
-        sink.add(full(bunched), "W_BUNCHED_AT_STANDARD", "value", standard=standard, count=count)
+    bunched, count = _bunched(cur, exact)
+    sink.add(full(bunched), "W_BUNCHED_AT_STANDARD", "value", standard=standard, count=count)
 
     testable = kind != "boolean"
     if testable.any():

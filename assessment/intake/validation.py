@@ -222,12 +222,30 @@ def _prepare(raw: RawTable, ctx: Context) -> pd.DataFrame:
     return df.loc[~blank].reset_index(drop=True)
 
 
+def _isin(col: pd.Series, values: list) -> np.ndarray:
+    """``col.isin(values).to_numpy()``; a categorical is looked up once per category."""
+    if not isinstance(col.dtype, pd.CategoricalDtype):
+        return col.isin(values).to_numpy()
+    hit = np.append(col.cat.categories.isin(values), bool(pd.isna(pd.Series(values, dtype=object)).any()))
+    return hit[col.cat.codes.to_numpy()]  # code -1 (missing) takes the appended flag
+
+
+def _sorted_ints(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``pandas.factorize(values, sort=True)`` of int64s; one comparison when they are all one
+    value (a batch file of one period)."""
+    if len(values) and (values == values[0]).all():
+        return np.zeros(len(values), dtype=np.intp), values[:1].copy()
+    return pd.factorize(values, sort=True)
+
+
 def _key_id(df: pd.DataFrame) -> np.ndarray:
     """One int per distinct (region_code, period, indicator_code), missing values included."""
     gid = np.zeros(len(df), dtype="int64")
     for col in ("region_code", "period", "indicator_code"):
         if isinstance(df[col].dtype, pd.CategoricalDtype):  # its codes already number its values
             codes, n = df[col].cat.codes.to_numpy().astype("int64") + 1, len(df[col].cat.categories)
+        elif len(df) and not df[col].isna().any() and (df[col] == df[col].iloc[0]).all():
+            codes, n = np.zeros(len(df), dtype="int64"), 1  # one value (a batch file of one period)
         else:
             codes, uniques = pd.factorize(df[col], use_na_sentinel=False)
             n = len(uniques)
@@ -241,7 +259,7 @@ def _key_rules(sink: ProblemSink, df: pd.DataFrame, raw: RawTable, ctx: Context)
     code_blank = df["code_blank"]
     has_data = ~(df["value_blank"] & df["numerator_blank"] & df["denominator_blank"] & df["note_blank"])
     sink.add(code_blank & has_data, "E_NO_INDICATOR_CODE", "indicator_code")
-    known = code.isin(list(ctx.edition.indicator_by_code))
+    known = _isin(code, list(ctx.edition.indicator_by_code))
     sink.add(~code_blank & ~known, "E_UNKNOWN_INDICATOR", "indicator_code", edition=ctx.edition.id)
     key = pd.Series(_key_id(df), index=df.index)
     dup = key.duplicated(keep="first") & ~code_blank
@@ -422,14 +440,14 @@ def _lacking(df: pd.DataFrame, raw: RawTable, ctx: Context) -> list[Problem]:
     Computed on a (region and period) x indicator matrix of booleans: one pass over the rows, then
     a short loop over the regions that lack something."""
     ok = ~df["region_blank"] & df["period"].notna()
-    ok &= df["region_code"].isin([r.code for r in ctx.tree]).to_numpy()
+    ok &= _isin(df["region_code"], [r.code for r in ctx.tree])
     if not ok.any():
         return []
     ok = ok.to_numpy(dtype=bool)
     # groups in the order of (region_code, period), as a sorted groupby gives them
     r_codes, r_uniq = _sorted_codes(df["region_code"], ok)
-    p_codes, p_uniq = pd.factorize(
-        df["period"].to_numpy(dtype="float64", na_value=np.nan)[ok].astype("int64"), sort=True
+    p_codes, p_uniq = _sorted_ints(
+        df["period"].to_numpy(dtype="float64", na_value=np.nan)[ok].astype("int64")
     )
     g_codes, g_uniq = pd.factorize(r_codes.astype("int64") * len(p_uniq) + p_codes, sort=True)
     n_groups = len(g_uniq)
