@@ -244,6 +244,14 @@ def _bunched(cur: pd.DataFrame, exact: pd.Series) -> tuple[np.ndarray, pd.Series
     return bunched, count
 
 
+def _nothing_to_compare(
+    cur: pd.DataFrame, history: pd.DataFrame | None, peers: pd.DataFrame | PeerSource | None
+) -> bool:
+    """No statistics to be had (no ``peers``, no ``history`` to compute them from) and no row
+    with a previous value (one period, no history): no change or peer outlier can be flagged."""
+    return peers is None and (history is None or not len(history)) and _one_period(cur["period"])
+
+
 def plausibility_warnings(
     checked: pd.DataFrame,
     raw: RawTable,
@@ -290,6 +298,8 @@ def plausibility_warnings(
     sink.add(full(bunched), "W_BUNCHED_AT_STANDARD", "value", standard=standard, count=count)
 
     testable = kind != "boolean"
+    if _nothing_to_compare(cur, history, peers):
+        return sink.problems
     if testable.any():
         sub = cur[testable]
         if peers is None and history is not None and len(history):

@@ -226,7 +226,8 @@ def _isin(col: pd.Series, values: list) -> np.ndarray:
     """``col.isin(values).to_numpy()``; a categorical is looked up once per category."""
     if not isinstance(col.dtype, pd.CategoricalDtype):
         return col.isin(values).to_numpy()
-    hit = np.append(col.cat.categories.isin(values), bool(pd.isna(pd.Series(values, dtype=object)).any()))
+    cats = pd.Series(col.cat.categories.to_numpy(dtype=object), dtype=object)  # one hash look-up each
+    hit = np.append(cats.isin(values).to_numpy(), bool(pd.isna(pd.Series(values, dtype=object)).any()))
     return hit[col.cat.codes.to_numpy()]  # code -1 (missing) takes the appended flag
 
 
@@ -483,20 +484,30 @@ def _lacking(df: pd.DataFrame, raw: RawTable, ctx: Context) -> list[Problem]:
     aspects = {a.code: a for a in ctx.edition.aspects}
     letter = raw.letters.get("region_code", "")
     out: list[Problem] = []
-    for g in lacks:
-        pos = np.flatnonzero(missing[g])
-        codes = codes_of[pos].tolist()
-        listed = ", ".join(codes[:MAX_LISTED_CODES]) + (" …" if len(codes) > MAX_LISTED_CODES else "")
-        in_aspects = [aspects[a] for a in dict.fromkeys(aspect_of[pos].tolist()) if a in aspects]
+    lacking, lacking_required = missing[lacks], missing[lacks] & required[lacks]
+    # what a warning says of the indicators lacking, by the pattern of them (regions of one
+    # extract lack the same ones: described once)
+    said: dict[bytes, tuple[int, int, str, str, str]] = {}
+    for k, g in enumerate(lacks):
+        pattern = lacking[k].tobytes() + lacking_required[k].tobytes()
+        if pattern not in said:
+            pos = np.flatnonzero(lacking[k])
+            codes = codes_of[pos].tolist()
+            listed = ", ".join(codes[:MAX_LISTED_CODES]) + (" …" if len(codes) > MAX_LISTED_CODES else "")
+            in_aspects = [aspects[a] for a in dict.fromkeys(aspect_of[pos].tolist()) if a in aspects]
+            zh = "、".join(a.name_zh for a in in_aspects)
+            en = ", ".join(a.name_en for a in in_aspects)
+            said[pattern] = (len(codes), int(lacking_required[k].sum()), listed, zh, en)
+        count, n_required, listed, zh, en = said[pattern]
         pair = g_uniq[g]
         region, period = str(r_uniq[pair // len(p_uniq)]), str(p_uniq[pair % len(p_uniq)])
         row = int(first[g])
         fill = {
             "region": region,
             "period": period,
-            "count": len(codes),
+            "count": count,
             "total": n_ind,
-            "required": int(required[g, pos].sum()),
+            "required": n_required,
             "codes": listed,
         }
         out.append(
@@ -504,10 +515,7 @@ def _lacking(df: pd.DataFrame, raw: RawTable, ctx: Context) -> list[Problem]:
                 "W_MISSING_INDICATORS",
                 {"found": region, **fill},
                 key="ingest.W_MISSING_INDICATORS",
-                per_lang={
-                    "zh": {"aspects": "、".join(a.name_zh for a in in_aspects)},
-                    "en": {"aspects": ", ".join(a.name_en for a in in_aspects)},
-                },
+                per_lang={"zh": {"aspects": zh}, "en": {"aspects": en}},
                 file=ctx.filename,
                 sheet=raw.sheet,
                 cell=f"{letter}{row}" if letter else "",

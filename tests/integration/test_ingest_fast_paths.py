@@ -544,6 +544,7 @@ def _slow(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(validation, "_sorted_ints", lambda values: pd.factorize(values, sort=True))
     monkeypatch.setattr(cleaning, "_PLAIN_CODE", _NEVER)
     monkeypatch.setattr(plausibility, "_one_period", _one_period_reference)
+    monkeypatch.setattr(plausibility, "_nothing_to_compare", lambda cur, history, peers: False)
     monkeypatch.setattr(plausibility, "_peer_frame", _peer_frame_reference)
     monkeypatch.setattr(plausibility, "_standard", _standard_reference)
     monkeypatch.setattr(plausibility, "_bunched", _bunched_reference)
