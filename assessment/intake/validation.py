@@ -193,7 +193,7 @@ def _prepare(raw: RawTable, ctx: Context) -> pd.DataFrame:
     is_bool = (df["kind"] == "boolean").to_numpy()
     if is_bool.any():
         sub = value_src[is_bool]
-        words = clean_text(sub.astype(object)).str.lower().map(_BOOL_WORDS)
+        words = clean_text(sub).str.lower().map(_BOOL_WORDS)  # (objects or not: the same texts)
         mapped = words
         if sub.dtype == object:  # only an object column can hold TRUE/FALSE cells
             mapped = words.fillna(sub.map(lambda v: float(v) if isinstance(v, bool) else np.nan))
@@ -297,7 +297,8 @@ def _number_rules(sink: ProblemSink, df: pd.DataFrame) -> None:
     kind = df["kind"]
     val, num, den = df["value"], df["numerator"], df["denominator"]
     is_bool = (kind == "boolean").to_numpy()
-    sink.add(is_bool & val.notna() & ~val.isin([0.0, 1.0]), "E_NOT_BOOLEAN", "value")
+    zero_or_one = ((val == 0.0) | (val == 1.0)).to_numpy()  # val.isin([0.0, 1.0]) without hashing
+    sink.add(is_bool & val.notna() & ~zero_or_one, "E_NOT_BOOLEAN", "value")
     rate = (kind == "rate").to_numpy()
     sink.add(rate & (val > 100), "E_RATE_OVER_100", "value")
     num_in = ~df["numerator_blank"] | df["numerator_formula"]
