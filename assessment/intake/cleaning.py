@@ -93,7 +93,7 @@ def lookup(
         values = np.where(pd.isna(values), False, values).astype(bool)
     elif dtype is not None:
         values = values.astype(dtype)
-    return pd.Series(values[codes], index=col.index, dtype=dtype or object)
+    return pd.Series(values[codes], index=col.index, dtype=dtype or object, copy=False)  # a new array
 
 
 def _as_text(v: object) -> object:
@@ -143,8 +143,11 @@ def clean_period(col: pd.Series, bools: bool = True) -> tuple[pd.Series, pd.Seri
     nums = parse_numbers(text).values
     ok = nums.notna() & (nums % 1 == 0) & nums.between(*PERIOD_RANGE)
     bad = (~ok & (text != "")).to_numpy(dtype=bool)
-    period = pd.array(nums.where(ok).to_numpy(dtype="float64")[codes], dtype="Float64").astype("Int64")
-    return pd.Series(period, index=col.index), pd.Series(bad[codes], index=col.index)
+    # Int64 built from the whole years and a mask (as Float64 of nums.where(ok), then Int64)
+    okay = ok.to_numpy(dtype=bool)
+    years = np.where(okay, nums.to_numpy(dtype="float64", na_value=0.0), 0.0).astype("int64")
+    period = pd.arrays.IntegerArray(years[codes], ~okay[codes])
+    return pd.Series(period, index=col.index, copy=False), pd.Series(bad[codes], index=col.index, copy=False)
 
 
 # Decimals that pandas.to_numeric and pyarrow's cast read to the same double (both round
@@ -223,7 +226,7 @@ def _arrow_plain_numbers(col: pd.Series) -> ParsedNumbers | None:
     return ParsedNumbers(
         pd.Series(values, index=col.index, name=col.name, dtype="float64"),
         false,
-        pd.Series(blank.to_numpy(zero_copy_only=False), index=col.index, dtype=bool),
+        pd.Series(blank.to_numpy(zero_copy_only=False), index=col.index, dtype=bool, copy=False),  # unpacked
         false,
     )
 
@@ -259,7 +262,7 @@ def parse_column(col: pd.Series, bools: bool = True) -> ParsedNumbers:
     idx = col.index
 
     def spread(s: pd.Series) -> pd.Series:
-        return pd.Series(s.to_numpy()[codes], index=idx)
+        return pd.Series(s.to_numpy()[codes], index=idx, copy=False)  # a new array
 
     return ParsedNumbers(
         spread(parsed.values), spread(parsed.bad), spread(parsed.blank), spread(parsed.percent)

@@ -212,7 +212,7 @@ def _standard(cur: pd.DataFrame, ctx: Context) -> pd.Series:
     local = key_frame(cur).merge(b, how="left", on=_KEYS)["local_standard"].to_numpy()
     local = pd.Series(local, index=cur.index, dtype="float64")
     stricter = np.where(higher, np.fmax(floor, local), np.fmin(floor, local))
-    return pd.Series(stricter, index=cur.index, dtype="float64")
+    return pd.Series(stricter, index=cur.index, dtype="float64", copy=False)
 
 
 def _period_population(cur: pd.DataFrame, ctx: Context) -> pd.Series:
@@ -227,7 +227,7 @@ def _period_population(cur: pd.DataFrame, ctx: Context) -> pd.Series:
     index = pd.MultiIndex.from_arrays([frame["region_code"].astype(object), frame["period"]])
     at = index.get_indexer(pd.MultiIndex.from_arrays([codes, period.fillna(-1).astype("int64")]))
     pop = np.where(at >= 0, frame["population"].to_numpy(dtype="float64")[at], np.nan)
-    return pd.Series(pop, index=cur.index, dtype="float64")
+    return pd.Series(pop, index=cur.index, dtype="float64", copy=False)
 
 
 def _bunched(cur: pd.DataFrame, exact: pd.Series) -> tuple[np.ndarray, pd.Series]:

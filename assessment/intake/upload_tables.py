@@ -268,6 +268,7 @@ def _separator(text: str) -> str:
 
 
 _UTF8_BOM = b"\xef\xbb\xbf"
+_NOT_BLANK = re.compile(rb"[^ \t\n\r\x0b\x0c]")  # a byte that bytes.strip() keeps
 _ARROW_STRING = pd.StringDtype("pyarrow", na_value=np.nan)  # what pandas.read_csv(dtype=str) gives
 _MAX_ARROW_COLUMNS = 1024
 
@@ -282,7 +283,7 @@ def _arrow_csv_frame(data: bytes, sep: str) -> pd.DataFrame | None:
     and every row has as many cells as the first (pandas pads short rows, pyarrow refuses them)."""
 
     body = data[len(_UTF8_BOM) :] if data.startswith(_UTF8_BOM) else data
-    if b'"' in body or not body.strip():
+    if b'"' in body or _NOT_BLANK.search(body) is None:  # (body.strip() would copy it)
         return None
     try:
         table = pacsv.read_csv(

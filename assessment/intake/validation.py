@@ -262,7 +262,7 @@ def _key_rules(sink: ProblemSink, df: pd.DataFrame, raw: RawTable, ctx: Context)
     sink.add(code_blank & has_data, "E_NO_INDICATOR_CODE", "indicator_code")
     known = _isin(code, list(ctx.edition.indicator_by_code))
     sink.add(~code_blank & ~known, "E_UNKNOWN_INDICATOR", "indicator_code", edition=ctx.edition.id)
-    key = pd.Series(_key_id(df), index=df.index)
+    key = pd.Series(_key_id(df), index=df.index, copy=False)
     dup = key.duplicated(keep="first") & ~code_blank
     if dup.any():
         first_row = df["row"].groupby(key).transform("min")

@@ -245,7 +245,50 @@ def test_one_period_matches_nunique(values: list) -> None:
     assert plausibility._one_period(period) == (pd.Series(pd.unique(period)).nunique(dropna=False) <= 1)
 
 
+@pytest.mark.parametrize(
+    "cells",
+    [
+        [
+            "2024",
+            "2024年",
+            " 2023 ",
+            "abc",
+            "",
+            None,
+            2024.0,
+            2024.5,
+            "1989",
+            "2100",
+            "２０２２",
+            True,
+            "2024年度",
+        ],
+        ["2024"] * 4,
+        [],
+    ],
+)
+@pytest.mark.parametrize("text", [False, True])
+def test_periods_are_cleaned_as_before(cells: list, text: bool) -> None:
+    col = pd.Series(cells, dtype=object)
+    col = col[col.map(lambda v: isinstance(v, str))].astype("str") if text else col
+    for mine, theirs in zip(cleaning.clean_period(col), _clean_period_reference(col), strict=True):
+        pd.testing.assert_series_equal(mine, theirs)
+
+
 # ---- the code the fast paths replaced, verbatim ------------------------------------------------
+
+
+def _clean_period_reference(col: pd.Series, bools: bool = True) -> tuple[pd.Series, pd.Series]:
+    codes, uniques = cleaning._factorize(col, bools)
+    text = cleaning._clean_text_unique(pd.Series(uniques, dtype=object)).str.replace(
+        r"\s*年度?$", "", regex=True
+    )
+    nums = cleaning.parse_numbers(text).values
+    ok = nums.notna() & (nums % 1 == 0) & nums.between(*cleaning.PERIOD_RANGE)
+    bad = (~ok & (text != "")).to_numpy(dtype=bool)
+    period = pd.array(nums.where(ok).to_numpy(dtype="float64")[codes], dtype="Float64").astype("Int64")
+    return pd.Series(period, index=col.index), pd.Series(bad[codes], index=col.index)
+
 
 _NEVER = re.compile(r"(?!)")  # a pattern that matches nothing: the fast path is never taken
 
