@@ -272,7 +272,7 @@ def plausibility_warnings(
     if not usable.any():
         return []
     columns = ["region_code", "period", "indicator_code", "kind", "value", "numerator", "denominator"]
-    cur = checked[columns] if usable.all() else checked.loc[usable, columns]
+    cur = checked if usable.all() else checked.loc[usable, columns]  # (read by column name only)
     pos = np.flatnonzero(usable)
 
     def full(mask: pd.Series | np.ndarray) -> np.ndarray:
@@ -301,7 +301,7 @@ def plausibility_warnings(
     if _nothing_to_compare(cur, history, peers):
         return sink.problems
     if testable.any():
-        sub = cur[testable]
+        sub = cur.loc[testable.to_numpy(dtype=bool), columns]
         if peers is None and history is not None and len(history):
             regions, periods = _regions(sub), _periods(sub)
             peers = peer_stats.peer_statistics(history, ctx.tree, regions, periods)

@@ -426,7 +426,7 @@ def _sorted_codes(col: pd.Series, mask: np.ndarray) -> tuple[np.ndarray, np.ndar
     if isinstance(col.dtype, pd.CategoricalDtype) and not (col.cat.codes.to_numpy()[mask] < 0).any():
         cats = col.cat.categories.to_numpy(dtype=object)
         codes = col.cat.codes.to_numpy()[mask]
-        used = np.unique(codes)
+        used = np.flatnonzero(np.bincount(codes, minlength=len(cats)))  # np.unique(codes), no sort
         order = used[np.argsort(cats[used], kind="stable")]
         rank = np.full(len(cats), -1, dtype="int64")
         rank[order] = np.arange(len(order))
@@ -451,7 +451,10 @@ def _lacking(df: pd.DataFrame, raw: RawTable, ctx: Context) -> list[Problem]:
     p_codes, p_uniq = _sorted_ints(
         df["period"].to_numpy(dtype="float64", na_value=np.nan)[ok].astype("int64")
     )
-    g_codes, g_uniq = pd.factorize(r_codes.astype("int64") * len(p_uniq) + p_codes, sort=True)
+    if len(p_uniq) == 1:  # one period: the regions' ranks (0 to n - 1, each used) number the groups
+        g_codes, g_uniq = r_codes.astype(np.intp), np.arange(len(r_uniq), dtype="int64")
+    else:
+        g_codes, g_uniq = pd.factorize(r_codes.astype("int64") * len(p_uniq) + p_codes, sort=True)
     n_groups = len(g_uniq)
     first = np.full(n_groups, np.iinfo("int64").max, dtype="int64")
     np.minimum.at(first, g_codes, df["row"].to_numpy(dtype="int64")[ok])
@@ -538,7 +541,8 @@ def check_rows(raw: RawTable, ctx: Context) -> tuple[pd.DataFrame, list[Problem]
     _number_rules(sink, df)
     absent = _required_rules(sink, df, raw, ctx)
     df = df.assign(error=sink.error)
-    rate = df["kind"] == "rate"
-    computed = 100.0 * df["numerator"] / df["denominator"].where(df["denominator"] > 0)
-    df["value"] = df["value"].where(~(rate & df["value"].isna()), computed)
+    fill = (df["kind"] == "rate") & df["value"].isna()
+    if fill.any():  # else every rate already has its value
+        computed = 100.0 * df["numerator"] / df["denominator"].where(df["denominator"] > 0)
+        df["value"] = df["value"].where(~fill, computed)
     return df, absent + sink.problems

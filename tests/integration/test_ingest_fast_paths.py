@@ -450,8 +450,10 @@ def _partial_rows(seed: int) -> list[list[object]]:
 
 @pytest.mark.parametrize("seed", range(6))
 @pytest.mark.parametrize("standards", [(), STANDARDS], ids=["no local standards", "local standards"])
-def test_missing_indicators_match_the_groupby(seed: int, standards: tuple) -> None:
-    data = batch_csv(_partial_rows(seed))
+@pytest.mark.parametrize("periods", [2, 1])
+def test_missing_indicators_match_the_groupby(seed: int, standards: tuple, periods: int) -> None:
+    rows = _partial_rows(seed)
+    data = batch_csv(rows if periods == 2 else [r for r in rows if r[1] != PERIOD - 1])
     raw, problems = upload_tables.batch_csv_table(data, "p.csv")
     assert raw is not None and not problems
     binding = ingest._binding(standards, TREE, EDITION, [PERIOD - 1, PERIOD])
