@@ -40,7 +40,15 @@ from assessment.intake import (
 from assessment.intake.ingest import read_upload
 from assessment.intake.validation import KEYS, MAX_LISTED_CODES, Context, RawTable, key_frame
 from assessment.intake.xlsx_reader import cell_flags, open_workbook, sheets
-from tests.fixtures import PERIOD, batch_csv, batch_xlsx, good_batch_rows, good_values, hostile_xlsx
+from tests.fixtures import (
+    PERIOD,
+    batch_csv,
+    batch_xlsx,
+    good_batch_rows,
+    good_values,
+    hostile_xlsx,
+    template_edition,
+)
 from tests.fixtures import TEMPLATE_EDITION as EDITION
 from tests.fixtures import TEMPLATE_STANDARDS as STANDARDS
 from tests.fixtures import TEMPLATE_TREE as TREE
@@ -273,6 +281,16 @@ def test_periods_are_cleaned_as_before(cells: list, text: bool) -> None:
     col = col[col.map(lambda v: isinstance(v, str))].astype("str") if text else col
     for mine, theirs in zip(cleaning.clean_period(col), _clean_period_reference(col), strict=True):
         pd.testing.assert_series_equal(mine, theirs)
+
+
+def test_indicator_frames_are_kept_per_edition_and_stay_apart() -> None:
+    other = template_edition("T-other")
+    for edition in (EDITION, other, EDITION):
+        ctx = Context(edition, TREE, pd.DataFrame(), "x.csv")
+        pd.testing.assert_frame_equal(ctx.indicators, edition.indicator_frame().set_index("indicator_code"))
+        ctx.indicators["mine"] = 1.0  # a column set on one check is not seen by the next
+    assert "mine" not in Context(EDITION, TREE, pd.DataFrame(), "x.csv").indicators
+    assert validation._indicator_frame(EDITION) is validation._indicator_frame(EDITION)
 
 
 # ---- the code the fast paths replaced, verbatim ------------------------------------------------
