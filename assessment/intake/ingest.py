@@ -31,7 +31,6 @@ from assessment.domain.editions import EditionChooser
 from assessment.domain.errors import Problem
 from assessment.domain.model import VALUE_COLUMNS, Edition, LocalStandard, RegionTree
 from assessment.intake import upload_problems
-from assessment.intake.cleaning import clean_period
 from assessment.intake.isolation import MEMORY, ParseLimits, run_limited
 from assessment.intake.peer_stats import PeerSource
 from assessment.intake.plausibility import plausibility_warnings
@@ -316,11 +315,7 @@ def _read(
     if raw is None:
         return problems, empty_values(), guess, None, None, None
     # the periods of a batch file, read once: they choose the catalogue and the binding standards
-    batch_periods = (
-        sorted(int(p) for p in clean_period(raw.frame["period"], raw.has_bools)[0].dropna().unique())
-        if raw.kind == "batch"
-        else []
-    )
+    batch_periods = sorted(int(p) for p in raw.periods[0].dropna().unique()) if raw.kind == "batch" else []
     edition, transition = _edition_of(
         raw, editions, batch_periods, expected_region, expected_period, filename
     )

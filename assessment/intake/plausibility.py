@@ -82,11 +82,25 @@ def _own_frame(history: pd.DataFrame | None, regions: set[str]) -> pd.DataFrame:
     return h.dropna(subset=["period", "value"])
 
 
+def _one_period(period: pd.Series) -> bool:
+    """``pd.Series(pd.unique(period)).nunique(dropna=False) <= 1``: one comparison when every
+    row has the same period (or none has one)."""
+    values = period.to_numpy(dtype="float64", na_value=np.nan)
+    missing = np.isnan(values)
+    if missing.all() or (not missing.any() and (values == values[0]).all()):
+        return True
+    return bool(pd.Series(pd.unique(period)).nunique(dropna=False) <= 1)
+
+
 def _previous(cur: pd.DataFrame, history: pd.DataFrame | None) -> pd.DataFrame:
     """Per current row (position in ``cur``): the region's value of the indicator in its previous
     reported period (own history, replaced by the rows of the file) and that period."""
-    hist = _own_frame(history, _regions(cur))
-    if not len(hist) and pd.Series(pd.unique(cur["period"])).nunique(dropna=False) <= 1:
+    hist = (
+        _own_frame(history, _regions(cur))
+        if history is not None and len(history)
+        else _own_frame(None, set())
+    )
+    if not len(hist) and _one_period(cur["period"]):
         # one period and no history: no row has a previous value (the keys of cur are distinct)
         nan = np.full(len(cur), np.nan)
         return pd.DataFrame({"prev": nan, "prev_period": nan.copy()})
@@ -106,17 +120,19 @@ def _previous(cur: pd.DataFrame, history: pd.DataFrame | None) -> pd.DataFrame:
     return mine[["prev", "prev_period"]]
 
 
-def _peer_frame(cur: pd.DataFrame, peers: pd.DataFrame | PeerSource | None, ctx: Context) -> pd.DataFrame:
-    """The peer statistics of the rows' regions and periods, aligned with ``cur`` (NaN: none)."""
+def _peer_frame(
+    cur: pd.DataFrame, peers: pd.DataFrame | PeerSource | None, ctx: Context
+) -> pd.DataFrame | None:
+    """The peer statistics of the rows' regions and periods, aligned with ``cur`` (NaN: none);
+    None when there are no statistics at all (every row's would be NaN)."""
     if callable(peers):
         stats = peers(sorted(_regions(cur)), sorted(_periods(cur)))
     elif peers is None:
-        stats = peer_stats.empty()
+        return None
     else:
         stats = peers
-    if not len(stats):  # no statistics: every row's are missing (one block of NaN, float64)
-        cols = [c for c in stats.columns if c not in _KEYS]
-        return pd.DataFrame(np.full((len(cur), len(cols)), np.nan), columns=cols, index=cur.index)
+    if not len(stats):
+        return None
     keys = key_frame(cur)
     stats = key_frame(stats, _KEYS).join(stats.drop(columns=_KEYS)).drop_duplicates(_KEYS)
     merged = keys.merge(stats, how="left", on=_KEYS)
@@ -133,6 +149,8 @@ def _change_and_peer(
     :mod:`assessment.intake.peer_stats` (never the peers' own figures)."""
     prev = _previous(cur, history).set_axis(cur.index)
     st = _peer_frame(cur, peers, ctx)
+    if st is None:  # no statistics: no peer outlier, and only the fallback test of changes
+        return _without_peers(cur, prev)
     value = cur["value"].astype("float64")
     change = value - prev["prev"]
     c_med, c_mad = st["change_median"].astype("float64"), st["change_mad"].astype("float64")
@@ -159,19 +177,42 @@ def _change_and_peer(
     )
 
 
+def _without_peers(cur: pd.DataFrame, prev: pd.DataFrame) -> pd.DataFrame:
+    """:func:`_change_and_peer` where every peer statistic is missing (NaN): the modified
+    z-scores are undefined, so no value is a peer outlier and a change is tested only against
+    ``FALLBACK_RELATIVE`` of the previous value (nothing to test when no row has one)."""
+    previous = prev["prev"].astype("float64")
+    flag_change = np.zeros(len(cur), dtype=bool)
+    has_prev = previous.notna().to_numpy()
+    if has_prev.any():
+        change = cur["value"].astype("float64") - previous
+        rel = change.abs() / previous.abs().clip(lower=1e-9)
+        flag_change = (previous.notna() & (rel > FALLBACK_RELATIVE)).fillna(False).to_numpy(dtype=bool)
+    return pd.DataFrame(
+        {
+            "flag_change": flag_change,
+            "prev": prev["prev"].to_numpy(),
+            "prev_period": prev["prev_period"].to_numpy(),
+            "flag_peer": np.zeros(len(cur), dtype=bool),
+            "peer_median": np.full(len(cur), np.nan),
+        },
+        index=cur.index,
+    )
+
+
 def _standard(cur: pd.DataFrame, ctx: Context) -> pd.Series:
     ind = ctx.indicators
     floor = lookup(cur["indicator_code"], ind["national_floor"], dtype="float64")
-    higher = lookup(cur["indicator_code"], ind["direction"] == "higher", True).fillna(True).astype(bool)
-    if len(ctx.binding):
-        b = ctx.binding[["region_code", "period", "indicator_code", "local_standard"]]
-        b = key_frame(b).assign(local_standard=b["local_standard"].astype("float64")).drop_duplicates(_KEYS)
-        local = key_frame(cur).merge(b, how="left", on=_KEYS)["local_standard"].to_numpy()
-    else:
-        local = np.full(len(cur), np.nan)
+    if not len(ctx.binding):  # no local standard: fmax and fmin of the floor and NaN are the floor
+        return floor
+    # higher is better unless the catalogue says otherwise (unknown and missing codes: higher)
+    higher = ~lookup(cur["indicator_code"], ind["direction"] != "higher", False, dtype="bool")
+    b = ctx.binding[["region_code", "period", "indicator_code", "local_standard"]]
+    b = key_frame(b).assign(local_standard=b["local_standard"].astype("float64")).drop_duplicates(_KEYS)
+    local = key_frame(cur).merge(b, how="left", on=_KEYS)["local_standard"].to_numpy()
     local = pd.Series(local, index=cur.index, dtype="float64")
     stricter = np.where(higher, np.fmax(floor, local), np.fmin(floor, local))
-    return pd.Series(stricter, index=cur.index, dtype="float64")
+    return pd.Series(stricter, index=cur.index, dtype="float64", copy=False)
 
 
 def _period_population(cur: pd.DataFrame, ctx: Context) -> pd.Series:
@@ -186,7 +227,29 @@ def _period_population(cur: pd.DataFrame, ctx: Context) -> pd.Series:
     index = pd.MultiIndex.from_arrays([frame["region_code"].astype(object), frame["period"]])
     at = index.get_indexer(pd.MultiIndex.from_arrays([codes, period.fillna(-1).astype("int64")]))
     pop = np.where(at >= 0, frame["population"].to_numpy(dtype="float64")[at], np.nan)
-    return pd.Series(pop, index=cur.index, dtype="float64")
+    return pd.Series(pop, index=cur.index, dtype="float64", copy=False)
+
+
+def _bunched(cur: pd.DataFrame, exact: pd.Series) -> tuple[np.ndarray, pd.Series]:
+    """(per row of ``cur``: its value is at its standard with at least ``BUNCH_MIN`` of its region
+    and period, the count of them by row label). Counted on the rows at their standard only: the
+    other rows of a group add nothing to its count, and no warning is theirs."""
+    at_standard = exact.to_numpy(dtype=bool)
+    bunched = np.zeros(len(cur), dtype=bool)
+    if not at_standard.any():
+        return bunched, pd.Series(dtype="int64")
+    groups = _group_id([cur["region_code"][at_standard], cur["period"][at_standard]])
+    count = exact[at_standard].groupby(groups, sort=False).transform("sum")
+    bunched[at_standard] = (count >= BUNCH_MIN).to_numpy(dtype=bool)
+    return bunched, count
+
+
+def _nothing_to_compare(
+    cur: pd.DataFrame, history: pd.DataFrame | None, peers: pd.DataFrame | PeerSource | None
+) -> bool:
+    """No statistics to be had (no ``peers``, no ``history`` to compute them from) and no row
+    with a previous value (one period, no history): no change or peer outlier can be flagged."""
+    return peers is None and (history is None or not len(history)) and _one_period(cur["period"])
 
 
 def plausibility_warnings(
@@ -208,14 +271,13 @@ def plausibility_warnings(
     usable = (~checked["error"] & checked["value"].notna() & checked["kind"].notna()).to_numpy()
     if not usable.any():
         return []
-    cur = checked.loc[
-        usable, ["region_code", "period", "indicator_code", "kind", "value", "numerator", "denominator"]
-    ]
+    columns = ["region_code", "period", "indicator_code", "kind", "value", "numerator", "denominator"]
+    cur = checked if usable.all() else checked.loc[usable, columns]  # (read by column name only)
     pos = np.flatnonzero(usable)
 
-    def full(mask: pd.Series) -> np.ndarray:
+    def full(mask: pd.Series | np.ndarray) -> np.ndarray:
         out = np.zeros(len(checked), dtype=bool)
-        out[pos] = mask.to_numpy(dtype=bool)
+        out[pos] = np.asarray(mask, dtype=bool)
         return out
 
     kind = cur["kind"]
@@ -232,18 +294,26 @@ def plausibility_warnings(
     standard = _standard(cur, ctx)
     exact = (cur["value"] - standard).abs() <= 1e-9 * standard.abs().clip(lower=1.0)
     exact &= (kind != "boolean") & ~((kind == "rate") & (standard == 100))
-    count = exact.groupby(_group_id([cur["region_code"], cur["period"]]), sort=False).transform("sum")
-    bunched = exact & (count >= BUNCH_MIN)
+    bunched, count = _bunched(cur, exact)
     sink.add(full(bunched), "W_BUNCHED_AT_STANDARD", "value", standard=standard, count=count)
 
     testable = kind != "boolean"
+    if _nothing_to_compare(cur, history, peers):
+        return sink.problems
     if testable.any():
-        sub = cur[testable]
+        sub = cur.loc[testable.to_numpy(dtype=bool), columns]
         if peers is None and history is not None and len(history):
             regions, periods = _regions(sub), _periods(sub)
             peers = peer_stats.peer_statistics(history, ctx.tree, regions, periods)
         flags = _change_and_peer(sub, ctx, history, peers)
-        change = full(testable & flags["flag_change"].reindex(cur.index, fill_value=False))
+        tested = np.flatnonzero(testable.to_numpy(dtype=bool))  # the positions of sub's rows in cur
+
+        def on_cur(flag: str) -> np.ndarray:
+            out = np.zeros(len(cur), dtype=bool)
+            out[tested] = flags[flag].to_numpy(dtype=bool)
+            return out
+
+        change = full(on_cur("flag_change"))
         sink.add(
             change,
             "W_IMPLAUSIBLE_CHANGE",
@@ -251,6 +321,6 @@ def plausibility_warnings(
             previous=flags["prev"],
             previous_period=flags["prev_period"],
         )
-        peer = full(testable & flags["flag_peer"].reindex(cur.index, fill_value=False))
+        peer = full(on_cur("flag_peer"))
         sink.add(peer, "W_PEER_OUTLIER", "value", median=flags["peer_median"])
     return sink.problems

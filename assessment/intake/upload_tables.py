@@ -63,10 +63,21 @@ def _frame(body: pd.DataFrame, first_row: int, cols: dict[str, int], fill: dict[
         if key in cols and cols[key] in body.columns:
             out[key] = body[cols[key]].reset_index(drop=True)
         else:
-            out[key] = pd.Series(np.full(len(body), fill.get(key, ""), dtype=object))
+            out[key] = _constant(fill.get(key, ""), len(body))
     frame = pd.DataFrame(out)
     frame["row"] = np.arange(first_row, first_row + len(body), dtype="int64")
     return frame
+
+
+def _constant(text: str, n: int) -> pd.Series:
+    """``pandas.Series(numpy.full(n, text, dtype=object))`` (which pandas stores as pyarrow
+    strings), built from one buffer instead of ``n`` Python strings."""
+    if not n or pd.Series([text]).dtype != _ARROW_STRING:  # what pandas gives is another dtype
+        return pd.Series(np.full(n, text, dtype=object))
+    data = text.encode("utf-8")
+    offsets = np.arange(n + 1, dtype=np.int64) * len(data)
+    arr = pa.LargeStringArray.from_buffers(n, pa.py_buffer(offsets), pa.py_buffer(data * n))
+    return pd.Series(arr, dtype=_ARROW_STRING)
 
 
 def _missing_columns(
@@ -257,6 +268,7 @@ def _separator(text: str) -> str:
 
 
 _UTF8_BOM = b"\xef\xbb\xbf"
+_NOT_BLANK = re.compile(rb"[^ \t\n\r\x0b\x0c]")  # a byte that bytes.strip() keeps
 _ARROW_STRING = pd.StringDtype("pyarrow", na_value=np.nan)  # what pandas.read_csv(dtype=str) gives
 _MAX_ARROW_COLUMNS = 1024
 
@@ -271,7 +283,7 @@ def _arrow_csv_frame(data: bytes, sep: str) -> pd.DataFrame | None:
     and every row has as many cells as the first (pandas pads short rows, pyarrow refuses them)."""
 
     body = data[len(_UTF8_BOM) :] if data.startswith(_UTF8_BOM) else data
-    if b'"' in body or not body.strip():
+    if b'"' in body or _NOT_BLANK.search(body) is None:  # (body.strip() would copy it)
         return None
     try:
         table = pacsv.read_csv(
@@ -279,7 +291,8 @@ def _arrow_csv_frame(data: bytes, sep: str) -> pd.DataFrame | None:
             read_options=pacsv.ReadOptions(autogenerate_column_names=True),
             parse_options=pacsv.ParseOptions(delimiter=sep, ignore_empty_lines=False),
             convert_options=pacsv.ConvertOptions(
-                column_types={f"f{i}": pa.string() for i in range(_MAX_ARROW_COLUMNS)},
+                # large_string: what pandas stores, so the columns convert without a copy
+                column_types={f"f{i}": pa.large_string() for i in range(_MAX_ARROW_COLUMNS)},
                 strings_can_be_null=False,
                 quoted_strings_can_be_null=False,
             ),

@@ -36,6 +36,7 @@ denominator (DESIGN section 4 scores from numerator/denominator anyway).
 
 from __future__ import annotations
 
+import weakref
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 
@@ -84,6 +85,12 @@ class RawTable:
     meta: dict[str, str] = field(default_factory=dict)
     has_bools: bool = True  # False when no cell can be TRUE/FALSE (csv, or none in the sheet)
 
+    @cached_property
+    def periods(self) -> tuple[pd.Series, pd.Series]:
+        """:func:`~assessment.intake.cleaning.clean_period` of the period column, computed once:
+        the choice of catalogue and the row rules both read it."""
+        return clean_period(self.frame["period"], self.has_bools)
+
 
 @dataclass(frozen=True)
 class Context:
@@ -103,8 +110,28 @@ class Context:
 
     @cached_property
     def indicators(self) -> pd.DataFrame:
-        """``edition.indicator_frame()`` indexed by indicator_code, built once per check."""
-        return self.edition.indicator_frame().set_index("indicator_code")
+        """``edition.indicator_frame()`` indexed by indicator_code, built once per edition object
+        (the catalogue is immutable; a server checks every upload against the same one)."""
+        return _indicator_frame(self.edition).copy(deep=False)  # (a column set here stays here)
+
+
+_FRAMES: dict[int, tuple[weakref.ref, pd.DataFrame]] = {}  # id(edition) -> (edition, its frame)
+
+
+def _indicator_frame(edition: Edition) -> pd.DataFrame:
+    """``edition.indicator_frame().set_index("indicator_code")``, kept while the edition lives."""
+    hit = _FRAMES.get(id(edition))
+    if hit is not None and hit[0]() is edition:
+        return hit[1]
+    frame = edition.indicator_frame().set_index("indicator_code")
+    try:
+        ref = weakref.ref(edition)
+    except TypeError:  # not weakly referable: not kept
+        return frame
+    if len(_FRAMES) >= 16:  # a few editions live at a time; forget the old ones
+        _FRAMES.clear()
+    _FRAMES[id(edition)] = (ref, frame)
+    return frame
 
 
 class ProblemSink:
@@ -180,16 +207,17 @@ def _prepare(raw: RawTable, ctx: Context) -> pd.DataFrame:
     df["indicator_code"] = clean_code(src["indicator_code"], bools)
     df["note"] = clean_text(src["note"], bools)
     df["region_code"] = clean_region(src["region_code"], bools)
-    df["period"], df["period_bad"] = clean_period(src["period"], bools)
+    df["period"], df["period_bad"] = raw.periods
     kinds = ctx.indicators["kind"]
     df["kind"] = lookup(df["indicator_code"], kinds, categorical=True)
     value_src = src["value"]
     is_bool = (df["kind"] == "boolean").to_numpy()
     if is_bool.any():
-        sub = value_src[is_bool].astype(object)
-        words = clean_text(sub).str.lower().map(_BOOL_WORDS)
-        flags = sub.map(lambda v: float(v) if isinstance(v, bool) else np.nan)
-        mapped = words.fillna(flags)
+        sub = value_src[is_bool]
+        words = clean_text(sub).str.lower().map(_BOOL_WORDS)  # (objects or not: the same texts)
+        mapped = words
+        if sub.dtype == object:  # only an object column can hold TRUE/FALSE cells
+            mapped = words.fillna(sub.map(lambda v: float(v) if isinstance(v, bool) else np.nan))
         if mapped.notna().any():  # words or TRUE/FALSE cells become 1.0 / 0.0
             value_src = value_src.astype(object)
             value_src.loc[mapped.index[mapped.notna()]] = mapped[mapped.notna()]
@@ -215,12 +243,35 @@ def _prepare(raw: RawTable, ctx: Context) -> pd.DataFrame:
     return df.loc[~blank].reset_index(drop=True)
 
 
+def _isin(col: pd.Series, values: list) -> np.ndarray:
+    """``col.isin(values).to_numpy()``; a categorical is looked up once per category."""
+    if not isinstance(col.dtype, pd.CategoricalDtype):
+        return col.isin(values).to_numpy()
+    cats = pd.Series(col.cat.categories.to_numpy(dtype=object), dtype=object)  # one hash look-up each
+    hit = np.append(cats.isin(values).to_numpy(), bool(pd.isna(pd.Series(values, dtype=object)).any()))
+    return hit[col.cat.codes.to_numpy()]  # code -1 (missing) takes the appended flag
+
+
+def _sorted_ints(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``pandas.factorize(values, sort=True)`` of int64s; one comparison when they are all one
+    value (a batch file of one period)."""
+    if len(values) and (values == values[0]).all():
+        return np.zeros(len(values), dtype=np.intp), values[:1].copy()
+    return pd.factorize(values, sort=True)
+
+
 def _key_id(df: pd.DataFrame) -> np.ndarray:
     """One int per distinct (region_code, period, indicator_code), missing values included."""
     gid = np.zeros(len(df), dtype="int64")
     for col in ("region_code", "period", "indicator_code"):
-        codes, uniques = pd.factorize(df[col], use_na_sentinel=False)
-        gid = gid * (len(uniques) + 1) + codes
+        if isinstance(df[col].dtype, pd.CategoricalDtype):  # its codes already number its values
+            codes, n = df[col].cat.codes.to_numpy().astype("int64") + 1, len(df[col].cat.categories)
+        elif len(df) and not df[col].isna().any() and (df[col] == df[col].iloc[0]).all():
+            codes, n = np.zeros(len(df), dtype="int64"), 1  # one value (a batch file of one period)
+        else:
+            codes, uniques = pd.factorize(df[col], use_na_sentinel=False)
+            n = len(uniques)
+        gid = gid * (n + 1) + codes
     return gid
 
 
@@ -230,9 +281,9 @@ def _key_rules(sink: ProblemSink, df: pd.DataFrame, raw: RawTable, ctx: Context)
     code_blank = df["code_blank"]
     has_data = ~(df["value_blank"] & df["numerator_blank"] & df["denominator_blank"] & df["note_blank"])
     sink.add(code_blank & has_data, "E_NO_INDICATOR_CODE", "indicator_code")
-    known = code.isin(list(ctx.edition.indicator_by_code))
+    known = _isin(code, list(ctx.edition.indicator_by_code))
     sink.add(~code_blank & ~known, "E_UNKNOWN_INDICATOR", "indicator_code", edition=ctx.edition.id)
-    key = pd.Series(_key_id(df), index=df.index)
+    key = pd.Series(_key_id(df), index=df.index, copy=False)
     dup = key.duplicated(keep="first") & ~code_blank
     if dup.any():
         first_row = df["row"].groupby(key).transform("min")
@@ -267,7 +318,8 @@ def _number_rules(sink: ProblemSink, df: pd.DataFrame) -> None:
     kind = df["kind"]
     val, num, den = df["value"], df["numerator"], df["denominator"]
     is_bool = (kind == "boolean").to_numpy()
-    sink.add(is_bool & val.notna() & ~val.isin([0.0, 1.0]), "E_NOT_BOOLEAN", "value")
+    zero_or_one = ((val == 0.0) | (val == 1.0)).to_numpy()  # val.isin([0.0, 1.0]) without hashing
+    sink.add(is_bool & val.notna() & ~zero_or_one, "E_NOT_BOOLEAN", "value")
     rate = (kind == "rate").to_numpy()
     sink.add(rate & (val > 100), "E_RATE_OVER_100", "value")
     num_in = ~df["numerator_blank"] | df["numerator_formula"]
@@ -395,7 +447,7 @@ def _sorted_codes(col: pd.Series, mask: np.ndarray) -> tuple[np.ndarray, np.ndar
     if isinstance(col.dtype, pd.CategoricalDtype) and not (col.cat.codes.to_numpy()[mask] < 0).any():
         cats = col.cat.categories.to_numpy(dtype=object)
         codes = col.cat.codes.to_numpy()[mask]
-        used = np.unique(codes)
+        used = np.flatnonzero(np.bincount(codes, minlength=len(cats)))  # np.unique(codes), no sort
         order = used[np.argsort(cats[used], kind="stable")]
         rank = np.full(len(cats), -1, dtype="int64")
         rank[order] = np.arange(len(order))
@@ -411,16 +463,19 @@ def _lacking(df: pd.DataFrame, raw: RawTable, ctx: Context) -> list[Problem]:
     Computed on a (region and period) x indicator matrix of booleans: one pass over the rows, then
     a short loop over the regions that lack something."""
     ok = ~df["region_blank"] & df["period"].notna()
-    ok &= df["region_code"].isin([r.code for r in ctx.tree]).to_numpy()
+    ok &= _isin(df["region_code"], [r.code for r in ctx.tree])
     if not ok.any():
         return []
     ok = ok.to_numpy(dtype=bool)
     # groups in the order of (region_code, period), as a sorted groupby gives them
     r_codes, r_uniq = _sorted_codes(df["region_code"], ok)
-    p_codes, p_uniq = pd.factorize(
-        df["period"].to_numpy(dtype="float64", na_value=np.nan)[ok].astype("int64"), sort=True
+    p_codes, p_uniq = _sorted_ints(
+        df["period"].to_numpy(dtype="float64", na_value=np.nan)[ok].astype("int64")
     )
-    g_codes, g_uniq = pd.factorize(r_codes.astype("int64") * len(p_uniq) + p_codes, sort=True)
+    if len(p_uniq) == 1:  # one period: the regions' ranks (0 to n - 1, each used) number the groups
+        g_codes, g_uniq = r_codes.astype(np.intp), np.arange(len(r_uniq), dtype="int64")
+    else:
+        g_codes, g_uniq = pd.factorize(r_codes.astype("int64") * len(p_uniq) + p_codes, sort=True)
     n_groups = len(g_uniq)
     first = np.full(n_groups, np.iinfo("int64").max, dtype="int64")
     np.minimum.at(first, g_codes, df["row"].to_numpy(dtype="int64")[ok])
@@ -454,20 +509,30 @@ def _lacking(df: pd.DataFrame, raw: RawTable, ctx: Context) -> list[Problem]:
     aspects = {a.code: a for a in ctx.edition.aspects}
     letter = raw.letters.get("region_code", "")
     out: list[Problem] = []
-    for g in lacks:
-        pos = np.flatnonzero(missing[g])
-        codes = codes_of[pos].tolist()
-        listed = ", ".join(codes[:MAX_LISTED_CODES]) + (" …" if len(codes) > MAX_LISTED_CODES else "")
-        in_aspects = [aspects[a] for a in dict.fromkeys(aspect_of[pos].tolist()) if a in aspects]
+    lacking, lacking_required = missing[lacks], missing[lacks] & required[lacks]
+    # what a warning says of the indicators lacking, by the pattern of them (regions of one
+    # extract lack the same ones: described once)
+    said: dict[bytes, tuple[int, int, str, str, str]] = {}
+    for k, g in enumerate(lacks):
+        pattern = lacking[k].tobytes() + lacking_required[k].tobytes()
+        if pattern not in said:
+            pos = np.flatnonzero(lacking[k])
+            codes = codes_of[pos].tolist()
+            listed = ", ".join(codes[:MAX_LISTED_CODES]) + (" …" if len(codes) > MAX_LISTED_CODES else "")
+            in_aspects = [aspects[a] for a in dict.fromkeys(aspect_of[pos].tolist()) if a in aspects]
+            zh = "、".join(a.name_zh for a in in_aspects)
+            en = ", ".join(a.name_en for a in in_aspects)
+            said[pattern] = (len(codes), int(lacking_required[k].sum()), listed, zh, en)
+        count, n_required, listed, zh, en = said[pattern]
         pair = g_uniq[g]
         region, period = str(r_uniq[pair // len(p_uniq)]), str(p_uniq[pair % len(p_uniq)])
         row = int(first[g])
         fill = {
             "region": region,
             "period": period,
-            "count": len(codes),
+            "count": count,
             "total": n_ind,
-            "required": int(required[g, pos].sum()),
+            "required": n_required,
             "codes": listed,
         }
         out.append(
@@ -475,10 +540,7 @@ def _lacking(df: pd.DataFrame, raw: RawTable, ctx: Context) -> list[Problem]:
                 "W_MISSING_INDICATORS",
                 {"found": region, **fill},
                 key="ingest.W_MISSING_INDICATORS",
-                per_lang={
-                    "zh": {"aspects": "、".join(a.name_zh for a in in_aspects)},
-                    "en": {"aspects": ", ".join(a.name_en for a in in_aspects)},
-                },
+                per_lang={"zh": {"aspects": zh}, "en": {"aspects": en}},
                 file=ctx.filename,
                 sheet=raw.sheet,
                 cell=f"{letter}{row}" if letter else "",
@@ -500,7 +562,8 @@ def check_rows(raw: RawTable, ctx: Context) -> tuple[pd.DataFrame, list[Problem]
     _number_rules(sink, df)
     absent = _required_rules(sink, df, raw, ctx)
     df = df.assign(error=sink.error)
-    rate = df["kind"] == "rate"
-    computed = 100.0 * df["numerator"] / df["denominator"].where(df["denominator"] > 0)
-    df["value"] = df["value"].where(~(rate & df["value"].isna()), computed)
+    fill = (df["kind"] == "rate") & df["value"].isna()
+    if fill.any():  # else every rate already has its value
+        computed = 100.0 * df["numerator"] / df["denominator"].where(df["denominator"] > 0)
+        df["value"] = df["value"].where(~fill, computed)
     return df, absent + sink.problems

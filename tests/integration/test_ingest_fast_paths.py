@@ -1,7 +1,12 @@
 """The fast paths of batch ingest (issue 20, point 4) give exactly what the paths they replace gave.
 
 - the pyarrow CSV reader against pandas' C reader (cells, blank lines, separators, refusals);
-- pyarrow's cast of plain decimals against ``pandas.to_numeric``;
+- pyarrow's cast of plain decimals against ``pandas.to_numeric``, and the byte check of plain
+  decimals against the regex it replaced;
+- the factorisation of a column of one value, the look-ups of categoricals by their codes and the
+  duplicate keys from them, the filler columns built from one buffer, against what they replaced;
+- the plausibility warnings without peer statistics, without local standards and with bunching
+  counted on the values at their standard only, against the code they replaced (kept here);
 - W_MISSING_INDICATORS on a boolean matrix against the groupby loop it replaced (kept here);
 - the row counts taken during the safety scan against a second streaming count;
 - whole uploads (every corpus case, and larger generated batches with errors of every kind): the
@@ -11,19 +16,39 @@
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Callable
 from dataclasses import astuple
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pac
 import pytest
 
 from assessment.domain.errors import Problem, localized_problem
-from assessment.intake import cleaning, ingest, safety, upload_problems, upload_tables, validation
+from assessment.intake import (
+    cleaning,
+    ingest,
+    peer_stats,
+    plausibility,
+    safety,
+    upload_problems,
+    upload_tables,
+    validation,
+)
 from assessment.intake.ingest import read_upload
 from assessment.intake.validation import KEYS, MAX_LISTED_CODES, Context, RawTable, key_frame
 from assessment.intake.xlsx_reader import cell_flags, open_workbook, sheets
-from tests.fixtures import PERIOD, batch_csv, batch_xlsx, good_batch_rows, hostile_xlsx
+from tests.fixtures import (
+    PERIOD,
+    batch_csv,
+    batch_xlsx,
+    good_batch_rows,
+    good_values,
+    hostile_xlsx,
+    template_edition,
+)
 from tests.fixtures import TEMPLATE_EDITION as EDITION
 from tests.fixtures import TEMPLATE_STANDARDS as STANDARDS
 from tests.fixtures import TEMPLATE_TREE as TREE
@@ -102,6 +127,271 @@ def test_plain_decimals_match_to_numeric(cells: list[str | None], fast: bool) ->
                 assert (mine.to_numpy().view("int64") == theirs.to_numpy().view("int64")).all()
 
 
+def _random_cells(rng: np.random.Generator) -> list[str]:
+    """Cells near the edge of a plain decimal: signs, points, 14 to 17 digits, other bytes."""
+    digits = list("0123456789")
+    other = [*digits, ".", "-", "+", "e", " ", "a", "中", "\n"]
+    cells = []
+    for _ in range(int(rng.integers(1, 8))):
+        pick = rng.random()
+        if pick < 0.6:
+            whole = "".join(rng.choice(digits, int(rng.integers(0, 9))))
+            frac = "." + "".join(rng.choice(digits, int(rng.integers(0, 9)))) if rng.random() < 0.6 else ""
+            cells.append(("-" if rng.random() < 0.3 else "") + whole + frac)
+        else:
+            size = int(rng.choice([0, 1, 2, 3, 4, 5, 14, 15, 16, 17]))
+            cells.append("".join(rng.choice([*digits, ".", "-"] if pick < 0.8 else other, size)))
+    return cells
+
+
+def test_byte_check_of_plain_decimals_matches_the_regex() -> None:
+    """``_all_plain`` (numpy over the bytes and offsets) against ``match_substring_regex`` of
+    ``_ARROW_PLAIN``, on chunked, sliced, string and large_string arrays."""
+    rng = np.random.default_rng(11)
+    verdicts = {True: 0, False: 0}
+    for trial in range(3000):
+        cells = _random_cells(rng)
+        kind = pa.large_string() if trial % 2 else pa.string()
+        half = len(cells) // 2
+        chunked = pa.chunked_array([pa.array(cells[:half], kind), pa.array(cells[half:], kind)], kind)
+        sliced = pa.chunked_array([pa.array(["x", *cells], kind).slice(1)])
+        text = pac.if_else(pac.equal(chunked, ""), pa.scalar(None, pa.string()), chunked)
+        expected = pac.all(pac.match_substring_regex(text, cleaning._ARROW_PLAIN)).as_py() is not False
+        verdicts[expected] += 1
+        for arr in (chunked, sliced):
+            assert cleaning._all_plain(arr, text) == expected, cells
+    assert min(verdicts.values()) > 500  # both verdicts well represented
+
+
+@pytest.mark.parametrize(
+    "cells", [["2024"] * 5, [""] * 3, ["a"], ["a", "b", "a"], ["a", None], [None, None], []]
+)
+def test_a_column_of_one_value_factorizes_as_pandas(cells: list[str | None]) -> None:
+    col = pd.Series(cells, dtype="str")
+    codes, uniques = cleaning._factorize(col, False)
+    ref_codes, ref_uniques = pd.factorize(col, use_na_sentinel=False)
+    np.testing.assert_array_equal(codes, ref_codes)
+    pd.testing.assert_index_equal(uniques, ref_uniques)
+
+
+def test_categorical_lookups_match_the_object_lookup() -> None:
+    rng = np.random.default_rng(5)
+    values = pd.Series(rng.choice(["a", "b", "c", "zz", None], 500), dtype=object)
+    col = pd.Series(pd.Categorical(values, categories=["zz", "c", "b", "a", "unused"]))
+    numbers = pd.Series({"a": 1.5, "b": np.nan, "c": 0.0})
+    for default, dtype in ((np.nan, "float64"), (2.0, "float64"), (False, "bool"), (True, "bool"), (0, None)):
+        mine = cleaning.lookup(col, numbers, default, dtype=dtype)
+        pd.testing.assert_series_equal(mine, _lookup_reference(values, numbers, default, dtype=dtype))
+
+
+def test_duplicate_keys_from_codes_match_the_factorized_keys() -> None:
+    rng = np.random.default_rng(9)
+    n = 2000
+    df = pd.DataFrame(
+        {
+            "region_code": pd.Categorical(rng.choice(["r1", "r2", "r3", None], n)),
+            "period": pd.array(rng.choice([2023, 2024, None], n), dtype="Int64"),
+            "indicator_code": pd.Categorical(rng.choice(["S01", "S02", "", None], n)),
+        }
+    )
+    mine, theirs = validation._key_id(df), _key_id_reference(df)
+    np.testing.assert_array_equal(pd.factorize(mine)[0], pd.factorize(theirs)[0])  # the same partition
+
+
+@pytest.mark.parametrize("text", ["", "990101", "中文", "2024"])
+@pytest.mark.parametrize("n", [0, 1, 7])
+def test_filler_columns_match_numpy_full(text: str, n: int) -> None:
+    pd.testing.assert_series_equal(upload_tables._constant(text, n), _constant_reference(text, n))
+
+
+@pytest.mark.parametrize(
+    "cells",
+    [
+        ["801001", "990101", "1", "123456789012345"],
+        ["0801", "801001"],
+        ["1234567890123456"],
+        ["12", None],
+        ["12", 12.0],
+        ["１２"],
+        [" 12"],
+        ["12.0"],
+        ["-12"],
+        ["abc"],
+    ],
+)
+def test_plain_region_codes_are_cleaned_as_before(monkeypatch: pytest.MonkeyPatch, cells: list) -> None:
+    col = pd.Series(cells * 3, dtype=object)
+    fast = cleaning.clean_region(col)
+    monkeypatch.setattr(cleaning, "_PLAIN_CODE", _NEVER)
+    pd.testing.assert_series_equal(fast, cleaning.clean_region(col))
+
+
+def test_categorical_isin_matches_pandas() -> None:
+    rng = np.random.default_rng(2)
+    col = pd.Series(pd.Categorical(rng.choice(["a", "b", "c", None], 300), categories=["c", "b", "a", "x"]))
+    for values in (["a", "x"], ["zz"], [], ["b", None], [np.nan]):
+        np.testing.assert_array_equal(validation._isin(col, values), col.isin(values).to_numpy())
+        plain = col.astype(object)
+        np.testing.assert_array_equal(validation._isin(plain, values), plain.isin(values).to_numpy())
+
+
+@pytest.mark.parametrize("values", [[2024] * 4, [2024, 2023, 2024], [], [7]])
+def test_sorted_ints_match_pandas(values: list[int]) -> None:
+    arr = np.array(values, dtype="int64")
+    codes, uniques = validation._sorted_ints(arr)
+    ref_codes, ref_uniques = pd.factorize(arr, sort=True)
+    np.testing.assert_array_equal(codes, ref_codes)
+    np.testing.assert_array_equal(uniques, ref_uniques)
+    assert codes.dtype == ref_codes.dtype and uniques.dtype == ref_uniques.dtype
+
+
+@pytest.mark.parametrize(
+    "values", [[2024, 2024], [2024, None], [None, None], [2023, 2024], [], [2024.0, 2024.0]]
+)
+def test_one_period_matches_nunique(values: list) -> None:
+    period = pd.Series(pd.array(values, dtype="Int64"))
+    assert plausibility._one_period(period) == (pd.Series(pd.unique(period)).nunique(dropna=False) <= 1)
+
+
+@pytest.mark.parametrize(
+    "cells",
+    [
+        [
+            "2024",
+            "2024年",
+            " 2023 ",
+            "abc",
+            "",
+            None,
+            2024.0,
+            2024.5,
+            "1989",
+            "2100",
+            "２０２２",
+            True,
+            "2024年度",
+        ],
+        ["2024"] * 4,
+        [],
+    ],
+)
+@pytest.mark.parametrize("text", [False, True])
+def test_periods_are_cleaned_as_before(cells: list, text: bool) -> None:
+    col = pd.Series(cells, dtype=object)
+    col = col[col.map(lambda v: isinstance(v, str))].astype("str") if text else col
+    for mine, theirs in zip(cleaning.clean_period(col), _clean_period_reference(col), strict=True):
+        pd.testing.assert_series_equal(mine, theirs)
+
+
+def test_indicator_frames_are_kept_per_edition_and_stay_apart() -> None:
+    other = template_edition("T-other")
+    for edition in (EDITION, other, EDITION):
+        ctx = Context(edition, TREE, pd.DataFrame(), "x.csv")
+        pd.testing.assert_frame_equal(ctx.indicators, edition.indicator_frame().set_index("indicator_code"))
+        ctx.indicators["mine"] = 1.0  # a column set on one check is not seen by the next
+    assert "mine" not in Context(EDITION, TREE, pd.DataFrame(), "x.csv").indicators
+    assert validation._indicator_frame(EDITION) is validation._indicator_frame(EDITION)
+
+
+# ---- the code the fast paths replaced, verbatim ------------------------------------------------
+
+
+def _clean_period_reference(col: pd.Series, bools: bool = True) -> tuple[pd.Series, pd.Series]:
+    codes, uniques = cleaning._factorize(col, bools)
+    text = cleaning._clean_text_unique(pd.Series(uniques, dtype=object)).str.replace(
+        r"\s*年度?$", "", regex=True
+    )
+    nums = cleaning.parse_numbers(text).values
+    ok = nums.notna() & (nums % 1 == 0) & nums.between(*cleaning.PERIOD_RANGE)
+    bad = (~ok & (text != "")).to_numpy(dtype=bool)
+    period = pd.array(nums.where(ok).to_numpy(dtype="float64")[codes], dtype="Float64").astype("Int64")
+    return pd.Series(period, index=col.index), pd.Series(bad[codes], index=col.index)
+
+
+_NEVER = re.compile(r"(?!)")  # a pattern that matches nothing: the fast path is never taken
+
+
+def _one_period_reference(period: pd.Series) -> bool:
+    return bool(pd.Series(pd.unique(period)).nunique(dropna=False) <= 1)
+
+
+def _lookup_reference(
+    col: pd.Series, mapping: dict | pd.Series, default: object = np.nan, dtype: str | None = None
+) -> pd.Series:
+    codes, uniques = pd.factorize(col)
+    found = pd.Series(uniques, dtype=object).map(mapping).to_numpy(dtype=object)
+    values = np.append(found, np.array([default], dtype=object))
+    if dtype == "bool":
+        values = np.where(pd.isna(values), False, values).astype(bool)
+    elif dtype is not None:
+        values = values.astype(dtype)
+    return pd.Series(values[codes], index=col.index, dtype=dtype or object)
+
+
+def _lookup_as_before(
+    col: pd.Series,
+    mapping: dict | pd.Series,
+    default: object = np.nan,
+    categorical: bool = False,
+    dtype: str | None = None,
+) -> pd.Series:
+    if categorical:
+        return cleaning.lookup(col, mapping, default, categorical=True, dtype=dtype)
+    return _lookup_reference(col, mapping, default, dtype)
+
+
+def _key_id_reference(df: pd.DataFrame) -> np.ndarray:
+    gid = np.zeros(len(df), dtype="int64")
+    for col in ("region_code", "period", "indicator_code"):
+        codes, uniques = pd.factorize(df[col], use_na_sentinel=False)
+        gid = gid * (len(uniques) + 1) + codes
+    return gid
+
+
+def _constant_reference(text: str, n: int) -> pd.Series:
+    return pd.Series(np.full(n, text, dtype=object))
+
+
+def _peer_frame_reference(cur: pd.DataFrame, peers: object, ctx: Context) -> pd.DataFrame:
+    if callable(peers):
+        stats = peers(sorted(plausibility._regions(cur)), sorted(plausibility._periods(cur)))
+    elif peers is None:
+        stats = peer_stats.empty()
+    else:
+        stats = peers
+    if not len(stats):
+        cols = [c for c in stats.columns if c not in KEYS]
+        return pd.DataFrame(np.full((len(cur), len(cols)), np.nan), columns=cols, index=cur.index)
+    keys = key_frame(cur)
+    stats = key_frame(stats, KEYS).join(stats.drop(columns=KEYS)).drop_duplicates(KEYS)
+    merged = keys.merge(stats, how="left", on=KEYS)
+    return merged.set_axis(cur.index)
+
+
+def _standard_reference(cur: pd.DataFrame, ctx: Context) -> pd.Series:
+    ind = ctx.indicators
+    floor = cleaning.lookup(cur["indicator_code"], ind["national_floor"], dtype="float64")
+    higher = (
+        cleaning.lookup(cur["indicator_code"], ind["direction"] == "higher", True).fillna(True).astype(bool)
+    )
+    if len(ctx.binding):
+        b = ctx.binding[["region_code", "period", "indicator_code", "local_standard"]]
+        b = key_frame(b).assign(local_standard=b["local_standard"].astype("float64")).drop_duplicates(KEYS)
+        local = key_frame(cur).merge(b, how="left", on=KEYS)["local_standard"].to_numpy()
+    else:
+        local = np.full(len(cur), np.nan)
+    local = pd.Series(local, index=cur.index, dtype="float64")
+    stricter = np.where(higher, np.fmax(floor, local), np.fmin(floor, local))
+    return pd.Series(stricter, index=cur.index, dtype="float64")
+
+
+def _bunched_reference(cur: pd.DataFrame, exact: pd.Series) -> tuple[np.ndarray, pd.Series]:
+    count = exact.groupby(plausibility._group_id([cur["region_code"], cur["period"]]), sort=False).transform(
+        "sum"
+    )
+    return (exact & (count >= plausibility.BUNCH_MIN)).to_numpy(dtype=bool), count
+
+
 # ---- W_MISSING_INDICATORS ---------------------------------------------------------------------
 
 
@@ -178,8 +468,10 @@ def _partial_rows(seed: int) -> list[list[object]]:
 
 @pytest.mark.parametrize("seed", range(6))
 @pytest.mark.parametrize("standards", [(), STANDARDS], ids=["no local standards", "local standards"])
-def test_missing_indicators_match_the_groupby(seed: int, standards: tuple) -> None:
-    data = batch_csv(_partial_rows(seed))
+@pytest.mark.parametrize("periods", [2, 1])
+def test_missing_indicators_match_the_groupby(seed: int, standards: tuple, periods: int) -> None:
+    rows = _partial_rows(seed)
+    data = batch_csv(rows if periods == 2 else [r for r in rows if r[1] != PERIOD - 1])
     raw, problems = upload_tables.batch_csv_table(data, "p.csv")
     assert raw is not None and not problems
     binding = ingest._binding(standards, TREE, EDITION, [PERIOD - 1, PERIOD])
@@ -288,9 +580,13 @@ def test_cell_flags_of_the_corpus_match_a_second_scan(case: corpus.Case) -> None
 
 
 def _slow(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Switch every fast path off: the pandas CSV reader, to_numeric, streaming row counts, the
-    W_MISSING_INDICATORS groupby, the typed columns of a batch sheet (objects as read), and the
-    cell markers of the safety scan (every sheet streamed again for its cell flags)."""
+    """Switch every fast path off: the pandas CSV reader, to_numeric (and the regex before the
+    pyarrow cast), streaming row counts, the W_MISSING_INDICATORS groupby, the typed columns of a
+    batch sheet (objects as read), the cell markers of the safety scan (every sheet streamed again
+    for its cell flags), the factorisation of one-value columns, the look-ups and duplicate keys
+    by categorical codes, the filler columns, and the plausibility shortcuts (a block of NaN peer
+    statistics, the standard computed with no local standard, bunching counted on every row, the
+    one-period checks, the plain region codes, the look-ups of categories)."""
     monkeypatch.setattr(upload_tables, "_arrow_csv_frame", lambda data, sep: None)
     monkeypatch.setattr(cleaning, "_arrow_plain_numbers", lambda col: None)
     monkeypatch.setattr(
@@ -301,6 +597,20 @@ def _slow(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(validation, "_lacking", _lacking_reference)
     monkeypatch.setattr(upload_tables, "typed_columns", lambda frame: frame)
     monkeypatch.setattr(upload_tables, "cell_flags", lambda data, name, markers=None: cell_flags(data, name))
+    monkeypatch.setattr(cleaning, "_chunk_plain", lambda chunk: None)  # the regex decides
+    monkeypatch.setattr(cleaning, "_one_value", lambda col: None)
+    monkeypatch.setattr(upload_tables, "_constant", _constant_reference)
+    monkeypatch.setattr(validation, "lookup", _lookup_as_before)
+    monkeypatch.setattr(plausibility, "lookup", _lookup_as_before)
+    monkeypatch.setattr(validation, "_key_id", _key_id_reference)
+    monkeypatch.setattr(validation, "_isin", lambda col, values: col.isin(values).to_numpy())
+    monkeypatch.setattr(validation, "_sorted_ints", lambda values: pd.factorize(values, sort=True))
+    monkeypatch.setattr(cleaning, "_PLAIN_CODE", _NEVER)
+    monkeypatch.setattr(plausibility, "_one_period", _one_period_reference)
+    monkeypatch.setattr(plausibility, "_nothing_to_compare", lambda cur, history, peers: False)
+    monkeypatch.setattr(plausibility, "_peer_frame", _peer_frame_reference)
+    monkeypatch.setattr(plausibility, "_standard", _standard_reference)
+    monkeypatch.setattr(plausibility, "_bunched", _bunched_reference)
 
 
 def _outcome(result: ingest.UploadResult) -> tuple:
@@ -342,6 +652,51 @@ def test_uploads_are_reported_as_before(monkeypatch: pytest.MonkeyPatch, seed: i
     assert {"E_NOT_NUMBER", "E_DUPLICATE_INDICATOR", "W_MISSING_INDICATORS"} <= {
         p.code for p in fast.problems
     }
+
+
+def _warned_batch(seed: int) -> tuple[list[list[object]], pd.DataFrame]:
+    """Rows of every county with values at their floors (bunching), rates typed as fractions and
+    big moves on the counties' previous period (the history returned with them)."""
+    rng = np.random.default_rng(seed)
+    regions = tuple(r.code for r in TREE if r.level == "county")
+    rows = good_batch_rows(regions)
+    for row in rows:
+        if row[2] in ("S02.1", "S02.2", "S03.1") and (row[0] in regions[:2] or rng.random() < 0.5):
+            row[3] = {"S02.1": 1.0, "S02.2": 500.0, "S03.1": 4.5}[row[2]]
+        if row[2] == "S01.2" and (row[0] == regions[0] or rng.random() < 0.3):
+            row[3] = 0.85
+    history = pd.concat(
+        [good_values(r, PERIOD - 1, S02_1=(float(rng.choice([3.0, 30.0])), None, None, "")) for r in regions],
+        ignore_index=True,
+    )
+    return rows, history
+
+
+@pytest.mark.parametrize("seed", range(3))
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+@pytest.mark.parametrize("source", ["history", "peer statistics", "none"])
+def test_warnings_are_reported_as_before(
+    monkeypatch: pytest.MonkeyPatch, seed: int, fmt: str, source: str
+) -> None:
+    monkeypatch.setenv("ASSESSMENT_PARSE_ISOLATE", "0")
+    rows, history = _warned_batch(seed)
+    data = batch_csv(rows) if fmt == "csv" else batch_xlsx(rows)
+    kwargs: dict[str, object] = {"edition": EDITION, "tree": TREE}
+    if source != "none":
+        kwargs["history"] = history
+    if source == "peer statistics":
+        regions = [r.code for r in TREE if r.level == "county"]
+        kwargs["peers"] = peer_stats.peer_statistics(history, TREE, regions, [PERIOD, PERIOD - 1])
+    for standards in ((), STANDARDS):
+        fast = read_upload(data, f"w.{fmt}", local_standards=standards, **kwargs)
+        with monkeypatch.context() as patched:
+            _slow(patched)
+            slow = read_upload(data, f"w.{fmt}", local_standards=standards, **kwargs)
+        assert _outcome(fast) == _outcome(slow)
+        pd.testing.assert_frame_equal(fast.values, slow.values)
+        codes = {p.code for p in fast.problems}
+        assert {"W_BUNCHED_AT_STANDARD", "W_RATE_AS_FRACTION"} <= codes
+        assert ("W_IMPLAUSIBLE_CHANGE" in codes) == (source != "none")
 
 
 @pytest.mark.parametrize(("make", "name"), [(batch_csv, "g.csv"), (batch_xlsx, "g.xlsx")])
