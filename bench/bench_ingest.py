@@ -1,6 +1,6 @@
 """Upload reading and validation speed (issue 3 item 7, issue 20 point 4). Prints medians; asserts nothing.
 
-    python bench/bench_ingest.py [--rows 313500] [--runs 3] [--no-openpyxl] [--baseline DIR]
+    python bench/bench_ingest.py [--rows 313500] [--runs 3] [--no-openpyxl] [--baseline DIR [--only xlsx]]
 
 1. One filled template of the real edition for a demo county: ``read_upload`` (target < 0.3 s).
 2. A batch file of ``--rows`` value rows (default 2,850 counties x 110 indicators = 313,500;
@@ -250,6 +250,9 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--no-openpyxl", action="store_true")
     parser.add_argument("--baseline", type=Path, help="an earlier source tree to measure side by side")
+    parser.add_argument(
+        "--only", choices=("csv", "xlsx"), help="with --baseline: only that format's issue 20.4 figures"
+    )
     parser.add_argument("--child", nargs=3, metavar=("TASK", "PATH", "TREE"), help=argparse.SUPPRESS)
     parser.add_argument("--warm-child", nargs=4, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -306,6 +309,8 @@ def _issue_20(args: argparse.Namespace) -> None:
     trees = [("current", ROOT)] + ([("baseline", args.baseline)] if args.baseline else [])
     print(f"issue 20.4, {args.runs} rounds in one process each; load average {os.getloadavg()}")
     for fmt, target in (("csv", 5.0), ("xlsx", 1.3)):
+        if getattr(args, "only", None) not in (None, fmt):
+            continue
         for label, src in trees:
             m = _run_child("validate", paths[fmt], paths["tree"], src, runs=args.runs)
             print(

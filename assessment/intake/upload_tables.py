@@ -155,6 +155,31 @@ def _object_frame(grid: list[list[Any]], start: int) -> pd.DataFrame:
     return pd.DataFrame(body, dtype=object)
 
 
+def _batch_frame(grid: list[list[Any]], start: int, cols: dict[str, int]) -> pd.DataFrame | None:
+    """``_frame(_object_frame(grid, start), start + 1, cols, {})`` built from one column of
+    calamine's cells at a time: pandas reads each column as it reads it in the 2-D frame (text
+    becomes strings, anything else stays objects), but the frame of every cell as an object and its
+    copy into the FIELDS columns are never made (a third of the cost of turning the rows into the
+    table). None when the rows are not all as wide as the first, or there are none: the caller then
+    takes the 2-D frame, where pandas pads short rows."""
+    body = grid[start:]
+    width = len(body[0]) if body else 0
+    if not width or set(map(len, body)) != {width}:
+        return None
+    cells = np.empty((len(body), width), dtype=object, order="F")  # each column contiguous
+    cells[:] = body
+    out: dict[str, pd.Series] = {}
+    for key in FIELDS:
+        j = cols.get(key)
+        if j is not None and 0 <= j < width:
+            out[key] = pd.Series(cells[:, j], copy=False)
+        else:
+            out[key] = pd.Series(np.full(len(body), "", dtype=object))
+    frame = pd.DataFrame(out)
+    frame["row"] = np.arange(start + 1, start + 1 + len(body), dtype="int64")
+    return frame
+
+
 def batch_xlsx_table(
     wb: pc.CalamineWorkbook, data: bytes, filename: str, markers: Mapping[str, frozenset[bytes]] | None = None
 ) -> tuple[RawTable | None, list[Problem]]:
@@ -178,9 +203,10 @@ def batch_xlsx_table(
             if problems:
                 return None, problems
             grid = sheet.to_python(skip_empty_area=False)
-            body = _object_frame(grid, hdr + 1)
+            frame = _batch_frame(grid, hdr + 1, cols)
+            if frame is None:  # ragged or empty rows: through the frame of objects, as pandas pads them
+                frame = _frame(_object_frame(grid, hdr + 1), hdr + 2, cols, {})
             del grid, sheet
-            frame = _frame(body, hdr + 2, cols, {})
             scan = scans.get(info.name) or pool.submit(cell_flags, data, info.name, markers)
             flags = scan.result()
             letters = {k: column_letter(i) for k, i in cols.items()}
