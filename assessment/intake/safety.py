@@ -21,6 +21,8 @@ import zlib
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+
 from assessment.domain.errors import Problem
 from assessment.intake import active_content
 from assessment.intake.upload_problems import make_problem
@@ -163,7 +165,24 @@ def _count_across(tail: bytes, chunk: bytes, tag: bytes) -> int:
     gate = _MARKER_GATES.get(tag)
     if gate is not None and gate not in chunk and gate not in tail:
         return 0
-    return chunk.count(tag) + (tail + chunk[: len(tag) - 1]).count(tag)
+    return _count_tag(chunk, tag) + (tail + chunk[: len(tag) - 1]).count(tag)
+
+
+def _count_tag(chunk: bytes, tag: bytes) -> int:
+    """``chunk.count(tag)`` for a tag that cannot overlap itself, with numpy: the places of its
+    last byte (the ``w`` of a row tag, rare in sheet XML) checked for the bytes before it, half the
+    time of ``bytes.count`` (whose search for a short tag steps over the digits of the cell values
+    nearly one byte at a time). Where that byte is dense (over one in 32 bytes), ``bytes.count``."""
+    cells = np.frombuffer(chunk, dtype=np.uint8)
+    k = len(tag) - 1
+    last = cells[k:] == tag[k]
+    if np.count_nonzero(last) > len(chunk) >> 5:
+        return chunk.count(tag)
+    at = np.flatnonzero(last)  # where the tag would start
+    found = np.ones(len(at), dtype=bool)
+    for i in range(k):
+        found &= cells[at + i] == tag[i]
+    return int(np.count_nonzero(found))
 
 
 def _holds(tail: bytes, chunk: bytes, marker: bytes) -> bool:

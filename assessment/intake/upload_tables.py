@@ -156,12 +156,13 @@ def _object_frame(grid: list[list[Any]], start: int) -> pd.DataFrame:
 
 
 def _batch_frame(grid: list[list[Any]], start: int, cols: dict[str, int]) -> pd.DataFrame | None:
-    """``_frame(_object_frame(grid, start), start + 1, cols, {})`` built from one column of
-    calamine's cells at a time: pandas reads each column as it reads it in the 2-D frame (text
-    becomes strings, anything else stays objects), but the frame of every cell as an object and its
-    copy into the FIELDS columns are never made (a third of the cost of turning the rows into the
-    table). None when the rows are not all as wide as the first, or there are none: the caller then
-    takes the 2-D frame, where pandas pads short rows."""
+    """``typed_columns(_frame(_object_frame(grid, start), start + 1, cols, {}))`` built from one
+    column of calamine's cells at a time: each column is read by pandas as it reads it in the 2-D
+    frame (text becomes strings, anything else stays objects) and then typed as
+    :func:`typed_columns` types it, its kind inferred once; the frame of every cell as an object
+    and its copy into the FIELDS columns are never made (half the cost of turning the rows into
+    the table). None when the rows are not all as wide as the first, or there are none: the caller
+    then takes the 2-D frame, where pandas pads short rows."""
     body = grid[start:]
     width = len(body[0]) if body else 0
     if not width or set(map(len, body)) != {width}:
@@ -171,10 +172,14 @@ def _batch_frame(grid: list[list[Any]], start: int, cols: dict[str, int]) -> pd.
     out: dict[str, pd.Series] = {}
     for key in FIELDS:
         j = cols.get(key)
-        if j is not None and 0 <= j < width:
-            out[key] = pd.Series(cells[:, j], copy=False)
-        else:
-            out[key] = pd.Series(np.full(len(body), "", dtype=object))
+        column = cells[:, j] if j is not None and 0 <= j < width else np.full(len(body), "", dtype=object)
+        kind = pd.api.types.infer_dtype(column, skipna=False)
+        if kind == "floating":  # pandas keeps floats as objects, which typed_columns makes float64
+            out[key] = pd.Series(column.astype("float64"))
+            continue
+        col = pd.Series(column, copy=False)  # pandas' reading of the column
+        typed = _typed(column, col.index, kind) if col.dtype == object else None
+        out[key] = col if typed is None else typed
     frame = pd.DataFrame(out)
     frame["row"] = np.arange(start + 1, start + 1 + len(body), dtype="int64")
     return frame
@@ -203,15 +208,15 @@ def batch_xlsx_table(
             if problems:
                 return None, problems
             grid = sheet.to_python(skip_empty_area=False)
-            frame = _batch_frame(grid, hdr + 1, cols)
-            if frame is None:  # ragged or empty rows: through the frame of objects, as pandas pads them
-                frame = _frame(_object_frame(grid, hdr + 1), hdr + 2, cols, {})
-            del grid, sheet
+            frame = _batch_frame(grid, hdr + 1, cols)  # typed
             scan = scans.get(info.name) or pool.submit(cell_flags, data, info.name, markers)
             flags = scan.result()
             letters = {k: column_letter(i) for k, i in cols.items()}
-            frame = _apply_percent(frame, flags.percent, letters["value"], hdr + 2)
-            frame = typed_columns(frame)
+            if frame is None or flags.percent:  # ragged rows (pandas pads them) or percents to apply
+                frame = _frame(_object_frame(grid, hdr + 1), hdr + 2, cols, {})
+                frame = _apply_percent(frame, flags.percent, letters["value"], hdr + 2)
+                frame = typed_columns(frame)
+            del grid, sheet
             raw = RawTable(
                 "batch", frame, info.name, letters, flags.formula_no_value, has_bools=flags.has_bools
             )
@@ -234,21 +239,28 @@ def typed_columns(frame: pd.DataFrame) -> pd.DataFrame:
         if key == "row" or col.dtype != object or not len(col):
             continue
         cells = col.to_numpy()
-        kind = pd.api.types.infer_dtype(cells, skipna=False)
-        if kind == "string":
-            out[key] = pd.Series(cells, index=col.index, dtype=_ARROW_STRING)
-            continue
-        if kind != "mixed":
-            if kind == "floating":
-                out[key] = pd.Series(cells.astype("float64"), index=col.index)
-            continue
-        empty = np.equal(cells, "")  # elementwise; False for any non-string cell
-        rest = cells[~empty]
-        if len(rest) and pd.api.types.infer_dtype(rest, skipna=False) == "floating":
-            values = np.full(len(cells), np.nan)
-            values[~empty] = rest.astype("float64")
-            out[key] = pd.Series(values, index=col.index)
+        typed = _typed(cells, col.index, pd.api.types.infer_dtype(cells, skipna=False))
+        if typed is not None:
+            out[key] = typed
     return frame.assign(**out) if out else frame
+
+
+def _typed(cells: np.ndarray, index: pd.Index, kind: str) -> pd.Series | None:
+    """One object column of :func:`typed_columns` typed (``kind``: its ``infer_dtype``), or None
+    where it is left as it is."""
+    if not len(cells):
+        return None
+    if kind == "string":
+        return pd.Series(cells, index=index, dtype=_ARROW_STRING)
+    if kind != "mixed":
+        return pd.Series(cells.astype("float64"), index=index) if kind == "floating" else None
+    empty = np.equal(cells, "")  # elementwise; False for any non-string cell
+    rest = cells[~empty]
+    if len(rest) and pd.api.types.infer_dtype(rest, skipna=False) == "floating":
+        values = np.full(len(cells), np.nan)
+        values[~empty] = rest.astype("float64")
+        return pd.Series(values, index=index)
+    return None
 
 
 def decode_csv(data: bytes) -> str | None:
