@@ -47,6 +47,9 @@ DIMENSION_PEEK = 64 * 1024  # a sheet's <dimension> sits in its first bytes (aft
 MAX_RATIO = 200  # uncompressed / compressed, for entries over RATIO_MIN_SIZE
 RATIO_MIN_SIZE = 1024 * 1024
 SCAN_CHUNK = 1024 * 1024  # XML parts are scanned whole for DTD declarations, a megabyte at a time
+# The largest styles part parsed during the scan to learn whether it has a percent format (Excel's
+# own stay under a few hundred KB); a larger one is only parsed after the scan, as it always was.
+STYLES_PEEK = 1024 * 1024
 _XML_SUFFIXES = (".xml", ".rels", ".vml")
 _MAGIC_NAMES = (
     (b"%PDF", "PDF"),
@@ -319,14 +322,17 @@ _UNSTYLED_MARKERS = CELL_MARKERS[:2]  # without a percent style, cell_flags has 
 def _percent_wanted(zf: zipfile.ZipFile) -> bool:
     """Whether :func:`~assessment.intake.xlsx_reader.cell_flags` may look for styled cells: the
     styles it reads (``xl/styles.xml``) define a percent format, or cannot be read here (a
-    declaration, which the scan refuses, or damage): then the scan looks for them as it always did.
-    False only where cell_flags' own reading of the same part finds no percent style."""
+    declaration, which the scan refuses, or damage), or are too large to parse before the scan
+    (:data:`STYLES_PEEK`): then the scan looks for them as it always did. False only where
+    cell_flags' own reading of the same part finds no percent style."""
     from assessment.intake.xlsx_reader import percent_styles
 
     try:
         info = zf.getinfo("xl/styles.xml")  # the entry zf.read("xl/styles.xml") reads
     except KeyError:
         return False  # cell_flags finds no styles either
+    if info.file_size > STYLES_PEEK:
+        return True
     try:
         return _declares(zf, info) or bool(percent_styles(zf))
     except Exception:  # anything a damaged or hostile part raises: scan as before

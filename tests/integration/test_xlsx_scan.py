@@ -196,6 +196,11 @@ def test_styles_that_cannot_be_read_are_scanned_as_before() -> None:
         assert safety._percent_wanted(zf)
     with zipfile.ZipFile(io.BytesIO(rewrite_zip(data, change={"xl/styles.xml": None}))) as zf:
         assert not safety._percent_wanted(zf) and not percent_styles(zf)
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        styles = zf.read("xl/styles.xml")
+    padded = styles.replace(b"<fonts", b" " * safety.STYLES_PEEK + b"<fonts", 1)  # no percent format
+    with zipfile.ZipFile(io.BytesIO(rewrite_zip(data, change={"xl/styles.xml": padded}))) as zf:
+        assert safety._percent_wanted(zf) and not percent_styles(zf)  # too large: sought as before
 
 
 def test_a_declaration_in_the_styles_is_still_refused_by_its_name() -> None:
