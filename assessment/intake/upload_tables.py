@@ -177,6 +177,9 @@ def _batch_frame(grid: list[list[Any]], start: int, cols: dict[str, int]) -> pd.
         if kind == "floating":  # pandas keeps floats as objects, which typed_columns makes float64
             out[key] = pd.Series(column.astype("float64"))
             continue
+        if kind == "string" and _TEXT_READ_AS_ARROW:  # what pandas makes of it, without its checks
+            out[key] = pd.Series(pd.array(pa.array(column, type=pa.large_string()), dtype=_ARROW_STRING))
+            continue
         col = pd.Series(column, copy=False)  # pandas' reading of the column
         typed = _typed(column, col.index, kind) if col.dtype == object else None
         out[key] = col if typed is None else typed
@@ -296,6 +299,9 @@ def _separator(text: str) -> str:
 
 _UTF8_BOM = b"\xef\xbb\xbf"
 _ARROW_STRING = pd.StringDtype("pyarrow", na_value=np.nan)  # what pandas.read_csv(dtype=str) gives
+# pandas reads a column of text objects as these strings (pandas 3 with pyarrow): _batch_frame may
+# then build them straight from the texts.
+_TEXT_READ_AS_ARROW = pd.Series(np.array(["a"], dtype=object)).dtype == _ARROW_STRING
 _MAX_ARROW_COLUMNS = 1024
 
 
