@@ -20,6 +20,7 @@ import io
 import re
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from functools import cache
 from typing import Any
 
 import numpy as np
@@ -177,7 +178,7 @@ def _batch_frame(grid: list[list[Any]], start: int, cols: dict[str, int]) -> pd.
         if kind == "floating":  # pandas keeps floats as objects, which typed_columns makes float64
             out[key] = pd.Series(column.astype("float64"))
             continue
-        if kind == "string" and _TEXT_READ_AS_ARROW:  # what pandas makes of it, without its checks
+        if kind == "string" and _text_read_as_arrow():  # what pandas makes of it, without its checks
             out[key] = pd.Series(pd.array(pa.array(column, type=pa.large_string()), dtype=_ARROW_STRING))
             continue
         col = pd.Series(column, copy=False)  # pandas' reading of the column
@@ -299,9 +300,18 @@ def _separator(text: str) -> str:
 
 _UTF8_BOM = b"\xef\xbb\xbf"
 _ARROW_STRING = pd.StringDtype("pyarrow", na_value=np.nan)  # what pandas.read_csv(dtype=str) gives
-# pandas reads a column of text objects as these strings (pandas 3 with pyarrow): _batch_frame may
-# then build them straight from the texts.
-_TEXT_READ_AS_ARROW = pd.Series(np.array(["a"], dtype=object)).dtype == _ARROW_STRING
+
+
+@cache
+def _text_read_as_arrow() -> bool:
+    """Whether pandas reads a column of text objects as :data:`_ARROW_STRING` (pandas 3 with
+    pyarrow): :func:`_batch_frame` may then build them straight from the texts. Asked on first use,
+    not at import: this module is preloaded by the parsing forkserver
+    (:mod:`assessment.intake.isolation`), and pyarrow's first allocation reserves a GiB of address
+    space that every child would inherit, over its memory limit."""
+    return bool(pd.Series(np.array(["a"], dtype=object)).dtype == _ARROW_STRING)
+
+
 _MAX_ARROW_COLUMNS = 1024
 
 

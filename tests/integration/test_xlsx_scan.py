@@ -15,7 +15,10 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import subprocess
+import sys
 import zipfile
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -280,3 +283,15 @@ def test_the_batch_frame_is_taken_on_a_plain_xlsx_batch(monkeypatch: pytest.Monk
         wb.close()
     assert calls == [True] and raw is not None and not problems
     assert raw.frame["numerator"].dtype == np.dtype("float64")
+
+
+def test_the_preloaded_modules_allocate_no_arrow_memory() -> None:
+    """pyarrow's first allocation reserves a GiB of address space: made while the parsing
+    forkserver imports its modules, every child would start over its memory limit."""
+    from assessment.intake import isolation
+
+    modules = ", ".join(isolation.PRELOAD)
+    code = f"import {modules}, pyarrow as pa; print(pa.default_memory_pool().max_memory() or 0)"
+    root = Path(__file__).resolve().parents[2]
+    out = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True, check=True)
+    assert int(out.stdout.strip()) == 0
