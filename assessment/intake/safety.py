@@ -21,6 +21,8 @@ import zlib
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+
 from assessment.domain.errors import Problem
 from assessment.intake import active_content
 from assessment.intake.upload_problems import make_problem
@@ -45,6 +47,9 @@ DIMENSION_PEEK = 64 * 1024  # a sheet's <dimension> sits in its first bytes (aft
 MAX_RATIO = 200  # uncompressed / compressed, for entries over RATIO_MIN_SIZE
 RATIO_MIN_SIZE = 1024 * 1024
 SCAN_CHUNK = 1024 * 1024  # XML parts are scanned whole for DTD declarations, a megabyte at a time
+# The largest styles part parsed during the scan to learn whether it has a percent format (Excel's
+# own stay under a few hundred KB); a larger one is only parsed after the scan, as it always was.
+STYLES_PEEK = 1024 * 1024
 _XML_SUFFIXES = (".xml", ".rels", ".vml")
 _MAGIC_NAMES = (
     (b"%PDF", "PDF"),
@@ -85,7 +90,9 @@ class Inspection:
     row_counts: tuple[tuple[str, tuple[int, ...]], ...] = ()
     # For an accepted xlsx: which of :data:`CELL_MARKERS` each worksheet part holds, found in the
     # same pass, so that :func:`assessment.intake.xlsx_reader.cell_flags` need not inflate a sheet
-    # again to learn that it holds no formula, no TRUE/FALSE cell and no styled cell.
+    # again to learn that it holds no formula, no TRUE/FALSE cell and no styled cell. The styled
+    # cell marker is only looked for when the workbook's styles define a percent format (the only
+    # use cell_flags has for it): without one it is never in the set, whatever the sheet holds.
     cell_markers: tuple[tuple[str, frozenset[bytes]], ...] = ()
 
 
@@ -98,18 +105,27 @@ def _declares(
     info: zipfile.ZipInfo,
     rows: list[int] | None = None,
     markers: set[bytes] | None = None,
+    wanted: tuple[bytes, ...] = (),
 ) -> bool:
     """Whether an XML part holds a DOCTYPE or ENTITY declaration anywhere (read whole, in chunks:
     a declaration after a long comment must not slip past a prefix check). Spreadsheet XML never
     contains one: text is escaped, so a literal ``<!DOCTYPE`` can only be markup. ``rows``, when
     given, receives the row tags of each chunk as :func:`count_rows` counts them; ``markers``
-    the :data:`CELL_MARKERS` found in the raw bytes."""
+    the markers of ``wanted`` (:data:`CELL_MARKERS` by default) found in the raw bytes.
+
+    Each chunk is searched as the window of its predecessor's last bytes and itself, without
+    joining the two (a megabyte copied for each search): a tag is counted in the chunk and in the
+    few bytes across the seam. A search for a declaration or a marker first looks for one byte of
+    it that sheet XML seldom holds (``!``, ``f``, ``b``: a ``memchr``, ten times faster than the
+    search); a chunk without that byte cannot hold it. (tests/integration/test_xlsx_scan.py
+    compares it with the scan that joined every window.)"""
     overlap = 64
     tail = b""
     row_tail = b""
     row_overlap = max(len(t) for t in _ROW_TAGS) - 1
     marker_tail = b""
-    marker_overlap = max(len(m) for m in CELL_MARKERS) - 1
+    wanted = wanted or CELL_MARKERS
+    marker_overlap = max(len(m) for m in wanted) - 1
     encoding: str | None = None
     first = True
     with zf.open(info) as fh:
@@ -118,13 +134,11 @@ def _declares(
             if not chunk:
                 return False
             if rows is not None:
-                window = row_tail + chunk
-                rows.append(sum(window.count(t) for t in _ROW_TAGS))
-                row_tail = window[-row_overlap:]
-            if markers is not None and len(markers) < len(CELL_MARKERS):
-                window = marker_tail + chunk
-                markers.update(m for m in CELL_MARKERS if m not in markers and m in window)
-                marker_tail = window[-marker_overlap:]
+                rows.append(sum(_count_across(row_tail, chunk, t) for t in _ROW_TAGS))
+                row_tail = _last(row_tail, chunk, row_overlap)
+            if markers is not None and len(markers) < len(wanted):
+                markers.update(m for m in wanted if m not in markers and _holds(marker_tail, chunk, m))
+                marker_tail = _last(marker_tail, chunk, marker_overlap)
             if first:
                 first = False
                 if (
@@ -137,9 +151,54 @@ def _declares(
                     )
             if encoding:
                 chunk = chunk.decode(encoding, errors="ignore").encode("utf-8")
-            if _DECL.search(tail + chunk):
+            if (b"!" in chunk or b"!" in tail) and _DECL.search(tail + chunk):  # _DECL starts "<!"
                 return True
             tail = chunk[-overlap:]
+
+
+# A byte of each marker that sheet XML seldom holds outside it: where a chunk lacks it, the marker
+# is not searched for. None: no such byte (every byte of ' s="' is in most sheets' cells).
+_MARKER_GATES = {b"f>": b"f", b't="b"': b"b", b' s="': None, b"<row": None, b":row": b":"}
+
+
+def _count_across(tail: bytes, chunk: bytes, tag: bytes) -> int:
+    """``(tail + chunk).count(tag)`` without joining them: the chunk's own count and the count
+    across the seam (``tail`` is shorter than ``tag``, and a row tag cannot overlap itself, so
+    the two never count one occurrence twice)."""
+    gate = _MARKER_GATES.get(tag)
+    if gate is not None and gate not in chunk and gate not in tail:
+        return 0
+    return _count_tag(chunk, tag) + (tail + chunk[: len(tag) - 1]).count(tag)
+
+
+def _count_tag(chunk: bytes, tag: bytes) -> int:
+    """``chunk.count(tag)`` for a tag that cannot overlap itself, with numpy: the places of its
+    last byte (the ``w`` of a row tag, rare in sheet XML) checked for the bytes before it, half the
+    time of ``bytes.count`` (whose search for a short tag steps over the digits of the cell values
+    nearly one byte at a time). Where that byte is dense (over one in 32 bytes), ``bytes.count``."""
+    cells = np.frombuffer(chunk, dtype=np.uint8)
+    k = len(tag) - 1
+    last = cells[k:] == tag[k]
+    if np.count_nonzero(last) > len(chunk) >> 5:
+        return chunk.count(tag)
+    at = np.flatnonzero(last)  # where the tag would start
+    found = np.ones(len(at), dtype=bool)
+    for i in range(k):
+        found &= cells[at + i] == tag[i]
+    return int(np.count_nonzero(found))
+
+
+def _holds(tail: bytes, chunk: bytes, marker: bytes) -> bool:
+    """``marker in tail + chunk`` without joining them."""
+    gate = _MARKER_GATES.get(marker)
+    if gate is not None and gate not in chunk and gate not in tail:
+        return False
+    return marker in chunk or marker in tail + chunk[: len(marker) - 1]
+
+
+def _last(tail: bytes, chunk: bytes, n: int) -> bytes:
+    """``(tail + chunk)[-n:]`` without joining a long chunk."""
+    return chunk[-n:] if len(chunk) >= n else (tail + chunk)[-n:]
 
 
 def _inspect_zip(data: bytes, filename: str, max_rows: int = MAX_ROWS) -> Inspection:
@@ -193,9 +252,10 @@ def _inspect_zip(data: bytes, filename: str, max_rows: int = MAX_ROWS) -> Inspec
         sheets = worksheet_parts(zf)  # count_rows' parts, in its order (every one ends in .xml)
         counted: dict[int, list[int]] = {id(i): [] for i in sheets}
         marked: dict[int, set[bytes]] = {id(i): set() for i in sheets}
+        wanted = CELL_MARKERS if sheets and _percent_wanted(zf) else _UNSTYLED_MARKERS
         for info, low in zip(infos, lower, strict=True):
             if low.endswith(_XML_SUFFIXES) and _declares(
-                zf, info, counted.get(id(info)), marked.get(id(info))
+                zf, info, counted.get(id(info)), marked.get(id(info)), wanted
             ):
                 return _refuse("E_XML_BOMB", filename, value=info.filename)
     except ZIP_ERRORS:
@@ -256,6 +316,27 @@ _ROW_TAGS = (b"<row", b":row")
 # What :func:`assessment.intake.xlsx_reader.cell_flags` looks for in a sheet: the end of a formula
 # tag, a TRUE/FALSE cell, a cell style (a percent format can only come with one).
 CELL_MARKERS = (b"f>", b't="b"', b' s="')  # "<row " and "<x:row " (a namespaced one also holds "<x:row")
+_UNSTYLED_MARKERS = CELL_MARKERS[:2]  # without a percent style, cell_flags has no use for b' s="'
+
+
+def _percent_wanted(zf: zipfile.ZipFile) -> bool:
+    """Whether :func:`~assessment.intake.xlsx_reader.cell_flags` may look for styled cells: the
+    styles it reads (``xl/styles.xml``) define a percent format, or cannot be read here (a
+    declaration, which the scan refuses, or damage), or are too large to parse before the scan
+    (:data:`STYLES_PEEK`): then the scan looks for them as it always did. False only where
+    cell_flags' own reading of the same part finds no percent style."""
+    from assessment.intake.xlsx_reader import percent_styles
+
+    try:
+        info = zf.getinfo("xl/styles.xml")  # the entry zf.read("xl/styles.xml") reads
+    except KeyError:
+        return False  # cell_flags finds no styles either
+    if info.file_size > STYLES_PEEK:
+        return True
+    try:
+        return _declares(zf, info) or bool(percent_styles(zf))
+    except Exception:  # anything a damaged or hostile part raises: scan as before
+        return True
 
 
 def worksheet_parts(zf: zipfile.ZipFile) -> list[zipfile.ZipInfo]:

@@ -20,6 +20,7 @@ import io
 import re
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from functools import cache
 from typing import Any
 
 import numpy as np
@@ -166,6 +167,39 @@ def _object_frame(grid: list[list[Any]], start: int) -> pd.DataFrame:
     return pd.DataFrame(body, dtype=object)
 
 
+def _batch_frame(grid: list[list[Any]], start: int, cols: dict[str, int]) -> pd.DataFrame | None:
+    """``typed_columns(_frame(_object_frame(grid, start), start + 1, cols, {}))`` built from one
+    column of calamine's cells at a time: each column is read by pandas as it reads it in the 2-D
+    frame (text becomes strings, anything else stays objects) and then typed as
+    :func:`typed_columns` types it, its kind inferred once; the frame of every cell as an object
+    and its copy into the FIELDS columns are never made (half the cost of turning the rows into
+    the table). None when the rows are not all as wide as the first, or there are none: the caller
+    then takes the 2-D frame, where pandas pads short rows."""
+    body = grid[start:]
+    width = len(body[0]) if body else 0
+    if not width or set(map(len, body)) != {width}:
+        return None
+    cells = np.empty((len(body), width), dtype=object, order="F")  # each column contiguous
+    cells[:] = body
+    out: dict[str, pd.Series] = {}
+    for key in FIELDS:
+        j = cols.get(key)
+        column = cells[:, j] if j is not None and 0 <= j < width else np.full(len(body), "", dtype=object)
+        kind = pd.api.types.infer_dtype(column, skipna=False)
+        if kind == "floating":  # pandas keeps floats as objects, which typed_columns makes float64
+            out[key] = pd.Series(column.astype("float64"))
+            continue
+        if kind == "string" and _text_read_as_arrow():  # what pandas makes of it, without its checks
+            out[key] = pd.Series(pd.array(pa.array(column, type=pa.large_string()), dtype=_ARROW_STRING))
+            continue
+        col = pd.Series(column, copy=False)  # pandas' reading of the column
+        typed = _typed(column, col.index, kind) if col.dtype == object else None
+        out[key] = col if typed is None else typed
+    frame = pd.DataFrame(out)
+    frame["row"] = np.arange(start + 1, start + 1 + len(body), dtype="int64")
+    return frame
+
+
 def batch_xlsx_table(
     wb: pc.CalamineWorkbook, data: bytes, filename: str, markers: Mapping[str, frozenset[bytes]] | None = None
 ) -> tuple[RawTable | None, list[Problem]]:
@@ -189,14 +223,15 @@ def batch_xlsx_table(
             if problems:
                 return None, problems
             grid = sheet.to_python(skip_empty_area=False)
-            body = _object_frame(grid, hdr + 1)
-            del grid, sheet
-            frame = _frame(body, hdr + 2, cols, {})
+            frame = _batch_frame(grid, hdr + 1, cols)  # typed
             scan = scans.get(info.name) or pool.submit(cell_flags, data, info.name, markers)
             flags = scan.result()
             letters = {k: column_letter(i) for k, i in cols.items()}
-            frame = _apply_percent(frame, flags.percent, letters["value"], hdr + 2)
-            frame = typed_columns(frame)
+            if frame is None or flags.percent:  # ragged rows (pandas pads them) or percents to apply
+                frame = _frame(_object_frame(grid, hdr + 1), hdr + 2, cols, {})
+                frame = _apply_percent(frame, flags.percent, letters["value"], hdr + 2)
+                frame = typed_columns(frame)
+            del grid, sheet
             raw = RawTable(
                 "batch", frame, info.name, letters, flags.formula_no_value, has_bools=flags.has_bools
             )
@@ -219,21 +254,28 @@ def typed_columns(frame: pd.DataFrame) -> pd.DataFrame:
         if key == "row" or col.dtype != object or not len(col):
             continue
         cells = col.to_numpy()
-        kind = pd.api.types.infer_dtype(cells, skipna=False)
-        if kind == "string":
-            out[key] = pd.Series(cells, index=col.index, dtype=_ARROW_STRING)
-            continue
-        if kind != "mixed":
-            if kind == "floating":
-                out[key] = pd.Series(cells.astype("float64"), index=col.index)
-            continue
-        empty = np.equal(cells, "")  # elementwise; False for any non-string cell
-        rest = cells[~empty]
-        if len(rest) and pd.api.types.infer_dtype(rest, skipna=False) == "floating":
-            values = np.full(len(cells), np.nan)
-            values[~empty] = rest.astype("float64")
-            out[key] = pd.Series(values, index=col.index)
+        typed = _typed(cells, col.index, pd.api.types.infer_dtype(cells, skipna=False))
+        if typed is not None:
+            out[key] = typed
     return frame.assign(**out) if out else frame
+
+
+def _typed(cells: np.ndarray, index: pd.Index, kind: str) -> pd.Series | None:
+    """One object column of :func:`typed_columns` typed (``kind``: its ``infer_dtype``), or None
+    where it is left as it is."""
+    if not len(cells):
+        return None
+    if kind == "string":
+        return pd.Series(cells, index=index, dtype=_ARROW_STRING)
+    if kind != "mixed":
+        return pd.Series(cells.astype("float64"), index=index) if kind == "floating" else None
+    empty = np.equal(cells, "")  # elementwise; False for any non-string cell
+    rest = cells[~empty]
+    if len(rest) and pd.api.types.infer_dtype(rest, skipna=False) == "floating":
+        values = np.full(len(cells), np.nan)
+        values[~empty] = rest.astype("float64")
+        return pd.Series(values, index=index)
+    return None
 
 
 def decode_csv(data: bytes) -> str | None:
@@ -270,6 +312,18 @@ def _separator(text: str) -> str:
 _UTF8_BOM = b"\xef\xbb\xbf"
 _NOT_BLANK = re.compile(rb"[^ \t\n\r\x0b\x0c]")  # a byte that bytes.strip() keeps
 _ARROW_STRING = pd.StringDtype("pyarrow", na_value=np.nan)  # what pandas.read_csv(dtype=str) gives
+
+
+@cache
+def _text_read_as_arrow() -> bool:
+    """Whether pandas reads a column of text objects as :data:`_ARROW_STRING` (pandas 3 with
+    pyarrow): :func:`_batch_frame` may then build them straight from the texts. Asked on first use,
+    not at import: this module is preloaded by the parsing forkserver
+    (:mod:`assessment.intake.isolation`), and pyarrow's first allocation reserves a GiB of address
+    space that every child would inherit, over its memory limit."""
+    return bool(pd.Series(np.array(["a"], dtype=object)).dtype == _ARROW_STRING)
+
+
 _MAX_ARROW_COLUMNS = 1024
 
 

@@ -86,7 +86,7 @@ def _sheet_part(zf: zipfile.ZipFile, sheet_name: str) -> str | None:
     return None
 
 
-def _percent_styles(zf: zipfile.ZipFile) -> set[int]:
+def percent_styles(zf: zipfile.ZipFile) -> set[int]:
     """Indices of cell styles (``s="N"``) whose number format shows a percent sign."""
     try:
         root = SafeET.fromstring(zf.read("xl/styles.xml"))
@@ -172,7 +172,7 @@ def cell_flags(
         part = _sheet_part(zf, sheet_name)
         if part is None or part not in zf.namelist():
             return CellFlags()
-        pct = _percent_styles(zf)
+        pct = percent_styles(zf)
         pct_markers = [f' s="{i}"'.encode() for i in sorted(pct)]
         known = (markers or {}).get(part)
         if (

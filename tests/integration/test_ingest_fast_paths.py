@@ -596,6 +596,7 @@ def _slow(monkeypatch: pytest.MonkeyPatch) -> None:
     )
     monkeypatch.setattr(validation, "_lacking", _lacking_reference)
     monkeypatch.setattr(upload_tables, "typed_columns", lambda frame: frame)
+    monkeypatch.setattr(upload_tables, "_batch_frame", lambda grid, start, cols: None)
     monkeypatch.setattr(upload_tables, "cell_flags", lambda data, name, markers=None: cell_flags(data, name))
     monkeypatch.setattr(cleaning, "_chunk_plain", lambda chunk: None)  # the regex decides
     monkeypatch.setattr(cleaning, "_one_value", lambda col: None)
