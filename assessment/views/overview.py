@@ -264,8 +264,12 @@ def item_matrix(result: Assessment, period: int, aspect_code: str, lang: str = "
 
 def map_frame(result: Assessment, period: int, lang: str = "zh") -> pd.DataFrame:
     """Per county: overall score, status and failures for the choropleth."""
-    table = league_table(result, period, lang)
-    return table[["region_code", "name", "score", "status", "n_below_floor", "n_below_local"]]
+    return map_columns(league_table(result, period, lang))
+
+
+def map_columns(league: pd.DataFrame) -> pd.DataFrame:
+    """:func:`map_frame` from the period's :func:`league_table` (a page that shows both builds it once)."""
+    return league[["region_code", "name", "score", "status", "n_below_floor", "n_below_local"]]
 
 
 def outline_levels(result: Assessment) -> tuple[str, ...]:
