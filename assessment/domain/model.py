@@ -131,6 +131,10 @@ class Edition:
         national_floor, floor_confirmed, optimum, lower_bound, weight, unit_cost, central_share,
         item_verified, source, edition.
         """
+        return self._indicator_frame.copy()  # built once (the edition is immutable); a copy per call
+
+    @cached_property
+    def _indicator_frame(self) -> pd.DataFrame:
         rows = []
         for ind in self.indicators:
             item = self.item_by_code[ind.item_code]
