@@ -308,8 +308,9 @@ def _moved_groups(
     at = _positions(before, counties)
     moved = np.zeros(len(at), dtype=bool)
     for name in _RANK_INPUTS:
-        a = before[name].to_numpy(dtype="float64", na_value=np.nan)[at]
-        b = after[name].to_numpy(dtype="float64", na_value=np.nan)[at]
+        # the few rows first: converting the whole column with na_value copies it
+        a = before[name].take(at).to_numpy(dtype="float64", na_value=np.nan)
+        b = after[name].take(at).to_numpy(dtype="float64", na_value=np.nan)
         moved |= ~((a == b) | (np.isnan(a) & np.isnan(b)))
     out = np.zeros(len(before), dtype=bool)
     if not moved.any():
