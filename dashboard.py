@@ -38,3 +38,4 @@ except Exception:  # never a traceback to a user: a reference to quote, the deta
     st.error(t("app.error_generic", lang(), ref=ref))
 finally:  # also after st.stop() and reruns: a run that grew the process gives its freed heap back
     memory.release_if_grown()
+    memory.freeze_imports()  # the imported modules' objects out of the collector's full passes

@@ -5,7 +5,10 @@ basis, pending, period, language); ``version`` the data version read before the 
 from __future__ import annotations
 
 from collections.abc import Hashable
+from types import SimpleNamespace
 from typing import Any
+
+import pandas as pd
 
 from assessment.scoring.analysis import Assessment, aspect_matrix
 from assessment.views import overview as view
@@ -49,7 +52,8 @@ def map_figure(result: Assessment, root: str, period: int, lang: str, shown: Key
     """The choropleth of ``root``'s regions, or None when none has a boundary."""
 
     def build() -> Any | None:
-        map_rows, geo = view.map_frame(result, period, lang), data.boundaries_within(root)
+        map_rows = view.map_columns(league_frame(result, period, lang, shown, version))
+        geo = data.boundaries_within(root)
         if not data.has_boundaries(geo, map_rows["region_code"].tolist()):
             return None
         return charts.choropleth(
@@ -64,11 +68,22 @@ def map_figure(result: Assessment, root: str, period: int, lang: str, shown: Key
     return memo("overview.map", (*shown, data.reference_version()), version, build)
 
 
+def league_frame(result: Assessment, period: int, lang: str, shown: Key, version: str) -> pd.DataFrame:
+    """``view.league_table`` of the period, built once per version for the league table and the map
+    (``view.map_frame`` is its columns); kept in a holder, not as a frame, so no print copy is made."""
+
+    def build() -> SimpleNamespace:
+        return SimpleNamespace(table=view.league_table(result, period, lang))
+
+    table: pd.DataFrame = memo("overview.league_frame", shown, version, build).table
+    return table
+
+
 def league(result: Assessment, period: int, lang: str, shown: Key, version: str) -> tuple[Any, dict]:
     """The league table, ready for ``columns.draw``."""
 
     def build() -> tuple[Any, dict]:
-        frame = view.league_table(result, period, lang)
+        frame = league_frame(result, period, lang, shown, version)
         note = {"status_note": "coverage.col.status_note"} if frame["status_note"].ne("").any() else {}
         names = {
             "name": "col.region",

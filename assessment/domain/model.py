@@ -131,6 +131,10 @@ class Edition:
         national_floor, floor_confirmed, optimum, lower_bound, weight, unit_cost, central_share,
         item_verified, source, edition.
         """
+        return self._indicator_frame.copy()  # built once (the edition is immutable); a copy per call
+
+    @cached_property
+    def _indicator_frame(self) -> pd.DataFrame:
         rows = []
         for ind in self.indicators:
             item = self.item_by_code[ind.item_code]
@@ -198,6 +202,8 @@ class RegionTree:
     regions: tuple[Region, ...]
     _by_code: dict[str, Region] = field(init=False, repr=False, compare=False)
     _children: dict[str | None, list[Region]] = field(init=False, repr=False, compare=False)
+    # frame() built once (the tree is immutable); each call returns a copy
+    _frame: list[pd.DataFrame] = field(init=False, repr=False, compare=False, default_factory=list)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_by_code", {r.code: r for r in self.regions})
@@ -268,9 +274,11 @@ class RegionTree:
         """Columns: region_code, name_zh, name_en, level, parent_code, population (the base), urban,
         mountainous, ethnic_autonomous, fiscal_capacity_per_head, reports. The populations of
         particular years are in :meth:`population_frame`."""
-        df = pd.DataFrame([r.__dict__ for r in self.regions]).rename(columns={"code": "region_code"})
-        drop = [c for c in df.columns if c.startswith("_") or c in ("populations", "finances")]
-        return df.drop(columns=drop)
+        if not self._frame:
+            df = pd.DataFrame([r.__dict__ for r in self.regions]).rename(columns={"code": "region_code"})
+            drop = [c for c in df.columns if c.startswith("_") or c in ("populations", "finances")]
+            self._frame.append(df.drop(columns=drop))
+        return self._frame[0].copy()
 
     # ---- fiscal figures per period ------------------------------------------------------------
     # Unlike populations, a year's fiscal figures are never carried forward: a budget is a year's

@@ -308,22 +308,30 @@ def _moved_groups(
     at = _positions(before, counties)
     moved = np.zeros(len(at), dtype=bool)
     for name in _RANK_INPUTS:
-        a = before[name].to_numpy(dtype="float64", na_value=np.nan)[at]
-        b = after[name].to_numpy(dtype="float64", na_value=np.nan)[at]
+        # the few rows first: converting the whole column with na_value copies it
+        a = before[name].take(at).to_numpy(dtype="float64", na_value=np.nan)
+        b = after[name].take(at).to_numpy(dtype="float64", na_value=np.nan)
         moved |= ~((a == b) | (np.isnan(a) & np.isnan(b)))
+    out = np.zeros(len(before), dtype=bool)
     if not moved.any():
-        return np.zeros(len(before), dtype=bool)
-    key, size = _group_key(before, periods)
+        return out
+    # a group lies within one period: only the rows of the periods that moved can be in one
+    period = before["period"].to_numpy()
+    rows = np.flatnonzero(np.isin(period, np.unique(period[at[moved]])))
+    key, size = _group_key(before, periods, rows)
     hit = np.zeros(size, dtype=bool)  # a lookup table over the few thousand groups: no sort
-    hit[key[at[moved]]] = True
-    return hit[key]
+    hit[key[np.searchsorted(rows, at[moved])]] = True
+    out[rows] = hit[key]
+    return out
 
 
-def _group_key(frame: pd.DataFrame, periods: tuple[int, ...]) -> tuple[np.ndarray, int]:
-    """One integer per (level, code, period) of an aggregates table, and how many there can be."""
-    level = frame["level"].cat.codes.to_numpy()
-    code = frame["code"].cat.codes.to_numpy()
-    p_pos = np.searchsorted(np.asarray(periods, dtype=np.int64), frame["period"].to_numpy(dtype=np.int64))
+def _group_key(frame: pd.DataFrame, periods: tuple[int, ...], rows: np.ndarray) -> tuple[np.ndarray, int]:
+    """One integer per (level, code, period) of the rows ``rows`` (positions, ascending) of an
+    aggregates table, and how many there can be."""
+    level = frame["level"].cat.codes.to_numpy()[rows]
+    code = frame["code"].cat.codes.to_numpy()[rows]
+    period = frame["period"].to_numpy(dtype=np.int64)[rows]
+    p_pos = np.searchsorted(np.asarray(periods, dtype=np.int64), period)
     n_codes = len(frame["code"].cat.categories)
     key = (level.astype(np.int64) * n_codes + code) * len(periods) + p_pos
     return key, len(frame["level"].cat.categories) * n_codes * len(periods)

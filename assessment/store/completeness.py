@@ -89,20 +89,25 @@ def completeness(
         else {jurisdiction} | {r.code for r in tree.descendants(jurisdiction)}
     )
     s = submissions
-    rows = conn.execute(
-        sa.select(s.c.region_code, s.c.version, s.c.status, s.c.uploaded_at, s.c.value_count).where(
+    # SQLite stores the timestamps as ISO text: read as text and parsed by datetime.fromisoformat (the
+    # same naive-as-UTC values UTCDateTime gives, without SQLAlchemy's per-row regex parsing)
+    sqlite = conn.dialect.name == "sqlite"
+    uploaded = sa.type_coerce(s.c.uploaded_at, sa.String) if sqlite else s.c.uploaded_at
+    read = conn.execute(
+        sa.select(s.c.region_code, s.c.version, s.c.status, uploaded, s.c.value_count).where(
             s.c.period == int(period)
         )
     ).all()
+    # plain tuples (pandas probes a Row for namedtuple fields); membership tested on Python strings:
+    # pandas' isin on Arrow strings converts the set value by value
+    rows = [(r[0], r[1], r[2], _utc(r[3]), r[4]) if sqlite else tuple(r) for r in read if r[0] in within]
     subs = pd.DataFrame(rows, columns=["region_code", "version", "status", "uploaded_at", "value_count"])
-    subs = subs.loc[subs["region_code"].isin(within)]
     ever = set(conn.execute(sa.select(s.c.region_code).distinct()).scalars())
     expected = {r.code for r in tree.leaves()} & within
-    expected |= set(subs["region_code"])
+    expected |= {r[0] for r in rows}
     regions = tree.frame()
-    regions = regions.loc[
-        regions["region_code"].isin(expected), ["region_code", "name_zh", "name_en", "level", "parent_code"]
-    ]
+    names = ["region_code", "name_zh", "name_en", "level", "parent_code"]
+    regions = regions.loc[member(regions["region_code"], expected), names]
     first = (
         subs.groupby("region_code", as_index=False)["uploaded_at"]
         .min()
@@ -138,7 +143,7 @@ def completeness(
     late_by = (first_at - due).dt.total_seconds() / 86400
     is_late = (late_by > 0).fillna(False).to_numpy(dtype=bool)
     overdue = (~first_at.notna() & (due < pd.Timestamp(now).tz_convert(UTC))).fillna(False).astype(bool)
-    ever_mask = out["region_code"].isin(ever).to_numpy()
+    ever_mask = member(out["region_code"], ever)
     status = np.select(
         [has & is_late, has, ever_mask], ["late", "reported", "missing"], default="never_reported"
     )
@@ -157,6 +162,19 @@ def completeness(
         indicators_reported=out["indicators_reported"].astype("Int64"),
     )
     return mark_partial(out, expected_indicators)[COLUMNS].reset_index(drop=True)
+
+
+def _utc(value: str | datetime | None) -> datetime | None:
+    """A timestamp read as SQLite text, as :class:`~assessment.store.schema.UTCDateTime` returns it."""
+    if value is None:
+        return None
+    at = datetime.fromisoformat(value) if isinstance(value, str) else value
+    return at.replace(tzinfo=UTC) if at.tzinfo is None else at.astimezone(UTC)
+
+
+def member(codes: pd.Series, wanted: set[str]) -> np.ndarray:
+    """``codes.isin(wanted)`` as a boolean array, tested on the Python strings."""
+    return np.fromiter((c in wanted for c in codes.tolist()), dtype=bool, count=len(codes))
 
 
 def mark_partial(frame: pd.DataFrame, expected_indicators: int | None) -> pd.DataFrame:

@@ -182,5 +182,5 @@ def completeness(
     due = when or reference.effective_deadlines(active, reference.deadlines_set(conn, period))
     frame = reporting.completeness(conn, period, due, active, jurisdiction)
     if seen is not None:
-        frame = frame.loc[frame["region_code"].isin(seen)].reset_index(drop=True)
+        frame = frame.loc[reporting.member(frame["region_code"], seen)].reset_index(drop=True)
     return frame

@@ -196,6 +196,7 @@ def test_the_overview_shows_an_approval_on_its_next_rerun(db) -> None:
     after = _rendered(at)
     assert after["tables"] != before["tables"] and after["print"] != before["print"]
     assert after["metrics"] != before["metrics"]
+    assert len(after["charts"]) == 2  # the heatmap and the map (drawn from the league's kept frame)
     st.cache_resource.clear()
     st.cache_data.clear()
     data.store.clear()

@@ -57,3 +57,33 @@ def test_without_glibc_nothing_happens(monkeypatch: pytest.MonkeyPatch) -> None:
     assert memory.release_if_grown() is None
     assert memory.release() == 0.0
     assert not memory.available()
+
+
+def test_freeze_only_after_imports_and_later_cycles_are_still_collected() -> None:
+    import gc
+    import sys
+    import weakref
+
+    saved = memory._frozen_at[0]
+    try:
+        memory._frozen_at[0] = len(sys.modules)  # nothing imported since
+        assert memory.freeze_imports(min_new_modules=1) is False
+        memory._frozen_at[0] = len(sys.modules) - 5  # five modules imported since
+        before = gc.get_freeze_count()
+        assert memory.freeze_imports(min_new_modules=5) is True
+        assert gc.get_freeze_count() >= before
+        assert memory._frozen_at[0] == len(sys.modules)
+        assert memory.freeze_imports(min_new_modules=1) is False  # due again only after imports
+
+        class Node:
+            pass
+
+        a, b = Node(), Node()
+        a.other, b.other = b, a  # a cycle made after the freeze
+        gone = weakref.ref(a)
+        del a, b
+        gc.collect()
+        assert gone() is None
+    finally:
+        gc.unfreeze()
+        memory._frozen_at[0] = saved

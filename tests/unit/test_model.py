@@ -28,3 +28,35 @@ def test_children_returns_a_copy_and_the_tree_pickles() -> None:
     assert [r.code for r in again.descendants(again.root.code)] == [
         r.code for r in tree.descendants(tree.root.code)
     ]
+
+
+def test_frame_is_built_once_and_each_call_gets_a_copy() -> None:
+    import pandas as pd
+
+    from assessment.domain.model import RegionTree
+
+    tree = demo_tree()
+    fresh = RegionTree(tree.regions).frame()  # a tree that never built its frame
+    first = tree.frame()
+    first.loc[:, "name_en"] = "changed"
+    first.drop(index=first.index[:3], inplace=True)
+    pd.testing.assert_frame_equal(tree.frame(), fresh)
+    assert tree == RegionTree(tree.regions)  # the kept frame takes no part in equality
+    again = pickle.loads(pickle.dumps(tree))
+    pd.testing.assert_frame_equal(again.frame(), fresh)
+
+
+def test_indicator_frame_is_built_once_and_each_call_gets_a_copy() -> None:
+    import dataclasses
+
+    import pandas as pd
+
+    from assessment.catalogue import load_edition
+
+    edition = load_edition()
+    fresh = dataclasses.replace(edition).indicator_frame()  # an edition that never built its frame
+    first = edition.indicator_frame()
+    first.loc[:, "name_en"] = "changed"
+    first.drop(index=first.index[:3], inplace=True)
+    pd.testing.assert_frame_equal(edition.indicator_frame(), fresh)
+    assert edition == dataclasses.replace(edition)
