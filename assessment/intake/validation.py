@@ -36,7 +36,6 @@ denominator (DESIGN section 4 scores from numerator/denominator anyway).
 
 from __future__ import annotations
 
-import weakref
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 
@@ -110,28 +109,9 @@ class Context:
 
     @cached_property
     def indicators(self) -> pd.DataFrame:
-        """``edition.indicator_frame()`` indexed by indicator_code, built once per edition object
-        (the catalogue is immutable; a server checks every upload against the same one)."""
-        return _indicator_frame(self.edition).copy(deep=False)  # (a column set here stays here)
-
-
-_FRAMES: dict[int, tuple[weakref.ref, pd.DataFrame]] = {}  # id(edition) -> (edition, its frame)
-
-
-def _indicator_frame(edition: Edition) -> pd.DataFrame:
-    """``edition.indicator_frame().set_index("indicator_code")``, kept while the edition lives."""
-    hit = _FRAMES.get(id(edition))
-    if hit is not None and hit[0]() is edition:
-        return hit[1]
-    frame = edition.indicator_frame().set_index("indicator_code")
-    try:
-        ref = weakref.ref(edition)
-    except TypeError:  # not weakly referable: not kept
-        return frame
-    if len(_FRAMES) >= 16:  # a few editions live at a time; forget the old ones
-        _FRAMES.clear()
-    _FRAMES[id(edition)] = (ref, frame)
-    return frame
+        """``edition.indicator_frame()`` indexed by indicator_code (the edition builds its frame once
+        and gives each call a copy, so a column set here stays here)."""
+        return self.edition.indicator_frame().set_index("indicator_code")
 
 
 class ProblemSink:

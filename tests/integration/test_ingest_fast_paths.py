@@ -290,7 +290,6 @@ def test_indicator_frames_are_kept_per_edition_and_stay_apart() -> None:
         pd.testing.assert_frame_equal(ctx.indicators, edition.indicator_frame().set_index("indicator_code"))
         ctx.indicators["mine"] = 1.0  # a column set on one check is not seen by the next
     assert "mine" not in Context(EDITION, TREE, pd.DataFrame(), "x.csv").indicators
-    assert validation._indicator_frame(EDITION) is validation._indicator_frame(EDITION)
 
 
 # ---- the code the fast paths replaced, verbatim ------------------------------------------------
