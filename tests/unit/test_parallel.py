@@ -9,7 +9,16 @@ from assessment.scoring import parallel
 
 @pytest.mark.parametrize(
     ("cores", "load", "expected"),
-    [(2, 0.3, True), (2, 1.0, True), (2, 1.5, False), (2, 5.8, False), (4, 2.5, True), (1, 0.0, False)],
+    [
+        (2, 0.3, True),
+        (2, 1.0, True),
+        (2, 1.5, True),  # the caller itself counts about 1
+        (2, 2.0, False),
+        (2, 5.8, False),
+        (4, 3.5, True),
+        (4, 4.2, False),
+        (1, 0.0, False),
+    ],
 )
 def test_spare_core(monkeypatch: pytest.MonkeyPatch, cores: int, load: float, expected: bool) -> None:
     monkeypatch.setattr(parallel.os, "cpu_count", lambda: cores)
