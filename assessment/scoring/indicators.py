@@ -192,6 +192,16 @@ class _Layout:
     def per_region(self) -> int:
         return len(self.period)
 
+    def positions(self, ri: np.ndarray, pi: np.ndarray, ii: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The rows of the score grid that cells at (region, period, indicator) positions ``ri``,
+        ``pi``, ``ii`` (-1: not in the index) fall on, and the mask of the cells that fall on one (a
+        known region and period, an indicator of that period's edition)."""
+        slot = np.full(len(ri), -1, dtype=np.int64)
+        ok = (ri >= 0) & (pi >= 0) & (ii >= 0)
+        slot[ok] = self.slot[pi[ok], ii[ok]]
+        keep = ok & (slot >= 0)
+        return (ri * self.per_region + slot)[keep], keep
+
 
 _ATTRS = ("national_floor", "optimum", "lower_bound", "multiplier")
 
@@ -347,14 +357,11 @@ def score_indicators(
         grid = local_standard_grid(local_standards, tree, edition, period_list)
         set_by_index = pd.Index(pd.unique(grid["set_by_code"]), dtype="string").sort_values()
         if len(grid):
-            gri = index_codes(grid["region_code"], r_index)
-            gpi = p_index.get_indexer(grid["period"].to_numpy(dtype="int64"))
-            gii = index_codes(grid["indicator_code"], i_index)
-            gslot = np.full(len(gri), -1, dtype=np.int64)
-            gok = (gri >= 0) & (gpi >= 0) & (gii >= 0)
-            gslot[gok] = lay.slot[gpi[gok], gii[gok]]
-            gk = gok & (gslot >= 0)
-            gpos = (gri * per_region + gslot)[gk]
+            gpos, gk = lay.positions(
+                index_codes(grid["region_code"], r_index),
+                p_index.get_indexer(grid["period"].to_numpy(dtype="int64")),
+                index_codes(grid["indicator_code"], i_index),
+            )
             local[gpos] = grid["local_standard"].to_numpy(dtype="float64")[gk]
             set_by_codes[gpos] = index_codes(grid["set_by_code"], set_by_index)[gk]
         return local, set_by_codes, set_by_index
@@ -366,14 +373,11 @@ def score_indicators(
         later = pool.submit(binding) if pool is not None else None
         # scatter the values into the expected grid: region by region, each region's rows laid out as
         # ``lay`` says (period by period, the indicators of the period's edition in catalogue order)
-        ri = index_codes(values["region_code"], r_index)
-        pi = p_index.get_indexer(np.where(np.isnan(v_period), -1, v_period).astype("int64"))
-        ii = index_codes(values["indicator_code"], i_index)
-        slot = np.full(len(ri), -1, dtype=np.int64)
-        ok = (ri >= 0) & (pi >= 0) & (ii >= 0)
-        slot[ok] = lay.slot[pi[ok], ii[ok]]
-        keep = ok & (slot >= 0)
-        pos = (ri * per_region + slot)[keep]
+        pos, keep = lay.positions(
+            index_codes(values["region_code"], r_index),
+            p_index.get_indexer(np.where(np.isnan(v_period), -1, v_period).astype("int64")),
+            index_codes(values["indicator_code"], i_index),
+        )
         counts = np.bincount(pos, minlength=n_rows) if n_rows else np.zeros(0, dtype=np.int64)
         if n_rows and counts.max(initial=0) > 1:
             dup = np.flatnonzero(counts > 1)
