@@ -71,19 +71,18 @@ st.caption(
     tr("charts.heatmap_caption") + " " + tr("app.edition_short", edition=result.edition_of(period).label)
 )
 
-left, right = st.columns([2, 3])
-with left:
-    st.subheader(tr("overview.map_title"))
-    fig_map = built.map_figure(result, root, period, L, shown, version)
-    if fig_map is not None:
-        st.plotly_chart(fig_map, width="stretch", key="overview_map")
-        st.caption(tr("charts.map_names"))
-    else:
-        st.info(tr("app.no_boundaries"))
-with right:
-    st.subheader(tr("overview.league_title"))
-    st.caption(tr("analysis.status_legend"))
-    columns.draw(*built.league(result, period, L, shown, version), key="overview_league", height=460)
+# the map, then the league table across the whole width: its eleven columns did not fit beside the
+# map (the later ones scrolled out of sight)
+st.subheader(tr("overview.map_title"))
+fig_map = built.map_figure(result, root, period, L, shown, version)
+if fig_map is not None:
+    st.plotly_chart(fig_map, width="stretch", key="overview_map")
+    st.caption(tr("charts.map_names"))
+else:
+    st.info(tr("app.no_boundaries"))
+st.subheader(tr("overview.league_title"))
+st.caption(tr("analysis.status_legend"))
+columns.draw(*built.league(result, period, L, shown, version), key="overview_league", height=460)
 
 st.subheader(tr("overview.gaps_title"))
 gaps_shown = built.gaps(result, period, L, shown, version)
